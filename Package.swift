@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "proctrace",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "proctrace", targets: ["proctrace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "proctrace",
+            dependencies: [
+                "ProcTraceCore",
+                "ProcTraceLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Platform-free: event model, kernel record decoding, JSON, the pipeline.
+        .target(name: "ProcTraceCore"),
+        // Linux: BPF backend, /proc, system calls, signals, files.
+        .target(
+            name: "ProcTraceLinux",
+            dependencies: ["ProcTraceCore", "CProcTraceBPF"]
+        ),
+        // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
+        .target(
+            name: "CProcTraceBPF",
+            cSettings: [.headerSearchPath("generated"), .headerSearchPath("../../bpf")],
+            linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
+        ),
+        .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
+        .testTarget(
+            name: "ProcTraceCoreTests",
+            dependencies: [
+                "ProcTraceCore", "ProcTraceTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ProcTraceLinuxTests",
+            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "ProcTraceTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,165 @@
+#include "CProcTraceBPF.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "proctrace.skel.h"
+
+#define PT_MAX_LINKS 16
+
+struct pt_bpf {
+	struct proctrace_bpf *skel;
+	struct ring_buffer *ring;
+	struct bpf_link *links[PT_MAX_LINKS];
+	struct bpf_link *iter_link;
+	int link_count;
+	int cpus;
+};
+
+static int pt_verbose;
+static char pt_last_message[512];
+
+static int pt_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level <= LIBBPF_WARN) {
+		va_list copy;
+		va_copy(copy, args);
+		vsnprintf(pt_last_message, sizeof(pt_last_message), format, copy);
+		va_end(copy);
+		size_t n = strlen(pt_last_message);
+		while (n > 0 && (pt_last_message[n - 1] == '\n' || pt_last_message[n - 1] == ' '))
+			pt_last_message[--n] = 0;
+	}
+	if (!pt_verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!pt_verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+const char *pt_bpf_last_message(void)
+{
+	return pt_last_message;
+}
+
+static int pt_fail(struct pt_bpf *bpf, int err, int stage_value, int *stage, char *detail, size_t detail_len,
+		   const char *what)
+{
+	if (stage)
+		*stage = stage_value;
+	if (detail && detail_len)
+		snprintf(detail, detail_len, "%s%s%s", what ? what : "", (what && pt_last_message[0]) ? ": " : "",
+			 pt_last_message);
+	pt_bpf_stop(bpf);
+	return err < 0 ? err : -err;
+}
+
+int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record, void *ctx,
+		 struct pt_bpf **out, int *stage, char *detail, size_t detail_len)
+{
+	pt_verbose = settings->verbose;
+	pt_last_message[0] = 0;
+	libbpf_set_print(pt_print);
+	*out = NULL;
+
+	struct pt_bpf *bpf = calloc(1, sizeof(*bpf));
+	if (!bpf)
+		return -ENOMEM;
+
+	bpf->skel = proctrace_bpf__open();
+	if (!bpf->skel)
+		return pt_fail(bpf, -errno, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "opening the BPF object");
+
+	struct proctrace_bpf *skel = bpf->skel;
+	uint32_t max_args = settings->max_args_bytes;
+	if (max_args > PT_ARGS_CAP)
+		max_args = PT_ARGS_CAP;
+	skel->rodata->max_args_bytes = max_args;
+	skel->rodata->trace_threads = settings->trace_threads != 0;
+	skel->rodata->self_tgid = settings->self_tgid;
+	skel->rodata->wakeup_bytes = settings->wakeup_bytes;
+
+	bpf->cpus = libbpf_num_possible_cpus();
+	if (bpf->cpus <= 0)
+		bpf->cpus = 1;
+	int err = bpf_map__set_max_entries(skel->maps.exec_buffers, bpf->cpus);
+	if (!err && settings->ring_bytes)
+		err = bpf_map__set_max_entries(skel->maps.events, settings->ring_bytes);
+	if (err)
+		return pt_fail(bpf, err, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "sizing the maps");
+
+	err = proctrace_bpf__load(skel);
+	if (err)
+		return pt_fail(bpf, err, PT_BPF_STAGE_LOAD, stage, detail, detail_len, "loading the BPF programs");
+
+	bpf->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), (ring_buffer_sample_fn)on_record, ctx, NULL);
+	if (!bpf->ring)
+		return pt_fail(bpf, -errno, PT_BPF_STAGE_RING, stage, detail, detail_len, "creating the ring buffer");
+
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_link *link = bpf_program__attach(prog);
+		if (!link) {
+			int attach_err = -errno;
+			char what[128];
+			snprintf(what, sizeof(what), "attaching %s", bpf_program__name(prog));
+			return pt_fail(bpf, attach_err, PT_BPF_STAGE_ATTACH, stage, detail, detail_len, what);
+		}
+		if (prog == skel->progs.snapshot_tasks)
+			bpf->iter_link = link;
+		else if (bpf->link_count < PT_MAX_LINKS)
+			bpf->links[bpf->link_count++] = link;
+	}
+	*out = bpf;
+	return 0;
+}
+
+int pt_bpf_poll(struct pt_bpf *bpf, int timeout_ms)
+{
+	return ring_buffer__poll(bpf->ring, timeout_ms);
+}
+
+int pt_bpf_consume(struct pt_bpf *bpf)
+{
+	return ring_buffer__consume(bpf->ring);
+}
+
+uint64_t pt_bpf_lost(struct pt_bpf *bpf)
+{
+	uint64_t values[bpf->cpus];
+	uint32_t key = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(bpf->skel->maps.lost_records), &key, values))
+		return 0;
+	uint64_t total = 0;
+	for (int i = 0; i < bpf->cpus; i++)
+		total += values[i];
+	return total;
+}
+
+int pt_bpf_snapshot_fd(struct pt_bpf *bpf)
+{
+	if (!bpf->iter_link)
+		return -ENOENT;
+	int fd = bpf_iter_create(bpf_link__fd(bpf->iter_link));
+	return fd < 0 ? -errno : fd;
+}
+
+void pt_bpf_stop(struct pt_bpf *bpf)
+{
+	if (!bpf)
+		return;
+	for (int i = 0; i < bpf->link_count; i++)
+		bpf_link__destroy(bpf->links[i]);
+	if (bpf->iter_link)
+		bpf_link__destroy(bpf->iter_link);
+	if (bpf->ring)
+		ring_buffer__free(bpf->ring);
+	if (bpf->skel)
+		proctrace_bpf__destroy(bpf->skel);
+	free(bpf);
+}

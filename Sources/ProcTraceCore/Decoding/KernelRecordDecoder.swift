@@ -1,0 +1,133 @@
+/// Why a kernel record could not be decoded.
+public enum RecordDecodingError: Error, Equatable, CustomStringConvertible {
+    case truncated(kind: UInt16, needed: Int, got: Int)
+    case sizeMismatch(declared: Int, got: Int)
+    case unknownKind(UInt16)
+
+    public var description: String {
+        switch self {
+        case .truncated(let kind, let needed, let got):
+            "record of kind \(kind) is \(got) bytes, needs \(needed)"
+        case .sizeMismatch(let declared, let got):
+            "record declares \(declared) bytes but \(got) arrived"
+        case .unknownKind(let kind):
+            "unknown record kind \(kind)"
+        }
+    }
+}
+
+/// Turns the bytes of one ring-buffer record (bpf/proctrace.h) into an Event.
+/// Every read is bounds-checked: short or inconsistent input throws, never traps.
+public struct KernelRecordDecoder {
+    /// Added to CLOCK_BOOTTIME nanoseconds to get nanoseconds since the epoch.
+    public var bootToEpochOffset: Int64
+
+    public init(bootToEpochOffset: Int64) {
+        self.bootToEpochOffset = bootToEpochOffset
+    }
+
+    public func decode(_ record: UnsafeRawBufferPointer) throws -> Event {
+        typealias L = KernelRecordLayout
+        guard record.count >= L.Header.byteCount else {
+            throw RecordDecodingError.truncated(kind: 0, needed: L.Header.byteCount, got: record.count)
+        }
+        let rawKind = record.loadUnaligned(fromByteOffset: L.Header.kind, as: UInt16.self)
+        let flags = record.loadUnaligned(fromByteOffset: L.Header.flags, as: UInt16.self)
+        let declared = Int(record.loadUnaligned(fromByteOffset: L.Header.size, as: UInt32.self))
+        guard declared <= record.count, declared >= L.Header.byteCount else {
+            throw RecordDecodingError.sizeMismatch(declared: declared, got: record.count)
+        }
+        let body = UnsafeRawBufferPointer(rebasing: record[0..<declared])
+        guard let kind = L.Kind(rawValue: rawKind) else { throw RecordDecodingError.unknownKind(rawKind) }
+
+        func require(_ size: Int) throws {
+            guard body.count >= size else {
+                throw RecordDecodingError.truncated(kind: rawKind, needed: size, got: body.count)
+            }
+        }
+        func u32(_ offset: Int) -> UInt32 { body.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+        func i32(_ offset: Int) -> Int32 { body.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
+        func u64(_ offset: Int) -> UInt64 { body.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+        func comm(_ offset: Int) -> Comm {
+            Comm(bytes: UnsafeRawBufferPointer(rebasing: body[offset..<(offset + L.commLength)]))
+        }
+
+        var event = Event(kind: .fork)
+        let bootTime = u64(L.Header.time)
+        event.time = Int64(bitPattern: bootTime) &+ bootToEpochOffset
+        event.startTime = u64(L.Header.startTime)
+        event.pid = i32(L.Header.pid)
+        event.tid = i32(L.Header.tid)
+        event.ppid = i32(L.Header.ppid)
+        event.isKernelThread = flags & L.Flag.kernelThread != 0
+
+        func readTaskInfo() {
+            let base = L.Header.byteCount
+            event.credentials = Credentials(
+                uid: u32(base + L.TaskInfo.uid), euid: u32(base + L.TaskInfo.euid),
+                suid: u32(base + L.TaskInfo.suid), gid: u32(base + L.TaskInfo.gid),
+                egid: u32(base + L.TaskInfo.egid), sgid: u32(base + L.TaskInfo.sgid))
+            event.session = SessionIDs(sid: i32(base + L.TaskInfo.sid), pgid: i32(base + L.TaskInfo.pgid))
+            event.comm = comm(base + L.TaskInfo.comm)
+        }
+
+        switch kind {
+        case .fork:
+            try require(L.Fork.byteCount)
+            event.kind = .fork
+            readTaskInfo()
+        case .exec:
+            try require(L.Exec.byteCount)
+            event.kind = .exec
+            readTaskInfo()
+            let oldPid = i32(L.Exec.oldPid)
+            if oldPid != event.pid { event.oldPid = oldPid }
+            let filenameLength = Int(u32(L.Exec.filenameLength))
+            let argsLength = Int(u32(L.Exec.argsLength))
+            let (end, overflow) = L.Exec.byteCount.addingReportingOverflow(filenameLength &+ argsLength)
+            guard !overflow, filenameLength >= 0, argsLength >= 0, end <= body.count else {
+                throw RecordDecodingError.truncated(kind: rawKind, needed: end, got: body.count)
+            }
+            let filenameStart = L.Exec.byteCount
+            event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
+            let argsStart = filenameStart + filenameLength
+            event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
+            event.argvTruncated = flags & L.Flag.argsTruncated != 0
+        case .exit:
+            try require(L.Exit.byteCount)
+            event.kind = .exit
+            event.exitStatus = WaitStatus(raw: u32(L.Exit.exitStatus))
+            event.comm = comm(L.Exit.comm)
+            if event.startTime > 0 && bootTime >= event.startTime {
+                event.durationNs = bootTime - event.startTime
+            }
+        case .reap:
+            try require(L.Reap.byteCount)
+            event.kind = .reap
+            let reaper = i32(L.Reap.reaper)
+            event.reaper = reaper == 0 ? nil : reaper
+            event.reapReason = ReapReason(rawValue: UInt8(truncatingIfNeeded: u32(L.Reap.reason))) ?? .freed
+            event.ppid = 0
+        case .threadStart, .threadExit:
+            event.kind = kind == .threadStart ? .threadStart : .threadExit
+        case .exists:
+            try require(L.Exists.byteCount)
+            event.kind = .exists
+            readTaskInfo()
+            if flags & L.Flag.zombie != 0 {
+                event.exitStatus = WaitStatus(raw: u32(L.Exists.exitStatus))
+                event.state = UInt8(ascii: "Z")
+            }
+        case .comm:
+            try require(L.CommRecord.byteCount)
+            event.kind = .comm
+            event.comm = comm(L.CommRecord.comm)
+        case .cred, .session:
+            try require(L.taskInfoRecordByteCount)
+            event.kind = kind == .cred ? .cred : .session
+            readTaskInfo()
+            if kind == .cred { event.session = nil } else { event.credentials = nil }
+        }
+        return event
+    }
+}

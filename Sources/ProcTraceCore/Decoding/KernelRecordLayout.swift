@@ -1,0 +1,81 @@
+/// Offsets and sizes of the records in bpf/proctrace.h, mirrored for the
+/// platform-free decoder. ProcTraceLinuxTests checks them against the C
+/// header's own layout, so the two cannot drift apart silently.
+public enum KernelRecordLayout {
+    public enum Kind: UInt16 {
+        case fork = 1, exec, exit, reap, threadStart, threadExit, exists, comm, cred, session
+    }
+
+    public enum Flag {
+        public static let argsTruncated: UInt16 = 1 << 0
+        public static let filenameTruncated: UInt16 = 1 << 1
+        public static let zombie: UInt16 = 1 << 2
+        public static let kernelThread: UInt16 = 1 << 3
+    }
+
+    public static let commLength = 16
+
+    public enum Header {
+        public static let kind = 0
+        public static let flags = 2
+        public static let size = 4
+        public static let time = 8
+        public static let startTime = 16
+        public static let pid = 24
+        public static let tid = 28
+        public static let ppid = 32
+        public static let byteCount = 40
+    }
+
+    /// struct pt_task_info, relative to its start (which is Header.byteCount).
+    public enum TaskInfo {
+        public static let uid = 0
+        public static let euid = 4
+        public static let suid = 8
+        public static let gid = 12
+        public static let egid = 16
+        public static let sgid = 20
+        public static let sid = 24
+        public static let pgid = 28
+        public static let comm = 32
+        public static let byteCount = 48
+    }
+
+    public enum Fork {
+        public static let parentStartTime = 88
+        public static let byteCount = 96
+    }
+
+    public enum Exec {
+        public static let oldPid = 88
+        public static let filenameLength = 92
+        public static let argsLength = 96
+        public static let argsTotal = 100
+        public static let byteCount = 104
+    }
+
+    public enum Exit {
+        public static let exitStatus = 40
+        public static let comm = 48
+        public static let byteCount = 64
+    }
+
+    public enum Reap {
+        public static let reaper = 40
+        public static let reason = 44
+        public static let byteCount = 48
+    }
+
+    public enum Exists {
+        public static let exitStatus = 88
+        public static let byteCount = 96
+    }
+
+    public enum CommRecord {
+        public static let comm = 40
+        public static let byteCount = 56
+    }
+
+    /// pt_cred and pt_session: header + task info.
+    public static let taskInfoRecordByteCount = 88
+}

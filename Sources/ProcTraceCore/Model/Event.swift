@@ -1,0 +1,154 @@
+/// One record of a proctrace log: what happened, to which process, when.
+///
+/// A flat value type so the hot path (ring buffer → tree → JSON) copies it
+/// without allocating; only `filename` and `argv` own heap storage, and only
+/// on `exec` and `exists`. Which fields are meaningful depends on `kind`
+/// (docs/events.md lists them per record).
+public struct Event: Sendable {
+    public var kind: EventKind
+    /// Strictly increasing position in the log; assigned when written.
+    public var seq: UInt64 = 0
+    /// When it happened in the kernel, nanoseconds since the Unix epoch (UTC).
+    public var time: Int64 = 0
+
+    /// The process (TGID).
+    public var pid: Int32 = 0
+    /// TGID of the parent (real_parent).
+    public var ppid: Int32 = 0
+    /// The thread, for thread records.
+    public var tid: Int32 = 0
+    /// The process's start, nanoseconds since boot: with `pid`, its identity.
+    /// 0 when the source cannot tell.
+    public var startTime: UInt64 = 0
+    public var comm = Comm()
+
+    public var filename: [UInt8]?
+    public var argv: ArgumentVector?
+    public var argvTruncated = false
+    public var credentials: Credentials?
+    public var session: SessionIDs?
+    /// exec: the thread that called execve, when it was not the leader.
+    public var oldPid: Int32?
+    /// reparent: the parent before.
+    public var oldPpid: Int32 = 0
+    /// exit, and exists for a zombie.
+    public var exitStatus: WaitStatus?
+    /// exit: how long the process lived.
+    public var durationNs: UInt64?
+    /// reap: who released it and how we know.
+    public var reaper: Int32?
+    public var reapReason: ReapReason?
+    /// exists: the ps state letter (R, S, D, T, t, Z, X, I).
+    public var state: UInt8 = 0
+    public var isKernelThread = false
+    /// Fields the source could not provide (listed in the record, so "unknown" is never "empty").
+    public var unavailable: UnavailableFields = []
+
+    /// lost: records the kernel could not deliver (nil: unknown); stop: total lost.
+    public var lostCount: UInt64?
+    /// stop: records written between start and stop.
+    public var eventCount: UInt64 = 0
+    /// stop: records that could not be written (write errors, full disk).
+    public var unwrittenCount: UInt64 = 0
+    /// resync: processes read from /proc.
+    public var processCount: UInt64 = 0
+    /// start: describes the stream.
+    public var stream: StreamInfo?
+
+    public init(kind: EventKind, time: Int64 = 0, pid: Int32 = 0, ppid: Int32 = 0, startTime: UInt64 = 0) {
+        self.kind = kind
+        self.time = time
+        self.pid = pid
+        self.ppid = ppid
+        self.startTime = startTime
+    }
+
+    /// (pid, start time): the process across PID reuse.
+    public var processID: ProcessID { ProcessID(pid: pid, startTime: startTime) }
+}
+
+/// A process's identity across PID reuse.
+public struct ProcessID: Hashable, Sendable, CustomStringConvertible {
+    public var pid: Int32
+    public var startTime: UInt64
+
+    public init(pid: Int32, startTime: UInt64) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+
+    public var description: String { "\(pid)@\(startTime)" }
+}
+
+public enum ReapReason: UInt8, Sendable, CaseIterable {
+    /// The parent's wait4/waitid returned it: the time is exact.
+    case wait = 1
+    /// The parent ignores SIGCHLD (or SA_NOCLDWAIT): released as it exited.
+    case autoreap = 2
+    /// Seen only when the kernel freed the task (RCU-delayed, milliseconds late).
+    case freed = 3
+    /// Its PID was handed to a new process, so it had been released before that fork.
+    case recycled = 4
+    /// Inferred by the netlink backend (the process is gone from /proc).
+    case inferred = 5
+
+    public var name: String {
+        switch self {
+        case .wait: "wait"
+        case .autoreap: "autoreap"
+        case .freed: "freed"
+        case .recycled: "recycled"
+        case .inferred: "inferred"
+        }
+    }
+
+    public init?(name: some StringProtocol) {
+        guard let reason = ReapReason.allCases.first(where: { $0.name == name }) else { return nil }
+        self = reason
+    }
+}
+
+public struct UnavailableFields: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let filename = UnavailableFields(rawValue: 1 << 0)
+    public static let argv = UnavailableFields(rawValue: 1 << 1)
+    public static let credentials = UnavailableFields(rawValue: 1 << 2)
+    public static let startTime = UnavailableFields(rawValue: 1 << 3)
+    public static let comm = UnavailableFields(rawValue: 1 << 4)
+
+    /// In the order they are written.
+    public static let named: [(UnavailableFields, String)] = [
+        (.filename, "filename"), (.argv, "argv"), (.credentials, "credentials"),
+        (.startTime, "start_time"), (.comm, "comm"),
+    ]
+}
+
+/// What the `start` record says about the stream.
+public struct StreamInfo: Hashable, Sendable {
+    public static let format = "proctrace"
+    public static let schemaVersion = 1
+
+    public var version: Int
+    public var backend: String
+    public var host: String
+    public var bootID: String
+    public var kernel: String
+    public var proctraceVersion: String
+    /// The PID of the recording proctrace (excluded from its own log by default).
+    public var recorderPid: Int32
+
+    public init(
+        version: Int = StreamInfo.schemaVersion, backend: String, host: String, bootID: String,
+        kernel: String, proctraceVersion: String, recorderPid: Int32
+    ) {
+        self.version = version
+        self.backend = backend
+        self.host = host
+        self.bootID = bootID
+        self.kernel = kernel
+        self.proctraceVersion = proctraceVersion
+        self.recorderPid = recorderPid
+    }
+}

@@ -1,0 +1,2 @@
+import ProcTraceCore
+print(ProcTraceVersion.current)

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * proctrace's kernel side: process lifecycle records into one ring buffer.
+ *
+ * Only tp_btf programs and a task iterator, so nothing needs tracefs,
+ * kprobes or fentry. Every record that cannot be reserved is counted in a
+ * per-CPU counter that user space reports as a `lost` record.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "proctrace.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Settings, fixed by user space before load. */
+const volatile __u32 max_args_bytes = PT_ARGS_DEFAULT;
+const volatile bool trace_threads = false;
+const volatile __u32 self_tgid = 0;
+/* Wake the consumer only once this many bytes wait (0: on every record);
+ * the consumer also polls on a short timeout, so nothing waits long. */
+const volatile __u64 wakeup_bytes = 0;
+
+#define SIGCHLD 17
+#define SIG_IGN ((void *)1)
+#define SA_NOCLDWAIT 2
+#define SIGNAL_GROUP_EXIT 0x00000004
+#define EXIT_ZOMBIE 32
+#define PF_KTHREAD 0x00200000
+#define TS_COMPAT 0x0002
+#define PIDTYPE_PGID 2
+#define PIDTYPE_SID 3
+#define WNOWAIT 0x01000000
+#define CLD_EXITED 1
+#define CLD_DUMPED 3
+
+/* x86_64 system call numbers proctrace follows at sys_exit. */
+#define NR_setpgid 109
+#define NR_setsid 112
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_wait4 61
+#define NR_waitid 247
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024); /* resized by user space */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_records SEC(".maps");
+
+struct exec_scratch {
+	struct pt_exec rec;
+	char data[PT_FILENAME_MAX + PT_ARGS_CAP];
+};
+
+/* One scratch buffer per CPU (too large for a per-CPU map); user space sets
+ * max_entries to the number of possible CPUs. Tracepoints run with preemption
+ * off and a program never nests on its CPU, so a slot is never shared. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_scratch);
+} exec_buffers SEC(".maps");
+
+struct zombie {
+	__u64 start_time;
+	__u32 parent;
+	__u32 reserved;
+};
+
+/* Processes that exited and are not yet reaped, so a reap is matched to
+ * exactly one lifetime even when its PID is recycled. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(map_flags, 1 /* BPF_F_NO_PREALLOC */);
+	__type(key, __u32);
+	__type(value, struct zombie);
+} zombies SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_records, &zero);
+	if (lost)
+		*lost += 1;
+}
+
+static __always_inline void submit(void *record, __u64 size)
+{
+	__u64 flags = 0;
+	if (wakeup_bytes) {
+		__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		flags = waiting + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, record, size, flags))
+		count_lost();
+}
+
+static __always_inline __u32 pid_nr_of(struct pid *pid)
+{
+	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+}
+
+static __always_inline void fill_header(struct pt_header *hdr, __u16 kind, __u32 size,
+					struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	hdr->kind = kind;
+	hdr->size = size;
+	hdr->time_ns = bpf_ktime_get_boot_ns();
+	hdr->start_time = BPF_CORE_READ(leader, start_boottime);
+	hdr->pid = BPF_CORE_READ(task, tgid);
+	hdr->tid = BPF_CORE_READ(task, pid);
+	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		hdr->flags |= PT_FLAG_KERNEL_THREAD;
+}
+
+static __always_inline void fill_task_info(struct pt_task_info *info, struct task_struct *task)
+{
+	struct cred *cred = BPF_CORE_READ(task, real_cred);
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
+	info->uid = BPF_CORE_READ(cred, uid.val);
+	info->euid = BPF_CORE_READ(cred, euid.val);
+	info->suid = BPF_CORE_READ(cred, suid.val);
+	info->gid = BPF_CORE_READ(cred, gid.val);
+	info->egid = BPF_CORE_READ(cred, egid.val);
+	info->sgid = BPF_CORE_READ(cred, sgid.val);
+	info->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
+	info->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &leader->comm);
+}
+
+/* The wait(2) status the parent will see, as wait_task_zombie computes it. */
+static __always_inline __u32 wait_status_of(struct task_struct *task)
+{
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
+	if (BPF_CORE_READ(signal, flags) & SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(signal, group_exit_code);
+	return BPF_CORE_READ(task, group_leader, exit_code);
+}
+
+static __always_inline void emit_reap(__u32 pid, __u64 start_time, __u32 reaper, __u32 reason)
+{
+	struct pt_reap rec = {};
+	rec.hdr.kind = PT_REAP;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.time_ns = bpf_ktime_get_boot_ns();
+	rec.hdr.start_time = start_time;
+	rec.hdr.pid = pid;
+	rec.hdr.tid = pid;
+	rec.reaper = reaper;
+	rec.reason = reason;
+	submit(&rec, sizeof(rec));
+}
+
+/* Report and forget the zombie at pid if it is still tracked. */
+static __always_inline void reap_tracked(__u32 pid, __u32 reaper, __u32 reason, __u64 only_start)
+{
+	struct zombie *z = bpf_map_lookup_elem(&zombies, &pid);
+	if (!z)
+		return;
+	__u64 start_time = z->start_time;
+	if (only_start && start_time != only_start)
+		return;
+	if (bpf_map_delete_elem(&zombies, &pid) == 0)
+		emit_reap(pid, start_time, reaper, reason);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	if (self_tgid && tgid == self_tgid)
+		return 0;
+
+	if (BPF_CORE_READ(child, pid) != tgid) {
+		if (trace_threads) {
+			struct pt_header hdr = {};
+			fill_header(&hdr, PT_THREAD_START, sizeof(hdr), child);
+			submit(&hdr, sizeof(hdr));
+		}
+		return 0;
+	}
+
+	/* The PID was free, so whatever held it before was released by now. */
+	reap_tracked(tgid, 0, PT_REAP_RECYCLED, 0);
+
+	struct pt_fork rec = {};
+	fill_header(&rec.hdr, PT_FORK, sizeof(rec), child);
+	fill_task_info(&rec.info, child);
+	rec.parent_start_time = BPF_CORE_READ(child, real_parent, group_leader, start_boottime);
+	submit(&rec, sizeof(rec));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct exec_scratch *buf = bpf_map_lookup_elem(&exec_buffers, &cpu);
+	if (!buf) {
+		count_lost();
+		return 0;
+	}
+	struct pt_exec *rec = &buf->rec;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	fill_header(&rec->hdr, PT_EXEC, 0, task);
+	fill_task_info(&rec->info, task);
+	rec->old_pid = old_pid;
+
+	long filename_len = bpf_probe_read_kernel_str(buf->data, PT_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
+	if (filename_len < 1)
+		filename_len = 1;
+	filename_len -= 1; /* without the NUL */
+	if (filename_len >= PT_FILENAME_MAX - 1)
+		rec->hdr.flags |= PT_FLAG_FILENAME_TRUNCATED;
+	filename_len &= PT_FILENAME_MAX - 1;
+	rec->filename_len = filename_len;
+
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
+	__u64 total = arg_end > arg_start ? arg_end - arg_start : 0;
+	__u64 wanted = total;
+	if (wanted > max_args_bytes) {
+		wanted = max_args_bytes;
+		rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+	}
+	if (wanted > PT_ARGS_CAP) {
+		wanted = PT_ARGS_CAP;
+		rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+	}
+	__u32 args_len = wanted;
+	args_len &= (PT_ARGS_CAP * 2) - 1;
+	if (args_len > PT_ARGS_CAP)
+		args_len = PT_ARGS_CAP;
+	if (args_len && bpf_probe_read_user(buf->data + filename_len, args_len, (void *)arg_start)) {
+		args_len = 0;
+		rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+	}
+	rec->args_len = args_len;
+	rec->args_total = total > 0xffffffffULL ? 0xffffffffU : (__u32)total;
+
+	__u64 size = sizeof(*rec) + filename_len + args_len;
+	rec->hdr.size = size;
+	if (size > sizeof(*buf))
+		return 0; /* unreachable; keeps the verifier's bounds simple */
+	submit(buf, size);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (self_tgid && tgid == self_tgid)
+		return 0;
+
+	/* signal->live is already decremented here: zero means the whole
+	 * process is gone, not just this thread (which also covers the old
+	 * leader that dies when a non-leader thread execs). */
+	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	if (!group_dead) {
+		if (trace_threads) {
+			struct pt_header hdr = {};
+			fill_header(&hdr, PT_THREAD_EXIT, sizeof(hdr), task);
+			submit(&hdr, sizeof(hdr));
+		}
+		return 0;
+	}
+
+	struct pt_exit rec = {};
+	fill_header(&rec.hdr, PT_EXIT, sizeof(rec), task);
+	rec.exit_status = wait_status_of(task);
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), &leader->comm);
+	submit(&rec, sizeof(rec));
+
+	/* Will the parent release it at once (SIGCHLD ignored or SA_NOCLDWAIT)? */
+	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
+	void *handler = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_handler);
+	unsigned long sa_flags = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_flags);
+	bool autoreap = BPF_CORE_READ(leader, exit_signal) == SIGCHLD && !BPF_CORE_READ(leader, ptrace) &&
+			(handler == SIG_IGN || (sa_flags & SA_NOCLDWAIT));
+	if (autoreap) {
+		emit_reap(tgid, rec.hdr.start_time, rec.hdr.ppid, PT_REAP_AUTO);
+		return 0;
+	}
+	struct zombie z = { .start_time = rec.hdr.start_time, .parent = rec.hdr.ppid };
+	if (bpf_map_update_elem(&zombies, &tgid, &z, BPF_ANY))
+		count_lost();
+	return 0;
+}
+
+/* RCU-delayed: the last chance to report a release no wait(2) showed us. */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(handle_free, struct task_struct *task)
+{
+	__u32 pid = BPF_CORE_READ(task, pid);
+	if (pid != BPF_CORE_READ(task, tgid))
+		return 0;
+	reap_tracked(pid, 0, PT_REAP_FREED, BPF_CORE_READ(task, start_boottime));
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(handle_rename, struct task_struct *task, const char *comm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (BPF_CORE_READ(task, pid) != tgid || (self_tgid && tgid == self_tgid))
+		return 0;
+	/* exec renames the task itself; its exec record carries the new comm. */
+	if (bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
+		return 0;
+	struct pt_comm rec = {};
+	fill_header(&rec.hdr, PT_COMM, sizeof(rec), task);
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), comm);
+	submit(&rec, sizeof(rec));
+	return 0;
+}
+
+static __always_inline void handle_wait_return(struct task_struct *task, struct pt_regs *regs,
+					       long nr, long ret)
+{
+	__u32 reaped = 0;
+	if (nr == NR_wait4) {
+		if (ret <= 0)
+			return;
+		reaped = ret;
+	} else {
+		if (ret != 0)
+			return;
+		unsigned long options = BPF_CORE_READ(regs, r10);
+		if (options & WNOWAIT)
+			return;
+		void *infop = (void *)BPF_CORE_READ(regs, dx);
+		if (!infop)
+			return;
+		int fields[6] = {}; /* si_signo, si_errno, si_code, pad, si_pid, si_uid */
+		if (bpf_probe_read_user(fields, sizeof(fields), infop))
+			return;
+		if (fields[2] < CLD_EXITED || fields[2] > CLD_DUMPED)
+			return;
+		reaped = fields[4];
+	}
+	if (!reaped)
+		return;
+	/* Only a waiter in the initial PID namespace returns global PIDs, and
+	 * only the zombie's parent (or init) releases it; anything else is left
+	 * to sched_process_free. */
+	if (BPF_CORE_READ(task, thread_pid, level) != 0)
+		return;
+	struct zombie *z = bpf_map_lookup_elem(&zombies, &reaped);
+	if (!z)
+		return;
+	__u32 waiter = BPF_CORE_READ(task, tgid);
+	if (z->parent != waiter && waiter != 1)
+		return;
+	reap_tracked(reaped, waiter, PT_REAP_WAIT, 0);
+}
+
+static __always_inline void emit_task_info_record(__u16 kind, struct task_struct *task)
+{
+	struct pt_cred rec = {};
+	fill_header(&rec.hdr, kind, sizeof(rec), task);
+	fill_task_info(&rec.info, task);
+	submit(&rec, sizeof(rec));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	switch (nr) {
+	case NR_wait4:
+	case NR_waitid:
+	case NR_setsid:
+	case NR_setpgid:
+	case NR_setuid:
+	case NR_setgid:
+	case NR_setreuid:
+	case NR_setregid:
+	case NR_setresuid:
+	case NR_setresgid:
+		break;
+	default:
+		return 0;
+	}
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		return 0; /* 32-bit system call numbers differ */
+	if (nr == NR_wait4 || nr == NR_waitid) {
+		handle_wait_return(task, regs, nr, ret);
+		return 0;
+	}
+	if (ret < 0)
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (self_tgid && tgid == self_tgid)
+		return 0;
+	if (nr == NR_setsid || nr == NR_setpgid) {
+		/* setpgid may move a child; its own record follows from its pid. */
+		if (nr == NR_setpgid) {
+			__u32 target = BPF_CORE_READ(regs, di);
+			if (target && target != tgid) {
+				struct pt_session rec = {};
+				fill_header(&rec.hdr, PT_SESSION, sizeof(rec), task);
+				fill_task_info(&rec.info, task);
+				__u32 pgid = BPF_CORE_READ(regs, si);
+				rec.hdr.pid = target;
+				rec.hdr.tid = target;
+				rec.hdr.ppid = tgid;
+				rec.hdr.start_time = 0;
+				rec.info.pgid = pgid ? pgid : target;
+				submit(&rec, sizeof(rec));
+				return 0;
+			}
+		}
+		emit_task_info_record(PT_SESSION, task);
+		return 0;
+	}
+	/* Credentials are per thread; glibc applies them to every thread, so
+	 * the leader's change is the process's. */
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	emit_task_info_record(PT_CRED, task);
+	return 0;
+}
+
+SEC("iter/task")
+int snapshot_tasks(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	if (!task)
+		return 0;
+	__u32 tgid = task->tgid;
+	if (task->pid != tgid)
+		return 0;
+
+	struct pt_exists rec = {};
+	fill_header(&rec.hdr, PT_EXISTS, sizeof(rec), task);
+	fill_task_info(&rec.info, task);
+	if (task->exit_state == EXIT_ZOMBIE && BPF_CORE_READ(task, signal, live.counter) == 0) {
+		rec.hdr.flags |= PT_FLAG_ZOMBIE;
+		rec.exit_status = wait_status_of(task);
+		struct zombie z = { .start_time = rec.hdr.start_time, .parent = rec.hdr.ppid };
+		bpf_map_update_elem(&zombies, &tgid, &z, BPF_NOEXIST);
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}

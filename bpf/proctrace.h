@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The records the BPF programs send to user space, byte for byte.
+ *
+ * This header is the one contract between kernel and user side. It is
+ * included by proctrace.bpf.c (with vmlinux.h types) and by the Swift C shim
+ * (with <linux/types.h>). Every struct has fixed-width fields, explicit
+ * padding and a static size assert; the Swift decoder in
+ * Sources/ProcTraceCore/Decode/KernelRecordLayout.swift mirrors these offsets
+ * and a test compares the two.
+ */
+#ifndef PROCTRACE_H
+#define PROCTRACE_H
+
+#define PT_COMM_LEN 16
+#define PT_FILENAME_MAX 4096        /* PATH_MAX, a power of two */
+#define PT_ARGS_CAP (256 * 1024)    /* hard cap on --max-args-bytes, a power of two */
+#define PT_ARGS_DEFAULT (32 * 1024)
+
+enum pt_record_kind {
+	PT_FORK = 1,
+	PT_EXEC = 2,
+	PT_EXIT = 3,
+	PT_REAP = 4,
+	PT_THREAD_START = 5,
+	PT_THREAD_EXIT = 6,
+	PT_EXISTS = 7,
+	PT_COMM = 8,
+	PT_CRED = 9,
+	PT_SESSION = 10,
+};
+
+/* pt_reap.reason */
+enum pt_reap_reason {
+	PT_REAP_WAIT = 1,     /* the parent's wait4/waitid returned it; time is exact */
+	PT_REAP_AUTO = 2,     /* parent ignores SIGCHLD / SA_NOCLDWAIT: released at exit */
+	PT_REAP_FREED = 3,    /* seen only at sched_process_free (RCU-delayed) */
+	PT_REAP_RECYCLED = 4, /* its PID was given to a new process: released before that fork */
+};
+
+/* pt_header.flags */
+#define PT_FLAG_ARGS_TRUNCATED (1u << 0)
+#define PT_FLAG_FILENAME_TRUNCATED (1u << 1)
+#define PT_FLAG_ZOMBIE (1u << 2)
+#define PT_FLAG_KERNEL_THREAD (1u << 3)
+
+/* The first 40 bytes of every record. */
+struct pt_header {
+	__u16 kind;       /* enum pt_record_kind */
+	__u16 flags;      /* PT_FLAG_* */
+	__u32 size;       /* bytes in this record, header included */
+	__u64 time_ns;    /* when it happened, CLOCK_BOOTTIME nanoseconds */
+	__u64 start_time; /* the process's start, boot nanoseconds (task->start_boottime of the leader) */
+	__u32 pid;        /* process id (TGID) */
+	__u32 tid;        /* the thread that caused it */
+	__u32 ppid;       /* TGID of real_parent */
+	__u32 reserved;
+};
+
+/* Identity and credentials of a process, as the kernel has them (initial namespaces). */
+struct pt_task_info {
+	__u32 uid, euid, suid;
+	__u32 gid, egid, sgid;
+	__u32 sid, pgid;
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_fork {
+	struct pt_header hdr;
+	struct pt_task_info info;
+	__u64 parent_start_time;
+};
+
+/* Followed by filename_len bytes of filename (no NUL), then args_len bytes of
+ * the NUL-separated argument area exactly as the new program sees it. */
+struct pt_exec {
+	struct pt_header hdr;
+	struct pt_task_info info;
+	__u32 old_pid;    /* tid that called execve; equals pid unless a non-leader thread exec'd */
+	__u32 filename_len;
+	__u32 args_len;   /* bytes captured */
+	__u32 args_total; /* bytes the argument area really had */
+};
+
+struct pt_exit {
+	struct pt_header hdr;
+	__u32 exit_status; /* the wait(2) status word */
+	__u32 reserved;
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_reap {
+	struct pt_header hdr;
+	__u32 reaper;      /* TGID of the waiter (0 when unknown) */
+	__u32 reason;      /* enum pt_reap_reason */
+};
+
+/* thread_start / thread_exit carry only the header (pid = TGID, tid). */
+
+/* One per process from the task iterator, after the probes are attached. */
+struct pt_exists {
+	struct pt_header hdr;
+	struct pt_task_info info;
+	__u32 exit_status; /* meaningful when PT_FLAG_ZOMBIE */
+	__u32 reserved;
+};
+
+struct pt_comm {
+	struct pt_header hdr;
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_cred {
+	struct pt_header hdr;
+	struct pt_task_info info;
+};
+
+struct pt_session {
+	struct pt_header hdr;
+	struct pt_task_info info;
+};
+
+#define PT_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+PT_STATIC_ASSERT(sizeof(struct pt_header) == 40, "pt_header layout");
+PT_STATIC_ASSERT(sizeof(struct pt_task_info) == 48, "pt_task_info layout");
+PT_STATIC_ASSERT(sizeof(struct pt_fork) == 96, "pt_fork layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exec) == 104, "pt_exec layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exit) == 64, "pt_exit layout");
+PT_STATIC_ASSERT(sizeof(struct pt_reap) == 48, "pt_reap layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exists) == 96, "pt_exists layout");
+PT_STATIC_ASSERT(sizeof(struct pt_comm) == 56, "pt_comm layout");
+PT_STATIC_ASSERT(sizeof(struct pt_cred) == 88, "pt_cred layout");
+PT_STATIC_ASSERT(sizeof(struct pt_session) == 88, "pt_session layout");
+
+#endif /* PROCTRACE_H */

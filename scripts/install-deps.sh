@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages proctrace needs to build and run, if missing.
+set -euo pipefail
+packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "proctrace: missing packages: ${missing[*]}; run 'sudo make deps' (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
