@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+
+/// What /proc/PID/stat says (proc(5)), the fields proctrace uses.
+public struct ProcStat: Equatable, Sendable {
+    public var pid: Int32
+    public var comm: [UInt8]
+    public var state: UInt8
+    public var ppid: Int32
+    public var pgrp: Int32
+    public var session: Int32
+    /// Clock ticks after boot.
+    public var startTicks: UInt64
+    public var flags: UInt32
+
+    /// Start time in boot nanoseconds, to tick precision (/proc has no better).
+    public var startTimeApproximate: UInt64 {
+        startTicks * UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
+    }
+
+    public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
+
+    /// Parses the file's text; comm may hold spaces and ')' so it is taken up to the LAST ')'.
+    public static func parse(_ text: [UInt8]) -> ProcStat? {
+        guard let open = text.firstIndex(of: UInt8(ascii: "(")),
+            let close = text.lastIndex(of: UInt8(ascii: ")")), close > open
+        else { return nil }
+        guard let pid = Int32(String(decoding: text[..<open], as: UTF8.self).trimmingSpaces) else { return nil }
+        let comm = Array(text[(open + 1)..<close])
+        let rest = text[(close + 1)...].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        // rest[0] = state (field 3), rest[1] = ppid (4), rest[2] = pgrp (5), rest[3] = session (6),
+        // rest[6] = flags (9), rest[19] = starttime (22).
+        guard rest.count > 19, let state = rest[0].first,
+            let ppid = Int32(String(decoding: rest[1], as: UTF8.self)),
+            let pgrp = Int32(String(decoding: rest[2], as: UTF8.self)),
+            let session = Int32(String(decoding: rest[3], as: UTF8.self)),
+            let flags = UInt32(String(decoding: rest[6], as: UTF8.self)),
+            let start = UInt64(String(decoding: rest[19], as: UTF8.self))
+        else { return nil }
+        return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, session: session,
+                        startTicks: start, flags: flags)
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " || s.last == "\n" { s = s.dropLast() }
+        return s
+    }
+}
+
+/// Reads processes from /proc. Every read may race with the process's exit
+/// or a recycled PID: callers check start time against what they expect.
+public struct ProcFS {
+    public let root: String
+
+    public init(root: String = "/proc") {
+        self.root = root
+    }
+
+    /// PIDs of all processes (thread-group leaders) now.
+    public func pids() -> [Int32] {
+        guard let dir = opendir(root) else { return [] }
+        defer { closedir(dir) }
+        var result: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if let pid = Int32(name) { result.append(pid) }
+        }
+        return result.sorted()
+    }
+
+    public func stat(_ pid: Int32) -> ProcStat? {
+        FileIO.readSmallFile("\(root)/\(pid)/stat").flatMap(ProcStat.parse)
+    }
+
+    /// The argument area as the kernel stores it (NUL after each argument).
+    /// nil when unreadable; empty for kernel threads and zombies.
+    public func cmdline(_ pid: Int32, limit: Int = 1 << 20) -> [UInt8]? {
+        FileIO.readSmallFile("\(root)/\(pid)/cmdline", limit: limit)
+    }
+
+    /// The executable's path (readlink of /proc/PID/exe); nil for kernel
+    /// threads, zombies, or when not permitted.
+    public func executable(_ pid: Int32) -> [UInt8]? {
+        guard var path = FileIO.readLink("\(root)/\(pid)/exe") else { return nil }
+        let deleted = Array(" (deleted)".utf8)
+        if path.count > deleted.count && Array(path.suffix(deleted.count)) == deleted {
+            path.removeLast(deleted.count)
+        }
+        return path
+    }
+
+    /// Real, effective, saved UID/GID from /proc/PID/status.
+    public func credentials(_ pid: Int32) -> Credentials? {
+        guard let text = FileIO.readSmallFile("\(root)/\(pid)/status") else { return nil }
+        var uids: [UInt32] = []
+        var gids: [UInt32] = []
+        for line in text.split(separator: UInt8(ascii: "\n")) {
+            if line.starts(with: Array("Uid:".utf8)) {
+                uids = line.dropFirst(4).split(whereSeparator: { $0 == 9 || $0 == 32 })
+                    .compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
+            } else if line.starts(with: Array("Gid:".utf8)) {
+                gids = line.dropFirst(4).split(whereSeparator: { $0 == 9 || $0 == 32 })
+                    .compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
+            }
+        }
+        guard uids.count >= 3, gids.count >= 3 else { return nil }
+        return Credentials(uid: uids[0], euid: uids[1], suid: uids[2], gid: gids[0], egid: gids[1], sgid: gids[2])
+    }
+
+    /// `/proc/sys/kernel/random/boot_id`.
+    public func bootID() -> String {
+        guard let bytes = FileIO.readSmallFile("\(root)/sys/kernel/random/boot_id") else { return "" }
+        return String(String(decoding: bytes, as: UTF8.self).trimmingSpaces)
+    }
+}
