@@ -36,6 +36,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
+        // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
+        .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(
             name: "ProcTraceCoreTests",
             dependencies: [
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProcTraceLinuxTests",
-            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "ProcTraceTestSupport"]
+            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "ProcTraceTestSupport", "proctrace", "proctrace-scenarios"]
         ),
     ],
     swiftLanguageModes: [.v5]

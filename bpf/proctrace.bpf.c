@@ -442,6 +442,26 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* The task iterator never visits PID 1 (it starts from the next PID), so
+ * init is reported through the first task whose real parent it is. User
+ * space clears this before each snapshot. */
+bool snapshot_saw_init = false;
+
+static __always_inline void snapshot_one(struct seq_file *seq, struct task_struct *task)
+{
+	struct pt_exists rec = {};
+	fill_header(&rec.hdr, PT_EXISTS, sizeof(rec), task);
+	fill_task_info(&rec.info, task);
+	if (BPF_CORE_READ(task, exit_state) == EXIT_ZOMBIE && BPF_CORE_READ(task, signal, live.counter) == 0) {
+		__u32 tgid = rec.hdr.pid;
+		rec.hdr.flags |= PT_FLAG_ZOMBIE;
+		rec.exit_status = wait_status_of(task);
+		struct zombie z = { .start_time = rec.hdr.start_time, .parent = rec.hdr.ppid };
+		bpf_map_update_elem(&zombies, &tgid, &z, BPF_NOEXIST);
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+}
+
 SEC("iter/task")
 int snapshot_tasks(struct bpf_iter__task *ctx)
 {
@@ -449,19 +469,17 @@ int snapshot_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	if (!task)
 		return 0;
-	__u32 tgid = task->tgid;
-	if (task->pid != tgid)
+	if (task->pid != task->tgid)
 		return 0;
-
-	struct pt_exists rec = {};
-	fill_header(&rec.hdr, PT_EXISTS, sizeof(rec), task);
-	fill_task_info(&rec.info, task);
-	if (task->exit_state == EXIT_ZOMBIE && BPF_CORE_READ(task, signal, live.counter) == 0) {
-		rec.hdr.flags |= PT_FLAG_ZOMBIE;
-		rec.exit_status = wait_status_of(task);
-		struct zombie z = { .start_time = rec.hdr.start_time, .parent = rec.hdr.ppid };
-		bpf_map_update_elem(&zombies, &tgid, &z, BPF_NOEXIST);
+	if (!snapshot_saw_init) {
+		struct task_struct *parent = task->real_parent;
+		if (parent && BPF_CORE_READ(parent, pid) == 1) {
+			snapshot_saw_init = true;
+			snapshot_one(seq, parent);
+		}
 	}
-	bpf_seq_write(seq, &rec, sizeof(rec));
+	if (task->pid == 1)
+		snapshot_saw_init = true;
+	snapshot_one(seq, task);
 	return 0;
 }

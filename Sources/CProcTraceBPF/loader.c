@@ -121,7 +121,13 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 
 int pt_bpf_poll(struct pt_bpf *bpf, int timeout_ms)
 {
-	return ring_buffer__poll(bpf->ring, timeout_ms);
+	/* The programs may submit without a wake-up (batching), so a timed-out
+	 * wait still has to look at what is there. */
+	int woken = ring_buffer__poll(bpf->ring, timeout_ms);
+	if (woken < 0)
+		return woken;
+	int ready = ring_buffer__consume(bpf->ring);
+	return ready < 0 ? ready : woken + ready;
 }
 
 int pt_bpf_consume(struct pt_bpf *bpf)
@@ -145,6 +151,7 @@ int pt_bpf_snapshot_fd(struct pt_bpf *bpf)
 {
 	if (!bpf->iter_link)
 		return -ENOENT;
+	bpf->skel->bss->snapshot_saw_init = false;
 	int fd = bpf_iter_create(bpf_link__fd(bpf->iter_link));
 	return fd < 0 ? -errno : fd;
 }

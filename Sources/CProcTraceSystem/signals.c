@@ -22,6 +22,13 @@ void pt_signals_install(void)
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* A parent may have started us with these blocked (the mask is inherited). */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
 int pt_signals_received(void)

@@ -1,0 +1,323 @@
+/*
+ * Known process lifecycles for proctrace's integration tests. Each scenario
+ * prints one line of JSON with the PIDs it created, so a test can find them
+ * in the recording and assert the exact records.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int wait_for(pid_t pid)
+{
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* parent → two children → one grandchild each; everything waited for. */
+static int scenario_tree(void)
+{
+	pid_t children[2], grandchildren[2];
+	int pipes[2][2];
+	for (int i = 0; i < 2; i++) {
+		if (pipe(pipes[i]))
+			return 1;
+		children[i] = fork();
+		if (children[i] == 0) {
+			pid_t grandchild = fork();
+			if (grandchild == 0)
+				_exit(0);
+			if (write(pipes[i][1], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+				_exit(1);
+			wait_for(grandchild);
+			_exit(0);
+		}
+		if (read(pipes[i][0], &grandchildren[i], sizeof(grandchildren[i])) != sizeof(grandchildren[i]))
+			return 1;
+		wait_for(children[i]);
+	}
+	printf("{\"pid\":%d,\"children\":[%d,%d],\"grandchildren\":[%d,%d]}\n", getpid(), children[0],
+	       children[1], grandchildren[0], grandchildren[1]);
+	return 0;
+}
+
+/* exec with a newline, invalid UTF-8, an empty argument and an ESC in argv. */
+static int scenario_exec_argv(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		char *argv[] = { "true", "line1\nline2", "bad\xff\xfeutf8", "", "esc\x1b[31m", "end", NULL };
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+static int scenario_exit3(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(3);
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+static int scenario_sigkill(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	usleep(20000);
+	kill(child, SIGKILL);
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+/* SIGSEGV with RLIMIT_CORE 0: killed by SIGSEGV, no core dumped. */
+static int scenario_segv(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		struct rlimit none = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &none);
+		signal(SIGSEGV, SIG_DFL); /* no runtime crash handler in the way */
+		raise(SIGSEGV);
+		_exit(0);
+	}
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	usleep(10000);
+	return NULL;
+}
+
+/* A process with two threads: one fork, one exit, no thread in the default log. */
+static int scenario_threads(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pthread_t threads[2];
+		for (int i = 0; i < 2; i++)
+			pthread_create(&threads[i], NULL, idle_thread, NULL);
+		for (int i = 0; i < 2; i++)
+			pthread_join(threads[i], NULL);
+		_exit(7);
+	}
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+static int exec_pipe[2];
+
+static void *exec_from_thread(void *arg)
+{
+	(void)arg;
+	pid_t tid = syscall(SYS_gettid);
+	if (write(exec_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	char *argv[] = { "true", "from-thread", NULL };
+	execv("/bin/true", argv);
+	_exit(127);
+}
+
+/* A non-leader thread execs: the process keeps its PID, old_pid is the thread. */
+static int scenario_thread_exec(void)
+{
+	if (pipe(exec_pipe))
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		pthread_t thread;
+		pthread_create(&thread, NULL, exec_from_thread, NULL);
+		for (;;)
+			pause();
+	}
+	pid_t tid = 0;
+	if (read(exec_pipe[0], &tid, sizeof(tid)) != sizeof(tid))
+		return 1;
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d,\"thread\":%d}\n", getpid(), child, tid);
+	return 0;
+}
+
+static int clone_parent_child(void *arg)
+{
+	(void)arg;
+	_exit(0);
+}
+
+/* clone(CLONE_PARENT): the child's parent is our parent, not us. */
+static int scenario_clone_parent(void)
+{
+	static char stack[64 * 1024];
+	pid_t child = clone(clone_parent_child, stack + sizeof(stack), CLONE_PARENT | SIGCHLD, NULL);
+	if (child < 0)
+		return 1;
+	printf("{\"pid\":%d,\"ppid\":%d,\"child\":%d}\n", getpid(), getppid(), child);
+	fflush(stdout);
+	/* Our parent (the test) reaps it. */
+	return 0;
+}
+
+/* A zombie that lingers: the child exits, the parent waits a second before reaping. */
+static int scenario_zombie(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(5);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	fflush(stdout);
+	sleep(1);
+	wait_for(child);
+	return 0;
+}
+
+/* The parent ignores SIGCHLD: the child is released as it exits. */
+static int scenario_autoreap(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	usleep(50000);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+/* We become a subreaper; a child forks a grandchild and exits: the grandchild is ours. */
+static int scenario_subreaper(void)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	int ready[2];
+	if (pipe(ready))
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		pid_t grandchild = fork();
+		if (grandchild == 0) {
+			usleep(300000);
+			_exit(0);
+		}
+		if (write(ready[1], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+			_exit(1);
+		_exit(0);
+	}
+	pid_t grandchild = 0;
+	if (read(ready[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+		return 1;
+	wait_for(child);
+	wait_for(grandchild);
+	printf("{\"pid\":%d,\"child\":%d,\"grandchild\":%d}\n", getpid(), child, grandchild);
+	return 0;
+}
+
+/* fork, setsid, fork, exit: the daemon's process is re-parented to init (or a subreaper). */
+static int scenario_daemon(void)
+{
+	int ready[2];
+	if (pipe(ready))
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		setsid();
+		pid_t daemon = fork();
+		if (daemon == 0) {
+			close(ready[1]);
+			usleep(300000);
+			_exit(0);
+		}
+		if (write(ready[1], &daemon, sizeof(daemon)) != sizeof(daemon))
+			_exit(1);
+		_exit(0);
+	}
+	pid_t daemon = 0;
+	if (read(ready[0], &daemon, sizeof(daemon)) != sizeof(daemon))
+		return 1;
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d,\"daemon\":%d}\n", getpid(), child, daemon);
+	fflush(stdout);
+	usleep(500000);
+	return 0;
+}
+
+/* setuid/setsid/prctl(PR_SET_NAME) changes after fork. */
+static int scenario_changes(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		prctl(PR_SET_NAME, "renamed\x1bname");
+		setsid();
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(0);
+	}
+	wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d}\n", getpid(), child);
+	return 0;
+}
+
+/* N forks as fast as possible (each child exits at once). */
+static int scenario_burst(int count)
+{
+	pid_t first = 0, last = 0;
+	for (int i = 0; i < count; i++) {
+		pid_t child = fork();
+		if (child == 0)
+			_exit(0);
+		if (!first)
+			first = child;
+		last = child;
+		wait_for(child);
+	}
+	printf("{\"pid\":%d,\"first\":%d,\"last\":%d,\"count\":%d}\n", getpid(), first, last, count);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		fprintf(stderr, "usage: proctrace-scenarios NAME\n");
+		return 2;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "tree")) return scenario_tree();
+	if (!strcmp(name, "exec-argv")) return scenario_exec_argv();
+	if (!strcmp(name, "exit3")) return scenario_exit3();
+	if (!strcmp(name, "sigkill")) return scenario_sigkill();
+	if (!strcmp(name, "segv")) return scenario_segv();
+	if (!strcmp(name, "threads")) return scenario_threads();
+	if (!strcmp(name, "thread-exec")) return scenario_thread_exec();
+	if (!strcmp(name, "clone-parent")) return scenario_clone_parent();
+	if (!strcmp(name, "zombie")) return scenario_zombie();
+	if (!strcmp(name, "autoreap")) return scenario_autoreap();
+	if (!strcmp(name, "subreaper")) return scenario_subreaper();
+	if (!strcmp(name, "daemon")) return scenario_daemon();
+	if (!strcmp(name, "changes")) return scenario_changes();
+	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
+	fprintf(stderr, "proctrace-scenarios: unknown scenario %s\n", name);
+	return 2;
+}

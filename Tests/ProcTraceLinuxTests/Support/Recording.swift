@@ -1,0 +1,102 @@
+import Foundation
+
+/// A log written by a real `proctrace record` while known scenarios ran.
+struct Recording {
+    let lines: [String]
+    let records: [[String: Any]]
+    /// Scenario name → the JSON it printed (PIDs it created).
+    let scenarios: [String: [String: Any]]
+    let exitStatus: Int32
+    let standardError: String
+    /// The test process: parent of every scenario.
+    let testPid: Int32
+
+    func records(pid: Int, event: String? = nil) -> [[String: Any]] {
+        records.filter { ($0["pid"] as? Int) == pid && (event == nil || $0["event"] as? String == event) }
+    }
+
+    func lines(pid: Int, event: String) -> [String] {
+        lines.filter { $0.contains("\"event\":\"\(event)\",\"pid\":\(pid),") }
+    }
+
+    func scenario(_ name: String) -> [String: Any] { scenarios[name] ?? [:] }
+}
+
+enum RecordingError: Error, CustomStringConvertible {
+    case recorderDidNotStart(String)
+    case scenarioFailed(String, Int32)
+
+    var description: String {
+        switch self {
+        case .recorderDidNotStart(let stderr): "proctrace record did not write its start record: \(stderr)"
+        case .scenarioFailed(let name, let status): "scenario \(name) exited \(status)"
+        }
+    }
+}
+
+enum Recorder {
+    /// Starts `proctrace record`, waits for its start record, runs the
+    /// scenarios one after another, stops it with SIGINT and reads the log.
+    static func record(arguments: [String] = [], scenarios: [String]) throws -> Recording {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-test-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("events.jsonl")
+        let errors = directory.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log.path] + arguments
+        recorder.standardError = try FileHandle(forWritingTo: errors)
+        try recorder.run()
+
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("\"event\":\"start\"") { break }
+            if !recorder.isRunning { break }
+            usleep(20_000)
+        }
+        guard recorder.isRunning else {
+            recorder.waitUntilExit()
+            throw RecordingError.recorderDidNotStart((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+        }
+
+        var printed: [String: [String: Any]] = [:]
+        for name in scenarios {
+            let (status, output) = try run(Binaries.scenarios, [name])
+            guard status == 0 else { throw RecordingError.scenarioFailed(name, status) }
+            let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
+            printed[name] = object ?? [:]
+        }
+        usleep(300_000)  // let the last records reach the ring and the log
+        kill(recorder.processIdentifier, SIGINT)
+        recorder.waitUntilExit()
+
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+        let records = lines.map { line -> [String: Any] in
+            // JSONSerialization rejects the lone surrogates that carry invalid UTF-8 bytes;
+            // tests assert those on the raw line.
+            let parsable = line.replacingOccurrences(of: "\\udc", with: "\\u00")
+            return (try? JSONSerialization.jsonObject(with: Data(parsable.utf8))) as? [String: Any] ?? ["unparsable": line]
+        }
+        return Recording(
+            lines: lines, records: records, scenarios: printed, exitStatus: recorder.terminationStatus,
+            standardError: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", testPid: getpid())
+    }
+
+    /// Runs a program to completion; returns its exit status and standard output.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
