@@ -8,6 +8,11 @@ public enum JSONLineDecodingError: Error, Equatable, CustomStringConvertible {
     /// every line after it may mean something else.
     case newerSchema(version: Int)
 
+    public var isNewerSchema: Bool {
+        if case .newerSchema = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .malformed(reason, column):
