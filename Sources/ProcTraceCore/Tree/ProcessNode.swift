@@ -44,11 +44,12 @@ public final class ProcessNode {
 
     public var processID: ProcessID { ProcessID(pid: pid, startTime: startTime) }
 
-    /// The ps state letter: Z for a zombie, else what the snapshot said, else R.
-    public var state: UInt8 {
+    /// The ps state letter: Z for a zombie, else what a snapshot last
+    /// reported (nil when none did: records alone do not tell R from S).
+    public var knownState: UInt8? {
         if isZombie { return UInt8(ascii: "Z") }
         if reportedState != 0 && reportedState != UInt8(ascii: "Z") { return reportedState }
-        return UInt8(ascii: "R")
+        return nil
     }
 
     /// The children, in no particular order.

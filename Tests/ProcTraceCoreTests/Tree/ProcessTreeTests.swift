@@ -174,7 +174,7 @@ typealias E = LifecycleEvents
         zombie.exitStatus = WaitStatus(exitCode: 1)
         tree.apply([zombie])
         #expect(tree[100]?.isZombie == true)
-        #expect(tree[100]?.state == UInt8(ascii: "Z"))
+        #expect(tree[100]?.knownState == UInt8(ascii: "Z"))
         #expect(tree[100]?.exitStatus?.exitCode == 1)
     }
 
