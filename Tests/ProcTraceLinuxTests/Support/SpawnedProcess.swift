@@ -23,16 +23,6 @@ final class SpawnedProcess {
         return stat.startTimeApproximate
     }
 
-    /// Waits until /proc shows it in `state` (e.g. "Z"), at most `seconds`.
-    func waitForState(_ state: Character, seconds: Double = 10) -> Bool {
-        let deadline = Clock.bootNanoseconds + Int64(seconds * 1e9)
-        while Clock.bootNanoseconds < deadline {
-            if let stat = ProcFS().stat(pid), stat.state == state.asciiValue { return true }
-            usleep(5_000)
-        }
-        return false
-    }
-
     /// Kills it (if still running) and reaps it. Returns the wait status.
     @discardableResult
     func stop() -> Int32 {
