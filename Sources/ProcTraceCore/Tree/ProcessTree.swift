@@ -9,12 +9,27 @@
 /// Records may arrive child first (a snapshot lists PIDs in order, and PIDs
 /// wrap). A node whose parent is not in the tree waits in a list keyed by
 /// its ppid; the parent adopts that list when its own node appears.
+///
+/// Nodes are the tree's: their links are valid while the tree lives (a node
+/// kept after its tree is gone is detached, with no parent or children).
 public final class ProcessTree {
     public private(set) var nodes: [Int32: ProcessNode] = [:]
     /// ppid → first node of the sibling list of processes whose parent is not in the tree.
     private var waitingForParent: [Int32: ProcessNode] = [:]
 
     public init() {}
+
+    deinit {
+        // Cut every link first: released in a cascade, a long chain of
+        // children or siblings (a deep fork chain) would overflow the stack.
+        // Nodes kept by a caller outlive the tree as detached nodes.
+        for node in nodes.values {
+            node.parent = nil
+            node.previousSibling = nil
+            node.firstChild = nil
+            node.nextSibling = nil
+        }
+    }
 
     public var count: Int { nodes.count }
 

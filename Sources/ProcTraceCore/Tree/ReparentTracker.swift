@@ -4,10 +4,12 @@
 /// guessed from the tree.
 ///
 /// The exit tracepoint fires before the kernel moves the children, so a move
-/// may not be visible yet when the exit record is read: such children stay
-/// pending and are asked about again after each batch, until the move shows,
-/// the child is gone, or `patience` runs out (then no record is made; the
-/// child's later records carry its real ppid and the tree follows those).
+/// may not be visible yet when the exit record is read; and records are read
+/// in batches, so a child may already be gone from /proc. Such children stay
+/// pending: they are asked about again after each batch, and the kernel's
+/// own next record about the child (its exit carries its real ppid) settles
+/// the move, until its reap or `patience` (in event time) ends the wait.
+/// Nothing is ever guessed: without an answer no record is made.
 public final class ReparentTracker {
     private struct PendingMove {
         var child: ProcessID
@@ -48,10 +50,8 @@ public final class ReparentTracker {
             switch lookup.parent(of: move.child) {
             case .parent(let ppid) where ppid != move.formerParent:
                 moves.append(record(move, newParent: ppid, tree: tree))
-            case .parent, .unknown:
+            case .parent, .unknown, .gone:
                 pending[child.pid] = move
-            case .gone:
-                break
             }
         }
         return moves
@@ -72,14 +72,11 @@ public final class ReparentTracker {
                 moves.append(record(move, newParent: child.ppid, tree: tree))
                 continue
             }
-            switch lookup.parent(of: move.child) {
-            case .parent(let ppid) where ppid != move.formerParent:
+            if case .parent(let ppid) = lookup.parent(of: move.child), ppid != move.formerParent {
                 pending[move.child.pid] = nil
                 moves.append(record(move, newParent: ppid, tree: tree))
-            case .gone:
+            } else if now - move.time > patience {
                 pending[move.child.pid] = nil
-            case .parent, .unknown:
-                if now - move.time > patience { pending[move.child.pid] = nil }
             }
         }
         return moves

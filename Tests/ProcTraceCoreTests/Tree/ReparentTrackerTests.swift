@@ -79,20 +79,33 @@ import Testing
         #expect(tree.childPIDs(of: 1) == [100, 200])
     }
 
-    @Test func goneChildrenAndRecycledPIDsAreDropped() {
+    @Test func aChildGoneFromProcIsSettledByItsOwnLaterRecords() {
+        // Records are read in batches: by the time the parent's exit is read,
+        // the children may be gone from /proc, their own records still unread.
         let tree = ProcessTree()
-        let lookup = FakeParentLookup([id(200, 2_000): .gone, id(300, 3_000): .parent(100)])
+        let lookup = FakeParentLookup([id(200, 2_000): .gone, id(300, 3_000): .gone, id(400, 4_000): .gone])
         let tracker = ReparentTracker(lookup: lookup)
-        let moves = run([
+        var moves = run([
             E.exists(1, ppid: 0, start: 1),
-            E.fork(100, ppid: 1, start: 1_000),
+            E.exists(50, ppid: 1, start: 50),
+            E.fork(100, ppid: 50, start: 1_000),
             E.fork(200, ppid: 100, start: 2_000),
             E.fork(300, ppid: 100, start: 3_000),
-            E.exit(100, ppid: 1, start: 1_000),
-            // 300's reap was lost and its PID went to someone else.
-            E.fork(300, ppid: 1, start: 9_000),
+            E.fork(400, ppid: 100, start: 4_000),
+            E.exit(100, ppid: 50, start: 1_000, at: 10),
         ], tree, tracker)
         #expect(moves.isEmpty)
+        #expect(tracker.pendingCount == 3)
+
+        moves = run([
+            E.exit(200, ppid: 50, start: 2_000, at: 20),
+            // 300 exited before the move: its exit names the old parent; then it is reaped.
+            E.reap(300, start: 3_000, at: 30),
+            // 400's reap was lost and its PID went to someone else.
+            E.fork(400, ppid: 1, start: 9_000, at: 40),
+        ], tree, tracker)
+        #expect(moves.map { [$0.pid, $0.oldPpid, $0.ppid] } == [[200, 100, 50]])
+        #expect(moves.first?.time == 10)
         #expect(tracker.pendingCount == 0)
     }
 

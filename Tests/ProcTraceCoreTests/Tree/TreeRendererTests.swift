@@ -22,8 +22,9 @@ import Testing
     }
 
     @Test func textLooksLikePstree() {
+        let tree = sampleTree()
         let renderer = TreeTextRenderer(now: 112 * Self.second + 400_000_000) { Self.names[$0] }
-        #expect(renderer.render(sampleTree().roots) == """
+        #expect(renderer.render(tree.roots) == """
             1 init (root)
             └─ 612 sshd
                └─ 4410 bash (alice)
@@ -68,7 +69,8 @@ import Testing
     }
 
     @Test func jsonNestsChildrenUnderEachRoot() {
-        let json = String(decoding: TreeJSONRenderer { Self.names[$0] }.render(sampleTree().roots), as: UTF8.self)
+        let tree = sampleTree()
+        let json = String(decoding: TreeJSONRenderer { Self.names[$0] }.render(tree.roots), as: UTF8.self)
         #expect(json == """
             [{"pid":1,"ppid":0,"comm":"init","state":"S","start_time":1,"uid":0,"euid":0,"user":"root","children":[\
             {"pid":612,"ppid":1,"comm":"sshd","state":"S","start_time":600,"uid":0,"euid":0,"user":"root","children":[\
