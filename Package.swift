@@ -20,8 +20,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Platform-free: event model, kernel record decoding, JSON, the pipeline.
-        .target(name: "ProcTraceCore"),
+        // Event model, kernel record decoding, JSON, the pipeline, reading logs back.
+        .target(name: "ProcTraceCore", dependencies: ["CZlib"]),
         // Linux: BPF backend, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
@@ -35,13 +35,15 @@ let package = Package(
             cSettings: [.headerSearchPath("generated"), .headerSearchPath("../../bpf")],
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // zlib's gz* functions, for reading rotated logs that were compressed.
+        .systemLibrary(name: "CZlib"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
         .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(
             name: "ProcTraceCoreTests",
             dependencies: [
-                "ProcTraceCore", "ProcTraceTestSupport",
+                "ProcTraceCore", "ProcTraceTestSupport", "CZlib",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

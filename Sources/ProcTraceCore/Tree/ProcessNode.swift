@@ -1,4 +1,10 @@
 /// One process as the tree knows it.
+///
+/// Children are an intrusive doubly-linked list (`firstChild`, then each
+/// child's `nextSibling`), so linking, unlinking and adopting a child costs
+/// no allocation and no hashing. A node whose parent is not in the tree sits
+/// in the same kind of list, kept by the tree under its ppid until that
+/// parent appears.
 public final class ProcessNode {
     public let pid: Int32
     public internal(set) var startTime: UInt64
@@ -10,6 +16,8 @@ public final class ProcessNode {
     public internal(set) var credentials: Credentials?
     public internal(set) var session: SessionIDs?
     public internal(set) var isKernelThread = false
+    /// The ps state letter last reported by a snapshot (0 when never reported).
+    public internal(set) var reportedState: UInt8 = 0
     /// When it exited (ns since epoch); nil while it runs. Set ⇒ zombie.
     public internal(set) var exitTime: Int64?
     public internal(set) var exitStatus: WaitStatus?
@@ -17,7 +25,12 @@ public final class ProcessNode {
     public internal(set) var unknownOrigin = false
     /// When it was born or first seen (ns since epoch).
     public internal(set) var firstSeen: Int64
-    public internal(set) var children: Set<Int32> = []
+
+    /// The node whose children list holds this one; nil while its parent is not in the tree.
+    public internal(set) unowned var parent: ProcessNode?
+    public internal(set) var firstChild: ProcessNode?
+    public internal(set) var nextSibling: ProcessNode?
+    unowned var previousSibling: ProcessNode?
 
     init(pid: Int32, startTime: UInt64, ppid: Int32, comm: Comm, firstSeen: Int64) {
         self.pid = pid
@@ -30,4 +43,45 @@ public final class ProcessNode {
     public var isZombie: Bool { exitTime != nil }
 
     public var processID: ProcessID { ProcessID(pid: pid, startTime: startTime) }
+
+    /// The ps state letter: Z for a zombie, else what a snapshot last
+    /// reported (nil when none did: records alone do not tell R from S).
+    public var knownState: UInt8? {
+        if isZombie { return UInt8(ascii: "Z") }
+        if reportedState != 0 && reportedState != UInt8(ascii: "Z") { return reportedState }
+        return nil
+    }
+
+    /// The children, in no particular order.
+    public var children: ProcessNodeList { ProcessNodeList(first: firstChild) }
+
+    /// Whether `self` and a process identified by `id` can be the same lifetime
+    /// (a start time of 0 means "unknown" and matches any).
+    func isSameLifetime(startTime other: UInt64) -> Bool {
+        startTime == other || startTime == 0 || other == 0
+    }
+
+    /// A parent is always older than its children (re-parenting only ever
+    /// moves a process up to an ancestor), so a younger process at the
+    /// parent's PID is a recycled PID, not the parent.
+    func couldBeParent(of child: ProcessNode) -> Bool {
+        child.ppid == pid && child.pid != pid && (startTime == 0 || child.startTime == 0 || startTime <= child.startTime)
+    }
+}
+
+/// A walk along a sibling list.
+public struct ProcessNodeList: Sequence {
+    let first: ProcessNode?
+
+    public func makeIterator() -> Iterator { Iterator(upcoming: first) }
+
+    public struct Iterator: IteratorProtocol {
+        var upcoming: ProcessNode?
+
+        public mutating func next() -> ProcessNode? {
+            guard let current = upcoming else { return nil }
+            upcoming = current.nextSibling
+            return current
+        }
+    }
 }

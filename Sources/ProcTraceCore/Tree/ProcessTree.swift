@@ -4,11 +4,32 @@
 /// Identity is (pid, start time): a record whose start time differs from the
 /// node at that PID belongs to a new process (the old one's reap was lost),
 /// never to the old one. Reaped nodes are removed, so memory follows the
-/// live processes, and every lookup is one hash probe.
+/// live processes, and every event costs a constant number of hash probes.
+///
+/// Records may arrive child first (a snapshot lists PIDs in order, and PIDs
+/// wrap). A node whose parent is not in the tree waits in a list keyed by
+/// its ppid; the parent adopts that list when its own node appears.
+///
+/// Nodes are the tree's: their links are valid while the tree lives (a node
+/// kept after its tree is gone is detached, with no parent or children).
 public final class ProcessTree {
     public private(set) var nodes: [Int32: ProcessNode] = [:]
+    /// ppid → first node of the sibling list of processes whose parent is not in the tree.
+    private var waitingForParent: [Int32: ProcessNode] = [:]
 
     public init() {}
+
+    deinit {
+        // Cut every link first: released in a cascade, a long chain of
+        // children or siblings (a deep fork chain) would overflow the stack.
+        // Nodes kept by a caller outlive the tree as detached nodes.
+        for node in nodes.values {
+            node.parent = nil
+            node.previousSibling = nil
+            node.firstChild = nil
+            node.nextSibling = nil
+        }
+    }
 
     public var count: Int { nodes.count }
 
@@ -16,12 +37,16 @@ public final class ProcessTree {
 
     /// The node for `id`, only if it is that same lifetime.
     public func node(_ id: ProcessID) -> ProcessNode? {
-        guard let node = nodes[id.pid] else { return nil }
-        return id.startTime == 0 || node.startTime == 0 || node.startTime == id.startTime ? node : nil
+        guard let node = nodes[id.pid], node.isSameLifetime(startTime: id.startTime) else { return nil }
+        return node
     }
 
+    /// Nodes whose parent is not in the tree (init, kthreadd, orphans of an
+    /// unknown parent), by PID.
     public var roots: [ProcessNode] {
-        nodes.values.filter { nodes[$0.ppid] == nil || $0.ppid == $0.pid }.sorted { $0.pid < $1.pid }
+        var roots: [ProcessNode] = []
+        for head in waitingForParent.values { roots.append(contentsOf: ProcessNodeList(first: head)) }
+        return roots.sorted { $0.pid < $1.pid }
     }
 
     /// Brings the tree up to date with `event`, and fills in what the event's
@@ -32,8 +57,12 @@ public final class ProcessTree {
         case .exists:
             let node = nodeForNewLifetime(event)
             update(node, from: event)
-            if let status = event.exitStatus, event.state == UInt8(ascii: "Z") {
-                node.exitStatus = status
+            node.filename = event.filename
+            node.argv = event.argv
+            node.argvTruncated = event.argvTruncated
+            node.reportedState = event.state
+            if event.state == UInt8(ascii: "Z") {
+                node.exitStatus = event.exitStatus ?? node.exitStatus
                 node.exitTime = node.exitTime ?? event.time
             }
             node.unknownOrigin = false
@@ -43,6 +72,9 @@ public final class ProcessTree {
             node.unknownOrigin = false
             update(node, from: event)
         case .exec:
+            // From a non-leader thread (event.oldPid set) the kernel has already
+            // given the exec'ing thread the leader's PID and start time: it is
+            // the same process, with the same children.
             let node = existingOrNew(event)
             update(node, from: event)
             node.filename = event.filename
@@ -61,6 +93,7 @@ public final class ProcessTree {
             remove(node)
         case .comm, .cred, .session, .threadStart, .threadExit:
             let node = existingOrNew(event)
+            if event.ppid != 0 { follow(node, toParent: event.ppid) }
             if event.kind == .comm { node.comm = event.comm } else if event.comm.isEmpty { event.comm = node.comm }
             if event.kind == .cred, let credentials = event.credentials { node.credentials = credentials }
             if event.kind == .session, let session = event.session { node.session = session }
@@ -69,17 +102,20 @@ public final class ProcessTree {
         case .reparent:
             guard let node = node(event.processID) else { return }
             if event.comm.isEmpty { event.comm = node.comm }
-            move(node, to: event.ppid)
+            if event.startTime == 0 { event.startTime = node.startTime }
+            follow(node, toParent: event.ppid)
         case .start, .lost, .resync, .stop:
             break
         }
     }
 
     /// The node at event.pid if it is the same lifetime; otherwise a fresh one
-    /// replacing any stale node there.
+    /// replacing any stale node there. A fork always starts a lifetime, so a
+    /// zombie found at its PID is stale even when start times are unknown.
     private func nodeForNewLifetime(_ event: Event) -> ProcessNode {
         if let existing = nodes[event.pid] {
-            if existing.startTime == event.startTime || event.startTime == 0 || existing.startTime == 0 {
+            let staleZombie = event.kind == .fork && existing.isZombie
+            if existing.isSameLifetime(startTime: event.startTime) && !staleZombie {
                 if existing.startTime == 0 { existing.startTime = event.startTime }
                 return existing
             }
@@ -103,36 +139,77 @@ public final class ProcessTree {
         if let credentials = event.credentials { node.credentials = credentials }
         if let session = event.session { node.session = session }
         if event.isKernelThread { node.isKernelThread = true }
-        if event.kind == .exists {
-            node.filename = event.filename
-            node.argv = event.argv
-            node.argvTruncated = event.argvTruncated
-        }
-        if event.ppid != node.ppid && event.ppid != 0 { move(node, to: event.ppid) }
+        if event.ppid != 0 { follow(node, toParent: event.ppid) }
+    }
+
+    /// The kernel's word on who the parent is wins over what the tree believed.
+    private func follow(_ node: ProcessNode, toParent ppid: Int32) {
+        guard ppid != node.ppid else { return }
+        unlink(node)
+        node.ppid = ppid
+        link(node)
     }
 
     private func insert(_ node: ProcessNode) {
         nodes[node.pid] = node
-        if node.ppid != node.pid { nodes[node.ppid]?.children.insert(node.pid) }
-    }
-
-    private func move(_ node: ProcessNode, to newParent: Int32) {
-        nodes[node.ppid]?.children.remove(node.pid)
-        node.ppid = newParent
-        if newParent != node.pid { nodes[newParent]?.children.insert(node.pid) }
+        link(node)
+        adoptWaitingChildren(of: node)
     }
 
     private func remove(_ node: ProcessNode) {
-        nodes[node.ppid]?.children.remove(node.pid)
+        unlink(node)
         nodes[node.pid] = nil
+        // Children still listed were moved by the kernel without our seeing
+        // it; they wait under this PID, where only an older process (never a
+        // recycled, younger one) can claim them.
+        while let child = node.firstChild {
+            unlink(child)
+            link(child)
+        }
     }
 
-    /// Links every node to its parent's children set; use after loading
-    /// records whose parents came later than their children.
-    public func relinkChildren() {
-        for node in nodes.values { node.children.removeAll() }
-        for node in nodes.values where node.ppid != node.pid {
-            nodes[node.ppid]?.children.insert(node.pid)
+    private func adoptWaitingChildren(of parent: ProcessNode) {
+        var candidate = waitingForParent[parent.pid]
+        while let child = candidate {
+            candidate = child.nextSibling
+            if parent.couldBeParent(of: child) {
+                unlink(child)
+                pushFront(child, into: parent)
+            }
         }
+    }
+
+    /// Puts `node` in its parent's children, or in the waiting list for its ppid.
+    private func link(_ node: ProcessNode) {
+        if let parent = nodes[node.ppid], parent.couldBeParent(of: node) {
+            pushFront(node, into: parent)
+        } else {
+            let head = waitingForParent[node.ppid]
+            node.nextSibling = head
+            head?.previousSibling = node
+            waitingForParent[node.ppid] = node
+        }
+    }
+
+    private func pushFront(_ node: ProcessNode, into parent: ProcessNode) {
+        node.parent = parent
+        node.nextSibling = parent.firstChild
+        parent.firstChild?.previousSibling = node
+        parent.firstChild = node
+    }
+
+    private func unlink(_ node: ProcessNode) {
+        let next = node.nextSibling
+        if let previous = node.previousSibling {
+            previous.nextSibling = next
+        } else if let parent = node.parent {
+            parent.firstChild = next
+        } else {
+            waitingForParent[node.ppid] = next
+        }
+        next?.previousSibling = node.previousSibling
+        node.parent = nil
+        node.previousSibling = nil
+        node.nextSibling = nil
     }
 }

@@ -43,6 +43,9 @@ public final class RecordSession {
 
         let recorder = Recorder(source: source, sink: sink)
         recorder.filter = configuration.filter
+        let reparents = ReparentTracker(lookup: ProcParentLookup())
+        recorder.derive = reparents.process
+        recorder.deriveAfterBatch = reparents.retryPending
         let stream = StreamInfo(
             backend: source.backendName, host: HostInfo.hostName, bootID: ProcFS().bootID(),
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,

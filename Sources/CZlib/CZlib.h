@@ -1,0 +1,2 @@
+// zlib, for reading gzip-compressed rotated logs.
+#include <zlib.h>

@@ -1,0 +1,81 @@
+/// Which records to keep. Options of different kinds must all match; several
+/// values of one option match any of them. Stream records (`start`, `stop`,
+/// `lost`, `resync`) always pass: they say what the log covers and what it missed.
+///
+/// Call `matches` for every record, in order, after the tree has applied it:
+/// `descendants` follows the processes it has seen descend from `pids`, so a
+/// child forked later matches, and still matches after it is reparented.
+public struct EventFilter {
+    /// Only these processes (and their descendants with `descendants`).
+    public var pids: Set<Int32> = []
+    public var descendants = false
+    /// Only processes with these names (compared as the kernel stores them: at most 15 bytes).
+    public var comms: Set<Comm> = []
+    /// Only processes with these real user IDs.
+    public var uids: Set<UInt32> = []
+    /// Only these kinds of record; nil: every kind.
+    public var kinds: Set<EventKind>?
+    /// Never these processes (the recorder itself).
+    public var excludedPids: Set<Int32> = []
+
+    /// Processes seen descending from `pids`, with their start times, until reaped.
+    private var descendantsSeen: [Int32: UInt64] = [:]
+
+    /// Parent links followed at most; a loop in a damaged log must not hang.
+    private static let maximumAncestry = 4096
+
+    public init(pids: Set<Int32> = [], descendants: Bool = false, comms: Set<Comm> = [], uids: Set<UInt32> = [],
+                kinds: Set<EventKind>? = nil, excludedPids: Set<Int32> = []) {
+        self.pids = pids
+        self.descendants = descendants
+        self.comms = comms
+        self.uids = uids
+        self.kinds = kinds
+        self.excludedPids = excludedPids
+    }
+
+    /// Lets everything through.
+    public var isEmpty: Bool {
+        pids.isEmpty && comms.isEmpty && uids.isEmpty && kinds == nil && excludedPids.isEmpty
+    }
+
+    public mutating func matches(_ event: Event, in tree: ProcessTree) -> Bool {
+        guard event.kind.isProcessRecord else { return true }
+        let inSelectedProcesses = pids.isEmpty || isSelected(event, in: tree)
+        guard inSelectedProcesses, !excludedPids.contains(event.pid) else { return false }
+        if let kinds, !kinds.contains(event.kind) { return false }
+        if !comms.isEmpty {
+            let comm = event.comm.isEmpty ? tree.node(event.processID)?.comm ?? event.comm : event.comm
+            guard comms.contains(comm) else { return false }
+        }
+        if !uids.isEmpty {
+            guard let uid = event.credentials?.uid ?? tree.node(event.processID)?.credentials?.uid,
+                uids.contains(uid)
+            else { return false }
+        }
+        return true
+    }
+
+    private mutating func isSelected(_ event: Event, in tree: ProcessTree) -> Bool {
+        if pids.contains(event.pid) { return true }
+        guard descendants else { return false }
+        if let startTime = descendantsSeen[event.pid] {
+            if startTime == event.startTime || startTime == 0 || event.startTime == 0 {
+                if event.kind == .reap { descendantsSeen[event.pid] = nil }
+                return true
+            }
+            descendantsSeen[event.pid] = nil // its reap was lost; this is a new process with the same PID
+        }
+        var ancestor = event.ppid
+        for _ in 0..<EventFilter.maximumAncestry {
+            guard ancestor > 0, ancestor != event.pid else { break }
+            if pids.contains(ancestor) || descendantsSeen[ancestor] != nil {
+                if event.kind != .reap { descendantsSeen[event.pid] = event.startTime }
+                return true
+            }
+            guard let parent = tree[ancestor], parent.ppid != ancestor else { break }
+            ancestor = parent.ppid
+        }
+        return false
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Splits one file into lines, reading it in large chunks through a buffer
+/// that is reused, so memory stays at one chunk (or the longest line) however
+/// large the file.
+final class LogLineReader {
+    static let chunkSize = 1 << 20
+    /// argv can be 2 MiB and escaping makes it at most 6 times longer.
+    static let maximumLineLength = 64 << 20
+
+    let input: LogFileInput
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    /// Lines handed out so far: the number of the last one.
+    private(set) var lineNumber = 0
+
+    init(path: String) throws {
+        input = try LogFileInput(path: path)
+        buffer = .allocate(byteCount: LogLineReader.chunkSize, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    var path: String { input.path }
+
+    /// Bytes after the last newline: a line still being written, or cut short.
+    var hasPartialLine: Bool { end > start }
+
+    /// The next complete line without its newline, valid until the next call;
+    /// nil when the file has no more complete lines (yet).
+    func nextLine() throws -> UnsafeRawBufferPointer? {
+        var scanned = start
+        while true {
+            if scanned < end, let newline = memchr(buffer.baseAddress! + scanned, 0x0a, end - scanned) {
+                let newlineIndex = buffer.baseAddress!.distance(to: newline)
+                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newlineIndex])
+                start = newlineIndex + 1
+                lineNumber += 1
+                return line
+            }
+            scanned = end
+            if start > 0 {
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
+                scanned -= start
+                end -= start
+                start = 0
+            }
+            if end == buffer.count { try grow() }
+            let count = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            if count == 0 { return nil }
+            end += count
+        }
+    }
+
+    /// Forgets buffered bytes and line numbers (the file was truncated and is read again from its start).
+    func restart() {
+        input.rewind()
+        start = 0
+        end = 0
+        lineNumber = 0
+    }
+
+    private func grow() throws {
+        guard buffer.count < LogLineReader.maximumLineLength else {
+            throw LogReadError(path: path, line: lineNumber + 1,
+                               reason: "line longer than \(LogLineReader.maximumLineLength >> 20) MiB; not a proctrace log?")
+        }
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+        larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+        buffer.deallocate()
+        buffer = larger
+    }
+}

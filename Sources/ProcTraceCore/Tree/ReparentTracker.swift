@@ -1,0 +1,106 @@
+/// Turns "a process exited with children" into `reparent` records naming the
+/// parent the kernel really chose (the nearest `PR_SET_CHILD_SUBREAPER`
+/// ancestor, else the namespace's init), asked of the kernel rather than
+/// guessed from the tree.
+///
+/// The exit tracepoint fires before the kernel moves the children, so a move
+/// may not be visible yet when the exit record is read; and records are read
+/// in batches, so a child may already be gone from /proc. Such children stay
+/// pending: they are asked about again after each batch, and the kernel's
+/// own next record about the child (its exit carries its real ppid) settles
+/// the move, until its reap or `patience` (in event time) ends the wait.
+/// Nothing is ever guessed: without an answer no record is made.
+public final class ReparentTracker {
+    private struct PendingMove {
+        var child: ProcessID
+        var formerParent: Int32
+        /// The former parent's exit: when the move happened.
+        var time: Int64
+    }
+
+    private let lookup: ParentLookup
+    private let patience: Int64
+    /// By child PID.
+    private var pending: [Int32: PendingMove] = [:]
+
+    /// - Parameter patience: how long (ns, event time) to keep asking about a child whose move is not visible.
+    public init(lookup: ParentLookup, patience: Int64 = 5_000_000_000) {
+        self.lookup = lookup
+        self.patience = patience
+    }
+
+    /// Children whose move is not visible yet.
+    public var pendingCount: Int { pending.count }
+
+    /// Call right after tree.apply(&event). Returns reparent events (already
+    /// applied to the tree) for children the kernel moved; children whose
+    /// move is not yet visible are kept pending.
+    public func process(_ event: Event, tree: ProcessTree) -> [Event] {
+        var moves: [Event] = []
+        if !pending.isEmpty, event.kind.isProcessRecord, event.kind != .reparent {
+            settlePending(by: event, tree: tree, into: &moves)
+        }
+        guard event.kind == .exit, let exited = tree.node(event.processID), exited.firstChild != nil else {
+            return moves
+        }
+        // Collected first: emitting a move unlinks the child from this list.
+        let children = Array(exited.children)
+        for child in children {
+            let move = PendingMove(child: child.processID, formerParent: exited.pid, time: event.time)
+            switch lookup.parent(of: move.child) {
+            case .parent(let ppid) where ppid != move.formerParent:
+                moves.append(record(move, newParent: ppid, tree: tree))
+            case .parent, .unknown, .gone:
+                pending[child.pid] = move
+            }
+        }
+        return moves
+    }
+
+    /// Call once per batch: re-checks pending children; returns the reparent
+    /// events it applied.
+    public func retryPending(tree: ProcessTree, now: Int64) -> [Event] {
+        guard !pending.isEmpty else { return [] }
+        var moves: [Event] = []
+        for move in Array(pending.values) {
+            guard let child = tree.node(move.child) else {
+                pending[move.child.pid] = nil
+                continue
+            }
+            if child.ppid != move.formerParent {
+                pending[move.child.pid] = nil
+                moves.append(record(move, newParent: child.ppid, tree: tree))
+                continue
+            }
+            if case .parent(let ppid) = lookup.parent(of: move.child), ppid != move.formerParent {
+                pending[move.child.pid] = nil
+                moves.append(record(move, newParent: ppid, tree: tree))
+            } else if now - move.time > patience {
+                pending[move.child.pid] = nil
+            }
+        }
+        return moves
+    }
+
+    /// A kernel record about a pending child settles it: its ppid is the
+    /// kernel's own word on the new parent, and a reap or another lifetime
+    /// at that PID means there is nothing left to move.
+    private func settlePending(by event: Event, tree: ProcessTree, into moves: inout [Event]) {
+        guard let move = pending[event.pid] else { return }
+        let sameLifetime = move.child.startTime == 0 || event.startTime == 0 || move.child.startTime == event.startTime
+        if !sameLifetime || event.kind == .reap {
+            pending[event.pid] = nil
+        } else if event.ppid != 0 && event.ppid != move.formerParent {
+            pending[event.pid] = nil
+            moves.append(record(move, newParent: event.ppid, tree: tree))
+        }
+    }
+
+    private func record(_ move: PendingMove, newParent: Int32, tree: ProcessTree) -> Event {
+        var event = Event(kind: .reparent, time: move.time, pid: move.child.pid, ppid: newParent,
+                          startTime: move.child.startTime)
+        event.oldPpid = move.formerParent
+        tree.apply(&event)
+        return event
+    }
+}

@@ -1,0 +1,133 @@
+import ProcTraceCore
+
+/// One event of every kind with every field its kind writes filled in, and
+/// helpers to turn events into log text.
+public enum EventSamples {
+    public static let baseTime: Int64 = 1_795_000_000_123_456_789
+
+    public static let credentials = Credentials(uid: 1000, euid: 1000, suid: 1000, gid: 100, egid: 100, sgid: 100)
+
+    public static func start() -> Event {
+        var event = Event(kind: .start, time: baseTime)
+        event.stream = StreamInfo(backend: "bpf", host: "build-01", bootID: "2f0c7b8e-1d1e-4a8e-9f55-7d3e0c9a1b22",
+                                  kernel: "6.1.0-18-amd64", proctraceVersion: "0.1.0", recorderPid: 999)
+        return event
+    }
+
+    public static func process(_ kind: EventKind, pid: Int32 = 4242, ppid: Int32 = 1, comm: String = "bash",
+                               at offset: Int64 = 0) -> Event {
+        var event = Event(kind: kind, time: baseTime + offset, pid: pid, ppid: ppid, startTime: 5_000_000_000 + UInt64(pid))
+        event.comm = Comm(comm)
+        return event
+    }
+
+    /// Every kind once, each with the fields its kind carries.
+    public static func everyKind() -> [Event] {
+        var events: [Event] = [start()]
+
+        var exists = process(.exists, pid: 1, ppid: 0, comm: "systemd")
+        exists.state = UInt8(ascii: "S")
+        exists.filename = Array("/usr/lib/systemd/systemd".utf8)
+        exists.argv = ArgumentVector(strings: ["/sbin/init", "splash"])
+        exists.credentials = .root
+        exists.session = SessionIDs(sid: 1, pgid: 1)
+        events.append(exists)
+
+        var zombie = process(.exists, pid: 77, ppid: 1, comm: "defunct")
+        zombie.state = UInt8(ascii: "Z")
+        zombie.exitStatus = WaitStatus(exitCode: 3)
+        zombie.unavailable = [.filename, .argv]
+        events.append(zombie)
+
+        var kthread = process(.exists, pid: 2, ppid: 0, comm: "kthreadd")
+        kthread.isKernelThread = true
+        events.append(kthread)
+
+        events.append(process(.fork, pid: 4243, ppid: 4242))
+
+        var exec = process(.exec, pid: 4243, ppid: 4242, comm: "ls")
+        exec.filename = Array("/usr/bin/ls".utf8)
+        exec.argv = ArgumentVector(strings: ["ls", "-l", "", "with space"])
+        exec.credentials = credentials
+        exec.oldPid = 4250
+        events.append(exec)
+
+        var truncated = process(.exec, pid: 4244, ppid: 4242, comm: "xargs")
+        truncated.argv = ArgumentVector(strings: ["xargs", "a"])
+        truncated.argvTruncated = true
+        truncated.unavailable = [.filename]
+        events.append(truncated)
+
+        var exited = process(.exit, pid: 4243, ppid: 4242, comm: "ls", at: 1_000_000)
+        exited.exitStatus = WaitStatus(exitCode: 42)
+        exited.durationNs = 1_000_000
+        events.append(exited)
+
+        var killed = process(.exit, pid: 4244, ppid: 4242, comm: "xargs", at: 2_000_000)
+        killed.exitStatus = WaitStatus(signal: 11, coreDumped: true)
+        events.append(killed)
+
+        var reaped = process(.reap, pid: 4243, ppid: 4242, comm: "ls", at: 3_000_000)
+        reaped.reaper = 4242
+        reaped.reapReason = .wait
+        events.append(reaped)
+
+        var freed = process(.reap, pid: 4244, ppid: 4242, comm: "xargs", at: 4_000_000)
+        freed.reapReason = .freed
+        events.append(freed)
+
+        var threadStart = process(.threadStart, pid: 4242)
+        threadStart.tid = 4260
+        events.append(threadStart)
+        var threadExit = process(.threadExit, pid: 4242)
+        threadExit.tid = 4260
+        events.append(threadExit)
+
+        events.append(process(.comm, pid: 4242, comm: "renamed"))
+
+        var cred = process(.cred, pid: 4242)
+        cred.credentials = Credentials(uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 4_294_967_294)
+        events.append(cred)
+
+        var session = process(.session, pid: 4242)
+        session.session = SessionIDs(sid: 4242, pgid: 4242)
+        events.append(session)
+
+        var reparent = process(.reparent, pid: 4245, ppid: 1, comm: "orphan")
+        reparent.oldPpid = 4242
+        events.append(reparent)
+
+        var lost = Event(kind: .lost, time: baseTime + 5_000_000)
+        lost.lostCount = 17
+        events.append(lost)
+        var lostUnknown = Event(kind: .lost, time: baseTime + 5_000_001)
+        lostUnknown.lostCount = nil
+        events.append(lostUnknown)
+
+        var resync = Event(kind: .resync, time: baseTime + 6_000_000)
+        resync.processCount = 312
+        events.append(resync)
+
+        var stop = Event(kind: .stop, time: baseTime + 7_000_000)
+        stop.eventCount = 21
+        stop.lostCount = 17
+        stop.unwrittenCount = 2
+        events.append(stop)
+
+        for index in events.indices { events[index].seq = UInt64(index) }
+        return events
+    }
+
+    /// The bytes JSONLineEncoder writes for `events`.
+    public static func logText(_ events: [Event]) -> [UInt8] {
+        let buffer = ByteBuffer()
+        let encoder = JSONLineEncoder()
+        for event in events { encoder.append(event, to: buffer) }
+        return buffer.array
+    }
+
+    /// One encoded line without its newline.
+    public static func line(_ event: Event) -> [UInt8] {
+        Array(logText([event]).dropLast())
+    }
+}
