@@ -14,7 +14,7 @@ struct StatsCommand: ParsableCommand {
 
             Examples:
               proctrace stats events.jsonl
-              proctrace stats --zombie-threshold 1 --json events.jsonl* | jq .lingering_zombies
+              proctrace stats --zombie-threshold 1 --json events.jsonl*
             """
     )
 
