@@ -16,6 +16,6 @@ struct ProcTrace: ParsableCommand {
               sudo proctrace record -o events.jsonl      # append to a file
             """,
         version: ProcTraceVersion.current,
-        subcommands: [RecordCommand.self, TreeCommand.self]
+        subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self]
     )
 }

@@ -1,0 +1,22 @@
+import ArgumentParser
+import ProcTraceCore
+
+/// The log files a read command takes, and what to do with damaged lines.
+struct LogInputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Log files (plain or .gz). A rotated set is read oldest first, whatever the order given.",
+                                 valueName: "file"))
+    var files: [String] = []
+
+    @Flag(help: "Pass over lines that are not valid records (counted and reported) instead of stopping at the first.")
+    var skipInvalid = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Name a log file, e.g. events.jsonl (or events.jsonl* for a rotated set).") }
+    }
+
+    func makeReader(following: Bool = false) throws -> LogReader {
+        let reader = try LogReader(paths: files, skipInvalid: skipInvalid) { StandardError.warn($0) }
+        if following { reader.startFollowing() }
+        return reader
+    }
+}
