@@ -22,10 +22,10 @@ let package = Package(
         ),
         // Platform-free: event model, kernel record decoding, JSON, the pipeline.
         .target(name: "ProcTraceCore"),
-        // Linux: BPF backend, /proc, system calls, signals, files.
+        // Linux: BPF and netlink backends, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
-            dependencies: ["ProcTraceCore", "CProcTraceBPF"]
+            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink"]
         ),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
         .target(
@@ -33,6 +33,8 @@ let package = Package(
             cSettings: [.headerSearchPath("generated"), .headerSearchPath("../../bpf")],
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // The netlink proc connector's macros, constants and struct layouts.
+        .target(name: "CProcTraceNetlink"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         .testTarget(
             name: "ProcTraceCoreTests",
@@ -43,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProcTraceLinuxTests",
-            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "ProcTraceTestSupport"]
+            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "CProcTraceNetlink", "ProcTraceTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]
