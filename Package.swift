@@ -25,8 +25,10 @@ let package = Package(
         // Linux: BPF and netlink backends, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
-            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink"]
+            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem"]
         ),
+        // Signal handling Swift cannot express safely (async-signal-safe handlers).
+        .target(name: "CProcTraceSystem"),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
         .target(
             name: "CProcTraceBPF",

@@ -16,6 +16,6 @@ struct ProcTrace: ParsableCommand {
               sudo proctrace record -o events.jsonl      # append to a file
             """,
         version: ProcTraceVersion.current,
-        subcommands: []
+        subcommands: [RecordCommand.self]
     )
 }

@@ -1,0 +1,133 @@
+/// The record pipeline: source → tree → filter → JSON line → buffered write.
+///
+/// One encoded batch per poll goes out in a single write; nothing on the
+/// per-event path allocates except what an exec's strings need.
+public final class Recorder {
+    public let source: EventSource
+    public let tree: ProcessTree
+    private let sink: LogSink
+    private let encoder = JSONLineEncoder()
+    private let buffer: ByteBuffer
+    private let flushThreshold: Int
+    /// Decides which events are written (all are applied to the tree).
+    public var filter: ((Event) -> Bool)?
+    /// Runs after each event is applied to the tree and may add derived
+    /// events (e.g. re-parenting) to be applied and written after it.
+    public var derive: ((Event, ProcessTree) -> [Event])?
+    /// Runs once per batch for derived events that were not ready before.
+    public var deriveAfterBatch: ((ProcessTree, Int64) -> [Event])?
+
+    public private(set) var nextSeq: UInt64 = 1
+    public private(set) var written: UInt64 = 0
+    public private(set) var lostTotal: UInt64 = 0
+    /// Records encoded but lost to a write error (full disk, closed pipe).
+    public private(set) var unwritten: UInt64 = 0
+    public private(set) var lastWriteError: Error?
+    private var linesInBuffer: UInt64 = 0
+    private var lastEventTime: Int64 = 0
+
+    public init(source: EventSource, sink: LogSink, tree: ProcessTree = ProcessTree(),
+                bufferCapacity: Int = 256 * 1024) {
+        self.source = source
+        self.sink = sink
+        self.tree = tree
+        buffer = ByteBuffer(capacity: bufferCapacity)
+        flushThreshold = bufferCapacity - 4096
+    }
+
+    /// Writes and flushes the `start` record (call once the source is listening).
+    public func start(_ stream: StreamInfo, time: Int64) throws {
+        var event = Event(kind: .start, time: time)
+        event.stream = stream
+        lastEventTime = time
+        append(&event)
+        try flush()
+    }
+
+    /// Applies and writes the snapshot of running processes.
+    public func record(snapshot: [Event]) throws {
+        for var event in snapshot {
+            process(&event)
+        }
+        try flush()
+    }
+
+    /// Polls the source once and writes what arrived. Returns events delivered.
+    @discardableResult
+    public func pump(timeoutMilliseconds: Int32) throws -> Int {
+        let count = try source.poll(timeoutMilliseconds: timeoutMilliseconds) { event in
+            self.process(&event)
+        }
+        if let deriveAfterBatch {
+            for var derived in deriveAfterBatch(tree, lastEventTime) {
+                tree.apply(&derived)
+                write(&derived)
+            }
+        }
+        try flush()
+        return count
+    }
+
+    /// Processes one event as if it came from the source.
+    @inline(__always)
+    public func process(_ event: inout Event) {
+        tree.apply(&event)
+        if event.kind == .lost { lostTotal += event.lostCount ?? 0 }
+        write(&event)
+        if let derive {
+            for var derived in derive(event, tree) {
+                write(&derived)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func write(_ event: inout Event) {
+        if event.time > lastEventTime { lastEventTime = event.time }
+        if let filter, !filter(event) { return }
+        append(&event)
+        if buffer.count >= flushThreshold { try? flush() }
+    }
+
+    @inline(__always)
+    private func append(_ event: inout Event) {
+        event.seq = nextSeq
+        nextSeq += 1
+        encoder.append(event, to: buffer)
+        linesInBuffer += 1
+    }
+
+    /// Writes the buffered lines in one call. On a write error the lines are
+    /// counted as unwritten and the error kept; recording goes on.
+    public func flush() throws {
+        guard !buffer.isEmpty else { return }
+        defer {
+            buffer.removeAll()
+            linesInBuffer = 0
+        }
+        do {
+            try sink.write(buffer.bytes)
+            written += linesInBuffer
+        } catch {
+            unwritten += linesInBuffer
+            lastWriteError = error
+            throw error
+        }
+    }
+
+    /// Drains what the source still holds, then writes `stop` and flushes.
+    public func finish(time: Int64, drainLimit: Int = 64) throws {
+        var rounds = 0
+        while rounds < drainLimit, (try? pump(timeoutMilliseconds: 0)) ?? 0 > 0 {
+            rounds += 1
+        }
+        var stop = Event(kind: .stop, time: max(time, lastEventTime))
+        // Sequence 1 is `start`; everything numbered since, less what never reached the log.
+        stop.eventCount = nextSeq - 2 - unwritten
+        stop.lostCount = lostTotal
+        stop.unwrittenCount = unwritten
+        append(&stop)
+        try flush()
+        try sink.flush()
+    }
+}

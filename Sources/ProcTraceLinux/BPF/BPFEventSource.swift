@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProcTraceBPF
+import ProcTraceCore
+
+/// The BPF backend: precompiled programs on the sched_* tracepoints (embedded
+/// in this binary through the libbpf skeleton) streaming fixed-layout records
+/// through one ring buffer.
+public final class BPFEventSource: EventSource {
+    public let backendName = "bpf"
+    public private(set) var counters = SourceCounters()
+
+    private var handle: OpaquePointer?
+    private let settings: BPFSettings
+    private var decoder: KernelRecordDecoder
+    /// CLOCK_BOOTTIME when the probes were attached: processes started
+    /// before it are in the snapshot, the rest arrive as fork records.
+    public let attachedAt: UInt64
+    private var reportedLost: UInt64 = 0
+    private var deliver: ((inout Event) -> Void)?
+    private let procFS: ProcFS
+
+    public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
+        self.settings = settings
+        self.procFS = procFS
+        decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
+
+        if let simulated = getenv("PROCTRACE_SIMULATE_BPF_FAILURE"), simulated.pointee != 0 {
+            throw BPFStartError(stage: .load, errno: EPERM, detail: "simulated by PROCTRACE_SIMULATE_BPF_FAILURE")
+        }
+
+        var cSettings = pt_bpf_settings()
+        cSettings.max_args_bytes = min(settings.maxArgumentBytes, BPFSettings.argumentBytesCap)
+        cSettings.self_tgid = UInt32(bitPattern: settings.excludedProcess)
+        cSettings.wakeup_bytes = settings.wakeupBytes
+        cSettings.ring_bytes = settings.ringBufferBytes
+        cSettings.trace_threads = settings.traceThreads ? 1 : 0
+        cSettings.verbose = settings.verbose ? 1 : 0
+
+        var stage: Int32 = 0
+        var detail = [CChar](repeating: 0, count: 512)
+        var started: OpaquePointer?
+        let result = withUnsafePointer(to: &cSettings) { settingsPointer in
+            pt_bpf_start(settingsPointer, BPFEventSource.onRecord, nil, &started, &stage, &detail, detail.count)
+        }
+        guard result == 0, let started else {
+            throw BPFStartError(stage: BPFStartError.Stage(rawValue: stage) ?? .unknown, errno: -result,
+                                detail: String(cString: detail))
+        }
+        handle = started
+        attachedAt = UInt64(Clock.bootNanoseconds)
+    }
+
+    deinit {
+        close()
+    }
+
+    public func close() {
+        if let handle {
+            pt_bpf_stop(handle)
+            self.handle = nil
+        }
+    }
+
+    /// The ring-buffer callback. libbpf only passes the context given at
+    /// creation, which cannot be `self` before init finishes, so the source
+    /// being polled sits in one slot for the duration of a poll (sources are
+    /// polled from one thread).
+    private static let onRecord: pt_record_fn = { _, data, size in
+        guard let source = BPFEventSource.polling, let data else { return 0 }
+        source.handleRecord(UnsafeRawBufferPointer(start: data, count: size))
+        return 0
+    }
+
+    private static var polling: BPFEventSource? {
+        get { currentPoller.pointee }
+        set { currentPoller.pointee = newValue }
+    }
+
+    private static let currentPoller: UnsafeMutablePointer<BPFEventSource?> = {
+        let slot = UnsafeMutablePointer<BPFEventSource?>.allocate(capacity: 1)
+        slot.initialize(to: nil)
+        return slot
+    }()
+
+    @inline(__always)
+    private func handleRecord(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            var event = try decoder.decode(bytes)
+            counters.received += 1
+            deliver?(&event)
+        } catch {
+            counters.malformed += 1
+        }
+    }
+
+    public func poll(timeoutMilliseconds: Int32, deliver: (inout Event) -> Void) throws -> Int {
+        guard let handle else { return 0 }
+        let before = counters.received
+        let result = withoutActuallyEscaping(deliver) { escapable -> Int32 in
+            self.deliver = escapable
+            BPFEventSource.polling = self
+            defer {
+                self.deliver = nil
+                BPFEventSource.polling = nil
+            }
+            return timeoutMilliseconds == 0 ? pt_bpf_consume(handle) : pt_bpf_poll(handle, timeoutMilliseconds)
+        }
+        if result < 0 && result != -EINTR {
+            throw SystemCallError("ring_buffer__poll", errno: -result)
+        }
+        let lost = pt_bpf_lost(handle)
+        if lost > reportedLost {
+            var event = Event(kind: .lost, time: Clock.realtimeNanoseconds)
+            event.lostCount = lost - reportedLost
+            counters.lostInKernel = lost
+            reportedLost = lost
+            deliver(&event)
+        }
+        return Int(counters.received - before)
+    }
+
+    /// One `exists` per process that started before the probes were
+    /// attached, read from the kernel's task list by a BPF iterator (exact
+    /// start times), completed with /proc (filename, argv, state).
+    public func snapshot() throws -> [Event] {
+        guard let handle else { return [] }
+        let fd = pt_bpf_snapshot_fd(handle)
+        guard fd >= 0 else { throw SystemCallError("bpf_iter_create", errno: -fd) }
+        defer { Glibc.close(fd) }
+        let bytes = FileIO.readAll(fd: fd)
+        let recordSize = KernelRecordLayout.Exists.byteCount
+        var events: [Event] = []
+        events.reserveCapacity(bytes.count / recordSize)
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + recordSize <= raw.count {
+                var event = try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + recordSize)]))
+                offset += recordSize
+                if event.startTime >= attachedAt { continue }
+                if settings.excludedProcess != 0 && event.pid == settings.excludedProcess { continue }
+                enrichFromProc(&event)
+                events.append(event)
+            }
+        }
+        return events
+    }
+
+    private func enrichFromProc(_ event: inout Event) {
+        let pid = event.pid
+        guard let stat = procFS.stat(pid), sameProcess(stat, event) else {
+            event.unavailable.formUnion([.filename, .argv])
+            return
+        }
+        if event.state == 0 { event.state = stat.state }
+        if event.isKernelThread {
+            event.filename = nil
+            event.argv = nil
+            return
+        }
+        if event.state == UInt8(ascii: "Z") {
+            event.unavailable.formUnion([.filename, .argv])
+            return
+        }
+        let limit = Int(min(settings.maxArgumentBytes, BPFSettings.argumentBytesCap))
+        if let cmdline = procFS.cmdline(pid, limit: limit + 1) {
+            event.argvTruncated = cmdline.count > limit
+            event.argv = ArgumentVector(bytes: Array(cmdline.prefix(limit)))
+        } else {
+            event.unavailable.insert(.argv)
+        }
+        if let exe = procFS.executable(pid) {
+            event.filename = exe
+        } else {
+            event.unavailable.insert(.filename)
+        }
+        // The process may have exited and its PID been reused while we read.
+        if let again = procFS.stat(pid), !sameProcess(again, event) {
+            event.filename = nil
+            event.argv = nil
+            event.unavailable.formUnion([.filename, .argv])
+        }
+    }
+
+    private func sameProcess(_ stat: ProcStat, _ event: Event) -> Bool {
+        let tickNanoseconds = UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
+        return stat.startTicks == event.startTime / tickNanoseconds
+    }
+}

@@ -1,0 +1,18 @@
+/// How the BPF backend is set up (fixed at load time).
+public struct BPFSettings: Sendable {
+    public var maxArgumentBytes: UInt32 = 32 * 1024
+    public var traceThreads = false
+    /// Drop records of this process in the kernel (0: keep all).
+    public var excludedProcess: Int32 = 0
+    /// Ring buffer size in bytes: a power of two, at least one page.
+    public var ringBufferBytes: UInt32 = 16 * 1024 * 1024
+    /// Wake the consumer only when this many bytes wait (0: every record);
+    /// the consumer polls on `pollInterval` anyway.
+    public var wakeupBytes: UInt64 = 256 * 1024
+    public var verbose = false
+
+    public init() {}
+
+    /// The largest --max-args-bytes the BPF program can honour.
+    public static let argumentBytesCap: UInt32 = 256 * 1024
+}

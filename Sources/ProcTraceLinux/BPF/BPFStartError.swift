@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProcTraceBPF
+
+/// Why the BPF backend could not start, said as cause and remedy in one line.
+public struct BPFStartError: Error, CustomStringConvertible {
+    public enum Stage: Int32 {
+        case open = 1, load, attach, ring, unknown
+    }
+
+    public let stage: Stage
+    public let errno: Int32
+    public let detail: String
+
+    public init(stage: Stage, errno: Int32, detail: String) {
+        self.stage = stage
+        self.errno = errno
+        self.detail = detail
+    }
+
+    public var description: String {
+        let cause: String
+        if !BPFStartError.kernelHasBTF {
+            return "BPF unavailable: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+                + "use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or run with --backend netlink"
+        }
+        switch errno {
+        case EPERM, EACCES:
+            if geteuid() != 0 {
+                return "BPF unavailable: permission denied; run as root (sudo proctrace …) or grant "
+                    + "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE, or use --backend netlink"
+            }
+            cause = "permission denied although running as root (lockdown, a seccomp filter, "
+                + "or kernel.unprivileged_bpf_disabled in a container?)"
+        case ENOSYS:
+            cause = "the kernel was built without BPF system call support"
+        case ENOMEM, E2BIG:
+            cause = "not enough locked memory for the maps; try a smaller --ring-buffer-size"
+        case ENOENT, ESRCH:
+            cause = "a tracepoint or kernel type proctrace needs is missing on this kernel"
+        case EINVAL:
+            cause = "the kernel rejected a BPF program (older kernel or unsupported feature)"
+        default:
+            cause = String(cString: strerror(errno))
+        }
+        let what = detail.isEmpty ? "" : " (\(detail))"
+        return "BPF unavailable: \(cause)\(what); run with --verbose for libbpf's messages, or use --backend netlink"
+    }
+
+    static var kernelHasBTF: Bool {
+        access("/sys/kernel/btf/vmlinux", R_OK) == 0
+    }
+}

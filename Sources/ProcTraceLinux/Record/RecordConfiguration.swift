@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+
+/// Everything `proctrace record` was asked to do.
+public struct RecordConfiguration {
+    /// nil: standard output.
+    public var outputPath: String?
+    public var fileMode: mode_t = 0o640
+    /// Stop by itself after this many seconds.
+    public var duration: Double?
+    public var bpf = BPFSettings()
+    public var netlink = NetlinkSettings()
+    /// How long one poll may wait; bounds the delay of a quiet record.
+    public var pollIntervalMilliseconds: Int32 = 100
+    /// Events that pass are written (all are applied to the tree).
+    public var filter: ((Event) -> Bool)?
+
+    public init() {}
+}
