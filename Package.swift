@@ -22,10 +22,10 @@ let package = Package(
         ),
         // Event model, kernel record decoding, JSON, the pipeline, reading logs back.
         .target(name: "ProcTraceCore", dependencies: ["CZlib"]),
-        // Linux: BPF backend, /proc, system calls, signals, files.
+        // Linux: BPF and netlink backends, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
-            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceSystem"]
+            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem"]
         ),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
@@ -37,6 +37,8 @@ let package = Package(
         ),
         // zlib's gz* functions, for reading rotated logs that were compressed.
         .systemLibrary(name: "CZlib"),
+        // The netlink proc connector's macros, constants and struct layouts.
+        .target(name: "CProcTraceNetlink"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
         .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
@@ -49,7 +51,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProcTraceLinuxTests",
-            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "ProcTraceTestSupport", "proctrace", "proctrace-scenarios"]
+            dependencies: [
+                "ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "CProcTraceNetlink", "ProcTraceTestSupport",
+                "proctrace", "proctrace-scenarios",
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -27,7 +27,12 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
-    @Flag(help: "Also record thread_start and thread_exit.")
+    @Option(help: ArgumentHelp(
+        "Kernel interface: bpf, netlink (the proc connector, for where BPF cannot load), or auto (bpf, "
+            + "else netlink, saying why on standard error).", valueName: "backend"))
+    var backend: Backend = .auto
+
+    @Flag(help: "Also record thread_start and thread_exit (bpf backend only).")
     var threads = false
 
     @Option(help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
@@ -67,11 +72,15 @@ struct RecordCommand: ParsableCommand {
         configuration.bpf.ringBufferBytes = UInt32(SizeParser.bytes(ringBufferSize) ?? 16 << 20)
         configuration.bpf.verbose = common.verbose
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
-        let settings = configuration.bpf
+        configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
+        configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
+        let (bpf, netlink) = (configuration.bpf, configuration.netlink)
         let session = RecordSession(configuration: configuration) {
-            try BPFEventSource(settings: settings)
+            try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: HostInfo.standardError)
         }
         let status = session.run()
         if status != 0 { throw ExitCode(status) }
     }
 }
+
+extension Backend: ExpressibleByArgument {}

@@ -11,6 +11,7 @@ public struct RecordConfiguration {
     /// Stop by itself after this many seconds.
     public var duration: Double?
     public var bpf = BPFSettings()
+    public var netlink = NetlinkSettings()
     /// How long one poll may wait; bounds the delay of a quiet record.
     public var pollIntervalMilliseconds: Int32 = 100
     /// Events that pass are written (all are applied to the tree).

@@ -14,11 +14,16 @@ public struct ProcStat: Equatable, Sendable {
     /// Clock ticks after boot.
     public var startTicks: UInt64
     public var flags: UInt32
+    public var threadCount: Int32 = 1
+    /// A zombie's wait status (field 52); nil when not shown (older kernel, not permitted).
+    public var exitCode: UInt32?
 
     /// Start time in boot nanoseconds, to tick precision (/proc has no better).
     public var startTimeApproximate: UInt64 {
-        startTicks * UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
+        startTicks * ProcStat.nanosecondsPerTick
     }
+
+    public static let nanosecondsPerTick = UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
 
     public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
 
@@ -31,16 +36,19 @@ public struct ProcStat: Equatable, Sendable {
         let comm = Array(text[(open + 1)..<close])
         let rest = text[(close + 1)...].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
         // rest[0] = state (field 3), rest[1] = ppid (4), rest[2] = pgrp (5), rest[3] = session (6),
-        // rest[6] = flags (9), rest[19] = starttime (22).
+        // rest[6] = flags (9), rest[17] = num_threads (20), rest[19] = starttime (22),
+        // rest[49] = exit_code (52).
         guard rest.count > 19, let state = rest[0].first,
             let ppid = Int32(String(decoding: rest[1], as: UTF8.self)),
             let pgrp = Int32(String(decoding: rest[2], as: UTF8.self)),
             let session = Int32(String(decoding: rest[3], as: UTF8.self)),
             let flags = UInt32(String(decoding: rest[6], as: UTF8.self)),
+            let threadCount = Int32(String(decoding: rest[17], as: UTF8.self)),
             let start = UInt64(String(decoding: rest[19], as: UTF8.self))
         else { return nil }
+        let exitCode = rest.count > 49 ? UInt32(String(decoding: rest[49], as: UTF8.self)) : nil
         return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, session: session,
-                        startTicks: start, flags: flags)
+                        startTicks: start, flags: flags, threadCount: threadCount, exitCode: exitCode)
     }
 }
 
@@ -64,7 +72,16 @@ public struct ProcFS {
 
     /// PIDs of all processes (thread-group leaders) now.
     public func pids() -> [Int32] {
-        guard let dir = opendir(root) else { return [] }
+        numericEntries(of: root)
+    }
+
+    /// IDs of the process's threads, the leader's included; empty once it is gone.
+    public func threads(of pid: Int32) -> [Int32] {
+        numericEntries(of: "\(root)/\(pid)/task")
+    }
+
+    private func numericEntries(of directory: String) -> [Int32] {
+        guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
         var result: [Int32] = []
         while let entry = readdir(dir) {
@@ -89,7 +106,11 @@ public struct ProcFS {
     /// The executable's path (readlink of /proc/PID/exe); nil for kernel
     /// threads, zombies, or when not permitted.
     public func executable(_ pid: Int32) -> [UInt8]? {
-        guard var path = FileIO.readLink("\(root)/\(pid)/exe") else { return nil }
+        FileIO.readLink("\(root)/\(pid)/exe").map(ProcFS.withoutDeletedSuffix)
+    }
+
+    static func withoutDeletedSuffix(_ link: [UInt8]) -> [UInt8] {
+        var path = link
         let deleted = Array(" (deleted)".utf8)
         if path.count > deleted.count && Array(path.suffix(deleted.count)) == deleted {
             path.removeLast(deleted.count)
@@ -99,7 +120,10 @@ public struct ProcFS {
 
     /// Real, effective, saved UID/GID from /proc/PID/status.
     public func credentials(_ pid: Int32) -> Credentials? {
-        guard let text = FileIO.readSmallFile("\(root)/\(pid)/status") else { return nil }
+        FileIO.readSmallFile("\(root)/\(pid)/status").flatMap(ProcFS.credentials(fromStatus:))
+    }
+
+    static func credentials(fromStatus text: [UInt8]) -> Credentials? {
         var uids: [UInt32] = []
         var gids: [UInt32] = []
         for line in text.split(separator: UInt8(ascii: "\n")) {

@@ -14,13 +14,21 @@ public enum Clock {
 
     public static var realtimeNanoseconds: Int64 { nanoseconds(CLOCK_REALTIME) }
 
-    /// Add to a CLOCK_BOOTTIME reading to get time since the epoch. Read as a
-    /// sandwich so the error is at most the few nanoseconds between reads.
+    /// CLOCK_MONOTONIC: the clock of the netlink proc connector's timestamps.
+    public static var monotonicNanoseconds: Int64 { nanoseconds(CLOCK_MONOTONIC) }
+
+    /// Add to a CLOCK_BOOTTIME reading to get time since the epoch.
     public static func bootToEpochOffset() -> Int64 {
-        let before = bootNanoseconds
-        let wall = realtimeNanoseconds
-        let after = bootNanoseconds
-        return wall - (before + (after - before) / 2)
+        offset(from: CLOCK_BOOTTIME, to: CLOCK_REALTIME)
+    }
+
+    /// Add to a reading of `source` to get a reading of `target`. Read as a
+    /// sandwich so the error is at most the few nanoseconds between reads.
+    public static func offset(from source: clockid_t, to target: clockid_t) -> Int64 {
+        let before = nanoseconds(source)
+        let reading = nanoseconds(target)
+        let after = nanoseconds(source)
+        return reading - (before + (after - before) / 2)
     }
 
     /// Clock ticks per second for /proc's start times (sysconf(_SC_CLK_TCK)).

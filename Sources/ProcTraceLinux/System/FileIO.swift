@@ -5,7 +5,12 @@ import Glibc
 public enum FileIO {
     /// Reads a whole (small, e.g. /proc) file. nil when it cannot be opened or read.
     public static func readSmallFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        readSmallFile(at: AT_FDCWD, path, limit: limit)
+    }
+
+    /// Reads a whole small file at `path` relative to the open directory `directory`.
+    public static func readSmallFile(at directory: Int32, _ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var result: [UInt8] = []
@@ -24,8 +29,15 @@ public enum FileIO {
 
     /// readlink(2); nil on error.
     public static func readLink(_ path: String) -> [UInt8]? {
+        readLink(at: AT_FDCWD, path)
+    }
+
+    /// readlinkat(2) relative to the open directory `directory`; nil on error.
+    public static func readLink(at directory: Int32, _ path: String) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        let n = buffer.withUnsafeMutableBytes {
+            readlinkat(directory, path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+        }
         guard n >= 0 else { return nil }
         return Array(buffer[0..<n])
     }

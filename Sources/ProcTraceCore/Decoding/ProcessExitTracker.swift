@@ -1,0 +1,106 @@
+/// Turns the proc connector's exits, which come one per task (thread), into
+/// one exit per process, sent when the process's last task ends.
+///
+/// Why not simply the leader's (tid == tgid) exit: the leader can end before
+/// the process does. It may call pthread_exit while other threads run on, and
+/// when a non-leader thread calls execve the kernel kills the old leader (an
+/// exit with status 0 arrives) and the exec'ing thread takes over its PID. So
+/// the tracker keeps, for multi-threaded processes only, the set of threads
+/// still running (from thread forks and the /proc snapshot); a leader exit
+/// while threads remain is held until the last of them exits, and an exec
+/// cancels it (after execve a process has exactly one thread).
+///
+/// The wait status reported is the last task's exit code. Under exit_group or
+/// a fatal signal every task carries the group's status, so this is exact;
+/// only when the threads leave one by one with exit(2) does the kernel report
+/// the leader's own code instead, and glibc then passes 0 for every thread.
+public struct ProcessExitTracker {
+    /// A process that ended.
+    public struct ProcessExit: Equatable, Sendable {
+        public var pid: Int32
+        public var status: WaitStatus
+        /// The parent (TGID) the kernel named; 0 when it did not name one.
+        public var parent: Int32
+        /// The kernel had already released it (the parent ignores SIGCHLD):
+        /// it never was a zombie, its reap happened with the exit.
+        public var released: Bool
+        /// CLOCK_MONOTONIC nanoseconds of the exit that ended the process.
+        public var timestamp: UInt64
+
+        public init(pid: Int32, status: WaitStatus, parent: Int32, released: Bool, timestamp: UInt64) {
+            self.pid = pid
+            self.status = status
+            self.parent = parent
+            self.released = released
+            self.timestamp = timestamp
+        }
+    }
+
+    private struct HeldLeaderExit {
+        var parent: Int32
+    }
+
+    /// Non-leader threads still running, for processes that have any.
+    private var threads: [Int32: Set<Int32>] = [:]
+    private var heldLeaderExits: [Int32: HeldLeaderExit] = [:]
+
+    public init() {}
+
+    /// Processes with threads (or a held leader exit) being tracked.
+    public var trackedProcessCount: Int { threads.count }
+
+    /// Forgets everything (before a resynchronisation).
+    public mutating func removeAll() {
+        threads.removeAll()
+        heldLeaderExits.removeAll()
+    }
+
+    /// The threads a process has besides its leader, as /proc lists them.
+    public mutating func setThreads<Threads: Sequence>(_ tids: Threads, of pid: Int32) where Threads.Element == Int32 {
+        var others = Set(tids)
+        others.remove(pid)
+        threads[pid] = others.isEmpty ? nil : others
+    }
+
+    /// A new process (not a thread) now holds `pid`: whatever was known under it is stale.
+    public mutating func processStarted(_ pid: Int32) {
+        threads[pid] = nil
+        heldLeaderExits[pid] = nil
+    }
+
+    public mutating func threadStarted(_ task: TaskIDs) {
+        guard !task.isLeader else { return processStarted(task.tgid) }
+        threads[task.tgid, default: []].insert(task.tid)
+    }
+
+    /// After execve the process has only the exec'ing thread, under the leader's ID.
+    public mutating func processExecuted(_ pid: Int32) {
+        processStarted(pid)
+    }
+
+    /// One task ended; returns the process's exit when it was the last task.
+    public mutating func taskExited(
+        _ task: TaskIDs, exitCode: UInt32, parent: TaskIDs, timestamp: UInt64
+    ) -> ProcessExit? {
+        let pid = task.tgid
+        if task.isLeader {
+            if threads[pid] != nil {
+                heldLeaderExits[pid] = HeldLeaderExit(parent: parent.tgid)
+                return nil
+            }
+            heldLeaderExits[pid] = nil
+            // The kernel names the parent only while the task is unreleased.
+            let released = parent.tid == 0 && parent.tgid == 0
+            return ProcessExit(pid: pid, status: WaitStatus(raw: exitCode), parent: parent.tgid,
+                               released: released, timestamp: timestamp)
+        }
+        guard threads[pid]?.remove(task.tid) != nil else { return nil }
+        guard threads[pid]?.isEmpty == true else { return nil }
+        threads[pid] = nil
+        guard let held = heldLeaderExits.removeValue(forKey: pid) else { return nil }
+        // The last thread is always released at once, so it tells nothing of the
+        // process's own release: that is left to the reap watch.
+        return ProcessExit(pid: pid, status: WaitStatus(raw: exitCode), parent: held.parent,
+                           released: false, timestamp: timestamp)
+    }
+}

@@ -1,0 +1,305 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+
+/// The netlink backend: the kernel's proc connector (NETLINK_CONNECTOR),
+/// for where BPF cannot load. The connector says only which task did what;
+/// the rest (argv, filename, credentials, comm, start time) is read from /proc
+/// when the message is handled, through a /proc/PID directory checked against
+/// the process's known start time, so a recycled PID never lends its values.
+/// docs/netlink.md lists what this backend provides and what it cannot.
+public final class NetlinkEventSource: EventSource {
+    public let backendName = "netlink"
+    public private(set) var counters = SourceCounters()
+
+    /// What is known of a live or zombie process.
+    private struct KnownProcess {
+        var startTime: UInt64
+        var ppid: Int32
+        var comm: Comm
+    }
+
+    private var socket: NetlinkSocket?
+    private let settings: NetlinkSettings
+    private let procFS: ProcFS
+    private let parser = ProcConnectorParser()
+    private var exits = ProcessExitTracker()
+    private var processes: [Int32: KnownProcess] = [:]
+    private var zombies = ZombieWatch()
+    private var lastReapCheck: Int64 = 0
+    /// Added to the connector's CLOCK_MONOTONIC timestamps.
+    private let monotonicToEpoch: Int64
+    private let monotonicToBoot: Int64
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Events of the datagram being handled, delivered in order after it.
+    private var ready: [Event] = []
+
+    /// Starts listening: events from now on are queued in the socket until polled.
+    public init(settings: NetlinkSettings = NetlinkSettings(), procFS: ProcFS = ProcFS()) throws {
+        self.settings = settings
+        self.procFS = procFS
+        socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
+        monotonicToEpoch = Clock.offset(from: CLOCK_MONOTONIC, to: CLOCK_REALTIME)
+        monotonicToBoot = Clock.offset(from: CLOCK_MONOTONIC, to: CLOCK_BOOTTIME)
+        receiveBuffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+    }
+
+    deinit {
+        close()
+        receiveBuffer.deallocate()
+    }
+
+    public func close() {
+        socket?.close()
+        socket = nil
+    }
+
+    /// The receive buffer the kernel granted, in bytes.
+    public var receiveBufferBytes: Int { socket?.receiveBufferBytes ?? 0 }
+
+    // MARK: Snapshot
+
+    public func snapshot() throws -> [Event] {
+        readProc().processes
+    }
+
+    /// Replaces what is known with what /proc shows now.
+    private func readProc() -> ProcSnapshot {
+        let snapshot = ProcSnapshot.read(procFS, time: Clock.realtimeNanoseconds,
+                                         maxArgumentBytes: settings.maxArgumentBytes,
+                                         excluding: settings.excludedProcess)
+        processes.removeAll(keepingCapacity: true)
+        exits.removeAll()
+        zombies.removeAll()
+        for event in snapshot.processes {
+            processes[event.pid] = KnownProcess(startTime: event.startTime, ppid: event.ppid, comm: event.comm)
+            if event.state == UInt8(ascii: "Z") {
+                zombies.add(pid: event.pid, startTime: event.startTime)
+            }
+        }
+        for (pid, threads) in snapshot.threadsByProcess {
+            exits.setThreads(threads, of: pid)
+        }
+        return snapshot
+    }
+
+    // MARK: Polling
+
+    public func poll(timeoutMilliseconds: Int32, deliver: (inout Event) -> Void) throws -> Int {
+        guard let socket else { return 0 }
+        var delivered = try drain(socket, deliver)
+        delivered += inferReaps(deliver)
+        if delivered == 0 && timeoutMilliseconds != 0 {
+            var wait = timeoutMilliseconds
+            if !zombies.isEmpty && (wait < 0 || wait > settings.reapCheckIntervalMilliseconds) {
+                wait = settings.reapCheckIntervalMilliseconds
+            }
+            try socket.waitUntilReadable(timeoutMilliseconds: wait)
+            delivered += try drain(socket, deliver)
+            delivered += inferReaps(deliver)
+        }
+        return delivered
+    }
+
+    private func drain(_ socket: NetlinkSocket, _ deliver: (inout Event) -> Void) throws -> Int {
+        var delivered = 0
+        for _ in 0..<settings.maxDatagramsPerPoll {
+            switch try socket.receive(into: receiveBuffer) {
+            case .empty:
+                return delivered
+            case .foreign:
+                continue
+            case .overrun:
+                delivered += resynchronise(deliver)
+            case .datagram(let length):
+                let datagram = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<min(length, receiveBuffer.count)])
+                let counts = parser.parse(datagram) { handle($0) }
+                counters.received += UInt64(counts.events)
+                counters.malformed += UInt64(counts.malformed)
+                for index in ready.indices { deliver(&ready[index]) }
+                delivered += ready.count
+                ready.removeAll(keepingCapacity: true)
+            }
+        }
+        return delivered
+    }
+
+    /// The socket overflowed: an unknown number of events is gone. Says so,
+    /// then reports every process anew from /proc.
+    private func resynchronise(_ deliver: (inout Event) -> Void) -> Int {
+        var lost = Event(kind: .lost, time: Clock.realtimeNanoseconds)
+        lost.lostCount = nil
+        deliver(&lost)
+        var snapshot = readProc()
+        var resync = Event(kind: .resync, time: Clock.realtimeNanoseconds)
+        resync.processCount = UInt64(snapshot.processes.count)
+        deliver(&resync)
+        for index in snapshot.processes.indices { deliver(&snapshot.processes[index]) }
+        return 2 + snapshot.processes.count
+    }
+
+    private func inferReaps(_ deliver: (inout Event) -> Void) -> Int {
+        guard !zombies.isEmpty else { return 0 }
+        let now = Clock.monotonicNanoseconds
+        guard now - lastReapCheck >= Int64(settings.reapCheckIntervalMilliseconds) * 1_000_000 else { return 0 }
+        lastReapCheck = now
+        let reaped = zombies.reaped(checking: settings.reapChecksPerRound, in: procFS)
+        for process in reaped {
+            var event = reapEvent(process, reason: .inferred, time: now + monotonicToEpoch)
+            deliver(&event)
+        }
+        return reaped.count
+    }
+
+    // MARK: From connector events to records
+
+    private func handle(_ event: ProcConnectorEvent) {
+        let time = Int64(bitPattern: event.timestamp) &+ monotonicToEpoch
+        switch event.detail {
+        case .fork(let parent, let child):
+            guard child.tgid != settings.excludedProcess else { return }
+            guard child.isLeader else { return exits.threadStarted(child) }
+            handleFork(child: child.tgid, parent: parent.tgid, event: event, time: time)
+        case .exec(let task):
+            guard task.tgid != settings.excludedProcess else { return }
+            exits.processExecuted(task.tgid)
+            handleExec(pid: task.tgid, event: event, time: time)
+        case .uid(let task, _, _), .gid(let task, _, _):
+            guard task.isLeader, task.tgid != settings.excludedProcess else { return }
+            var record = processEvent(.cred, pid: task.tgid, event: event, time: time)
+            if let credentials = openKnown(task.tgid)?.directory.credentials() {
+                record.credentials = credentials
+            } else {
+                record.unavailable.insert(.credentials)
+            }
+            ready.append(record)
+        case .sid(let task):
+            guard task.isLeader, task.tgid != settings.excludedProcess else { return }
+            var record = processEvent(.session, pid: task.tgid, event: event, time: time)
+            // setsid() makes the caller leader of a new session and process group.
+            record.session = SessionIDs(sid: task.tgid, pgid: task.tgid)
+            ready.append(record)
+        case .comm(let task, let comm):
+            guard task.isLeader, task.tgid != settings.excludedProcess else { return }
+            processes[task.tgid]?.comm = comm
+            var record = processEvent(.comm, pid: task.tgid, event: event, time: time)
+            record.comm = comm
+            ready.append(record)
+        case .exit(let task, let exitCode, _, let parent):
+            guard task.tgid != settings.excludedProcess,
+                let ended = exits.taskExited(task, exitCode: exitCode, parent: parent, timestamp: event.timestamp)
+            else { return }
+            handleExit(ended, event: event, time: time)
+        case .acknowledgement, .ptrace, .coredump:
+            // No record of their own: a core dump shows in the exit status
+            // (core_dumped), which also tells whether a core was written.
+            break
+        }
+    }
+
+    private func handleFork(child pid: Int32, parent: Int32, event: ProcConnectorEvent, time: Int64) {
+        exits.processStarted(pid)
+        // The PID was free for this fork, so the zombie that held it was released before.
+        if let zombieStart = zombies.remove(pid: pid) {
+            ready.append(reapEvent(ProcessID(pid: pid, startTime: zombieStart), reason: .recycled, time: time))
+        }
+        var record = Event(kind: .fork, time: time, pid: pid, ppid: parent)
+        let bootTime = bootNanoseconds(event)
+        if let directory = ProcessDirectory(procFS, pid: pid), let stat = directory.stat(),
+            stat.startTimeApproximate <= bootTime + ProcStat.nanosecondsPerTick
+        {
+            record.startTime = stat.startTimeApproximate
+            record.comm = Comm(stat.comm)
+            record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
+            record.credentials = directory.credentials()
+        } else {
+            // Gone already: the fork's own time, to the same tick precision.
+            record.startTime = bootTime / ProcStat.nanosecondsPerTick * ProcStat.nanosecondsPerTick
+            if let parentComm = processes[parent]?.comm {
+                record.comm = parentComm
+            } else {
+                record.unavailable.insert(.comm)
+            }
+        }
+        if record.credentials == nil { record.unavailable.insert(.credentials) }
+        processes[pid] = KnownProcess(startTime: record.startTime, ppid: parent, comm: record.comm)
+        ready.append(record)
+    }
+
+    private func handleExec(pid: Int32, event: ProcConnectorEvent, time: Int64) {
+        var record = processEvent(.exec, pid: pid, event: event, time: time)
+        guard let (directory, stat) = openKnown(pid) else {
+            record.comm = Comm()
+            record.unavailable.formUnion([.filename, .argv, .credentials, .comm])
+            ready.append(record)
+            return
+        }
+        record.startTime = stat.startTimeApproximate
+        record.ppid = stat.ppid
+        record.comm = Comm(stat.comm)
+        record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
+        ProcSnapshot.readProgram(of: directory, into: &record, maxArgumentBytes: settings.maxArgumentBytes)
+        if let credentials = directory.credentials() {
+            record.credentials = credentials
+        } else {
+            record.unavailable.insert(.credentials)
+        }
+        processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
+        ready.append(record)
+    }
+
+    private func handleExit(_ ended: ProcessExitTracker.ProcessExit, event: ProcConnectorEvent, time: Int64) {
+        var record = processEvent(.exit, pid: ended.pid, event: event, time: time)
+        if ended.parent != 0 { record.ppid = ended.parent }
+        record.exitStatus = ended.status
+        let bootTime = bootNanoseconds(event)
+        if record.startTime != 0 && bootTime >= record.startTime {
+            record.durationNs = bootTime - record.startTime
+        }
+        ready.append(record)
+        if ended.released {
+            var reap = reapEvent(record.processID, reason: .autoreap, time: time)
+            reap.reaper = record.ppid == 0 ? nil : record.ppid
+            ready.append(reap)
+            processes[ended.pid] = nil
+        } else {
+            zombies.add(pid: ended.pid, startTime: record.startTime)
+        }
+    }
+
+    /// A record about `pid` with what is known of it.
+    private func processEvent(_ kind: EventKind, pid: Int32, event: ProcConnectorEvent, time: Int64) -> Event {
+        var record = Event(kind: kind, time: time, pid: pid)
+        if let known = processes[pid] {
+            record.startTime = known.startTime
+            record.ppid = known.ppid
+            record.comm = known.comm
+        } else {
+            record.unavailable.insert(.startTime)
+        }
+        return record
+    }
+
+    private func reapEvent(_ process: ProcessID, reason: ReapReason, time: Int64) -> Event {
+        var event = Event(kind: .reap, time: time, pid: process.pid, startTime: process.startTime)
+        event.reapReason = reason
+        if let known = processes[process.pid], known.startTime == process.startTime {
+            event.comm = known.comm
+            processes[process.pid] = nil
+        }
+        return event
+    }
+
+    /// /proc/PID, when it still holds the process proctrace knows under that
+    /// PID (any process, when none is known).
+    private func openKnown(_ pid: Int32) -> (directory: ProcessDirectory, stat: ProcStat)? {
+        guard let directory = ProcessDirectory(procFS, pid: pid), let stat = directory.stat() else { return nil }
+        if let known = processes[pid], known.startTime != stat.startTimeApproximate { return nil }
+        return (directory, stat)
+    }
+
+    private func bootNanoseconds(_ event: ProcConnectorEvent) -> UInt64 {
+        UInt64(clamping: Int64(bitPattern: event.timestamp) &+ monotonicToBoot)
+    }
+}

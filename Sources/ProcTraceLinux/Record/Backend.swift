@@ -1,0 +1,32 @@
+import ProcTraceCore
+
+/// Which kernel interface `record` traces through.
+public enum Backend: String, CaseIterable, Sendable {
+    /// BPF, or the netlink proc connector when BPF cannot load (saying why, once).
+    case auto
+    case bpf
+    case netlink
+
+    /// Starts the chosen source. With `auto`, a BPF failure is handed to
+    /// `reportFallback` as one line and tracing goes on with netlink; with
+    /// `bpf` it is thrown, so the caller fails with the reason.
+    public func makeSource(
+        bpf: BPFSettings, netlink: NetlinkSettings, reportFallback: (String) -> Void
+    ) throws -> EventSource {
+        switch self {
+        case .bpf:
+            return try BPFEventSource(settings: bpf)
+        case .netlink:
+            return try NetlinkEventSource(settings: netlink)
+        case .auto:
+            do {
+                return try BPFEventSource(settings: bpf)
+            } catch {
+                let source = try NetlinkEventSource(settings: netlink)
+                reportFallback("proctrace: \(error); tracing with the netlink proc connector instead "
+                    + "(see docs/netlink.md for what it cannot record)")
+                return source
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ProcTraceCore
+
+/// Every process /proc shows now, as `exists` events: what a backend without
+/// a kernel-side iterator reports at start and after a resynchronisation.
+/// Start times have /proc's clock-tick precision.
+public struct ProcSnapshot {
+    public var processes: [Event] = []
+    /// Thread IDs (leader included) of the processes that have more than one.
+    public var threadsByProcess: [Int32: [Int32]] = [:]
+
+    public init(processes: [Event] = [], threadsByProcess: [Int32: [Int32]] = [:]) {
+        self.processes = processes
+        self.threadsByProcess = threadsByProcess
+    }
+
+    /// Reads /proc. `time` is stamped on every event (nanoseconds since the epoch).
+    public static func read(
+        _ procFS: ProcFS, time: Int64, maxArgumentBytes: Int, excluding excludedProcess: Int32 = 0
+    ) -> ProcSnapshot {
+        var snapshot = ProcSnapshot()
+        for pid in procFS.pids() where pid != excludedProcess {
+            guard let directory = ProcessDirectory(procFS, pid: pid), let stat = directory.stat() else { continue }
+            var event = Event(kind: .exists, time: time, pid: pid, ppid: stat.ppid,
+                              startTime: stat.startTimeApproximate)
+            event.comm = Comm(stat.comm)
+            event.state = stat.state
+            event.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
+            event.isKernelThread = stat.isKernelThread
+            if let credentials = directory.credentials() {
+                event.credentials = credentials
+            } else {
+                event.unavailable.insert(.credentials)
+            }
+            if stat.state == UInt8(ascii: "Z") {
+                event.exitStatus = stat.exitCode.map(WaitStatus.init(raw:))
+                event.unavailable.formUnion([.filename, .argv])
+            } else if !stat.isKernelThread {
+                ProcSnapshot.readProgram(of: directory, into: &event, maxArgumentBytes: maxArgumentBytes)
+            }
+            if stat.threadCount > 1 {
+                snapshot.threadsByProcess[pid] = procFS.threads(of: pid)
+            }
+            snapshot.processes.append(event)
+        }
+        return snapshot
+    }
+
+    /// Sets filename and argv from the process's directory, or lists them as
+    /// unavailable: an empty cmdline means the memory is gone, not "no arguments"
+    /// (the kernel gives even an argv-less exec one empty argument).
+    static func readProgram(of directory: ProcessDirectory, into event: inout Event, maxArgumentBytes: Int) {
+        if let cmdline = directory.cmdline(limit: maxArgumentBytes + 1), !cmdline.isEmpty {
+            event.argvTruncated = cmdline.count > maxArgumentBytes
+            event.argv = ArgumentVector(bytes: Array(cmdline.prefix(maxArgumentBytes)))
+        } else {
+            event.unavailable.insert(.argv)
+        }
+        if let executable = directory.executable() {
+            event.filename = executable
+        } else {
+            event.unavailable.insert(.filename)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+import ProcTraceLinux
+import Testing
+
+/// `--backend auto` falls back to netlink when BPF cannot start; `--backend bpf` does not.
+@Suite(
+    .serialized,
+    .enabled(
+        if: geteuid() == 0 || getenv("CI").map { String(cString: $0) } == "true",
+        "the netlink proc connector needs root (CAP_NET_ADMIN): run the tests as root; with CI=true they run and fail instead")
+)
+final class BackendFallbackTests {
+    init() {
+        setenv("PROCTRACE_SIMULATE_BPF_FAILURE", "1", 1)
+    }
+
+    deinit {
+        unsetenv("PROCTRACE_SIMULATE_BPF_FAILURE")
+    }
+
+    @Test func autoTracesOnNetlinkAndSaysWhyOnce() throws {
+        var reports: [String] = []
+        let source = try Backend.auto.makeSource(bpf: BPFSettings(), netlink: NetlinkSettings()) { reports.append($0) }
+        defer { source.close() }
+        #expect(source.backendName == "netlink")
+        #expect(reports.count == 1)
+        #expect(reports.first?.contains("simulated by PROCTRACE_SIMULATE_BPF_FAILURE") == true)
+        #expect(reports.first?.contains("netlink") == true)
+
+        let child = try ChildProcess("/bin/sh", ["sh", "-c", "exit 7"])
+        child.wait()
+        var exit: Event?
+        let deadline = Clock.monotonicNanoseconds + 5_000_000_000
+        while exit == nil && Clock.monotonicNanoseconds < deadline {
+            _ = try source.poll(timeoutMilliseconds: 20) { event in
+                if event.kind == .exit && event.pid == child.pid { exit = event }
+            }
+        }
+        #expect(exit?.exitStatus?.exitCode == 7)
+    }
+
+    @Test func bpfFailsWithTheReasonInsteadOfFallingBack() {
+        var reports: [String] = []
+        #expect(throws: BPFStartError.self) {
+            _ = try Backend.bpf.makeSource(bpf: BPFSettings(), netlink: NetlinkSettings()) { reports.append($0) }
+        }
+        #expect(reports.isEmpty)
+    }
+}

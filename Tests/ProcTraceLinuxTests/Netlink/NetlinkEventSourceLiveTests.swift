@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+import ProcTraceLinux
+import Testing
+
+/// Against the real proc connector: root only, and required under CI.
+@Suite(
+    .serialized,
+    .enabled(
+        if: geteuid() == 0 || getenv("CI").map { String(cString: $0) } == "true",
+        "the netlink proc connector needs root (CAP_NET_ADMIN): run the tests as root; with CI=true they run and fail instead")
+)
+final class NetlinkEventSourceLiveTests {
+    private let source: NetlinkEventSource
+    private var events: [Event] = []
+
+    init() throws {
+        source = try NetlinkEventSource()
+    }
+
+    deinit {
+        source.close()
+    }
+
+    /// Polls until `done` holds for the events so far (at most 5 s).
+    private func poll(until done: ([Event]) -> Bool) throws {
+        let deadline = Clock.monotonicNanoseconds + 5_000_000_000
+        while !done(events) && Clock.monotonicNanoseconds < deadline {
+            _ = try source.poll(timeoutMilliseconds: 20) { events.append($0) }
+        }
+    }
+
+    private func records(of pid: pid_t) -> [Event] {
+        events.filter { $0.kind.isProcessRecord && $0.pid == pid }
+    }
+
+    private func kinds(of pid: pid_t) -> [EventKind] { records(of: pid).map(\.kind) }
+
+    private func pollUntilExec(of pid: pid_t) throws {
+        try poll { $0.contains { $0.kind == .exec && $0.pid == pid } }
+    }
+
+    private func pollUntilReaped(_ pid: pid_t) throws {
+        try poll { $0.contains { $0.kind == .reap && $0.pid == pid } }
+    }
+
+    @Test func snapshotListsThisProcess() throws {
+        let snapshot = try source.snapshot()
+        let me = try #require(snapshot.first { $0.pid == getpid() })
+        #expect(me.kind == .exists)
+        #expect(me.ppid == getppid())
+        #expect(me.argv != nil && me.filename != nil && me.credentials != nil)
+        #expect(me.startTime > 0 && me.state != 0)
+    }
+
+    @Test func exitCodeAndArguments() throws {
+        let child = try ChildProcess("/bin/sh", ["sh", "-c", "read line; exit 3"], holdStdin: true)
+        try pollUntilExec(of: child.pid)
+        child.wait()
+        try pollUntilReaped(child.pid)
+
+        #expect(kinds(of: child.pid) == [.fork, .exec, .exit, .reap])
+        let (fork, exec, exit, reap) = (records(of: child.pid)[0], records(of: child.pid)[1],
+                                        records(of: child.pid)[2], records(of: child.pid)[3])
+        #expect(fork.ppid == getpid())
+        #expect(exec.ppid == getpid())
+        #expect(exec.argv == ArgumentVector(strings: ["sh", "-c", "read line; exit 3"]))
+        #expect(exec.filename.map { String(decoding: $0, as: UTF8.self) } == realPath("/bin/sh"))
+        #expect(exec.unavailable.isEmpty)
+        #expect(exit.exitStatus?.exitCode == 3 && exit.exitStatus?.signal == nil)
+        #expect(exit.ppid == getpid())
+        #expect([fork.startTime, exec.startTime, exit.startTime, reap.startTime].allSatisfy { $0 == fork.startTime })
+        #expect(reap.reapReason == .inferred)
+        #expect(fork.time <= exec.time && exec.time <= exit.time && exit.time <= reap.time)
+        // The connector's monotonic clock, converted: close to the wall clock now.
+        #expect(abs(Clock.realtimeNanoseconds - exit.time) < 5_000_000_000)
+    }
+
+    @Test func killedBySIGKILL() throws {
+        let child = try ChildProcess("/bin/sleep", ["sleep", "100"])
+        try pollUntilExec(of: child.pid)
+        kill(child.pid, SIGKILL)
+        child.wait()
+        try pollUntilReaped(child.pid)
+        let exit = try #require(records(of: child.pid).first { $0.kind == .exit })
+        #expect(exit.exitStatus?.signal == Int(SIGKILL))
+        #expect(exit.exitStatus?.exitCode == nil && exit.exitStatus?.coreDumped == false)
+    }
+
+    @Test func argumentsWithNewlineAndInvalidUTF8AreKeptAsBytes() throws {
+        let odd: [[UInt8]] = [Array("sh".utf8), Array("-c".utf8), Array("read line".utf8), Array("a\nb".utf8),
+                              [0x66, 0xff, 0xfe, 0x80]]
+        let child = try ChildProcess("/bin/sh", odd, holdStdin: true)
+        try pollUntilExec(of: child.pid)
+        child.wait()
+        let exec = try #require(records(of: child.pid).first { $0.kind == .exec })
+        #expect(exec.argv?.arguments == odd)
+        #expect(exec.argvTruncated == false)
+    }
+
+    @Test func execOfAProcessAlreadyGoneHasNoArguments() throws {
+        let child = try ChildProcess("/bin/true", ["true"])
+        child.wait()
+        try pollUntilReaped(child.pid)
+        #expect(kinds(of: child.pid) == [.fork, .exec, .exit, .reap])
+        let exec = try #require(records(of: child.pid).first { $0.kind == .exec })
+        #expect(exec.argv == nil && exec.filename == nil)
+        #expect(exec.unavailable.isSuperset(of: [.argv, .filename]))
+        let exit = try #require(records(of: child.pid).first { $0.kind == .exit })
+        #expect(exit.exitStatus?.exitCode == 0)
+        #expect(exit.startTime == exec.startTime && exit.startTime != 0)
+    }
+
+    @Test func overrunIsReportedAndResynchronised() throws {
+        var settings = NetlinkSettings()
+        settings.receiveBufferBytes = 4096
+        let small = try NetlinkEventSource(settings: settings)
+        defer { small.close() }
+        for _ in 0..<100 { try ChildProcess("/bin/true", ["true"]).wait() }
+
+        var seen: [Event] = []
+        let deadline = Clock.monotonicNanoseconds + 5_000_000_000
+        while !seen.contains(where: { $0.kind == .resync }) && Clock.monotonicNanoseconds < deadline {
+            _ = try small.poll(timeoutMilliseconds: 20) { seen.append($0) }
+        }
+        let lost = try #require(seen.firstIndex { $0.kind == .lost })
+        #expect(seen[lost].lostCount == nil)
+        let resync = seen[lost + 1]
+        #expect(resync.kind == .resync)
+        let listed = seen[(lost + 2)...].prefix { $0.kind == .exists }
+        #expect(resync.processCount == UInt64(listed.count))
+        #expect(listed.contains { $0.pid == getpid() })
+    }
+}
+
+private func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}
