@@ -125,7 +125,15 @@ public enum RFC3339 {
         guard i == b.count else { return nil }
         let dayCount = days(year: Int64(year), month: month, day: day)
         let seconds = dayCount * 86400 + Int64(hour * 3600 + minute * 60 + second) - offsetSeconds
-        return seconds * 1_000_000_000 + fraction
+        return nanoseconds(seconds: seconds, fraction: fraction)
+    }
+
+    /// seconds × 10⁹ + fraction, or nil past Int64's range (after the year 2262).
+    static func nanoseconds(seconds: Int64, fraction: Int64) -> Int64? {
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (total, carry) = scaled.addingReportingOverflow(fraction)
+        return carry ? nil : total
     }
 
     public static func parse(_ text: String) -> Int64? {

@@ -24,6 +24,6 @@ extension RFC3339 {
             return nil
         }
         let seconds = days(year: Int64(year), month: month, day: day) * 86400 + Int64(hour * 3600 + minute * 60 + second)
-        return seconds * 1_000_000_000 + Int64(fraction)
+        return nanoseconds(seconds: seconds, fraction: Int64(fraction))
     }
 }

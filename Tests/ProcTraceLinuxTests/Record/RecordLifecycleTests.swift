@@ -8,7 +8,7 @@ struct RecordLifecycleTests {
         "tree", "exec-argv", "exit3", "sigkill", "segv", "threads", "thread-exec", "clone-parent", "zombie",
         "autoreap", "changes",
     ]
-    static let shared: Result<Recording, Error> = Result { try Recorder.record(scenarios: scenarios) }
+    static let shared: Result<Recording, Error> = Result { try LiveRecording.record(scenarios: scenarios) }
 
     func recording() throws -> Recording { try Self.shared.get() }
 

@@ -34,7 +34,7 @@ enum RecordingError: Error, CustomStringConvertible {
     }
 }
 
-enum Recorder {
+enum LiveRecording {
     /// Starts `proctrace record`, waits for its start record, runs the
     /// scenarios one after another, stops it with SIGINT and reads the log.
     static func record(arguments: [String] = [], scenarios: [String]) throws -> Recording {
