@@ -25,7 +25,7 @@ let package = Package(
         // Linux: BPF and netlink backends, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
-            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem"]
+            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib"]
         ),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),

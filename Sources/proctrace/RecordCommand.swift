@@ -16,6 +16,8 @@ struct RecordCommand: ParsableCommand {
               sudo proctrace record
               sudo proctrace record --output /var/log/proctrace/events.jsonl --duration 60
               sudo proctrace record --threads --max-args-bytes 65536 | jq -c 'select(.event=="exec")'
+              sudo proctrace record -o events.jsonl --rotate-size 100M --rotate-keep 10 --compress
+              sudo proctrace record --pid 1234 --descendants --event fork,exec,exit
             """
     )
 
@@ -47,6 +49,20 @@ struct RecordCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Leave proctrace's own process out of the log.")
     var excludeSelf = true
 
+    @Option(help: ArgumentHelp(
+        "With --output: when the file passes SIZE (e.g. 100M), start a new one. Each file begins with "
+            + "start and the live processes, so it replays on its own.", valueName: "size"))
+    var rotateSize: String?
+
+    @Option(help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N).", valueName: "n"))
+    var rotateKeep = 5
+
+    @Flag(help: "gzip rotated files (FILE.1.gz …).")
+    var compress = false
+
+    @OptionGroup(title: "Filters (applied before writing; the tree still sees every event)")
+    var filters: FilterOptions
+
     func validate() throws {
         if let duration, !(duration > 0) {
             throw ValidationError("--duration must be a positive number of seconds")
@@ -60,6 +76,15 @@ struct RecordCommand: ParsableCommand {
         guard let mode = UInt32(fileMode, radix: 8), mode <= 0o777 else {
             throw ValidationError("--file-mode must be octal permissions such as 0640")
         }
+        if let rotateSize {
+            guard output != nil else { throw ValidationError("--rotate-size needs --output FILE") }
+            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096 else {
+                throw ValidationError("--rotate-size must be a size of at least 4K, e.g. 100M")
+            }
+        }
+        guard rotateKeep >= 1 else { throw ValidationError("--rotate-keep must be at least 1") }
+        if compress && rotateSize == nil { throw ValidationError("--compress applies to rotated files: add --rotate-size") }
+        if threads && backend == .netlink { throw ValidationError("--threads needs the bpf backend") }
     }
 
     func run() throws {
@@ -74,6 +99,13 @@ struct RecordCommand: ParsableCommand {
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
         configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
+        configuration.rotateBytes = rotateSize.flatMap(SizeParser.bytes)
+        configuration.rotateKeep = rotateKeep
+        configuration.compressRotated = compress
+        var filter = try filters.makeFilter(excluding: excludeSelf ? [Int32(ProcessIdentity.current)] : [])
+        if !filter.isEmpty {
+            configuration.filter = { event, tree in filter.matches(event, in: tree) }
+        }
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
         let session = RecordSession(configuration: configuration) {
             try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: HostInfo.standardError)

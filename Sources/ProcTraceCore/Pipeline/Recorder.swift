@@ -10,7 +10,9 @@ public final class Recorder {
     private let buffer: ByteBuffer
     private let flushThreshold: Int
     /// Decides which events are written (all are applied to the tree).
-    public var filter: ((Event) -> Bool)?
+    public var filter: ((Event, ProcessTree) -> Bool)?
+    /// Runs on each event before it is written (e.g. redaction); nil costs nothing.
+    public var transform: ((inout Event) -> Void)?
     /// Runs after each event is applied to the tree and may add derived
     /// events (e.g. re-parenting) to be applied and written after it.
     public var derive: ((Event, ProcessTree) -> [Event])?
@@ -25,6 +27,11 @@ public final class Recorder {
     public private(set) var lastWriteError: Error?
     private var linesInBuffer: UInt64 = 0
     private var lastEventTime: Int64 = 0
+    private var stream: StreamInfo?
+    /// Sequence number of the newest `start` (the head of the current file).
+    private var startSeq: UInt64 = 1
+    private var unwrittenSinceStart: UInt64 = 0
+    public private(set) var rotations = 0
 
     public init(source: EventSource, sink: LogSink, tree: ProcessTree = ProcessTree(),
                 bufferCapacity: Int = 256 * 1024) {
@@ -37,9 +44,11 @@ public final class Recorder {
 
     /// Writes and flushes the `start` record (call once the source is listening).
     public func start(_ stream: StreamInfo, time: Int64) throws {
+        self.stream = stream
         var event = Event(kind: .start, time: time)
         event.stream = stream
         lastEventTime = time
+        startSeq = nextSeq
         append(&event)
         try flush()
     }
@@ -84,7 +93,8 @@ public final class Recorder {
     @inline(__always)
     private func write(_ event: inout Event) {
         if event.time > lastEventTime { lastEventTime = event.time }
-        if let filter, !filter(event) { return }
+        if let filter, !filter(event, tree) { return }
+        if let transform { transform(&event) }
         append(&event)
         if buffer.count >= flushThreshold { try? flush() }
     }
@@ -110,9 +120,37 @@ public final class Recorder {
             written += linesInBuffer
         } catch {
             unwritten += linesInBuffer
+            unwrittenSinceStart += linesInBuffer
             lastWriteError = error
             throw error
         }
+        if let rotating = sink as? RotatingLogSink, rotating.needsRotation {
+            buffer.removeAll()
+            linesInBuffer = 0
+            try rotate(rotating)
+        }
+    }
+
+    /// The next file starts with `start` and every live process as `exists`,
+    /// numbered on from the last record of the previous file.
+    private func rotate(_ sink: RotatingLogSink) throws {
+        try sink.rotate()
+        rotations += 1
+        unwrittenSinceStart = 0
+        guard let stream else { return }
+        var start = Event(kind: .start, time: lastEventTime)
+        start.stream = stream
+        startSeq = nextSeq
+        append(&start)
+        for var exists in tree.existsEvents(time: lastEventTime) {
+            if let filter, !filter(exists, tree) { continue }
+            if let transform { transform(&exists) }
+            append(&exists)
+        }
+        try sink.write(buffer.bytes)
+        written += linesInBuffer
+        buffer.removeAll()
+        linesInBuffer = 0
     }
 
     /// Drains what the source still holds, then writes `stop` and flushes.
@@ -122,8 +160,8 @@ public final class Recorder {
             rounds += 1
         }
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
-        // Sequence 1 is `start`; everything numbered since, less what never reached the log.
-        stop.eventCount = nextSeq - 2 - unwritten
+        // Everything numbered since this file's `start`, less what never reached the log.
+        stop.eventCount = nextSeq - startSeq - 1 - unwrittenSinceStart
         stop.lostCount = lostTotal
         stop.unwrittenCount = unwritten
         append(&stop)

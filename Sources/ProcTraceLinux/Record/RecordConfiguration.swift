@@ -14,8 +14,14 @@ public struct RecordConfiguration {
     public var netlink = NetlinkSettings()
     /// How long one poll may wait; bounds the delay of a quiet record.
     public var pollIntervalMilliseconds: Int32 = 100
+    /// Start a new file when the log passes this size (nil: never).
+    public var rotateBytes: UInt64?
+    /// Rotated files kept (`FILE.1` … `FILE.N`).
+    public var rotateKeep = 5
+    /// gzip rotated files.
+    public var compressRotated = false
     /// Events that pass are written (all are applied to the tree).
-    public var filter: ((Event) -> Bool)?
+    public var filter: ((Event, ProcessTree) -> Bool)?
 
     public init() {}
 }

@@ -20,9 +20,13 @@ public final class RecordSession {
     public func run() -> Int32 {
         pt_signals_install()
 
-        let sink: FileSink
+        let sink: LogSink
         do {
-            if let path = configuration.outputPath {
+            if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
+                sink = try RotatingFileSink(
+                    path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
+                    compress: configuration.compressRotated, mode: configuration.fileMode)
+            } else if let path = configuration.outputPath {
                 sink = try FileSink.appending(to: path, mode: configuration.fileMode)
             } else {
                 sink = FileSink.standardOutput()
