@@ -34,6 +34,7 @@ $(SKEL): $(BPF_OBJ)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  SKEL     $@")
 	$(Q)$(BPFTOOL) gen skeleton $< name proctrace_bpf > $@.tmp && mv $@.tmp $@
+	@touch Sources/CProcTraceBPF/loader.c  # SwiftPM does not track the generated header
 
 bpf: $(SKEL)
 

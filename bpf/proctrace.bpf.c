@@ -472,10 +472,11 @@ int snapshot_tasks(struct bpf_iter__task *ctx)
 	if (task->pid != task->tgid)
 		return 0;
 	if (!snapshot_saw_init) {
+		/* real_parent is the thread that forked: compare its process. */
 		struct task_struct *parent = task->real_parent;
-		if (parent && BPF_CORE_READ(parent, pid) == 1) {
+		if (parent && BPF_CORE_READ(parent, tgid) == 1) {
 			snapshot_saw_init = true;
-			snapshot_one(seq, parent);
+			snapshot_one(seq, BPF_CORE_READ(parent, group_leader));
 		}
 	}
 	if (task->pid == 1)

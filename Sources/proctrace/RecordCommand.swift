@@ -96,6 +96,7 @@ struct RecordCommand: ParsableCommand {
         configuration.bpf.maxArgumentBytes = maxArgsBytes
         configuration.bpf.ringBufferBytes = UInt32(SizeParser.bytes(ringBufferSize) ?? 16 << 20)
         configuration.bpf.verbose = common.verbose
+        configuration.bpf.simulateLoadFailure = ProcessEnvironment.isSet("PROCTRACE_SIMULATE_BPF_FAILURE")
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
         configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess

@@ -9,6 +9,9 @@ public final class Recorder {
     private let encoder = JSONLineEncoder()
     private let buffer: ByteBuffer
     private let flushThreshold: Int
+    /// Flush once the buffer holds this much: the buffer's threshold, or
+    /// less when the log file should rotate sooner (so files end near their size).
+    private var flushAt: Int
     /// Decides which events are written (all are applied to the tree).
     public var filter: ((Event, ProcessTree) -> Bool)?
     /// Runs on each event before it is written (e.g. redaction); nil costs nothing.
@@ -40,6 +43,14 @@ public final class Recorder {
         self.tree = tree
         buffer = ByteBuffer(capacity: bufferCapacity)
         flushThreshold = bufferCapacity - 4096
+        flushAt = flushThreshold
+        updateFlushPoint()
+    }
+
+    private func updateFlushPoint() {
+        if let rotating = sink as? RotatingLogSink {
+            flushAt = max(1, min(flushThreshold, rotating.bytesBeforeRotation))
+        }
     }
 
     /// Writes and flushes the `start` record (call once the source is listening).
@@ -96,7 +107,7 @@ public final class Recorder {
         if let filter, !filter(event, tree) { return }
         if let transform { transform(&event) }
         append(&event)
-        if buffer.count >= flushThreshold { try? flush() }
+        if buffer.count >= flushAt { try? flush() }
     }
 
     @inline(__always)
@@ -129,6 +140,7 @@ public final class Recorder {
             linesInBuffer = 0
             try rotate(rotating)
         }
+        updateFlushPoint()
     }
 
     /// The next file starts with `start` and every live process as `exists`,

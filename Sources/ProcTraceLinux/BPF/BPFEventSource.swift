@@ -26,8 +26,8 @@ public final class BPFEventSource: EventSource {
         self.procFS = procFS
         decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
 
-        if let simulated = getenv("PROCTRACE_SIMULATE_BPF_FAILURE"), simulated.pointee != 0 {
-            throw BPFStartError(stage: .load, errno: EPERM, detail: "simulated by PROCTRACE_SIMULATE_BPF_FAILURE")
+        if settings.simulateLoadFailure {
+            throw BPFStartError(stage: .load, errno: EPERM, detail: "simulated (PROCTRACE_SIMULATE_BPF_FAILURE)")
         }
 
         var cSettings = pt_bpf_settings()

@@ -28,6 +28,8 @@ public final class RotatingFileSink: RotatingLogSink {
 
     public var needsRotation: Bool { bytesInFile >= maximumBytes }
 
+    public var bytesBeforeRotation: Int { Int(clamping: maximumBytes &- min(bytesInFile, maximumBytes)) }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try file.write(bytes)
         bytesInFile += UInt64(bytes.count)

@@ -12,22 +12,20 @@ import Testing
         if: geteuid() == 0 || getenv("CI").map { String(cString: $0) } == "true",
         "the netlink proc connector needs root (CAP_NET_ADMIN): run the tests as root; with CI=true they run and fail instead")
 )
-final class BackendFallbackTests {
-    init() {
-        setenv("PROCTRACE_SIMULATE_BPF_FAILURE", "1", 1)
-    }
-
-    deinit {
-        unsetenv("PROCTRACE_SIMULATE_BPF_FAILURE")
+struct BackendFallbackTests {
+    static var failingBPF: BPFSettings {
+        var settings = BPFSettings()
+        settings.simulateLoadFailure = true
+        return settings
     }
 
     @Test func autoTracesOnNetlinkAndSaysWhyOnce() throws {
         var reports: [String] = []
-        let source = try Backend.auto.makeSource(bpf: BPFSettings(), netlink: NetlinkSettings()) { reports.append($0) }
+        let source = try Backend.auto.makeSource(bpf: Self.failingBPF, netlink: NetlinkSettings()) { reports.append($0) }
         defer { source.close() }
         #expect(source.backendName == "netlink")
         #expect(reports.count == 1)
-        #expect(reports.first?.contains("simulated by PROCTRACE_SIMULATE_BPF_FAILURE") == true)
+        #expect(reports.first?.contains("simulated") == true)
         #expect(reports.first?.contains("netlink") == true)
 
         let child = try ChildProcess("/bin/sh", ["sh", "-c", "exit 7"])
@@ -45,7 +43,7 @@ final class BackendFallbackTests {
     @Test func bpfFailsWithTheReasonInsteadOfFallingBack() {
         var reports: [String] = []
         #expect(throws: BPFStartError.self) {
-            _ = try Backend.bpf.makeSource(bpf: BPFSettings(), netlink: NetlinkSettings()) { reports.append($0) }
+            _ = try Backend.bpf.makeSource(bpf: Self.failingBPF, netlink: NetlinkSettings()) { reports.append($0) }
         }
         #expect(reports.isEmpty)
     }

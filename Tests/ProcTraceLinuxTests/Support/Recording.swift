@@ -37,17 +37,20 @@ enum RecordingError: Error, CustomStringConvertible {
 enum LiveRecording {
     /// Starts `proctrace record`, waits for its start record, runs the
     /// scenarios one after another, stops it with SIGINT and reads the log.
-    static func record(arguments: [String] = [], scenarios: [String]) throws -> Recording {
+    static func record(arguments: [String] = [], scenarios: [String], environment: [String: String] = [:]) throws -> Recording {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-test-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("events.jsonl")
         let errors = directory.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
 
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         recorder.arguments = ["record", "--output", log.path] + arguments
+        if !environment.isEmpty {
+            recorder.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         recorder.standardError = try FileHandle(forWritingTo: errors)
         try recorder.run()
 
@@ -98,5 +101,27 @@ enum LiveRecording {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs a program to completion; returns its exit status, standard output and standard error.
+    static func runCapturingErrors(_ path: String, _ arguments: [String], environment: [String: String] = [:])
+        throws -> (Int32, String, String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+                String(decoding: errorData, as: UTF8.self))
     }
 }

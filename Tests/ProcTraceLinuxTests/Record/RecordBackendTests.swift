@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// The command-level behaviour around backends and files.
+@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+struct RecordBackendTests {
+    @Test func autoFallsBackToNetlinkSayingWhyOnceAndKeepsTracing() throws {
+        let recording = try LiveRecording.record(
+            scenarios: ["exit3"], environment: ["PROCTRACE_SIMULATE_BPF_FAILURE": "1"])
+        #expect(recording.exitStatus == 0)
+        #expect(recording.records.first?["backend"] as? String == "netlink")
+        let reasons = recording.standardError.split(separator: "\n")
+        #expect(reasons.count == 1)
+        #expect(reasons.first?.contains("BPF unavailable") == true)
+        #expect(reasons.first?.contains("netlink") == true)
+        let child = try #require(recording.scenario("exit3")["child"] as? Int)
+        #expect(recording.records(pid: child, event: "exit").first?["exit_code"] as? Int == 3)
+    }
+
+    @Test func bpfBackendFailsWithOneLineInsteadOfFallingBack() throws {
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--backend", "bpf", "--duration", "1"],
+            environment: ["PROCTRACE_SIMULATE_BPF_FAILURE": "1"])
+        #expect(status != 0)
+        let lines = errors.split(separator: "\n")
+        #expect(lines.count == 1, "\(errors)")
+        #expect(lines.first?.hasPrefix("proctrace: BPF unavailable") == true)
+    }
+
+    @Test func withoutPrivilegeItSaysWhatIsMissingInOneLine() throws {
+        guard Privilege.isRoot else { return }
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(
+            "/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.proctrace, "record", "--backend", "bpf",
+             "--duration", "1"])
+        #expect(status != 0)
+        let lines = errors.split(separator: "\n")
+        #expect(lines.count == 1, "\(errors)")
+        #expect(errors.contains("run as root") || errors.contains("CAP_"), "\(errors)")
+    }
+
+    @Test func refusesToWriteThroughASymbolicLink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-link-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let target = directory.appendingPathComponent("target")
+        FileManager.default.createFile(atPath: target.path, contents: nil)
+        let link = directory.appendingPathComponent("events.jsonl")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--output", link.path, "--duration", "1"])
+        #expect(status != 0)
+        #expect(errors.contains("symbolic link"), "\(errors)")
+        #expect((try? Data(contentsOf: target))?.isEmpty == true)
+    }
+
+    @Test func rotationKeepsEveryRecordAndEachFileStartsWithTheLiveProcesses() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-rotate-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("events.jsonl").path
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log, "--rotate-size", "64K", "--rotate-keep", "50"]
+        try recorder.run()
+        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
+            usleep(20_000)
+        }
+        let (status, output) = try LiveRecording.run(Binaries.scenarios, ["burst", "600"])
+        #expect(status == 0)
+        usleep(300_000)
+        kill(recorder.processIdentifier, SIGINT)
+        recorder.waitUntilExit()
+        #expect(recorder.terminationStatus == 0)
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("events.jsonl") }
+        #expect(files.count > 3, "\(files)")
+        var seqs: [Int] = []
+        var forks = Set<Int>()
+        for file in files {
+            let text = try String(contentsOfFile: directory.appendingPathComponent(file).path, encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            #expect(text.hasSuffix("\n"), "\(file) ends on a record boundary")
+            #expect(lines.first?.contains("\"event\":\"start\"") == true, "\(file) starts with start")
+            #expect(lines.dropFirst().first?.contains("\"event\":\"exists\"") == true, "\(file) has the live processes")
+            for line in lines {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                seqs.append(try #require(object["seq"] as? Int))
+                if object["event"] as? String == "fork", let pid = object["pid"] as? Int { forks.insert(pid) }
+            }
+        }
+        seqs.sort()
+        #expect(seqs == Array(seqs.first!...seqs.last!), "no record lost or repeated across rotations")
+        let burst = try #require((try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any])
+        let first = try #require(burst["first"] as? Int)
+        let last = try #require(burst["last"] as? Int)
+        let expected = Set(first...last)
+        #expect(expected.subtracting(forks).isEmpty, "every forked child is in some file")
+    }
+}
