@@ -16,6 +16,12 @@ struct ProcTrace: ParsableCommand {
               sudo proctrace record -o events.jsonl      # append to a file
             """,
         version: ProcTraceVersion.current,
-        subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self]
+        subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self,
+                      ConfigCommand.self]
     )
+
+    /// `record` reads its configuration file before the command line is parsed (ConfigArguments).
+    static func main() {
+        main(ConfigArguments.expand(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -7,7 +7,7 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Trace fork, exec, exit and reap of every process and write them as JSON Lines.",
         discussion: """
-            Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE). The first line, `start`, is \
+            Needs root (or CAP_BPF and CAP_PERFMON; docs/service.md). The first line, `start`, is \
             written once the probes are attached, followed by one `exists` line per running process; \
             then every event as it happens. Ctrl-C, SIGTERM or --duration stop it cleanly: the ring \
             buffer is drained and a `stop` line written. A second Ctrl-C exits at once.
@@ -63,6 +63,9 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup(title: "Filters (applied before writing; the tree still sees every event)")
     var filters: FilterOptions
 
+    @OptionGroup(title: "Service (docs/service.md)")
+    var service: ServiceOptions
+
     func validate() throws {
         if let duration, !(duration > 0) {
             throw ValidationError("--duration must be a positive number of seconds")
@@ -107,6 +110,7 @@ struct RecordCommand: ParsableCommand {
         if !filter.isEmpty {
             configuration.filter = { event, tree in filter.matches(event, in: tree) }
         }
+        try service.configure(&configuration)
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
         let session = RecordSession(configuration: configuration) {
             try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: HostInfo.standardError)

@@ -1,6 +1,8 @@
 #ifndef CPROCTRACESYSTEM_H
 #define CPROCTRACESYSTEM_H
 
+#include <stdint.h>
+
 /* SIGINT/SIGTERM ask for a graceful stop (drain, write `stop`, flush); a
  * second one exits at once. SIGPIPE is ignored so a closed pipe is an error
  * from write(2), not a silent death. Handlers are installed without
@@ -9,5 +11,21 @@ void pt_signals_install(void);
 
 /* The first stop signal received, or 0. */
 int pt_signals_received(void);
+
+/* Which step of pt_capabilities_limit failed. */
+enum {
+	PT_CAP_STEP_CAPGET = 1,
+	PT_CAP_STEP_BOUNDING,
+	PT_CAP_STEP_AMBIENT,
+	PT_CAP_STEP_CAPSET,
+	PT_CAP_STEP_NO_NEW_PRIVS,
+};
+
+/* Limits the calling thread to the capabilities in `keep` (bit N is
+ * capability N): the bounding set loses the others (when CAP_SETPCAP allows),
+ * the ambient and inheritable sets are cleared, permitted and effective
+ * become keep & permitted, and no_new_privs is set. Returns 0, or -errno with
+ * the step in *failed_step. */
+int pt_capabilities_limit(uint64_t keep, int *failed_step);
 
 #endif

@@ -29,6 +29,13 @@ public final class BPFEventSource: EventSource {
         if settings.simulateLoadFailure {
             throw BPFStartError(stage: .load, errno: EPERM, detail: "simulated (PROCTRACE_SIMULATE_BPF_FAILURE)")
         }
+        if let held = ProcessCapabilities.read() {
+            let missing = BackendPrivileges.missingForBPF(in: held.effective)
+            if !missing.isEmpty {
+                throw BPFStartError(stage: .load, errno: EPERM, detail: "effective: \(held.effective)",
+                                    missingCapabilities: missing)
+            }
+        }
 
         var cSettings = pt_bpf_settings()
         cSettings.max_args_bytes = min(settings.maxArgumentBytes, BPFSettings.argumentBytesCap)

@@ -12,15 +12,26 @@ public struct BPFStartError: Error, CustomStringConvertible {
     public let stage: Stage
     public let errno: Int32
     public let detail: String
+    /// Capabilities found missing before loading (empty: not the reason).
+    public let missingCapabilities: [Capability]
 
-    public init(stage: Stage, errno: Int32, detail: String) {
+    public init(stage: Stage, errno: Int32, detail: String, missingCapabilities: [Capability] = []) {
         self.stage = stage
         self.errno = errno
         self.detail = detail
+        self.missingCapabilities = missingCapabilities
     }
 
     public var description: String {
         let cause: String
+        if !missingCapabilities.isEmpty {
+            let names = missingCapabilities.map(\.name)
+            let lower = names.map { $0.lowercased() }.joined(separator: ",")
+            return "BPF unavailable: missing capabilit\(names.count == 1 ? "y" : "ies") \(names.joined(separator: " and "))"
+                + (detail.isEmpty ? "" : " (\(detail))") + "; run as root, or grant "
+                + "\(names.count == 1 ? "it" : "them") (setcap \(lower)+ep, or AmbientCapabilities= in a systemd unit), "
+                + "or use --backend netlink"
+        }
         if !BPFStartError.kernelHasBTF {
             return "BPF unavailable: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
                 + "use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or run with --backend netlink"
@@ -29,7 +40,7 @@ public struct BPFStartError: Error, CustomStringConvertible {
         case EPERM, EACCES:
             if geteuid() != 0 {
                 return "BPF unavailable: permission denied; run as root (sudo proctrace …) or grant "
-                    + "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE, or use --backend netlink"
+                    + "CAP_BPF and CAP_PERFMON, or use --backend netlink"
             }
             cause = "permission denied although running as root (lockdown, a seccomp filter, "
                 + "or kernel.unprivileged_bpf_disabled in a container?)"

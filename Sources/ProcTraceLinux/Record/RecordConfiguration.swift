@@ -22,6 +22,12 @@ public struct RecordConfiguration {
     public var compressRotated = false
     /// Events that pass are written (all are applied to the tree).
     public var filter: ((Event, ProcessTree) -> Bool)?
+    /// Runs on each event that passes the filter, before it is written (redaction).
+    public var transform: ((inout Event) -> Void)?
+    /// Once the source is started, the log open and the snapshot read, give
+    /// up every capability the backend no longer needs (BackendPrivileges).
+    /// Off by default: a process embedding the session may need its own.
+    public var dropCapabilitiesAfterStart = false
 
     public init() {}
 }

@@ -47,6 +47,7 @@ public final class RecordSession {
 
         let recorder = Recorder(source: source, sink: sink)
         recorder.filter = configuration.filter
+        recorder.transform = configuration.transform
         let reparents = ReparentTracker(lookup: ProcParentLookup())
         recorder.derive = reparents.process
         recorder.deriveAfterBatch = reparents.retryPending
@@ -77,6 +78,9 @@ public final class RecordSession {
         } catch {
             HostInfo.standardError("proctrace: reading the running processes failed: \(error)")
         }
+        if configuration.dropCapabilitiesAfterStart {
+            dropCapabilities(backend: source.backendName)
+        }
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds + Int64($0 * 1e9) }
         while pt_signals_received() == 0 {
@@ -102,5 +106,13 @@ public final class RecordSession {
             return 1
         }
         return 0
+    }
+
+    private func dropCapabilities(backend: String) {
+        do {
+            try CapabilityDrop.limit(to: BackendPrivileges.neededAfterStart(backend: backend))
+        } catch {
+            HostInfo.standardError("proctrace: warning: \(error); recording goes on with the capabilities it has")
+        }
     }
 }

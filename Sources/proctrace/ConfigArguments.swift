@@ -1,0 +1,44 @@
+import ProcTraceCore
+import ProcTraceLinux
+
+/// Puts the configuration file under `record`'s command line: the file's
+/// settings become arguments, and options the command line gives win.
+enum ConfigArguments {
+    /// `arguments` (without the program name), with the configuration file's
+    /// settings added for `record`. Exits with every error listed when the file is bad.
+    static func expand(_ arguments: [String]) -> [String] {
+        guard arguments.first == "record" else { return arguments }
+        let commandLine = Array(arguments.dropFirst())
+        if commandLine.contains(where: { $0 == "--help" || $0 == "-h" }) { return arguments }
+        let explicitPath = configPath(in: commandLine)
+        let path = explicitPath ?? ConfigurationFile.defaultPath
+        guard let bytes = FileIO.readSmallFile(path) else {
+            if let explicitPath {
+                HostInfo.standardError("proctrace: cannot read the configuration file \(explicitPath)")
+                exit(1)
+            }
+            return arguments  // no default file: nothing to add
+        }
+        do {
+            let file = try ConfigurationFile(text: String(decoding: bytes, as: UTF8.self), fileName: path)
+            return ["record"] + file.merged(under: commandLine)
+        } catch {
+            HostInfo.standardError("\(error)")
+            exit(1)
+        }
+    }
+
+    /// The value of `--config FILE` or `--config=FILE`, if given.
+    static func configPath(in commandLine: [String]) -> String? {
+        for (index, argument) in commandLine.enumerated() {
+            if argument == "--" { break }
+            if argument == "--config", index + 1 < commandLine.count { return commandLine[index + 1] }
+            if argument.hasPrefix("--config=") { return String(argument.dropFirst("--config=".count)) }
+        }
+        return nil
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

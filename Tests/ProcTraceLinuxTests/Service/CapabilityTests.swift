@@ -1,0 +1,116 @@
+import Foundation
+import ProcTraceLinux
+import Testing
+
+@Suite struct CapabilityParsingTests {
+    @Test func readsTheCapLinesOfAStatusFile() throws {
+        let status = """
+            Name:\tproctrace
+            CapInh:\t0000000000000000
+            CapPrm:\t000000c000080000
+            CapEff:\t000000c000000000
+            CapBnd:\t000001ffffffffff
+            CapAmb:\t0000000000000000
+            NoNewPrivs:\t0
+            """
+        let capabilities = try #require(ProcessCapabilities(statusText: status))
+        #expect(capabilities.effective.capabilities == [.perfmon, .bpf])
+        #expect(capabilities.permitted.description == "CAP_SYS_PTRACE, CAP_PERFMON, CAP_BPF")
+        #expect(capabilities.bounding.capabilities.count == 41)
+        #expect(capabilities.ambient == .empty)
+        #expect(ProcessCapabilities(statusText: "CapEff:\tzz\n") == nil)
+    }
+
+    @Test func namesRoundTrip() {
+        #expect(Capability(name: "cap_bpf") == .bpf)
+        #expect(Capability(name: "PERFMON") == .perfmon)
+        #expect(Capability(name: "CAP_NOPE") == nil)
+        #expect(Capability(45).name == "capability 45")
+    }
+
+    @Test func bpfNeedsBpfAndPerfmonOrSysAdmin() {
+        #expect(BackendPrivileges.missingForBPF(in: .empty) == [.bpf, .perfmon])
+        #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.bpf])) == [.perfmon])
+        #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.bpf, .perfmon])) == [])
+        #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.sysAdmin])) == [])
+    }
+
+    @Test func missingCapabilitiesAreNamedInTheBPFError() {
+        let error = BPFStartError(stage: .load, errno: EPERM, detail: "effective: CAP_BPF", missingCapabilities: [.perfmon])
+        #expect(error.description == "BPF unavailable: missing capability CAP_PERFMON (effective: CAP_BPF); run as "
+            + "root, or grant it (setcap cap_perfmon+ep, or AmbientCapabilities= in a systemd unit), or use --backend netlink")
+    }
+}
+
+/// `record` as root: what it keeps after start, seen from /proc/PID/status.
+@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+struct CapabilityDropTests {
+    private func status(of pid: Int32) throws -> (ProcessCapabilities, String) {
+        let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        return (try #require(ProcessCapabilities(statusText: text)), text)
+    }
+
+    @Test func bpfRecordKeepsNoCapabilityOnceStartedAndStillRecords() throws {
+        let recorder = try RunningRecorder(arguments: ["--backend", "bpf"])
+        #expect(recorder.started, "stderr: \(recorder.standardError)")
+        // The drop follows the snapshot; the snapshot's last line is written before it.
+        usleep(300_000)
+        let (capabilities, text) = try status(of: recorder.pid)
+        #expect(capabilities.effective == .empty)
+        #expect(capabilities.permitted == .empty)
+        #expect(capabilities.inheritable == .empty)
+        #expect(capabilities.ambient == .empty)
+        #expect(capabilities.bounding == .empty)
+        #expect(text.contains("NoNewPrivs:\t1"))
+        #expect(text.contains("Threads:\t1"), "capabilities are per thread: record must have one")
+
+        // Events after the drop still arrive.
+        let (status, _) = try LiveRecording.run("/bin/sh", ["-c", "exit 7"])
+        #expect(status == 7)
+        #expect(recorder.waitForLog(containing: "\"exit_code\":7"))
+        #expect(recorder.stop(SIGTERM) == 0)
+        #expect(recorder.logText.contains("\"event\":\"stop\""))
+    }
+
+    @Test func netlinkRecordKeepsOnlySysPtrace() throws {
+        let recorder = try RunningRecorder(arguments: ["--backend", "netlink"])
+        #expect(recorder.started, "stderr: \(recorder.standardError)")
+        usleep(300_000)
+        let (capabilities, _) = try status(of: recorder.pid)
+        #expect(capabilities.effective == CapabilitySet([.sysPtrace]))
+        #expect(capabilities.bounding == CapabilitySet([.sysPtrace]))
+        // It still reads the executable of a new process (/proc/PID/exe: /bin/sh resolved).
+        _ = try LiveRecording.run("/bin/sh", ["-c", "exit 9"])
+        let shell = URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path
+        #expect(recorder.waitForLog(containing: "\"filename\":\"\(shell)\""), "\(recorder.logText.suffix(2000))")
+        #expect(recorder.stop(SIGTERM) == 0)
+    }
+
+    @Test func keepCapabilitiesLeavesThemAlone() throws {
+        let before = try status(of: getpid()).0
+        let recorder = try RunningRecorder(arguments: ["--keep-capabilities"])
+        #expect(recorder.started, "stderr: \(recorder.standardError)")
+        usleep(300_000)
+        #expect(try status(of: recorder.pid).0.effective == before.effective)
+        recorder.stop()
+    }
+
+    @Test func aMissingCapabilityIsNamedBeforeLoading() throws {
+        let (status, _, errors) = try LiveRecording.runCapturingErrors("/usr/bin/setpriv", [
+            "--bounding-set=-all,+perfmon", "--inh-caps=-all", "--ambient-caps=-all", "--",
+            Binaries.proctrace, "record", "--config", "/dev/null", "--backend", "bpf", "--duration", "1",
+        ])
+        #expect(status == 1)
+        #expect(errors.contains("BPF unavailable: missing capability CAP_BPF (effective: CAP_PERFMON)"), "\(errors)")
+    }
+
+    @Test func bpfAndPerfmonAreEnough() throws {
+        let recorder = try RunningRecorder(
+            arguments: ["--backend", "bpf"],
+            launcher: ["/usr/bin/setpriv", "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all", "--ambient-caps=-all", "--"])
+        #expect(recorder.started, "stderr: \(recorder.standardError)")
+        _ = try LiveRecording.run("/bin/sh", ["-c", "exit 5"])
+        #expect(recorder.waitForLog(containing: "\"exit_code\":5"))
+        #expect(recorder.stop() == 0)
+    }
+}
