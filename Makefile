@@ -15,7 +15,7 @@ BPF_OBJ := $(BPF_BUILD)/proctrace.bpf.o
 SKEL := Sources/CProcTraceBPF/generated/proctrace.skel.h
 BIN := .build/$(CONFIG)/proctrace
 
-.PHONY: all build deps bpf run test bench clean
+.PHONY: all build deps bpf run test bench clean install uninstall
 all: build
 
 deps:
@@ -51,3 +51,42 @@ test: bpf
 
 clean:
 	$(Q)rm -rf .build $(dir $(SKEL))
+
+# --- install (docs/service.md) ----------------------------------------------
+# `make install` builds and installs under PREFIX (DESTDIR honoured);
+# `make install BIN=path` installs that binary without building.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+INSTALLED := $(BINDIR)/proctrace $(MANDIR)/man1/proctrace.1 $(UNITDIR)/proctrace.service \
+	$(BASHCOMPDIR)/proctrace $(ZSHCOMPDIR)/_proctrace $(FISHCOMPDIR)/proctrace.fish
+
+install: $(if $(filter command line,$(origin BIN)),,build)
+	$(if $(Q),@echo "  INSTALL  $(DESTDIR)$(PREFIX)")
+	$(Q)install -d $(addprefix $(DESTDIR),$(BINDIR) $(MANDIR)/man1 $(UNITDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(SYSCONFDIR)/proctrace)
+	$(Q)install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/proctrace
+	$(Q)scripts/generate-manpage.py $(BIN) > $(DESTDIR)$(MANDIR)/man1/proctrace.1
+	$(Q)$(BIN) --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/proctrace
+	$(Q)$(BIN) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_proctrace
+	$(Q)$(BIN) --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/proctrace.fish
+	$(Q)sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/systemd/proctrace.service \
+		> $(DESTDIR)$(UNITDIR)/proctrace.service
+	$(Q)chmod 0644 $(addprefix $(DESTDIR),$(filter-out $(BINDIR)/proctrace,$(INSTALLED)))
+	@# The configuration is the admin's: installed once, never overwritten.
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml ] || \
+		install -m 0644 dist/proctrace.toml $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml
+
+# Removes what install put there; the configuration only if it is unchanged.
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)if cmp -s dist/proctrace.toml $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/proctrace 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml (changed since install)"; \
+	fi
