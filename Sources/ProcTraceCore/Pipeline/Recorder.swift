@@ -130,8 +130,10 @@ public final class Recorder {
             try sink.write(buffer.bytes)
             written += linesInBuffer
         } catch {
-            unwritten += linesInBuffer
-            unwrittenSinceStart += linesInBuffer
+            let kept = (error as? LogWriteFailure).map { linesIn(prefix: $0.keptBytes) } ?? 0
+            written += kept
+            unwritten += linesInBuffer - kept
+            unwrittenSinceStart += linesInBuffer - kept
             lastWriteError = error
             throw error
         }
@@ -141,6 +143,12 @@ public final class Recorder {
             try rotate(rotating)
         }
         updateFlushPoint()
+    }
+
+    private func linesIn(prefix length: Int) -> UInt64 {
+        var lines: UInt64 = 0
+        for byte in UnsafeRawBufferPointer(rebasing: buffer.bytes.prefix(length)) where byte == 0x0a { lines += 1 }
+        return lines
     }
 
     /// The next file starts with `start` and every live process as `exists`,

@@ -138,4 +138,39 @@ struct RecordBackendTests {
         let exit = records.first { $0["event"] as? String == "exit" && $0["pid"] as? Int == child }
         #expect(exit?["exit_code"] as? Int == 3)
     }
+
+    @Test func aFullDiskIsReportedCountedAndEndsWithAFailureStatus() throws {
+        guard Privilege.isRoot else { return }
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-full-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        let (mounted, _) = try LiveRecording.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint])
+        try #require(mounted == 0, "mounting a 64 KiB tmpfs")
+        defer { _ = try? LiveRecording.run("/bin/umount", [mountPoint]) }
+
+        let log = mountPoint + "/events.jsonl"
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log]
+        let errors = Pipe()
+        recorder.standardError = errors
+        try recorder.run()
+        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
+            usleep(20_000)
+        }
+        _ = try LiveRecording.run(Binaries.scenarios, ["burst", "400"])
+        usleep(300_000)
+        kill(recorder.processIdentifier, SIGINT)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        recorder.waitUntilExit()
+
+        #expect(recorder.terminationStatus == 1)
+        #expect(message.contains("No space left on device"), "\(message)")
+        #expect(message.contains("could not be written"), "\(message)")
+        // What reached the disk is whole lines only.
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "a broken line: \(line.prefix(80))")
+        }
+    }
 }
