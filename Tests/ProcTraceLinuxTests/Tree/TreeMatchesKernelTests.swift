@@ -60,7 +60,7 @@ struct TreeMatchesKernelTests {
                 if procFS.stat(pid) == nil {
                     try recorder.pump(timeoutMilliseconds: 50)
                     if recorder.tree[pid] != nil && procFS.stat(pid) == nil {
-                        mismatches.append("\(pid) (\(node.comm.description)) is gone from /proc but not from the tree")
+                        mismatches.append("\(pid) (\(node.comm.description), zombie: \(node.isZombie), parent \(node.ppid), lost so far \(recorder.lostTotal)) is gone from /proc but not from the tree")
                     }
                 }
             }
