@@ -91,8 +91,13 @@ public struct KernelRecordDecoder {
             let filenameStart = L.Exec.byteCount
             event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
             let argsStart = filenameStart + filenameLength
-            event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
-            event.argvTruncated = flags & L.Flag.argsTruncated != 0
+            if argsLength == 0 && u32(L.Exec.argsTotal) > 0 {
+                // The kernel had arguments but could not read them: unknown, not empty.
+                event.unavailable.insert(.argv)
+            } else {
+                event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
+                event.argvTruncated = flags & L.Flag.argsTruncated != 0
+            }
         case .exit:
             try require(L.Exit.byteCount)
             event.kind = .exit
