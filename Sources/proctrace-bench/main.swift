@@ -200,6 +200,8 @@ struct Options {
 func consumer(_ options: Options) throws {
     let processes = options.int("processes", 250_000)
     let rounds = options.int("rounds", 5)
+    // --stages pipeline: only the whole pipeline (for profiling).
+    let allStages = options.string("stages") != "pipeline"
     var time: UInt64 = 1_000_000_000
     let stream = makeStorm(processes: processes, time: &time)
     let records = Double(stream.count)
@@ -209,8 +211,9 @@ func consumer(_ options: Options) throws {
     var full: [Double] = []
     var bytesOut = 0
     for _ in 0..<rounds {
-        // Decode only.
         let source = MemoryRecordSource(stream: stream)
+        if allStages {
+        // Decode only.
         var sum = 0
         var began = monotonicSeconds()
         while !source.isDrained { _ = try source.poll(timeoutMilliseconds: 0) { sum &+= Int($0.pid) } }
@@ -223,12 +226,13 @@ func consumer(_ options: Options) throws {
         began = monotonicSeconds()
         while !source.isDrained { _ = try source.poll(timeoutMilliseconds: 0) { tree.apply(&$0) } }
         decodeTree.append(records / (monotonicSeconds() - began))
+        }
 
         // The whole record pipeline.
         source.rewind()
         let sink = DiscardingSink()
         let recorder = try makeRecorder(source: source, sink: sink)
-        began = monotonicSeconds()
+        let began = monotonicSeconds()
         while !source.isDrained { try recorder.pump(timeoutMilliseconds: 0) }
         try recorder.flush()
         full.append(records / (monotonicSeconds() - began))
