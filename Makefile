@@ -49,6 +49,20 @@ test: bpf
 	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
 	$(Q)$(SWIFT) test --skip-build $(TEST_ARGS)
 
+# Capture completeness, overhead and throughput (root; ~8 minutes); not part of
+# `make test`. Results on stdout and in BENCHMARKS.md. QUICK=1 checks the script.
+LOADGEN := .build/bench/loadgen
+$(LOADGEN): scripts/loadgen.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC       $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $< -lpthread
+
+bench: bpf $(LOADGEN)
+	$(if $(Q),@echo "  SWIFT    proctrace and proctrace-bench (release)")
+	$(Q)$(SWIFT) build -c release --product proctrace $(if $(Q),-q)
+	$(Q)$(SWIFT) build -c release --product proctrace-bench $(if $(Q),-q)
+	$(Q)scripts/bench.sh
+
 clean:
 	$(Q)rm -rf .build $(dir $(SKEL))
 

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "proctrace", targets: ["proctrace"]),
+        .executable(name: "proctrace-bench", targets: ["proctrace-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,8 @@ let package = Package(
         .target(name: "CProcTraceNetlink"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
+        // `make bench`: consumer, replay and tree-memory figures from memory, no kernel.
+        .executableTarget(name: "proctrace-bench", dependencies: ["ProcTraceCore", "ProcTraceTestSupport"]),
         .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(
             name: "ProcTraceCoreTests",

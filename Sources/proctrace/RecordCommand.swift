@@ -106,7 +106,8 @@ struct RecordCommand: ParsableCommand {
         configuration.rotateBytes = rotateSize.flatMap(SizeParser.bytes)
         configuration.rotateKeep = rotateKeep
         configuration.compressRotated = compress
-        var filter = try filters.makeFilter(excluding: excludeSelf ? [Int32(ProcessIdentity.current)] : [])
+        // The backends leave proctrace out themselves (in the kernel for BPF); the filter need not.
+        var filter = try filters.makeFilter()
         if !filter.isEmpty {
             configuration.filter = { event, tree in filter.matches(event, in: tree) }
         }

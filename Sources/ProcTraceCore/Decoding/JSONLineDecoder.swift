@@ -13,13 +13,29 @@ public struct JSONLineDecoder {
         var scanner = JSONScanner(line)
         try scanner.expect(UInt8(ascii: "{"))
         if !scanner.consume(UInt8(ascii: "}")) {
+            // Keys usually come in the order the encoder writes them: try the
+            // one expected next before looking the key up.
+            var expected: Field? = .seq
             repeat {
                 let key = try scanner.scanString()
                 try scanner.expect(UInt8(ascii: ":"))
-                if let field = key.hasEscapes ? try Field(escaped: key, in: scanner) : Field(scanner.text(key)) {
+                let field: Field?
+                if key.hasEscapes {
+                    field = try Field(escaped: key, in: scanner)
+                } else {
+                    let text = scanner.text(key)
+                    if let expected, expected.matches(text) {
+                        field = expected
+                    } else {
+                        field = Field(text)
+                    }
+                }
+                if let field {
                     try record.read(field, from: &scanner)
+                    expected = field.usualSuccessor
                 } else {
                     try scanner.skipValue()
+                    expected = nil
                 }
             } while scanner.consume(UInt8(ascii: ","))
             try scanner.expect(UInt8(ascii: "}"))
@@ -120,6 +136,53 @@ private enum Field: Int, CaseIterable {
         try scanner.appendContent(of: key, to: &bytes)
         guard let field = bytes.withUnsafeBytes({ Field($0) }) else { return nil }
         self = field
+    }
+
+    @inline(__always)
+    func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let key = self.key
+        return bytes.count == key.utf8CodeUnitCount && Field.equal(bytes, key)
+    }
+
+    /// The key JSONLineEncoder writes after this one in the commonest records
+    /// (a guess that is checked, so a wrong one only costs the lookup).
+    var usualSuccessor: Field? {
+        switch self {
+        case .seq: .time
+        case .time: .event
+        case .event: .pid
+        case .pid: .ppid
+        case .tid: .ppid
+        case .oldPpid: .ppid
+        case .ppid: .comm
+        case .comm: .startTime
+        case .startTime: .uid
+        case .state: .filename
+        case .filename: .argv
+        case .argv: .argvTruncated
+        case .argvTruncated: .uid
+        case .exitCode: .signal
+        case .signal: .coreDumped
+        case .coreDumped: .durationNs
+        case .reaper: .reason
+        case .uid: .euid
+        case .euid: .suid
+        case .suid: .gid
+        case .gid: .egid
+        case .egid: .sgid
+        case .sgid: .sid
+        case .sid: .pgid
+        case .format: .version
+        case .version: .backend
+        case .backend: .host
+        case .host: .bootID
+        case .bootID: .kernel
+        case .kernel: .proctraceVersion
+        case .proctraceVersion: .recorderPid
+        case .events: .lost
+        case .lost: .unwritten
+        default: nil
+        }
     }
 
     @inline(__always)

@@ -61,7 +61,9 @@ public struct KernelRecordDecoder {
         event.ppid = i32(L.Header.ppid)
         event.isKernelThread = flags & L.Flag.kernelThread != 0
 
-        func readTaskInfo() {
+        // Takes the event inout rather than capturing it: a captured `var`
+        // is boxed on the heap and every access to it checked at run time.
+        func readTaskInfo(into event: inout Event) {
             let base = L.Header.byteCount
             event.credentials = Credentials(
                 uid: u32(base + L.TaskInfo.uid), euid: u32(base + L.TaskInfo.euid),
@@ -75,11 +77,11 @@ public struct KernelRecordDecoder {
         case .fork:
             try require(L.Fork.byteCount)
             event.kind = .fork
-            readTaskInfo()
+            readTaskInfo(into: &event)
         case .exec:
             try require(L.Exec.byteCount)
             event.kind = .exec
-            readTaskInfo()
+            readTaskInfo(into: &event)
             let oldPid = i32(L.Exec.oldPid)
             if oldPid != event.pid { event.oldPid = oldPid }
             let filenameLength = Int(u32(L.Exec.filenameLength))
@@ -91,8 +93,13 @@ public struct KernelRecordDecoder {
             let filenameStart = L.Exec.byteCount
             event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
             let argsStart = filenameStart + filenameLength
-            event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
-            event.argvTruncated = flags & L.Flag.argsTruncated != 0
+            if argsLength == 0 && u32(L.Exec.argsTotal) > 0 {
+                // The kernel had arguments but could not read them: unknown, not empty.
+                event.unavailable.insert(.argv)
+            } else {
+                event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
+                event.argvTruncated = flags & L.Flag.argsTruncated != 0
+            }
         case .exit:
             try require(L.Exit.byteCount)
             event.kind = .exit
@@ -113,7 +120,7 @@ public struct KernelRecordDecoder {
         case .exists:
             try require(L.Exists.byteCount)
             event.kind = .exists
-            readTaskInfo()
+            readTaskInfo(into: &event)
             if flags & L.Flag.zombie != 0 {
                 event.exitStatus = WaitStatus(raw: u32(L.Exists.exitStatus))
                 event.state = UInt8(ascii: "Z")
@@ -125,7 +132,7 @@ public struct KernelRecordDecoder {
         case .cred, .session:
             try require(L.taskInfoRecordByteCount)
             event.kind = kind == .cred ? .cred : .session
-            readTaskInfo()
+            readTaskInfo(into: &event)
             if kind == .cred { event.session = nil } else { event.credentials = nil }
         }
         return event

@@ -90,18 +90,7 @@ public struct JSONLineEncoder {
                 out.append("null")
             }
             out.append(",\"argv\":")
-            if let argv = event.argv {
-                out.append(UInt8(ascii: "["))
-                var first = true
-                argv.forEach { argument in
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    JSONStringEscaper.appendQuoted(argument, to: out)
-                }
-                out.append(UInt8(ascii: "]"))
-            } else {
-                out.append("null")
-            }
+            JSONStringEscaper.appendArray(event.argv, to: out)
             out.append(",\"argv_truncated\":")
             out.append(event.argvTruncated ? "true" : "false")
             if let oldPid = event.oldPid {

@@ -97,6 +97,22 @@ public enum JSONStringEscaper {
         bytes.withUnsafeBytes { appendQuoted($0, to: out) }
     }
 
+    /// Appends `["arg0","arg1",…]`, or `null` when the arguments are unknown.
+    public static func appendArray(_ argv: ArgumentVector?, to out: ByteBuffer) {
+        guard let argv else {
+            out.append("null")
+            return
+        }
+        out.append(UInt8(ascii: "["))
+        var first = true
+        argv.forEach { argument in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            appendQuoted(argument, to: out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     public static func appendQuoted(_ string: String, to out: ByteBuffer) {
         var string = string
         string.withUTF8 { appendQuoted(UnsafeRawBufferPointer($0), to: out) }

@@ -1,6 +1,8 @@
 /// Where encoded lines go: a file, stdout, memory.
 public protocol LogSink: AnyObject {
-    /// Writes whole lines; on failure throws and nothing is known to be written.
+    /// Writes whole lines. On failure throws `LogWriteFailure` saying how
+    /// many leading bytes were kept: always whole lines for a file (a
+    /// partial line is cut off again), so the log never holds a split record.
     func write(_ bytes: UnsafeRawBufferPointer) throws
     /// Makes what was written durable enough for a reader (no-op for most sinks).
     func flush() throws
@@ -31,4 +33,21 @@ public final class DiscardingSink: LogSink {
     public init() {}
     public func write(_ bytes: UnsafeRawBufferPointer) throws { byteCount += bytes.count }
     public func flush() throws {}
+}
+
+/// Writing to the log failed (full disk, I/O error, closed pipe).
+public struct LogWriteFailure: Error, CustomStringConvertible {
+    /// Leading bytes of the batch that are in the log.
+    public let keptBytes: Int
+    /// The errno, when the failure came from a system call.
+    public let errno: Int32?
+    public let underlying: Error
+
+    public init(keptBytes: Int, errno: Int32?, underlying: Error) {
+        self.keptBytes = keptBytes
+        self.errno = errno
+        self.underlying = underlying
+    }
+
+    public var description: String { "\(underlying)" }
 }

@@ -5,32 +5,37 @@
 /// no allocation and no hashing. A node whose parent is not in the tree sits
 /// in the same kind of list, kept by the tree under its ppid until that
 /// parent appears.
+///
+/// Its properties are exempt from Swift's run-time exclusivity checks: the
+/// tree reads and relinks several nodes per event, and every checked access
+/// is a call into the runtime. Nodes are only changed by their tree, from one
+/// thread, never through overlapping accesses.
 public final class ProcessNode {
     public let pid: Int32
-    public internal(set) var startTime: UInt64
-    public internal(set) var ppid: Int32
-    public internal(set) var comm: Comm
-    public internal(set) var filename: [UInt8]?
-    public internal(set) var argv: ArgumentVector?
-    public internal(set) var argvTruncated = false
-    public internal(set) var credentials: Credentials?
-    public internal(set) var session: SessionIDs?
-    public internal(set) var isKernelThread = false
+    @exclusivity(unchecked) public internal(set) var startTime: UInt64
+    @exclusivity(unchecked) public internal(set) var ppid: Int32
+    @exclusivity(unchecked) public internal(set) var comm: Comm
+    @exclusivity(unchecked) public internal(set) var filename: [UInt8]?
+    @exclusivity(unchecked) public internal(set) var argv: ArgumentVector?
+    @exclusivity(unchecked) public internal(set) var argvTruncated = false
+    @exclusivity(unchecked) public internal(set) var credentials: Credentials?
+    @exclusivity(unchecked) public internal(set) var session: SessionIDs?
+    @exclusivity(unchecked) public internal(set) var isKernelThread = false
     /// The ps state letter last reported by a snapshot (0 when never reported).
-    public internal(set) var reportedState: UInt8 = 0
+    @exclusivity(unchecked) public internal(set) var reportedState: UInt8 = 0
     /// When it exited (ns since epoch); nil while it runs. Set ⇒ zombie.
-    public internal(set) var exitTime: Int64?
-    public internal(set) var exitStatus: WaitStatus?
+    @exclusivity(unchecked) public internal(set) var exitTime: Int64?
+    @exclusivity(unchecked) public internal(set) var exitStatus: WaitStatus?
     /// First seen in a record other than `exists`/`fork` (its birth was not observed).
-    public internal(set) var unknownOrigin = false
+    @exclusivity(unchecked) public internal(set) var unknownOrigin = false
     /// When it was born or first seen (ns since epoch).
-    public internal(set) var firstSeen: Int64
+    @exclusivity(unchecked) public internal(set) var firstSeen: Int64
 
     /// The node whose children list holds this one; nil while its parent is not in the tree.
-    public internal(set) unowned var parent: ProcessNode?
-    public internal(set) var firstChild: ProcessNode?
-    public internal(set) var nextSibling: ProcessNode?
-    unowned var previousSibling: ProcessNode?
+    @exclusivity(unchecked) public internal(set) unowned var parent: ProcessNode?
+    @exclusivity(unchecked) public internal(set) var firstChild: ProcessNode?
+    @exclusivity(unchecked) public internal(set) var nextSibling: ProcessNode?
+    @exclusivity(unchecked) unowned var previousSibling: ProcessNode?
 
     init(pid: Int32, startTime: UInt64, ppid: Int32, comm: Comm, firstSeen: Int64) {
         self.pid = pid

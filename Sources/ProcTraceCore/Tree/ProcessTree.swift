@@ -13,9 +13,11 @@
 /// Nodes are the tree's: their links are valid while the tree lives (a node
 /// kept after its tree is gone is detached, with no parent or children).
 public final class ProcessTree {
-    public private(set) var nodes: [Int32: ProcessNode] = [:]
+    // Exempt from run-time exclusivity checks, as ProcessNode's links are:
+    // touched several times per event, never accessed overlapping.
+    @exclusivity(unchecked) public private(set) var nodes: [Int32: ProcessNode] = [:]
     /// ppid → first node of the sibling list of processes whose parent is not in the tree.
-    private var waitingForParent: [Int32: ProcessNode] = [:]
+    @exclusivity(unchecked) private var waitingForParent: [Int32: ProcessNode] = [:]
 
     public init() {}
 

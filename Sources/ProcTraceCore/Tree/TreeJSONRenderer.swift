@@ -84,18 +84,7 @@ public struct TreeJSONRenderer {
         out.append(",\"filename\":")
         if let filename = node.filename { JSONStringEscaper.appendQuoted(filename, to: out) } else { out.append("null") }
         out.append(",\"argv\":")
-        if let argv = node.argv {
-            out.append(UInt8(ascii: "["))
-            var first = true
-            argv.forEach { argument in
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                JSONStringEscaper.appendQuoted(argument, to: out)
-            }
-            out.append(UInt8(ascii: "]"))
-        } else {
-            out.append("null")
-        }
+        JSONStringEscaper.appendArray(node.argv, to: out)
         out.append(",\"argv_truncated\":")
         out.append(node.argvTruncated ? "true" : "false")
     }

@@ -9,22 +9,23 @@ import ProcTraceCore
 /// through one ring buffer.
 public final class BPFEventSource: EventSource {
     public let backendName = "bpf"
-    public private(set) var counters = SourceCounters()
 
     private var handle: OpaquePointer?
     private let settings: BPFSettings
-    private var decoder: KernelRecordDecoder
     /// CLOCK_BOOTTIME when the probes were attached: processes started
     /// before it are in the snapshot, the rest arrive as fork records.
     public let attachedAt: UInt64
     private var reportedLost: UInt64 = 0
-    private var deliver: ((inout Event) -> Void)?
+    private let receiver: Receiver
     private let procFS: ProcFS
+
+    public var counters: SourceCounters { receiver.counters }
 
     public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
-        decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
+        let receiver = Receiver(decoder: KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset()))
+        self.receiver = receiver
 
         if settings.simulateLoadFailure {
             throw BPFStartError(stage: .load, errno: EPERM, detail: "simulated (PROCTRACE_SIMULATE_BPF_FAILURE)")
@@ -48,8 +49,10 @@ public final class BPFEventSource: EventSource {
         var stage: Int32 = 0
         var detail = [CChar](repeating: 0, count: 512)
         var started: OpaquePointer?
+        let context = Unmanaged.passUnretained(receiver).toOpaque()
         let result = withUnsafePointer(to: &cSettings) { settingsPointer in
-            pt_bpf_start(settingsPointer, BPFEventSource.onRecord, nil, &started, &stage, &detail, detail.count)
+            pt_bpf_start(settingsPointer, BPFEventSource.onRecord, context,
+                         &started, &stage, &detail, detail.count)
         }
         guard result == 0, let started else {
             throw BPFStartError(stage: BPFStartError.Stage(rawValue: stage) ?? .unknown, errno: -result,
@@ -70,48 +73,42 @@ public final class BPFEventSource: EventSource {
         }
     }
 
-    /// The ring-buffer callback. libbpf only passes the context given at
-    /// creation, which cannot be `self` before init finishes, so the source
-    /// being polled sits in one slot for the duration of a poll (sources are
-    /// polled from one thread).
-    private static let onRecord: pt_record_fn = { _, data, size in
-        guard let source = BPFEventSource.polling, let data else { return 0 }
-        source.handleRecord(UnsafeRawBufferPointer(start: data, count: size))
-        return 0
-    }
+    /// Receives ring-buffer records for one source. It exists before the
+    /// programs are loaded, so libbpf can be given it as the callback's context.
+    private final class Receiver {
+        var decoder: KernelRecordDecoder
+        var counters = SourceCounters()
+        var deliver: ((inout Event) -> Void)?
 
-    private static var polling: BPFEventSource? {
-        get { currentPoller.pointee }
-        set { currentPoller.pointee = newValue }
-    }
-
-    private static let currentPoller: UnsafeMutablePointer<BPFEventSource?> = {
-        let slot = UnsafeMutablePointer<BPFEventSource?>.allocate(capacity: 1)
-        slot.initialize(to: nil)
-        return slot
-    }()
-
-    @inline(__always)
-    private func handleRecord(_ bytes: UnsafeRawBufferPointer) {
-        do {
-            var event = try decoder.decode(bytes)
-            counters.received += 1
-            deliver?(&event)
-        } catch {
-            counters.malformed += 1
+        init(decoder: KernelRecordDecoder) {
+            self.decoder = decoder
         }
+
+        @inline(__always)
+        func handle(_ bytes: UnsafeRawBufferPointer) {
+            do {
+                var event = try decoder.decode(bytes)
+                counters.received += 1
+                deliver?(&event)
+            } catch {
+                counters.malformed += 1
+            }
+        }
+    }
+
+    private static let onRecord: pt_record_fn = { context, data, size in
+        guard let context, let data else { return 0 }
+        Unmanaged<Receiver>.fromOpaque(context).takeUnretainedValue()
+            .handle(UnsafeRawBufferPointer(start: data, count: size))
+        return 0
     }
 
     public func poll(timeoutMilliseconds: Int32, deliver: (inout Event) -> Void) throws -> Int {
         guard let handle else { return 0 }
-        let before = counters.received
+        let before = receiver.counters.received
         let result = withoutActuallyEscaping(deliver) { escapable -> Int32 in
-            self.deliver = escapable
-            BPFEventSource.polling = self
-            defer {
-                self.deliver = nil
-                BPFEventSource.polling = nil
-            }
+            receiver.deliver = escapable
+            defer { receiver.deliver = nil }
             return timeoutMilliseconds == 0 ? pt_bpf_consume(handle) : pt_bpf_poll(handle, timeoutMilliseconds)
         }
         if result < 0 && result != -EINTR {
@@ -121,11 +118,11 @@ public final class BPFEventSource: EventSource {
         if lost > reportedLost {
             var event = Event(kind: .lost, time: Clock.realtimeNanoseconds)
             event.lostCount = lost - reportedLost
-            counters.lostInKernel = lost
+            receiver.counters.lostInKernel = lost
             reportedLost = lost
             deliver(&event)
         }
-        return Int(counters.received - before)
+        return Int(receiver.counters.received - before)
     }
 
     /// One `exists` per process that started before the probes were
@@ -143,7 +140,7 @@ public final class BPFEventSource: EventSource {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset + recordSize <= raw.count {
-                var event = try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + recordSize)]))
+                var event = try receiver.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + recordSize)]))
                 offset += recordSize
                 if event.startTime >= attachedAt { continue }
                 if settings.excludedProcess != 0 && event.pid == settings.excludedProcess { continue }

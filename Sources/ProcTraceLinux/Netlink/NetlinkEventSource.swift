@@ -259,7 +259,10 @@ public final class NetlinkEventSource: EventSource {
         }
         ready.append(record)
         if ended.released {
-            var reap = reapEvent(record.processID, reason: .autoreap, time: time)
+            // Released before the connector reported the exit: by autoreap if
+            // the parent ignores SIGCHLD, else by a wait that came that fast.
+            let autoreaped = record.ppid != 0 && ProcFS().ignoresChildSignals(record.ppid) == true
+            var reap = reapEvent(record.processID, reason: autoreaped ? .autoreap : .inferred, time: time)
             reap.reaper = record.ppid == 0 ? nil : record.ppid
             ready.append(reap)
             processes[ended.pid] = nil

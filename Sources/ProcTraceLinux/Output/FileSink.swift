@@ -38,7 +38,23 @@ public final class FileSink: LogSink {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try FileIO.writeAll(fd, bytes, name: name)
+        do {
+            try FileIO.writeAll(fd, bytes, name: name)
+        } catch let failure as PartialWriteError {
+            throw LogWriteFailure(keptBytes: keepWholeLines(of: bytes, written: failure.written),
+                                  errno: failure.errno, underlying: failure.underlying)
+        }
+    }
+
+    /// After a failed write, cuts a partial last line off a log file so it
+    /// ends on a record boundary; returns the bytes of the batch kept.
+    private func keepWholeLines(of bytes: UnsafeRawBufferPointer, written: Int) -> Int {
+        let kept = bytes.prefix(written).lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
+        guard ownsDescriptor, written > kept else { return written }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return written }
+        let length = Int(info.st_size) - (written - kept)
+        return ftruncate(fd, off_t(max(length, 0))) == 0 ? kept : written
     }
 
     public func flush() throws {

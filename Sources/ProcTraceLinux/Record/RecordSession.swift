@@ -73,7 +73,7 @@ public final class RecordSession {
         }
         do {
             try recorder.record(snapshot: source.snapshot())
-        } catch let error as SystemCallError where error.call == "write" {
+        } catch let error as LogWriteFailure {
             reportWriteError(error)
         } catch {
             HostInfo.standardError("proctrace: reading the running processes failed: \(error)")
@@ -87,7 +87,7 @@ public final class RecordSession {
             if let deadline, Clock.bootNanoseconds >= deadline { break }
             do {
                 try recorder.pump(timeoutMilliseconds: configuration.pollIntervalMilliseconds)
-            } catch let error as SystemCallError where error.call == "write" {
+            } catch let error as LogWriteFailure {
                 reportWriteError(error)
                 if error.errno == EPIPE { break }
             } catch {

@@ -145,3 +145,26 @@ public struct ProcFS {
         return String(String(decoding: bytes, as: UTF8.self).trimmingSpaces)
     }
 }
+
+extension ProcFS {
+    /// Whether the process ignores SIGCHLD (SigIgn in /proc/PID/status), so
+    /// its children are released as they exit. nil when unreadable.
+    public func ignoresChildSignals(_ pid: Int32) -> Bool? {
+        guard let text = FileIO.readSmallFile("\(root)/\(pid)/status") else { return nil }
+        for line in text.split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("SigIgn:".utf8)) {
+            let hex = String(decoding: line.dropFirst(7), as: UTF8.self).trimmingCharacters(in: " \t")
+            guard let mask = UInt64(hex, radix: 16) else { return nil }
+            return mask & (1 << (17 - 1)) != 0
+        }
+        return nil
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text.removeFirst() }
+        while let last = text.last, set.contains(last) { text.removeLast() }
+        return String(text)
+    }
+}

@@ -42,14 +42,19 @@ public enum FileIO {
         return Array(buffer[0..<n])
     }
 
-    /// Writes everything, retrying short writes and EINTR.
+    /// Writes everything, retrying short writes and EINTR. A failure after
+    /// part of the bytes went out says how many did.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = try retryingSystemCall("write", name) {
-                write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            do {
+                let n = try retryingSystemCall("write", name) {
+                    write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                }
+                offset += n
+            } catch let error as SystemCallError {
+                throw PartialWriteError(written: offset, underlying: error)
             }
-            offset += n
         }
     }
 

@@ -30,6 +30,15 @@ struct KernelRecordDecoderTests {
         #expect(event.oldPid == 43)
     }
 
+    @Test func argumentsTheKernelCouldNotReadAreUnknownNotEmpty() throws {
+        var builder = KernelRecordBuilder(bytes: KernelRecordBuilder.exec(
+            pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/bin/true", arguments: []))
+        builder.put(UInt32(120), at: KernelRecordLayout.Exec.argsTotal)
+        let event = try decode(builder.bytes)
+        #expect(event.argv == nil)
+        #expect(event.unavailable.contains(.argv))
+    }
+
     @Test func anExecByTheLeaderHasNoOldPid() throws {
         let event = try decode(KernelRecordBuilder.exec(pid: 42, ppid: 7, startTime: 900, time: 2_000,
                                                         filename: "/bin/true", arguments: ["true"]))

@@ -97,4 +97,80 @@ struct RecordBackendTests {
         let expected = Set(first...last)
         #expect(expected.subtracting(forks).isEmpty, "every forked child is in some file")
     }
+
+    @Test func lossWhileTheConsumerIsStoppedIsCountedAndTheStreamGoesOn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-loss-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("events.jsonl").path
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log, "--ring-buffer-size", "16K"]
+        try recorder.run()
+        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
+            usleep(20_000)
+        }
+        usleep(200_000)
+        kill(recorder.processIdentifier, SIGSTOP)
+        let (status, _) = try LiveRecording.run(Binaries.scenarios, ["burst", "500"])
+        kill(recorder.processIdentifier, SIGCONT)
+        #expect(status == 0)
+        usleep(300_000)  // the consumer drains the full ring
+        let (after, output) = try LiveRecording.run(Binaries.scenarios, ["exit3"])
+        #expect(after == 0)
+        usleep(300_000)
+        kill(recorder.processIdentifier, SIGINT)
+        recorder.waitUntilExit()
+        #expect(recorder.terminationStatus == 0)
+
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let lost = records.filter { $0["event"] as? String == "lost" }.compactMap { $0["count"] as? Int }
+        let stop = try #require(records.last)
+        #expect(stop["event"] as? String == "stop")
+        #expect(!lost.isEmpty, "a 16 KiB ring cannot hold 500 processes' records")
+        #expect(stop["lost"] as? Int == lost.reduce(0, +))
+        // 500 forks, exits and reaps were generated; what arrived plus what was counted lost covers them.
+        let burstRecords = records.filter { ["fork", "exit", "reap"].contains($0["event"] as? String ?? "") }.count
+        #expect(burstRecords + lost.reduce(0, +) >= 1500)
+        // After the loss the stream goes on: the next scenario is there exactly.
+        let child = try #require((try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["child"] as? Int)
+        let exit = records.first { $0["event"] as? String == "exit" && $0["pid"] as? Int == child }
+        #expect(exit?["exit_code"] as? Int == 3)
+    }
+
+    @Test func aFullDiskIsReportedCountedAndEndsWithAFailureStatus() throws {
+        guard Privilege.isRoot else { return }
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-full-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        let (mounted, _) = try LiveRecording.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint])
+        try #require(mounted == 0, "mounting a 64 KiB tmpfs")
+        defer { _ = try? LiveRecording.run("/bin/umount", [mountPoint]) }
+
+        let log = mountPoint + "/events.jsonl"
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log]
+        let errors = Pipe()
+        recorder.standardError = errors
+        try recorder.run()
+        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
+            usleep(20_000)
+        }
+        _ = try LiveRecording.run(Binaries.scenarios, ["burst", "400"])
+        usleep(300_000)
+        kill(recorder.processIdentifier, SIGINT)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        recorder.waitUntilExit()
+
+        #expect(recorder.terminationStatus == 1)
+        #expect(message.contains("No space left on device"), "\(message)")
+        #expect(message.contains("could not be written"), "\(message)")
+        // What reached the disk is whole lines only.
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "a broken line: \(line.prefix(80))")
+        }
+    }
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/bench.sh (`make bench`).
+
+  bench.py capture LOG LOADGEN_JSON   count what a recording caught of one loadgen run
+  bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
+                                      and put it in BENCHMARKS.md between the markers
+"""
+import json
+import statistics
+import sys
+
+BEGIN = "<!-- bench:begin (written by make bench; edits here are replaced) -->"
+END = "<!-- bench:end -->"
+
+
+def capture(log_path, loadgen_json):
+    gen = json.loads(loadgen_json)
+    workers = set(gen["worker_pids"])
+    marker = f"pt-mark-{gen['run']}-"
+    forks = exits = reaps = threads_started = threads_exited = 0
+    markers = set()
+    lost_sum = 0
+    lost_records = 0
+    stop = None
+    seqs_ok = True
+    last_seq = 0
+    first_lost_seq = None
+    after_lost = 0
+    total = 0
+    with open(log_path, "rb") as f:
+        for raw in f:
+            total += 1
+            r = json.loads(raw)
+            seq = r["seq"]
+            if seq != last_seq + 1:
+                seqs_ok = False
+            last_seq = seq
+            kind = r["event"]
+            mine = False
+            if kind == "fork" and r["ppid"] in workers:
+                forks += 1
+                mine = True
+            elif kind == "exec":
+                for arg in r.get("argv") or []:
+                    if arg.startswith(marker):
+                        markers.add(arg)
+                        mine = True
+            elif kind == "exit" and r["ppid"] in workers:
+                exits += 1
+                mine = True
+            elif kind == "reap" and (r.get("reaper") in workers or r["ppid"] in workers):
+                reaps += 1
+                mine = True
+            elif kind == "thread_start" and r["pid"] in workers:
+                threads_started += 1
+                mine = True
+            elif kind == "thread_exit" and r["pid"] in workers:
+                threads_exited += 1
+                mine = True
+            elif kind == "lost":
+                lost_sum += r["count"] or 0
+                lost_records += 1
+                if first_lost_seq is None:
+                    first_lost_seq = seq
+            elif kind == "stop":
+                stop = r
+            if mine and first_lost_seq is not None:
+                after_lost += 1
+    generated = gen["generated"]
+    mode = gen["mode"]
+    if mode == "threads":
+        expected = {"thread_start": generated, "thread_exit": generated}
+        caught = {"thread_start": threads_started, "thread_exit": threads_exited}
+    else:
+        expected = {"fork": generated, "exit": generated, "reap": generated}
+        caught = {"fork": forks, "exit": exits, "reap": reaps}
+        if mode != "fork":
+            expected["exec"] = generated
+            caught["exec"] = len(markers)
+    missing = sum(expected[k] - caught[k] for k in expected)
+    return {
+        "generated": generated,
+        "expected_records": sum(expected.values()),
+        "caught": caught,
+        "missing": missing,
+        "lost_records": lost_records,
+        "lost_sum": lost_sum,
+        "stop_lost": stop["lost"] if stop else None,
+        "stop_events": stop["events"] if stop else None,
+        "log_records": total,
+        "seq_consecutive": seqs_ok,
+        "generator_records_after_first_loss": after_lost,
+    }
+
+
+def fmt_rate(x):
+    return f"{x:,.0f}"
+
+
+def render(results):
+    by = {}
+    for r in results:
+        by.setdefault(r["kind"], []).append(r)
+    out = []
+    env = by.get("env", [{}])[0]
+    out.append(f"Measured {env.get('date', '?')} on `{env.get('host', '?')}`: {env.get('cpu', '?')}, "
+               f"{env.get('cpus', '?')} CPUs, {env.get('mem', '?')} RAM, kernel {env.get('kernel', '?')}, "
+               f"proctrace {env.get('commit', '?')}. Load average (1/5/15 min) is given next to every figure: "
+               f"the machine is shared with other builds.")
+    out.append("")
+
+    storms = by.get("storm", [])
+    if storms:
+        out.append("### Capture completeness (generator at full speed, P = number of CPUs, default settings)")
+        out.append("")
+        out.append("| mode | processes/threads | rate /s | fork | exec | exit | reap | thread start/exit | missing | `lost` in log | stop `lost` | load |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for s in storms:
+            c = s["capture"]["caught"]
+            out.append(
+                f"| {s['mode']} | {s['generated']:,} | {fmt_rate(s['rate'])} | {c.get('fork', '–')} | {c.get('exec', '–')} | "
+                f"{c.get('exit', '–')} | {c.get('reap', '–')} | "
+                f"{str(c['thread_start']) + ' / ' + str(c['thread_exit']) if 'thread_start' in c else '–'} | "
+                f"{s['capture']['missing']} | {s['capture']['lost_sum']} | {s['capture']['stop_lost']} | {s['load']} |")
+        out.append("")
+
+    stops = by.get("sigstop", [])
+    if stops:
+        out.append("### Consumer stopped (SIGSTOP) for 2 s during a fork+exec storm")
+        out.append("")
+        out.append("| ring | processes | missing records | `lost` records (sum) | stop `lost` | seq consecutive | generator records after the loss | load |")
+        out.append("|---|---:|---:|---:|---:|---|---:|---|")
+        for s in stops:
+            c = s["capture"]
+            out.append(f"| {s['ring']} | {c['generated']:,} | {c['missing']} | {c['lost_records']} ({c['lost_sum']}) | "
+                       f"{c['stop_lost']} | {c['seq_consecutive']} | {c['generator_records_after_first_loss']:,} | {s['load']} |")
+        out.append("")
+
+    pairs = by.get("pair", [])
+    if pairs:
+        out.append("### Cost: generator rate with proctrace recording ÷ without (alternating pairs, same run)")
+        out.append("")
+        out.append("| mode | pairs | rate without /s (median) | rate with /s (median) | ratio (median of pairs) | slowdown | pair ratios | proctrace CPU s per 1,000 processes (median) | proctrace peak RSS (max VmHWM) | missing / lost | load (first–last) |")
+        out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|")
+        modes = []
+        for p in pairs:
+            if p["mode"] not in modes:
+                modes.append(p["mode"])
+        for m in modes:
+            ps = [p for p in pairs if p["mode"] == m]
+            ratios = [p["with"] / p["without"] for p in ps]
+            ratio = statistics.median(ratios)
+            per_k = statistics.median([p["cpu_ns"] / 1e9 / p["processes"] * 1000 for p in ps])
+            hwm = max(p["hwm_kib"] for p in ps)
+            missing = sum(p["capture"]["missing"] for p in ps)
+            lost = sum(p["capture"]["stop_lost"] or 0 for p in ps)
+            out.append(f"| {m} | {len(ps)} | {fmt_rate(statistics.median(p['without'] for p in ps))} | "
+                       f"{fmt_rate(statistics.median(p['with'] for p in ps))} | {ratio:.3f} | {100 * (1 - ratio):.1f} % | "
+                       f"{', '.join(f'{x:.3f}' for x in ratios)} | {per_k:.4f} | {hwm / 1024:.1f} MiB | {missing} / {lost} | "
+                       f"{ps[0]['load']} – {ps[-1]['load']} |")
+        out.append("")
+
+    fixed = by.get("fixed", [])
+    if fixed:
+        out.append("### proctrace CPU at a fixed exec rate (`loadgen --mode forkexec --rate R`)")
+        out.append("")
+        out.append("| asked rate /s | achieved /s | seconds | proctrace CPU s | % of one core | % of one core per 1,600 execs/s | load |")
+        out.append("|---:|---:|---:|---:|---:|---:|---|")
+        for f in fixed:
+            pct = 100 * f["cpu_ns"] / 1e9 / f["seconds"]
+            out.append(f"| {f['asked']} | {fmt_rate(f['rate'])} | {f['seconds']:.1f} | {f['cpu_ns'] / 1e9:.3f} | {pct:.2f} % | "
+                       f"{pct * 1600 / f['rate']:.2f} % | {f['load']} |")
+        for i in by.get("idle", []):
+            out.append(f"| idle | 0 | {i['seconds']:.1f} | {i['cpu_ns'] / 1e9:.3f} | {100 * i['cpu_ns'] / 1e9 / i['seconds']:.2f} % | – | {i['load']} |")
+        out.append("")
+
+    cons = by.get("consumer", [])
+    if cons or by.get("replay"):
+        out.append("### User space from memory, one core (`taskset -c 1 proctrace-bench …`)")
+        out.append("")
+        out.append("| what | records | records/s (median) | runs | notes | load |")
+        out.append("|---|---:|---:|---|---|---|")
+        for c in cons:
+            out.append(f"| decode only (KernelRecordDecoder) | {c['records']:,} | {fmt_rate(c['decode_records_per_s'])} | | {c['raw_bytes_per_record']} raw B/record | {c['load']} |")
+            out.append(f"| decode → ProcessTree | {c['records']:,} | {fmt_rate(c['decode_tree_records_per_s'])} | | | {c['load']} |")
+            out.append(f"| **consumer**: decode → tree → reparent → JSONLineEncoder → ByteBuffer → DiscardingSink | {c['records']:,} | **{fmt_rate(c['pipeline_records_per_s'])}** | "
+                       f"{', '.join(fmt_rate(x) for x in c['pipeline_runs'])} | {c['json_bytes_per_record']} JSON B/record | {c['load']} |")
+        for r in by.get("replay", []):
+            out.append(f"| **replay** (LogReplayer: JSON decode → tree → filter), {r['source']} | {r['records']:,} | **{fmt_rate(r['records_per_s'])}** | "
+                       f"{', '.join(fmt_rate(x) for x in r['runs'])} | {r['bytes'] / max(r['records'], 1):.0f} B/line | {r['load']} |")
+        out.append("")
+
+    mem = by.get("tree-memory", [])
+    churn = by.get("churn", [])
+    if mem or churn:
+        out.append("### Memory")
+        out.append("")
+        for t in mem:
+            out.append(f"- {t['live']:,} live processes (fork + exec each, argv 4–17 arguments) in the recorder's tree: "
+                       f"RSS {t['rss_before_kib'] / 1024:.1f} MiB before → **{t['rss_after_kib'] / 1024:.1f} MiB** after "
+                       f"({t['bytes_per_process']} bytes per process). Load {t['load']}.")
+        for c in churn:
+            samples = ", ".join(f"{s['t']:.0f} s: {s['rss_kib'] / 1024:.1f} MiB ({s['live']:,} live)" for s in c["samples"])
+            out.append(f"- Churn, {c['seconds']:.0f} s of fork → exec → exit → reap through the whole pipeline "
+                       f"({c['processes']:,} processes, {fmt_rate(c['records_per_s'])} records/s): RSS {samples}. Load {c['load']}.")
+        out.append("")
+    return "\n".join(out)
+
+
+def report(results_path, markdown_path):
+    with open(results_path) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    text = render(results)
+    print(text)
+    try:
+        with open(markdown_path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        doc = f"{head}{BEGIN}\n{text}\n{END}{tail}"
+    else:
+        doc = f"{doc.rstrip()}\n\n{BEGIN}\n{text}\n{END}\n"
+    with open(markdown_path, "w") as f:
+        f.write(doc)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "capture":
+        print(json.dumps(capture(sys.argv[2], sys.argv[3])))
+    elif len(sys.argv) == 4 and sys.argv[1] == "report":
+        report(sys.argv[2], sys.argv[3])
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)

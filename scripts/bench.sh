@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# `make bench`: capture completeness, overhead and throughput of proctrace.
+# Needs root (BPF). Results go to standard output, to .build/bench/results.jsonl
+# (one JSON object per measurement) and into BENCHMARKS.md between the markers.
+#
+# Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
+# RATE (fixed exec rate, 1600), QUICK=1 (small counts, for checking the script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.build/release/proctrace
+BENCH=.build/release/proctrace-bench
+LOADGEN=.build/bench/loadgen
+OUT=.build/bench
+RESULTS=$OUT/results.jsonl
+PAIRS=${PAIRS:-5}
+CHURN_SECONDS=${CHURN_SECONDS:-120}
+RATE=${RATE:-1600}
+CPUS=$(nproc)
+# The user-space benchmarks run on one core: the last one.
+CORE=$((CPUS - 1))
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "make bench needs root (it loads BPF programs): sudo make bench" >&2
+  exit 1
+fi
+
+# Counts: full size, or small to check the script quickly.
+if [ "${QUICK:-0}" = 1 ]; then
+  N_FORKEXEC=400 N_FORK=4000 N_SPAWN=400 N_THREADS=4000
+  STORM_FORKEXEC=1000 STORM_FORK=10000 STORM_THREADS=20000 STOP_COUNT=4000 FIXED_SECONDS=2
+  CONSUMER_PROCESSES=20000 ROUNDS=2
+else
+  N_FORKEXEC=4000 N_FORK=50000 N_SPAWN=4000 N_THREADS=100000
+  STORM_FORKEXEC=20000 STORM_FORK=200000 STORM_THREADS=500000 STOP_COUNT=10000 FIXED_SECONDS=10
+  CONSUMER_PROCESSES=250000 ROUNDS=5
+fi
+
+mkdir -p "$OUT"
+: > "$RESULTS"
+: > "$OUT/recorder.err"
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+emit() { echo "$1" >> "$RESULTS"; echo "$1"; }
+# CPU time of a process, ns: sum over its threads of the scheduler's run time
+# (what utime+stime count, without the 10 ms tick granularity).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+hwm_kib() { awk '/^VmHWM/ {print $2}' /proc/"$1"/status; }
+
+REC=0
+start_recorder() {
+  local log=$1; shift
+  rm -f "$log"
+  "$BIN" record --output "$log" "$@" 2>>"$OUT/recorder.err" &
+  REC=$!
+  for _ in $(seq 100); do
+    grep -q '"event":"start"' "$log" 2>/dev/null && break
+    sleep 0.05
+  done
+  sleep 0.5 # the snapshot of running processes follows the start record
+}
+stop_recorder() {
+  kill -INT "$REC"
+  wait "$REC" || true
+}
+json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+echo "== environment"
+emit "$(python3 - "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" <<'EOF'
+import json, os, platform, sys, time
+cpu = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+mem = 0
+for line in open("/proc/meminfo"):
+    if line.startswith("MemTotal"):
+        mem = int(line.split()[1])
+print(json.dumps({"kind": "env", "date": time.strftime("%Y-%m-%d %H:%M %Z"), "host": platform.node(),
+                  "cpu": cpu, "cpus": os.cpu_count(), "mem": f"{mem / 1048576:.1f} GiB",
+                  "kernel": platform.release(), "commit": sys.argv[1]}))
+EOF
+)"
+
+# -- 1. Completeness: storms at full speed, one recording each.
+echo "== capture completeness (full speed, $CPUS workers)"
+storm() {
+  local mode=$1 count=$2; shift 2
+  local log=$OUT/storm-$mode.jsonl
+  start_recorder "$log" "$@"
+  local gen
+  gen=$("$LOADGEN" --mode "$mode" --count "$count" --workers "$CPUS" --run "storm$mode$$")
+  sleep 0.5
+  stop_recorder
+  local cap
+  cap=$(python3 scripts/bench.py capture "$log" "$gen")
+  emit "{\"kind\":\"storm\",\"mode\":\"$mode\",\"generated\":$(json_field "$gen" generated),\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
+}
+storm forkexec "$STORM_FORKEXEC"
+storm fork "$STORM_FORK"
+storm spawn "$N_SPAWN"
+storm vfork "$N_SPAWN"
+storm threads "$STORM_THREADS" --threads
+
+# -- 2. Loss: the consumer stopped for 2 s in a storm, default ring then a small one.
+echo "== consumer stopped for 2 s during a storm"
+sigstop() {
+  local ring=$1
+  local log=$OUT/sigstop-$ring.jsonl
+  start_recorder "$log" --ring-buffer-size "$ring"
+  "$LOADGEN" --mode forkexec --count "$STOP_COUNT" --workers "$CPUS" --run "stop$ring$$" > "$OUT/sigstop.gen" &
+  local gen_pid=$!
+  sleep 1
+  kill -STOP "$REC"
+  sleep 2
+  kill -CONT "$REC"
+  wait "$gen_pid"
+  sleep 0.5
+  stop_recorder
+  local gen cap
+  gen=$(cat "$OUT/sigstop.gen")
+  cap=$(python3 scripts/bench.py capture "$log" "$gen")
+  emit "{\"kind\":\"sigstop\",\"ring\":\"$ring\",\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
+}
+sigstop 16M
+sigstop 256K
+
+# -- 3. Cost: alternating pairs (ABBA order) without and with a recording.
+echo "== cost: $PAIRS alternating pairs per mode"
+pair_mode() {
+  local mode=$1 count=$2; shift 2
+  for i in $(seq "$PAIRS"); do
+    local order="without with"
+    [ $((i % 2)) = 0 ] && order="with without"
+    local without="" with="" cpu=0 hwm=0 gen="" cap=""
+    for side in $order; do
+      if [ "$side" = without ]; then
+        without=$("$LOADGEN" --mode "$mode" --count "$count" --workers "$CPUS" --run "free$mode$i$$")
+      else
+        local log=$OUT/pair-$mode.jsonl
+        start_recorder "$log" "$@"
+        local c0 c1
+        c0=$(cpu_ns "$REC")
+        gen=$("$LOADGEN" --mode "$mode" --count "$count" --workers "$CPUS" --run "pair$mode$i$$")
+        sleep 0.3 # the last records wait at most one poll interval (100 ms)
+        c1=$(cpu_ns "$REC")
+        hwm=$(hwm_kib "$REC")
+        stop_recorder
+        cpu=$((c1 - c0))
+        cap=$(python3 scripts/bench.py capture "$log" "$gen")
+      fi
+    done
+    emit "{\"kind\":\"pair\",\"mode\":\"$mode\",\"pair\":$i,\"order\":\"$order\",\"without\":$(json_field "$without" rate),\"with\":$(json_field "$gen" rate),\"processes\":$(json_field "$gen" generated),\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"capture\":$cap,\"load\":\"$(load)\"}"
+  done
+}
+pair_mode forkexec "$N_FORKEXEC"
+pair_mode fork "$N_FORK"
+pair_mode spawn "$N_SPAWN"
+pair_mode vfork "$N_SPAWN"
+pair_mode threads "$N_THREADS" --threads
+
+# -- 4. CPU at a fixed exec rate, and idle.
+echo "== proctrace CPU at $RATE execs/s, and idle"
+start_recorder "$OUT/fixed.jsonl"
+c0=$(cpu_ns "$REC")
+sleep 3
+c1=$(cpu_ns "$REC")
+emit "{\"kind\":\"idle\",\"seconds\":3,\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
+c0=$(cpu_ns "$REC")
+gen=$("$LOADGEN" --mode forkexec --rate "$RATE" --count $((RATE * FIXED_SECONDS)) --workers "$CPUS" --run "fixed$$")
+sleep 0.3
+c1=$(cpu_ns "$REC")
+stop_recorder
+emit "{\"kind\":\"fixed\",\"asked\":$RATE,\"rate\":$(json_field "$gen" rate),\"seconds\":$(json_field "$gen" seconds),\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
+
+# -- 5. User space from memory, one core.
+echo "== consumer, replay and memory from memory (core $CORE)"
+run_bench() { emit "$(taskset -c "$CORE" "$BENCH" "$@" | sed "s/}\$/,\"load\":\"$(load)\"}/" | sed 's/"bench":/"kind":/')"; }
+run_bench consumer --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
+run_bench replay --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
+run_bench replay --file "$OUT/storm-fork.jsonl" --rounds "$ROUNDS"
+run_bench tree-memory --live 100000
+run_bench churn --seconds "$CHURN_SECONDS"
+
+echo "== report"
+python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
+if [ -s "$OUT/recorder.err" ]; then
+  echo "proctrace said (standard error):" >&2
+  cat "$OUT/recorder.err" >&2
+fi

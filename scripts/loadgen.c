@@ -1,0 +1,220 @@
+/*
+ * loadgen: creates processes as fast as it can (or at a fixed rate) so that
+ * proctrace's capture and overhead can be measured. Built by `make bench`.
+ *
+ *   loadgen [--mode fork|forkexec|spawn|vfork|threads] [--count N] [--workers P]
+ *           [--rate R] [--run ID] [--program PATH]
+ *
+ * P worker processes each create N/P children (threads in `threads` mode)
+ * one after another, waiting for each. Every exec'd child runs
+ * `PROGRAM pt-mark-<run>-<worker>-<n>`, so a trace can be matched to what
+ * was generated one for one. --rate R paces the workers to R children per
+ * second in total (absolute deadlines, so the average rate is exact).
+ *
+ * Prints one JSON line: mode, workers, generated, failed, seconds, rate
+ * (children per second), the run id and the worker PIDs (the parents of
+ * every child, to find them in a trace).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum mode { FORK, FORKEXEC, SPAWN, VFORK, THREADS };
+static const char *mode_names[] = { "fork", "forkexec", "spawn", "vfork", "threads" };
+
+struct shared {
+	uint64_t generated[256];
+	uint64_t failed[256];
+};
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts = { .tv_sec = deadline / 1000000000ull, .tv_nsec = deadline % 1000000000ull };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+	}
+}
+
+/* Kept out of line: after vfork the child shares this stack frame only. */
+static __attribute__((noinline)) pid_t vfork_exec(const char *program, char **argv)
+{
+	pid_t pid = vfork();
+	if (pid == 0) {
+		execv(program, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void worker(enum mode mode, int index, uint64_t count, double rate, uint64_t start_ns,
+		   const char *run, const char *program, struct shared *out)
+{
+	char marker[96];
+	char *argv[] = { (char *)program, marker, NULL };
+	uint64_t generated = 0, failed = 0;
+	uint64_t interval = rate > 0 ? (uint64_t)(1e9 / rate) : 0;
+
+	for (uint64_t n = 0; n < count; n++) {
+		if (interval)
+			sleep_until(start_ns + n * interval);
+		snprintf(marker, sizeof(marker), "pt-mark-%s-%d-%llu", run, index, (unsigned long long)n);
+		pid_t pid = -1;
+		int ok = 0;
+		switch (mode) {
+		case FORK:
+			pid = fork();
+			if (pid == 0)
+				_exit(0);
+			break;
+		case FORKEXEC:
+			pid = fork();
+			if (pid == 0) {
+				execv(program, argv);
+				_exit(127);
+			}
+			break;
+		case VFORK:
+			pid = vfork_exec(program, argv);
+			break;
+		case SPAWN:
+			if (posix_spawn(&pid, program, NULL, NULL, argv, environ) != 0)
+				pid = -1;
+			break;
+		case THREADS: {
+			pthread_t thread;
+			if (pthread_create(&thread, NULL, thread_main, NULL) == 0 && pthread_join(thread, NULL) == 0)
+				ok = 1;
+			break;
+		}
+		}
+		if (mode != THREADS)
+			ok = pid > 0 && reap(pid) == 0;
+		if (ok)
+			generated++;
+		else
+			failed++;
+	}
+	out->generated[index] = generated;
+	out->failed[index] = failed;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: loadgen [--mode fork|forkexec|spawn|vfork|threads] [--count N] [--workers P] "
+			"[--rate R] [--run ID] [--program PATH]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	enum mode mode = FORKEXEC;
+	uint64_t count = 10000;
+	long workers = sysconf(_SC_NPROCESSORS_ONLN);
+	double rate = 0;
+	char run[32];
+	const char *program = "/bin/true";
+	snprintf(run, sizeof(run), "%d", (int)getpid());
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!value)
+			usage();
+		i++;
+		if (!strcmp(arg, "--mode")) {
+			int found = 0;
+			for (int m = 0; m <= THREADS; m++) {
+				if (!strcmp(value, mode_names[m])) {
+					mode = m;
+					found = 1;
+				}
+			}
+			if (!found)
+				usage();
+		} else if (!strcmp(arg, "--count")) {
+			count = strtoull(value, NULL, 10);
+		} else if (!strcmp(arg, "--workers")) {
+			workers = strtol(value, NULL, 10);
+		} else if (!strcmp(arg, "--rate")) {
+			rate = strtod(value, NULL);
+		} else if (!strcmp(arg, "--run")) {
+			snprintf(run, sizeof(run), "%s", value);
+		} else if (!strcmp(arg, "--program")) {
+			program = value;
+		} else {
+			usage();
+		}
+	}
+	if (workers < 1 || workers > 256 || count < 1)
+		usage();
+
+	struct shared *out = mmap(NULL, sizeof(*out), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (out == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	pid_t pids[256];
+	uint64_t start = now_ns() + 20 * 1000000ull; /* workers start together */
+	for (long w = 0; w < workers; w++) {
+		uint64_t share = count / workers + ((uint64_t)w < count % workers ? 1 : 0);
+		pids[w] = fork();
+		if (pids[w] < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (pids[w] == 0) {
+			sleep_until(start);
+			worker(mode, (int)w, share, rate > 0 ? rate / workers : 0, start, run, program, out);
+			_exit(0);
+		}
+	}
+	for (long w = 0; w < workers; w++)
+		reap(pids[w]);
+	double seconds = (now_ns() - start) / 1e9;
+
+	uint64_t generated = 0, failed = 0;
+	for (long w = 0; w < workers; w++) {
+		generated += out->generated[w];
+		failed += out->failed[w];
+	}
+	printf("{\"mode\":\"%s\",\"workers\":%ld,\"requested\":%llu,\"generated\":%llu,\"failed\":%llu,"
+	       "\"seconds\":%.6f,\"rate\":%.1f,\"run\":\"%s\",\"loadgen_pid\":%d,\"worker_pids\":[",
+	       mode_names[mode], workers, (unsigned long long)count, (unsigned long long)generated,
+	       (unsigned long long)failed, seconds, generated / seconds, run, (int)getpid());
+	for (long w = 0; w < workers; w++)
+		printf("%s%d", w ? "," : "", (int)pids[w]);
+	printf("]}\n");
+	return failed ? 1 : 0;
+}
