@@ -12,12 +12,12 @@ enum ConfigArguments {
         if commandLine.contains(where: { $0 == "--help" || $0 == "-h" }) { return arguments }
         let explicitPath = configPath(in: commandLine)
         let path = explicitPath ?? ConfigurationFile.defaultPath
-        guard let bytes = FileIO.readSmallFile(path) else {
-            if let explicitPath {
-                HostInfo.standardError("proctrace: cannot read the configuration file \(explicitPath)")
-                exit(1)
-            }
+        if explicitPath == nil && access(path, F_OK) != 0 {
             return arguments  // no default file: nothing to add
+        }
+        guard let bytes = FileIO.readSmallFile(path) else {
+            HostInfo.standardError("proctrace: cannot read the configuration file \(path): \(String(cString: strerror(errno)))")
+            exit(1)
         }
         do {
             let file = try ConfigurationFile(text: String(decoding: bytes, as: UTF8.self), fileName: path)

@@ -79,10 +79,19 @@ struct CapabilityDropTests {
         let (capabilities, _) = try status(of: recorder.pid)
         #expect(capabilities.effective == CapabilitySet([.sysPtrace]))
         #expect(capabilities.bounding == CapabilitySet([.sysPtrace]))
-        // It still reads the executable of a new process (/proc/PID/exe: /bin/sh resolved).
-        _ = try LiveRecording.run("/bin/sh", ["-c", "exit 9"])
-        let shell = URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path
-        #expect(recorder.waitForLog(containing: "\"filename\":\"\(shell)\""), "\(recorder.logText.suffix(2000))")
+        // It still reads /proc/PID/exe of a new process that holds every capability
+        // (a child of this root test): CAP_SYS_PTRACE at work. The process lives
+        // a second, so the read cannot lose the race with its exit.
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["1"]
+        try sleeper.run()
+        let pid = sleeper.processIdentifier
+        sleeper.waitUntilExit()
+        let sleep = URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path
+        #expect(recorder.waitForLog(containing: "\"event\":\"exec\",\"pid\":\(pid),"))
+        let exec = recorder.logText.split(separator: "\n").first { $0.contains("\"event\":\"exec\",\"pid\":\(pid),") }
+        #expect(exec?.contains("\"filename\":\"\(sleep)\"") == true, "\(exec ?? "no exec record")")
         #expect(recorder.stop(SIGTERM) == 0)
     }
 

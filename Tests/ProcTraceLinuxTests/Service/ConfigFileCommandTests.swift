@@ -49,6 +49,13 @@ import Testing
         #expect(errors == "\(file.path):1: 'output' must be a string, not an integer\n")
     }
 
+    @Test func recordRefusesAConfigurationFileItCannotRead() throws {
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--config", "/nonexistent/proctrace.toml"])
+        #expect(status == 1)
+        #expect(errors == "proctrace: cannot read the configuration file /nonexistent/proctrace.toml: No such file or directory\n")
+    }
+
     @Test(.enabled(if: Privilege.canTrace, Privilege.skipReason))
     func recordTakesTheFileAndTheCommandLineWins() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-config-\(UUID())")
