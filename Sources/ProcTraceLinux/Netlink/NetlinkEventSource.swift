@@ -39,7 +39,11 @@ public final class NetlinkEventSource: EventSource {
     public init(settings: NetlinkSettings = NetlinkSettings(), procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
-        socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
+        do {
+            socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
+        } catch {
+            throw NetlinkPermissionError.naming(error, effective: ProcessCapabilities.read()?.effective)
+        }
         monotonicToEpoch = Clock.offset(from: CLOCK_MONOTONIC, to: CLOCK_REALTIME)
         monotonicToBoot = Clock.offset(from: CLOCK_MONOTONIC, to: CLOCK_BOOTTIME)
         receiveBuffer = .allocate(byteCount: 64 * 1024, alignment: 8)

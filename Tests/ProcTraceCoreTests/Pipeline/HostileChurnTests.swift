@@ -11,6 +11,11 @@ import Testing
 @Suite(.serialized)
 struct HostileChurnTests {
     static let scale = Int(String(cString: getenv("PROCTRACE_CHURN_SCALE") ?? strdup("1"))) ?? 1
+    /// Resident memory is the whole test process's: other suites running in
+    /// parallel add to it. Alone (scripts/hostile-churn.sh sets
+    /// PROCTRACE_CHURN_ALONE=1) the bound is tight; in the full run it only
+    /// catches a pipeline that keeps what it has seen (a node per process ever seen).
+    static let residentGrowthLimit = getenv("PROCTRACE_CHURN_ALONE") != nil ? 64 << 20 : 256 << 20
 
     /// Emits the events `next` produces, 4096 per poll, until it returns nil.
     final class GeneratedSource: EventSource {
@@ -124,7 +129,7 @@ struct HostileChurnTests {
         let outcome = try run(source)
         #expect(outcome.events >= processes * 3)
         #expect(outcome.largestTree <= 500)
-        #expect(outcome.residentGrowthBytes < 64 << 20)
+        #expect(outcome.residentGrowthBytes < Self.residentGrowthLimit)
     }
 
     @Test func shortLivedProcessesAcrossThePIDSpaceLeaveNothingBehind() throws {
@@ -137,7 +142,7 @@ struct HostileChurnTests {
         let outcome = try run(source)
         #expect(outcome.events == processes * 4)
         #expect(outcome.largestTree <= 1)
-        #expect(outcome.residentGrowthBytes < 64 << 20)
+        #expect(outcome.residentGrowthBytes < Self.residentGrowthLimit)
     }
 
     @Test func aParentWithTenThousandChildrenThatExitsBeforeThem() throws {
@@ -179,6 +184,6 @@ struct HostileChurnTests {
         // Sampled once per poll of 4096 events: it peaks between samples.
         #expect(outcome.largestTree > children / 2 && outcome.largestTree <= children + 1)
         #expect(outcome.largestPending <= children)
-        #expect(outcome.residentGrowthBytes < 64 << 20)
+        #expect(outcome.residentGrowthBytes < Self.residentGrowthLimit)
     }
 }

@@ -42,6 +42,22 @@ import Testing
     }
 }
 
+@Suite struct NetlinkPermissionErrorTests {
+    @Test func aRefusalWithoutNetAdminNamesIt() throws {
+        let refusal = SystemCallError("send", "PROC_CN_MCAST_LISTEN", errno: EPERM)
+        let named = try #require(NetlinkPermissionError.naming(refusal, effective: CapabilitySet([.bpf])) as? NetlinkPermissionError)
+        #expect(named.description.hasPrefix("netlink proc connector unavailable: send(PROC_CN_MCAST_LISTEN): "
+            + "Operation not permitted; missing capability CAP_NET_ADMIN"))
+    }
+
+    @Test func otherErrorsAndHeldCapabilitiesAreLeftAsThey() {
+        let refusal = SystemCallError("send", errno: EPERM)
+        #expect(NetlinkPermissionError.naming(refusal, effective: CapabilitySet([.netAdmin])) is SystemCallError)
+        #expect(NetlinkPermissionError.naming(SystemCallError("socket", errno: EMFILE), effective: .empty) is SystemCallError)
+        #expect(NetlinkPermissionError.naming(refusal, effective: nil) is SystemCallError)
+    }
+}
+
 /// `record` as root: what it keeps after start, seen from /proc/PID/status.
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct CapabilityDropTests {
