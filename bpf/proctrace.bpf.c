@@ -109,49 +109,51 @@ static __always_inline void submit(void *record, __u64 size)
 		count_lost();
 }
 
+/* In tp_btf and iterator programs task pointers are BTF-typed, so fields are
+ * read with plain (CO-RE relocated, fault-safe) loads rather than a helper
+ * call per field: this runs on every fork and exit of the machine. */
 static __always_inline __u32 pid_nr_of(struct pid *pid)
 {
-	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+	return pid ? pid->numbers[0].nr : 0;
 }
 
 static __always_inline void fill_header(struct pt_header *hdr, __u16 kind, __u32 size,
 					struct task_struct *task)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader = task->group_leader;
 	hdr->kind = kind;
 	hdr->size = size;
 	hdr->time_ns = bpf_ktime_get_boot_ns();
-	hdr->start_time = BPF_CORE_READ(leader, start_boottime);
-	hdr->pid = BPF_CORE_READ(task, tgid);
-	hdr->tid = BPF_CORE_READ(task, pid);
-	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	hdr->start_time = leader->start_boottime;
+	hdr->pid = task->tgid;
+	hdr->tid = task->pid;
+	hdr->ppid = task->real_parent->tgid;
+	if (task->flags & PF_KTHREAD)
 		hdr->flags |= PT_FLAG_KERNEL_THREAD;
 }
 
 static __always_inline void fill_task_info(struct pt_task_info *info, struct task_struct *task)
 {
-	struct cred *cred = BPF_CORE_READ(task, real_cred);
-	struct signal_struct *signal = BPF_CORE_READ(task, signal);
-	info->uid = BPF_CORE_READ(cred, uid.val);
-	info->euid = BPF_CORE_READ(cred, euid.val);
-	info->suid = BPF_CORE_READ(cred, suid.val);
-	info->gid = BPF_CORE_READ(cred, gid.val);
-	info->egid = BPF_CORE_READ(cred, egid.val);
-	info->sgid = BPF_CORE_READ(cred, sgid.val);
-	info->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
-	info->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &leader->comm);
+	struct cred *cred = task->real_cred;
+	struct signal_struct *signal = task->signal;
+	info->uid = cred->uid.val;
+	info->euid = cred->euid.val;
+	info->suid = cred->suid.val;
+	info->gid = cred->gid.val;
+	info->egid = cred->egid.val;
+	info->sgid = cred->sgid.val;
+	info->sid = pid_nr_of(signal->pids[PIDTYPE_SID]);
+	info->pgid = pid_nr_of(signal->pids[PIDTYPE_PGID]);
+	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->group_leader->comm);
 }
 
 /* The wait(2) status the parent will see, as wait_task_zombie computes it. */
 static __always_inline __u32 wait_status_of(struct task_struct *task)
 {
-	struct signal_struct *signal = BPF_CORE_READ(task, signal);
-	if (BPF_CORE_READ(signal, flags) & SIGNAL_GROUP_EXIT)
-		return BPF_CORE_READ(signal, group_exit_code);
-	return BPF_CORE_READ(task, group_leader, exit_code);
+	struct signal_struct *signal = task->signal;
+	if (signal->flags & SIGNAL_GROUP_EXIT)
+		return signal->group_exit_code;
+	return task->group_leader->exit_code;
 }
 
 static __always_inline void emit_reap(__u32 pid, __u64 start_time, __u32 reaper, __u32 reason)
@@ -184,11 +186,11 @@ static __always_inline void reap_tracked(__u32 pid, __u32 reaper, __u32 reason, 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 tgid = BPF_CORE_READ(child, tgid);
+	__u32 tgid = child->tgid;
 	if (self_tgid && tgid == self_tgid)
 		return 0;
 
-	if (BPF_CORE_READ(child, pid) != tgid) {
+	if (child->pid != tgid) {
 		if (trace_threads) {
 			struct pt_header hdr = {};
 			fill_header(&hdr, PT_THREAD_START, sizeof(hdr), child);
@@ -203,7 +205,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	struct pt_fork rec = {};
 	fill_header(&rec.hdr, PT_FORK, sizeof(rec), child);
 	fill_task_info(&rec.info, child);
-	rec.parent_start_time = BPF_CORE_READ(child, real_parent, group_leader, start_boottime);
+	rec.parent_start_time = child->real_parent->group_leader->start_boottime;
 	submit(&rec, sizeof(rec));
 	return 0;
 }
@@ -267,14 +269,14 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	if (self_tgid && tgid == self_tgid)
 		return 0;
 
 	/* signal->live is already decremented here: zero means the whole
 	 * process is gone, not just this thread (which also covers the old
 	 * leader that dies when a non-leader thread execs). */
-	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	bool group_dead = task->signal->live.counter == 0;
 	if (!group_dead) {
 		if (trace_threads) {
 			struct pt_header hdr = {};
@@ -287,15 +289,15 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	struct pt_exit rec = {};
 	fill_header(&rec.hdr, PT_EXIT, sizeof(rec), task);
 	rec.exit_status = wait_status_of(task);
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), &leader->comm);
+	struct task_struct *leader = task->group_leader;
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), leader->comm);
 	submit(&rec, sizeof(rec));
 
 	/* Will the parent release it at once (SIGCHLD ignored or SA_NOCLDWAIT)? */
-	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
-	void *handler = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_handler);
-	unsigned long sa_flags = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_flags);
-	bool autoreap = BPF_CORE_READ(leader, exit_signal) == SIGCHLD && !BPF_CORE_READ(leader, ptrace) &&
+	struct k_sigaction *sigchld = &leader->real_parent->sighand->action[SIGCHLD - 1];
+	void *handler = sigchld->sa.sa_handler;
+	unsigned long sa_flags = sigchld->sa.sa_flags;
+	bool autoreap = leader->exit_signal == SIGCHLD && !leader->ptrace &&
 			(handler == SIG_IGN || (sa_flags & SA_NOCLDWAIT));
 	if (autoreap) {
 		emit_reap(tgid, rec.hdr.start_time, rec.hdr.ppid, PT_REAP_AUTO);
@@ -385,7 +387,8 @@ static __always_inline void emit_task_info_record(__u16 kind, struct task_struct
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	/* Runs on every system call of the machine: one plain load, then out. */
+	long nr = regs->orig_ax;
 	switch (nr) {
 	case NR_wait4:
 	case NR_waitid:
@@ -476,7 +479,7 @@ int snapshot_tasks(struct bpf_iter__task *ctx)
 		struct task_struct *parent = task->real_parent;
 		if (parent && BPF_CORE_READ(parent, tgid) == 1) {
 			snapshot_saw_init = true;
-			snapshot_one(seq, BPF_CORE_READ(parent, group_leader));
+			snapshot_one(seq, parent->group_leader);
 		}
 	}
 	if (task->pid == 1)

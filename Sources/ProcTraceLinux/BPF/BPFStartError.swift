@@ -42,8 +42,11 @@ public struct BPFStartError: Error, CustomStringConvertible {
                 return "BPF unavailable: permission denied; run as root (sudo proctrace …) or grant "
                     + "CAP_BPF and CAP_PERFMON, or use --backend netlink"
             }
-            cause = "permission denied although running as root (lockdown, a seccomp filter, "
-                + "or kernel.unprivileged_bpf_disabled in a container?)"
+            cause = stage == .load
+                ? "the kernel refused to load a program although running as root (its verifier rejected it, "
+                    + "or lockdown / a seccomp filter forbids BPF)"
+                : "permission denied although running as root (lockdown, a seccomp filter, "
+                    + "or kernel.unprivileged_bpf_disabled in a container?)"
         case ENOSYS:
             cause = "the kernel was built without BPF system call support"
         case ENOMEM, E2BIG:
