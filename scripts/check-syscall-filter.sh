@@ -24,9 +24,22 @@ for entry in $filter; do
 done | sort -u >"$work/allowed"
 
 printf 'output = "%s/events.jsonl"\nrotate_size = "8K"\nrotate_keep = 2\ncompress = true\n' "$work" >"$work/proctrace.toml"
-strace -f -qq -o "$work/bpf.trace" "$proctrace" record --config "$work/proctrace.toml" --backend bpf --duration 2 >/dev/null
-strace -f -qq -o "$work/netlink.trace" "$proctrace" record --config "$work/proctrace.toml" --backend netlink --duration 1 >/dev/null
-strace -f -qq -o "$work/check.trace" "$proctrace" config check "$work/proctrace.toml" >/dev/null
+# strace has once been seen wedged in a tracing stop on this kernel: bound
+# each run, and try a wedged one once more before giving up.
+traced() {
+  local trace=$1
+  shift
+  for attempt in 1 2; do
+    local status=0
+    timeout --kill-after=5 60 strace -f -qq -o "$trace" "$@" >/dev/null && return 0 || status=$?
+    [ "$status" -ge 124 ] || return "$status"
+    echo "strace run timed out (attempt $attempt): $*" >&2
+  done
+  return 1
+}
+traced "$work/bpf.trace" "$proctrace" record --config "$work/proctrace.toml" --backend bpf --duration 2
+traced "$work/netlink.trace" "$proctrace" record --config "$work/proctrace.toml" --backend netlink --duration 1
+traced "$work/check.trace" "$proctrace" config check "$work/proctrace.toml"
 cat "$work"/*.trace | sed -E 's/^[0-9]+ +//' | grep -oE '^[a-z_0-9]+\(' | tr -d '(' | sort -u >"$work/used"
 refused=$(comm -23 "$work/used" "$work/allowed")
 if [ -n "$refused" ]; then
