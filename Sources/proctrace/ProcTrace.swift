@@ -12,8 +12,8 @@ struct ProcTrace: ParsableCommand {
             docs/events.md describes them.
 
             Examples:
-              sudo proctrace record                      # trace to the terminal until Ctrl-C
-              sudo proctrace record -o events.jsonl      # append to a file
+              sudo proctrace record                  # to the terminal until Ctrl-C
+              sudo proctrace record -o events.jsonl  # append to a file
             """,
         version: ProcTraceVersion.current,
         subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self,
