@@ -105,13 +105,7 @@ struct RecordBackendTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("events.jsonl").path
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--output", log, "--ring-buffer-size", "16K"]
-        try recorder.run()
-        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
-            usleep(20_000)
-        }
+        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--ring-buffer-size", "16K"])
         usleep(200_000)
         kill(recorder.processIdentifier, SIGSTOP)
         let (status, _) = try LiveRecording.run(Binaries.scenarios, ["burst", "500"])

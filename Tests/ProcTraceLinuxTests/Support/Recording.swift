@@ -124,4 +124,19 @@ enum LiveRecording {
         return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
                 String(decoding: errorData, as: UTF8.self))
     }
+
+    /// Starts `proctrace record --output log` with `arguments` and returns once
+    /// its start record is in the log (the probes are attached).
+    static func startRecorder(log: String, arguments: [String] = []) throws -> Process {
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--output", log] + arguments
+        try recorder.run()
+        let deadline = Date().addingTimeInterval(20)
+        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
+            guard recorder.isRunning, Date() < deadline else { throw RecordingError.recorderDidNotStart(log) }
+            usleep(20_000)
+        }
+        return recorder
+    }
 }
