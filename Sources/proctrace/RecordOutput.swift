@@ -23,7 +23,6 @@ final class RecordOutput {
             encoder.append(event, to: buffer)
         } else {
             write(line: formatter.format(event))
-            return
         }
         if buffer.count >= 64 * 1024 { try flush() }
     }
