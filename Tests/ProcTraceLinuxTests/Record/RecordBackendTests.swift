@@ -19,7 +19,7 @@ struct RecordBackendTests {
 
     @Test func bpfBackendFailsWithOneLineInsteadOfFallingBack() throws {
         let (status, _, errors) = try LiveRecording.runCapturingErrors(
-            Binaries.proctrace, ["record", "--backend", "bpf", "--duration", "1"],
+            Binaries.proctrace, ["record", "--config", "/dev/null", "--backend", "bpf", "--duration", "1"],
             environment: ["PROCTRACE_SIMULATE_BPF_FAILURE": "1"])
         #expect(status != 0)
         let lines = errors.split(separator: "\n")
@@ -31,7 +31,7 @@ struct RecordBackendTests {
         guard Privilege.isRoot else { return }
         let (status, _, errors) = try LiveRecording.runCapturingErrors(
             "/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.proctrace, "record", "--backend", "bpf",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.proctrace, "record", "--config", "/dev/null", "--backend", "bpf",
              "--duration", "1"])
         #expect(status != 0)
         let lines = errors.split(separator: "\n")
@@ -48,7 +48,7 @@ struct RecordBackendTests {
         let link = directory.appendingPathComponent("events.jsonl")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
         let (status, _, errors) = try LiveRecording.runCapturingErrors(
-            Binaries.proctrace, ["record", "--output", link.path, "--duration", "1"])
+            Binaries.proctrace, ["record", "--config", "/dev/null", "--output", link.path, "--duration", "1"])
         #expect(status != 0)
         #expect(errors.contains("symbolic link"), "\(errors)")
         #expect((try? Data(contentsOf: target))?.isEmpty == true)
@@ -63,7 +63,7 @@ struct RecordBackendTests {
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         // Everything on the machine is traced: under load (parallel suites, other builds) 50 files of
         // 64K fill within the test and the oldest, with the burst's first forks, would be deleted.
-        recorder.arguments = ["record", "--output", log, "--rotate-size", "64K", "--rotate-keep", "1000"]
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", log, "--rotate-size", "64K", "--rotate-keep", "1000"]
         try recorder.run()
         while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
             usleep(20_000)
@@ -147,7 +147,7 @@ struct RecordBackendTests {
         let log = mountPoint + "/events.jsonl"
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--output", log]
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", log]
         let errors = Pipe()
         recorder.standardError = errors
         try recorder.run()

@@ -47,7 +47,7 @@ enum LiveRecording {
 
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--output", log.path] + arguments
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", log.path] + arguments
         if !environment.isEmpty {
             recorder.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -130,7 +130,7 @@ enum LiveRecording {
     static func startRecorder(log: String, arguments: [String] = []) throws -> Process {
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--output", log] + arguments
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", log] + arguments
         try recorder.run()
         let deadline = Date().addingTimeInterval(20)
         while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
