@@ -8,9 +8,7 @@ import Testing
 /// `--backend auto` falls back to netlink when BPF cannot start; `--backend bpf` does not.
 @Suite(
     .serialized,
-    .enabled(
-        if: geteuid() == 0 || getenv("CI").map { String(cString: $0) } == "true",
-        "the netlink proc connector needs root (CAP_NET_ADMIN): run the tests as root; with CI=true they run and fail instead")
+    .enabled(if: Privilege.canTrace, Privilege.skipReason)
 )
 struct BackendFallbackTests {
     static var failingBPF: BPFSettings {

@@ -8,9 +8,7 @@ import Testing
 /// Against the real proc connector: root only, and required under CI.
 @Suite(
     .serialized,
-    .enabled(
-        if: geteuid() == 0 || getenv("CI").map { String(cString: $0) } == "true",
-        "the netlink proc connector needs root (CAP_NET_ADMIN): run the tests as root; with CI=true they run and fail instead")
+    .enabled(if: Privilege.canTrace, Privilege.skipReason)
 )
 final class NetlinkEventSourceLiveTests {
     private let source: NetlinkEventSource

@@ -8,5 +8,5 @@ enum Privilege {
     static var isRoot: Bool { geteuid() == 0 }
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
     static var canTrace: Bool { isRoot || inCI }
-    static let skipReason: Comment = "needs root to load BPF programs (run `sudo make test`); CI=true forces it"
+    static let skipReason: Comment = "needs root to load BPF programs and open the proc connector (run `sudo make test`); CI=true forces it"
 }
