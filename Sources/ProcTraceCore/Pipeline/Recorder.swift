@@ -21,10 +21,11 @@ public final class Recorder {
     @exclusivity(unchecked) public var filter: ((Event, ProcessTree) -> Bool)?
     /// Runs on each event before it is written (e.g. redaction); nil costs nothing.
     @exclusivity(unchecked) public var transform: ((inout Event) -> Void)?
-    /// Runs after each event is applied to the tree and may add derived
-    /// events (e.g. re-parenting) to be applied and written after it.
+    /// Runs after each event is applied to the tree and may return derived
+    /// events (e.g. re-parenting), already applied to the tree, to write after it.
     @exclusivity(unchecked) public var derive: ((Event, ProcessTree) -> [Event])?
-    /// Runs once per batch for derived events that were not ready before.
+    /// Runs once per batch for derived events that were not ready before
+    /// (also already applied to the tree).
     @exclusivity(unchecked) public var deriveAfterBatch: ((ProcessTree, Int64) -> [Event])?
 
     @exclusivity(unchecked) public private(set) var nextSeq: UInt64 = 1
@@ -85,7 +86,6 @@ public final class Recorder {
         }
         if let deriveAfterBatch {
             for var derived in deriveAfterBatch(tree, lastEventTime) {
-                tree.apply(&derived)
                 write(&derived)
             }
         }

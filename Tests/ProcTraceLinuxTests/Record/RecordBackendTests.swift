@@ -28,7 +28,7 @@ struct RecordBackendTests {
     }
 
     @Test func withoutPrivilegeItSaysWhatIsMissingInOneLine() throws {
-        guard Privilege.isRoot else { return }
+        try #require(Privilege.isRoot, "needs root: setpriv and mount; under CI=true this must run as root")
         let (status, _, errors) = try LiveRecording.runCapturingErrors(
             "/usr/bin/setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.proctrace, "record", "--config", "/dev/null", "--backend", "bpf",
@@ -136,7 +136,7 @@ struct RecordBackendTests {
     }
 
     @Test func aFullDiskIsReportedCountedAndEndsWithAFailureStatus() throws {
-        guard Privilege.isRoot else { return }
+        try #require(Privilege.isRoot, "needs root: setpriv and mount; under CI=true this must run as root")
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-full-\(UUID())").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: mountPoint) }
