@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Helpers for scripts/bench.sh (`make bench`).
 
-  bench.py capture LOG LOADGEN_JSON   count what a recording caught of one loadgen run
+  bench.py capture LOG LOADGEN_JSON [untraced-threads]
+                                      count what a recording caught of one loadgen run
+                                      (untraced-threads: a threads run recorded without
+                                      --threads, so no thread records are expected)
   bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
                                       and put it in BENCHMARKS.md between the markers
 """
@@ -13,7 +16,7 @@ BEGIN = "<!-- bench:begin (written by make bench; edits here are replaced) -->"
 END = "<!-- bench:end -->"
 
 
-def capture(log_path, loadgen_json):
+def capture(log_path, loadgen_json, threads_traced=True):
     gen = json.loads(loadgen_json)
     workers = set(gen["worker_pids"])
     marker = f"pt-mark-{gen['run']}-"
@@ -69,7 +72,8 @@ def capture(log_path, loadgen_json):
     generated = gen["generated"]
     mode = gen["mode"]
     if mode == "threads":
-        expected = {"thread_start": generated, "thread_exit": generated}
+        wanted = generated if threads_traced else 0
+        expected = {"thread_start": wanted, "thread_exit": wanted}
         caught = {"thread_start": threads_started, "thread_exit": threads_exited}
     else:
         expected = {"fork": generated, "exit": generated, "reap": generated}
@@ -204,7 +208,32 @@ def render(results):
             out.append(f"- Churn, {c['seconds']:.0f} s of fork → exec → exit → reap through the whole pipeline "
                        f"({c['processes']:,} processes, {fmt_rate(c['records_per_s'])} records/s): RSS {samples}. Load {c['load']}.")
         out.append("")
+
+    for k in by.get("soak", []):
+        out.append("### Soak: real fork storms through the kernel, recording with rotation")
+        out.append("")
+        out.append(soak_text(k))
+        out.append("")
     return "\n".join(out)
+
+
+def soak_text(k):
+    samples = k["samples"]
+    picks = []
+    for q in (0, 0.25, 0.5, 0.75, 1):
+        t = q * k["seconds"]
+        s = min(samples, key=lambda x: abs(x["t"] - t))
+        if s not in picks:
+            picks.append(s)
+    warm = [s["rss_kib"] for s in samples if s["t"] >= 0.1 * k["seconds"]] or [samples[-1]["rss_kib"]]
+    shown = ", ".join(f"{s['t']:.0f} s: {s['rss_kib'] / 1024:.1f} MiB" for s in picks)
+    return (f"{k['seconds']:.0f} s of alternating fork+exec and fork storms at full speed ({k['batches']} batches, "
+            f"{k['processes']:,} processes, {k['stop_events']:,} records, {k['files']} files kept of a "
+            f"256 MiB × 2 rotation): recorder RSS {shown}; after the first 10 %: "
+            f"{min(warm) / 1024:.1f}–{max(warm) / 1024:.1f} MiB over {len(warm)} samples; peak VmHWM "
+            f"{k['hwm_kib'] / 1024:.1f} MiB. proctrace CPU {k['cpu_ns'] / 1e9:.1f} s "
+            f"({k['cpu_ns'] / 1e9 / k['processes'] * 1000:.4f} s per 1,000 processes); "
+            f"stop `lost` {k['stop_lost']}, `unwritten` {k['stop_unwritten']}. Load {k['load']}.")
 
 
 def report(results_path, markdown_path):
@@ -228,8 +257,9 @@ def report(results_path, markdown_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "capture":
-        print(json.dumps(capture(sys.argv[2], sys.argv[3])))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "capture":
+        traced = not (len(sys.argv) == 5 and sys.argv[4] == "untraced-threads")
+        print(json.dumps(capture(sys.argv[2], sys.argv[3], traced)))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
     else:

@@ -4,7 +4,9 @@
 # (one JSON object per measurement) and into BENCHMARKS.md between the markers.
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
-# RATE (fixed exec rate, 1600), QUICK=1 (small counts, for checking the script).
+# RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
+# soak), PHASES (a subset of "storms sigstop cost fixed memory soak"),
+# QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,12 +31,20 @@ fi
 if [ "${QUICK:-0}" = 1 ]; then
   N_FORKEXEC=400 N_FORK=4000 N_SPAWN=400 N_THREADS=4000
   STORM_FORKEXEC=1000 STORM_FORK=10000 STORM_THREADS=20000 STOP_COUNT=4000 FIXED_SECONDS=2
-  CONSUMER_PROCESSES=20000 ROUNDS=2
+  CONSUMER_PROCESSES=20000 ROUNDS=2 SOAK_SECONDS=${SOAK_SECONDS:-20}
 else
   N_FORKEXEC=4000 N_FORK=50000 N_SPAWN=4000 N_THREADS=100000
   STORM_FORKEXEC=20000 STORM_FORK=200000 STORM_THREADS=500000 STOP_COUNT=10000 FIXED_SECONDS=10
   CONSUMER_PROCESSES=250000 ROUNDS=5
 fi
+SOAK_SECONDS=${SOAK_SECONDS:-600}
+PHASES=${PHASES:-storms sigstop cost fixed memory soak}
+for phase in $PHASES; do
+  case $phase in
+    storms|sigstop|cost|fixed|memory|soak) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost fixed memory soak" >&2; exit 2 ;;
+  esac
+done
 
 mkdir -p "$OUT"
 : > "$RESULTS"
@@ -84,7 +94,6 @@ EOF
 )"
 
 # -- 1. Completeness: storms at full speed, one recording each.
-echo "== capture completeness (full speed, $CPUS workers)"
 storm() {
   local mode=$1 count=$2; shift 2
   local log=$OUT/storm-$mode.jsonl
@@ -97,14 +106,16 @@ storm() {
   cap=$(python3 scripts/bench.py capture "$log" "$gen")
   emit "{\"kind\":\"storm\",\"mode\":\"$mode\",\"generated\":$(json_field "$gen" generated),\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
 }
-storm forkexec "$STORM_FORKEXEC"
-storm fork "$STORM_FORK"
-storm spawn "$N_SPAWN"
-storm vfork "$N_SPAWN"
-storm threads "$STORM_THREADS" --threads
+phase_storms() {
+  echo "== capture completeness (full speed, $CPUS workers)"
+  storm forkexec "$STORM_FORKEXEC"
+  storm fork "$STORM_FORK"
+  storm spawn "$N_SPAWN"
+  storm vfork "$N_SPAWN"
+  storm threads "$STORM_THREADS" --threads
+}
 
 # -- 2. Loss: the consumer stopped for 2 s in a storm, default ring then a small one.
-echo "== consumer stopped for 2 s during a storm"
 sigstop() {
   local ring=$1
   local log=$OUT/sigstop-$ring.jsonl
@@ -123,13 +134,18 @@ sigstop() {
   cap=$(python3 scripts/bench.py capture "$log" "$gen")
   emit "{\"kind\":\"sigstop\",\"ring\":\"$ring\",\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
 }
-sigstop 16M
-sigstop 256K
+phase_sigstop() {
+  echo "== consumer stopped for 2 s during a storm"
+  sigstop 16M
+  sigstop 256K
+}
 
 # -- 3. Cost: alternating pairs (ABBA order) without and with a recording.
-echo "== cost: $PAIRS alternating pairs per mode"
 pair_mode() {
   local mode=$1 count=$2; shift 2
+  # The row's name: the generator mode and proctrace's options.
+  local label="$mode${*:+ $*}" untraced=""
+  [ "$mode" = threads ] && [ "$*" != --threads ] && untraced=untraced-threads
   for i in $(seq "$PAIRS"); do
     local order="without with"
     [ $((i % 2)) = 0 ] && order="with without"
@@ -148,43 +164,98 @@ pair_mode() {
         hwm=$(hwm_kib "$REC")
         stop_recorder
         cpu=$((c1 - c0))
-        cap=$(python3 scripts/bench.py capture "$log" "$gen")
+        cap=$(python3 scripts/bench.py capture "$log" "$gen" $untraced)
       fi
     done
-    emit "{\"kind\":\"pair\",\"mode\":\"$mode\",\"pair\":$i,\"order\":\"$order\",\"without\":$(json_field "$without" rate),\"with\":$(json_field "$gen" rate),\"processes\":$(json_field "$gen" generated),\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"capture\":$cap,\"load\":\"$(load)\"}"
+    emit "{\"kind\":\"pair\",\"mode\":\"$label\",\"pair\":$i,\"order\":\"$order\",\"without\":$(json_field "$without" rate),\"with\":$(json_field "$gen" rate),\"processes\":$(json_field "$gen" generated),\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"capture\":$cap,\"load\":\"$(load)\"}"
   done
 }
-pair_mode forkexec "$N_FORKEXEC"
-pair_mode fork "$N_FORK"
-pair_mode spawn "$N_SPAWN"
-pair_mode vfork "$N_SPAWN"
-pair_mode threads "$N_THREADS" --threads
+phase_cost() {
+  echo "== cost: $PAIRS alternating pairs per mode"
+  pair_mode forkexec "$N_FORKEXEC"
+  pair_mode fork "$N_FORK"
+  pair_mode spawn "$N_SPAWN"
+  pair_mode vfork "$N_SPAWN"
+  pair_mode threads "$N_THREADS"
+  pair_mode threads "$N_THREADS" --threads
+}
 
 # -- 4. CPU at a fixed exec rate, and idle.
-echo "== proctrace CPU at $RATE execs/s, and idle"
-start_recorder "$OUT/fixed.jsonl"
-c0=$(cpu_ns "$REC")
-sleep 3
-c1=$(cpu_ns "$REC")
-emit "{\"kind\":\"idle\",\"seconds\":3,\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
-c0=$(cpu_ns "$REC")
-gen=$("$LOADGEN" --mode forkexec --rate "$RATE" --count $((RATE * FIXED_SECONDS)) --workers "$CPUS" --run "fixed$$")
-sleep 0.3
-c1=$(cpu_ns "$REC")
-stop_recorder
-emit "{\"kind\":\"fixed\",\"asked\":$RATE,\"rate\":$(json_field "$gen" rate),\"seconds\":$(json_field "$gen" seconds),\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
+phase_fixed() {
+  echo "== proctrace CPU at $RATE execs/s, and idle"
+  start_recorder "$OUT/fixed.jsonl"
+  c0=$(cpu_ns "$REC")
+  sleep 3
+  c1=$(cpu_ns "$REC")
+  emit "{\"kind\":\"idle\",\"seconds\":3,\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
+  c0=$(cpu_ns "$REC")
+  gen=$("$LOADGEN" --mode forkexec --rate "$RATE" --count $((RATE * FIXED_SECONDS)) --workers "$CPUS" --run "fixed$$")
+  sleep 0.3
+  c1=$(cpu_ns "$REC")
+  stop_recorder
+  emit "{\"kind\":\"fixed\",\"asked\":$RATE,\"rate\":$(json_field "$gen" rate),\"seconds\":$(json_field "$gen" seconds),\"cpu_ns\":$((c1 - c0)),\"load\":\"$(load)\"}"
+}
 
 # -- 5. User space from memory, one core.
-echo "== consumer, replay and memory from memory (core $CORE)"
 run_bench() { emit "$(taskset -c "$CORE" "$BENCH" "$@" | sed "s/}\$/,\"load\":\"$(load)\"}/" | sed 's/"bench":/"kind":/')"; }
-run_bench consumer --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
-run_bench replay --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
-run_bench replay --file "$OUT/storm-fork.jsonl" --rounds "$ROUNDS"
-run_bench tree-memory --live 100000
-run_bench churn --seconds "$CHURN_SECONDS"
+phase_memory() {
+  echo "== consumer, replay and memory from memory (core $CORE)"
+  run_bench consumer --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
+  run_bench replay --processes "$CONSUMER_PROCESSES" --rounds "$ROUNDS"
+  [ -f "$OUT/storm-fork.jsonl" ] && run_bench replay --file "$OUT/storm-fork.jsonl" --rounds "$ROUNDS"
+  run_bench tree-memory --live 100000
+  run_bench churn --seconds "$CHURN_SECONDS"
+}
+
+# -- 6. Soak: real fork storms through the kernel for SOAK_SECONDS, recording
+# with rotation; the recorder's RSS sampled after every generator batch.
+soak() {
+  local log=$OUT/soak.jsonl
+  rm -f "$log" "$log".*
+  start_recorder "$log" --rotate-size 256M --rotate-keep 2
+  local t0 now elapsed=0 batch=0 processes=0 c0 gen samples=""
+  t0=$(date +%s.%N)
+  c0=$(cpu_ns "$REC")
+  samples="{\"t\":0,\"rss_kib\":$(awk '/^VmRSS/ {print $2}' /proc/"$REC"/status),\"processes\":0}"
+  while awk -v e="$elapsed" -v s="$SOAK_SECONDS" 'BEGIN {exit !(e < s)}'; do
+    batch=$((batch + 1))
+    if [ $((batch % 2)) = 1 ]; then
+      gen=$("$LOADGEN" --mode forkexec --count "$N_FORKEXEC" --workers "$CPUS" --run "soak$batch$$")
+    else
+      gen=$("$LOADGEN" --mode fork --count "$N_FORK" --workers "$CPUS" --run "soak$batch$$")
+    fi
+    processes=$((processes + $(json_field "$gen" generated)))
+    now=$(date +%s.%N)
+    elapsed=$(awk -v a="$now" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')
+    samples="$samples,{\"t\":$elapsed,\"rss_kib\":$(awk '/^VmRSS/ {print $2}' /proc/"$REC"/status),\"processes\":$processes}"
+  done
+  sleep 0.3
+  local cpu=$(( $(cpu_ns "$REC") - c0 )) hwm
+  hwm=$(hwm_kib "$REC")
+  stop_recorder
+  local stop files
+  stop=$(tail -n 1 "$log")
+  files=$(ls "$log"* | wc -l)
+  emit "{\"kind\":\"soak\",\"seconds\":$elapsed,\"batches\":$batch,\"processes\":$processes,\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"stop_lost\":$(json_field "$stop" lost),\"stop_unwritten\":$(json_field "$stop" unwritten),\"stop_events\":$(json_field "$stop" events),\"files\":$files,\"samples\":[$samples],\"load\":\"$(load)\"}"
+  rm -f "$log" "$log".*
+}
+phase_soak() {
+  [ "$SOAK_SECONDS" = 0 ] && return
+  echo "== soak: $SOAK_SECONDS s of fork storms through the kernel, recording with rotation"
+  soak
+}
+
+for phase in $PHASES; do
+  "phase_$phase"
+done
 
 echo "== report"
-python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
+# Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
+if [ "$PHASES" = "storms sigstop cost fixed memory soak" ]; then
+  python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
+else
+  python3 scripts/bench.py report "$RESULTS" /dev/null
+fi
 if [ -s "$OUT/recorder.err" ]; then
   echo "proctrace said (standard error):" >&2
   cat "$OUT/recorder.err" >&2

@@ -8,7 +8,7 @@ import Testing
 @Suite struct LiveProcessSnapshotTests {
     @Test func aChildItsParentNeverWaitsForShowsAsAZombieWithItsStatusAndAge() throws {
         // sh starts a child that exits 3, then becomes sleep, which never waits.
-        let parent = try SpawnedProcess(["/bin/sh", "-c", "/bin/sh -c 'exit 3' & exec /bin/sleep 30"])
+        let parent = try ChildProcess(["/bin/sh", "-c", "/bin/sh -c 'exit 3' & exec /bin/sleep 30"])
         defer { parent.stop() }
         let zombiePid = try #require(waitForZombieChild(of: parent.pid))
         usleep(1_100_000)

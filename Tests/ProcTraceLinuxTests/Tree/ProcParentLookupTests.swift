@@ -9,14 +9,14 @@ import Testing
     private let lookup = ProcParentLookup()
 
     @Test func aSpawnedChildsParentIsUs() throws {
-        let child = try SpawnedProcess(["/bin/sleep", "30"])
+        let child = try ChildProcess(["/bin/sleep", "30"])
         defer { child.stop() }
         let start = try child.startTime()
         #expect(lookup.parent(of: ProcessID(pid: child.pid, startTime: start)) == .parent(getpid()))
     }
 
     @Test func startTimeIsComparedAtTickPrecision() throws {
-        let child = try SpawnedProcess(["/bin/sleep", "30"])
+        let child = try ChildProcess(["/bin/sleep", "30"])
         defer { child.stop() }
         let start = try child.startTime()
         let tick = UInt64(1_000_000_000 / Clock.ticksPerSecond)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func aReapedChildIsGone() throws {
-        let child = try SpawnedProcess(["/bin/true"])
+        let child = try ChildProcess(["/bin/true"])
         let start = try? child.startTime()
         child.stop()
         #expect(lookup.parent(of: ProcessID(pid: child.pid, startTime: start ?? 1)) == .gone)
@@ -37,8 +37,8 @@ import Testing
     @Test func anOrphanShowsTheParentTheKernelChoseNotTheOneThatExited() throws {
         // sh starts a sleep in the background and exits at once: the sleep is orphaned.
         let duration = "3\(UInt32.random(in: 1000...9999)).5"
-        let shell = try SpawnedProcess(["/bin/sh", "-c", "/bin/sleep \(duration) </dev/null >/dev/null 2>&1 & exit 0"])
-        shell.waitForExit()
+        let shell = try ChildProcess(["/bin/sh", "-c", "/bin/sleep \(duration) </dev/null >/dev/null 2>&1 & exit 0"])
+        shell.wait()
         let orphan = try #require(findProcess(argv: ["/bin/sleep", duration]))
         defer { kill(orphan.pid, SIGKILL) }
         let answer = lookup.parent(of: ProcessID(pid: orphan.pid, startTime: orphan.startTimeApproximate))

@@ -32,7 +32,7 @@ struct RecordedReparentingTests {
         try recorder.start(stream, time: Clock.realtimeNanoseconds)
         try recorder.record(snapshot: source.snapshot())
 
-        let perl = try SpawnedProcess(["/usr/bin/perl", "-e", script])
+        let perl = try ChildProcess(["/usr/bin/perl", "-e", script])
         var status: Int32 = 0
         while waitpid(perl.pid, &status, WNOHANG) == 0 {
             try recorder.pump(timeoutMilliseconds: 50)

@@ -21,7 +21,7 @@ struct TreeMatchesKernelTests {
         try recorder.record(snapshot: source.snapshot())
 
         for scenario in ["tree", "subreaper", "daemon", "autoreap", "exit3", "thread-exec"] {
-            let spawned = try SpawnedProcess([Binaries.scenarios, scenario])
+            let spawned = try ChildProcess([Binaries.scenarios, scenario])
             var status: Int32 = 0
             while waitpid(spawned.pid, &status, WNOHANG) == 0 { try recorder.pump(timeoutMilliseconds: 20) }
         }
