@@ -54,7 +54,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 emit() { echo "$1" >> "$RESULTS"; echo "$1"; }
 # CPU time of a process, ns: sum over its threads of the scheduler's run time
 # (what utime+stime count, without the 10 ms tick granularity).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 hwm_kib() { awk '/^VmHWM/ {print $2}' /proc/"$1"/status; }
 
 REC=0
