@@ -228,8 +228,8 @@ def soak_text(k):
     warm = [s["rss_kib"] for s in samples if s["t"] >= 0.1 * k["seconds"]] or [samples[-1]["rss_kib"]]
     shown = ", ".join(f"{s['t']:.0f} s: {s['rss_kib'] / 1024:.1f} MiB" for s in picks)
     return (f"{k['seconds']:.0f} s of alternating fork+exec and fork storms at full speed ({k['batches']} batches, "
-            f"{k['processes']:,} processes, {k['stop_events']:,} records, {k['files']} files kept of a "
-            f"256 MiB × 2 rotation): recorder RSS {shown}; after the first 10 %: "
+            f"{k['processes']:,} processes, {k.get('stop_seq', 0):,} records numbered (the `stop` record's `seq`), "
+            f"{k['stop_events']:,} of them in the last of {k['files']} files kept by a 256 MiB × 2 rotation): recorder RSS {shown}; after the first 10 %: "
             f"{min(warm) / 1024:.1f}–{max(warm) / 1024:.1f} MiB over {len(warm)} samples; peak VmHWM "
             f"{k['hwm_kib'] / 1024:.1f} MiB. proctrace CPU {k['cpu_ns'] / 1e9:.1f} s "
             f"({k['cpu_ns'] / 1e9 / k['processes'] * 1000:.4f} s per 1,000 processes); "

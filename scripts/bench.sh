@@ -236,7 +236,7 @@ soak() {
   local stop files
   stop=$(tail -n 1 "$log")
   files=$(ls "$log"* | wc -l)
-  emit "{\"kind\":\"soak\",\"seconds\":$elapsed,\"batches\":$batch,\"processes\":$processes,\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"stop_lost\":$(json_field "$stop" lost),\"stop_unwritten\":$(json_field "$stop" unwritten),\"stop_events\":$(json_field "$stop" events),\"files\":$files,\"samples\":[$samples],\"load\":\"$(load)\"}"
+  emit "{\"kind\":\"soak\",\"seconds\":$elapsed,\"batches\":$batch,\"processes\":$processes,\"cpu_ns\":$cpu,\"hwm_kib\":$hwm,\"stop_lost\":$(json_field "$stop" lost),\"stop_unwritten\":$(json_field "$stop" unwritten),\"stop_events\":$(json_field "$stop" events),\"stop_seq\":$(json_field "$stop" seq),\"files\":$files,\"samples\":[$samples],\"load\":\"$(load)\"}"
   rm -f "$log" "$log".*
 }
 phase_soak() {
