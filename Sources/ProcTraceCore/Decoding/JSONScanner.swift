@@ -50,6 +50,14 @@ struct JSONScanner {
         return true
     }
 
+    /// Consumes `literal` if the next bytes are exactly it (blanks are not skipped).
+    @inline(__always)
+    mutating func consume(_ literal: ShortLiteral) -> Bool {
+        guard literal.occurs(in: bytes, at: index) else { return false }
+        index += literal.count
+        return true
+    }
+
     mutating func expect(_ byte: UInt8) throws {
         guard consume(byte) else {
             throw failure(isAtEnd ? "line ends early, expected '\(Character(Unicode.Scalar(byte)))'"
