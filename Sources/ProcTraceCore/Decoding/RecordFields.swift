@@ -57,13 +57,7 @@ struct RecordFields {
                 event.state = scanner.bytes[token.start]
             }
         case .filename:
-            if scanner.consumeNull() {
-                event.filename = nil
-            } else {
-                var bytes: [UInt8] = []
-                try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-                event.filename = bytes
-            }
+            event.filename = scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
         case .argv: event.argv = try readArgv(&scanner)
         case .argvTruncated: event.argvTruncated = try scanner.scanBool()
         case .oldPid: event.oldPid = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
@@ -172,6 +166,9 @@ struct RecordFields {
     }
 
     private func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
+        if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, RFC3339.parseCanonical) {
+            return nanoseconds
+        }
         let token = try scanner.scanString()
         let text = scanner.text(token)
         if !token.hasEscapes, let nanoseconds = RFC3339.parseCanonical(text) ?? RFC3339.parse(text) {
@@ -209,14 +206,22 @@ struct RecordFields {
     private func readArgv(_ scanner: inout JSONScanner) throws -> ArgumentVector? {
         if scanner.consumeNull() { return nil }
         try scanner.expect(UInt8(ascii: "["))
-        var bytes: [UInt8] = []
-        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: bytes) }
-        repeat {
-            try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-            bytes.append(0)
-        } while scanner.consume(UInt8(ascii: ","))
-        try scanner.expect(UInt8(ascii: "]"))
-        return ArgumentVector(bytes: bytes)
+        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: []) }
+        // Each argument takes no more room decoded, with its NUL, than its
+        // quoted text: the rest of the line is enough (and never 0 bytes, so
+        // the buffer has an address).
+        let capacity = max(scanner.remainingCount, 1)
+        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+            let start = buffer.baseAddress!
+            var length = 0
+            repeat {
+                length += try scanner.copyContent(of: try scanner.scanString(), to: start + length)
+                start.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
+                length += 1
+            } while scanner.consume(UInt8(ascii: ","))
+            try scanner.expect(UInt8(ascii: "]"))
+            return ArgumentVector(bytes: JSONScanner.copy(UnsafeRawBufferPointer(start: start, count: length)))
+        }
     }
 
     private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
