@@ -88,6 +88,7 @@ enum LogField: Int, CaseIterable {
     /// The key JSONLineEncoder writes after this one in a record of `kind`
     /// (nil: not yet known), or nil when it usually writes none. A guess that
     /// is checked, so a wrong one only costs reading the key.
+    @inline(__always)
     func usualSuccessor(in kind: EventKind?) -> LogField? {
         switch self {
         case .seq: .time
@@ -160,4 +161,8 @@ extension LogField {
     }
 
     static let credentialFields: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
+
+    static var credentialBits: UInt64 {
+        @inline(__always) get { uid.bit | euid.bit | suid.bit | gid.bit | egid.bit | sgid.bit }
+    }
 }

@@ -119,10 +119,12 @@ struct RecordFields {
                     "not a proctrace log: format \"\(String(decoding: format, as: UTF8.self))\"")
             }
         }
-        try require(.seq, .time)
-        if kind.isProcessRecord { try require(.pid, .ppid, .comm, .startTime) }
-        if kind == .threadStart || kind == .threadExit { try require(.tid) }
-        if kind == .reparent { try require(.oldPpid) }
+        try require(LogField.seq.bit | LogField.time.bit)
+        if kind.isProcessRecord {
+            try require(LogField.pid.bit | LogField.ppid.bit | LogField.comm.bit | LogField.startTime.bit)
+        }
+        if kind == .threadStart || kind == .threadExit { try require(LogField.tid.bit) }
+        if kind == .reparent { try require(LogField.oldPpid.bit) }
 
         switch kind {
         case .start:
@@ -138,7 +140,7 @@ struct RecordFields {
             break
         }
 
-        let credentialBits = LogField.credentialFields.reduce(0) { $0 | $1.bit }
+        let credentialBits = LogField.credentialBits
         if seen & credentialBits == credentialBits {
             event.credentials = credentials
         } else if seen & credentialBits != 0 {
@@ -153,8 +155,10 @@ struct RecordFields {
         return event
     }
 
-    private func require(_ fields: LogField...) throws {
-        for field in fields where seen & field.bit == 0 {
+    /// Throws naming the first of `fields` (a set of `LogField.bit`s) the line lacks.
+    private func require(_ fields: UInt64) throws {
+        guard seen & fields != fields else { return }
+        for field in LogField.allCases where fields & field.bit != 0 && seen & field.bit == 0 {
             throw JSONLineDecodingError.invalidRecord("\(event.kind.name) record has no \"\(field.key)\"")
         }
     }

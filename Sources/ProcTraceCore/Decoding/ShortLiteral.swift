@@ -1,46 +1,46 @@
-/// A run of up to 24 bytes known in advance, such as `,"pid":`, compared with
-/// the input three machine words at a time rather than byte by byte.
+/// A run of 4 to 24 bytes known in advance, such as `,"pid":`, compared with
+/// the input a machine word at a time rather than byte by byte: three words
+/// (at the start, the middle and the end, overlapping) when it has 8 bytes or
+/// more, two half words otherwise.
 struct ShortLiteral {
     static let capacity = 24
 
     let count: Int
-    /// The bytes in native order, zero after `count`.
-    private let words: (UInt64, UInt64, UInt64)
-    /// All ones over the literal's bytes, zero after them.
-    private let masks: (UInt64, UInt64, UInt64)
+    private let middleOffset: Int
+    private let endOffset: Int
+    private let start: UInt64
+    private let middle: UInt64
+    private let end: UInt64
 
     init(_ bytes: some Collection<UInt8>) {
-        precondition(bytes.count <= ShortLiteral.capacity, "a ShortLiteral holds at most 24 bytes")
+        let bytes = Array(bytes)
+        precondition((4...ShortLiteral.capacity).contains(bytes.count), "a ShortLiteral holds 4 to 24 bytes")
         count = bytes.count
-        var padded = (UInt64(0), UInt64(0), UInt64(0))
-        var mask = padded
-        withUnsafeMutableBytes(of: &padded) { target in
-            for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+        let wordSize = count >= 8 ? 8 : 4
+        middleOffset = min(8, count - wordSize)
+        endOffset = count - wordSize
+        func word(at offset: Int) -> UInt64 {
+            bytes.withUnsafeBytes { ShortLiteral.load($0.baseAddress! + offset, wordSize: wordSize) }
         }
-        withUnsafeMutableBytes(of: &mask) { target in
-            for offset in 0..<bytes.count { target[offset] = 0xff }
-        }
-        words = padded
-        masks = mask
+        start = word(at: 0)
+        middle = word(at: middleOffset)
+        end = word(at: endOffset)
     }
 
     /// Whether `input` holds exactly this literal at `index`.
     @inline(__always)
     func occurs(in input: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        let available = input.count - index
-        guard available >= ShortLiteral.capacity else { return available >= count && bytewiseOccurs(in: input, at: index) }
-        let start = input.baseAddress! + index
-        let difference = (start.loadUnaligned(as: UInt64.self) ^ words.0) & masks.0
-            | (start.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ words.1) & masks.1
-            | (start.loadUnaligned(fromByteOffset: 16, as: UInt64.self) ^ words.2) & masks.2
+        guard input.count - index >= count else { return false }
+        let wordSize = count >= 8 ? 8 : 4
+        let at = input.baseAddress! + index
+        let difference = (ShortLiteral.load(at, wordSize: wordSize) ^ start)
+            | (ShortLiteral.load(at + middleOffset, wordSize: wordSize) ^ middle)
+            | (ShortLiteral.load(at + endOffset, wordSize: wordSize) ^ end)
         return difference == 0
     }
 
-    private func bytewiseOccurs(in input: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        var padded = words
-        return withUnsafeBytes(of: &padded) { literal in
-            for offset in 0..<count where input[index + offset] != literal[offset] { return false }
-            return true
-        }
+    @inline(__always)
+    private static func load(_ address: UnsafeRawPointer, wordSize: Int) -> UInt64 {
+        wordSize == 8 ? address.loadUnaligned(as: UInt64.self) : UInt64(address.loadUnaligned(as: UInt32.self))
     }
 }

@@ -73,6 +73,28 @@ import Testing
         }
     }
 
+    @Test func aShortLiteralMatchesExactlyItsBytes() {
+        for length in 4...ShortLiteral.capacity {
+            let bytes = (0..<length).map { UInt8(ascii: "a") + UInt8($0) }
+            let literal = ShortLiteral(bytes)
+            for padding in [0, 1, 7, 30] {
+                let input = [UInt8(ascii: ",")] + bytes + Array(repeating: UInt8(ascii: "}"), count: padding)
+                input.withUnsafeBytes { input in
+                    #expect(literal.occurs(in: input, at: 1), "length \(length)")
+                    #expect(!literal.occurs(in: input, at: 0))
+                    #expect(!literal.occurs(in: UnsafeRawBufferPointer(rebasing: input[..<(length)]), at: 1))
+                }
+                for position in 0..<length {
+                    var changed = input
+                    changed[1 + position] ^= 0x20
+                    changed.withUnsafeBytes { changed in
+                        #expect(!literal.occurs(in: changed, at: 1), "length \(length), byte \(position)")
+                    }
+                }
+            }
+        }
+    }
+
     /// A timestamp read in one go is the one `scanString` and `RFC3339` read; anything else is left unread.
     @Test func onlyCanonicalTimestampsAreReadInOneGo() {
         let canonical = #""2026-11-23T20:12:46.123456789Z""#
