@@ -95,6 +95,31 @@ import Testing
         }
     }
 
+    @Test func everyEventNameAndNothingElseNamesAKind() throws {
+        func kind(_ name: [UInt8]) throws -> EventKind? {
+            try ([UInt8(ascii: "\"")] + name + [UInt8(ascii: "\"")]).withUnsafeBytes { quoted in
+                var scanner = JSONScanner(quoted)
+                return try EventKind(bytes: try scanner.scanString(), in: scanner)
+            }
+        }
+        func expected(_ name: [UInt8]) -> EventKind? { EventKind.allCases.first { Array($0.name.utf8) == name } }
+        for event in EventKind.allCases {
+            let name = Array(event.name.utf8)
+            #expect(try kind(name) == event)
+            var variants = [Array(name.dropLast()), name + [UInt8(ascii: "s")], Array(name.dropFirst()), name.map { $0 & ~0x20 }]
+            for position in name.indices {
+                for replacement in [UInt8(ascii: "a"), UInt8(ascii: "e"), UInt8(ascii: "o"), UInt8(ascii: "t"), 0x7f] {
+                    var changed = name
+                    changed[position] = replacement
+                    variants.append(changed)
+                }
+            }
+            for variant in variants { #expect(try kind(variant) == expected(variant), "\(variant)") }
+        }
+        #expect(try kind(Array(#"f\u006frk"#.utf8)) == .fork)
+        #expect(try kind([]) == nil)
+    }
+
     /// A timestamp read in one go is the one `scanString` and `RFC3339` read; anything else is left unread.
     @Test func onlyCanonicalTimestampsAreReadInOneGo() {
         let canonical = #""2026-11-23T20:12:46.123456789Z""#
