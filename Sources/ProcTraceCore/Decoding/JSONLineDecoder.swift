@@ -6,40 +6,61 @@
 /// Anything else unexpected throws a `JSONLineDecodingError` saying what and
 /// where; no input traps.
 public struct JSONLineDecoder {
-    public init() {}
+    /// Off only in tests, which check that it changes no result and no error.
+    let comparesExpectedKeys: Bool
+
+    public init() {
+        comparesExpectedKeys = true
+    }
+
+    init(comparesExpectedKeys: Bool) {
+        self.comparesExpectedKeys = comparesExpectedKeys
+    }
 
     public func decode(_ line: UnsafeRawBufferPointer) throws -> Event {
         var record = RecordFields()
         var scanner = JSONScanner(line)
-        try scanner.expect(UInt8(ascii: "{"))
-        if !scanner.consume(UInt8(ascii: "}")) {
-            // Keys usually come in the order the encoder writes them: try the
-            // one expected next before looking the key up.
-            var expected: Field? = .seq
-            repeat {
-                let key = try scanner.scanString()
-                try scanner.expect(UInt8(ascii: ":"))
-                let field: Field?
-                if key.hasEscapes {
-                    field = try Field(escaped: key, in: scanner)
-                } else {
-                    let text = scanner.text(key)
-                    if let expected, expected.matches(text) {
-                        field = expected
-                    } else {
-                        field = Field(text)
-                    }
-                }
-                if let field {
-                    try record.read(field, from: &scanner)
-                    expected = field.usualSuccessor
-                } else {
-                    try scanner.skipValue()
-                    expected = nil
-                }
-            } while scanner.consume(UInt8(ascii: ","))
-            try scanner.expect(UInt8(ascii: "}"))
+        var field: LogField?
+        let keysAfterComma = LogField.keysAfterComma
+        // Keys usually come exactly as the encoder writes them; each is first
+        // compared in one go with the key expected there. Any difference (order,
+        // spacing, escapes, an unknown key) falls back to reading the key,
+        // which gives the same result more slowly.
+        if comparesExpectedKeys && scanner.consume(JSONLineDecoder.openingWithSeq) {
+            field = .seq
+        } else {
+            try scanner.expect(UInt8(ascii: "{"))
+            if scanner.consume(UInt8(ascii: "}")) { return try finish(&record, &scanner) }
+            field = try readKey(&scanner)
         }
+        while true {
+            if let field {
+                try record.read(field, from: &scanner)
+            } else {
+                try scanner.skipValue()
+            }
+            if comparesExpectedKeys, let expected = field?.usualSuccessor(in: record.kind),
+                scanner.consume(keysAfterComma[expected.rawValue]) {
+                field = expected
+                continue
+            }
+            guard scanner.consume(UInt8(ascii: ",")) else { break }
+            field = try readKey(&scanner)
+        }
+        try scanner.expect(UInt8(ascii: "}"))
+        return try finish(&record, &scanner)
+    }
+
+    private static let openingWithSeq = ShortLiteral(Array(#"{"seq":"#.utf8))
+
+    /// The next key and its colon; nil for a key schema version 1 does not define.
+    private func readKey(_ scanner: inout JSONScanner) throws -> LogField? {
+        let key = try scanner.scanString()
+        try scanner.expect(UInt8(ascii: ":"))
+        return key.hasEscapes ? try LogField(escaped: key, in: scanner) : LogField(scanner.text(key))
+    }
+
+    private func finish(_ record: inout RecordFields, _ scanner: inout JSONScanner) throws -> Event {
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { throw scanner.failure("unexpected text after the record") }
         return try record.makeEvent()
@@ -52,408 +73,5 @@ public struct JSONLineDecoder {
     public func decode(_ line: String) throws -> Event {
         var line = line
         return try line.withUTF8 { try decode(UnsafeRawBufferPointer($0)) }
-    }
-}
-
-/// The keys schema version 1 defines.
-private enum Field: Int, CaseIterable {
-    case seq, time, event
-    case pid, tid, oldPpid, ppid, comm, startTime
-    case state, filename, argv, argvTruncated, oldPid
-    case exitCode, signal, coreDumped, durationNs
-    case reaper, reason
-    case uid, euid, suid, gid, egid, sgid, sid, pgid
-    case kernelThread, unavailable
-    case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid
-    case events, lost, unwritten, count, processes
-
-    var key: StaticString {
-        switch self {
-        case .seq: "seq"
-        case .time: "time"
-        case .event: "event"
-        case .pid: "pid"
-        case .tid: "tid"
-        case .oldPpid: "old_ppid"
-        case .ppid: "ppid"
-        case .comm: "comm"
-        case .startTime: "start_time"
-        case .state: "state"
-        case .filename: "filename"
-        case .argv: "argv"
-        case .argvTruncated: "argv_truncated"
-        case .oldPid: "old_pid"
-        case .exitCode: "exit_code"
-        case .signal: "signal"
-        case .coreDumped: "core_dumped"
-        case .durationNs: "duration_ns"
-        case .reaper: "reaper"
-        case .reason: "reason"
-        case .uid: "uid"
-        case .euid: "euid"
-        case .suid: "suid"
-        case .gid: "gid"
-        case .egid: "egid"
-        case .sgid: "sgid"
-        case .sid: "sid"
-        case .pgid: "pgid"
-        case .kernelThread: "kernel_thread"
-        case .unavailable: "unavailable"
-        case .format: "format"
-        case .version: "version"
-        case .backend: "backend"
-        case .host: "host"
-        case .bootID: "boot_id"
-        case .kernel: "kernel"
-        case .proctraceVersion: "proctrace_version"
-        case .recorderPid: "recorder_pid"
-        case .events: "events"
-        case .lost: "lost"
-        case .unwritten: "unwritten"
-        case .count: "count"
-        case .processes: "processes"
-        }
-    }
-
-    /// Fields grouped by key length, so a lookup compares a handful of keys at most.
-    static let byLength: [[Field]] = {
-        var table = [[Field]](repeating: [], count: 32)
-        for field in Field.allCases { table[field.key.utf8CodeUnitCount].append(field) }
-        return table
-    }()
-
-    init?(_ key: UnsafeRawBufferPointer) {
-        guard key.count < Field.byLength.count else { return nil }
-        for candidate in Field.byLength[key.count] where Field.equal(key, candidate.key) {
-            self = candidate
-            return
-        }
-        return nil
-    }
-
-    init?(escaped key: JSONScanner.StringToken, in scanner: JSONScanner) throws {
-        var bytes: [UInt8] = []
-        try scanner.appendContent(of: key, to: &bytes)
-        guard let field = bytes.withUnsafeBytes({ Field($0) }) else { return nil }
-        self = field
-    }
-
-    @inline(__always)
-    func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let key = self.key
-        return bytes.count == key.utf8CodeUnitCount && Field.equal(bytes, key)
-    }
-
-    /// The key JSONLineEncoder writes after this one in the commonest records
-    /// (a guess that is checked, so a wrong one only costs the lookup).
-    var usualSuccessor: Field? {
-        switch self {
-        case .seq: .time
-        case .time: .event
-        case .event: .pid
-        case .pid: .ppid
-        case .tid: .ppid
-        case .oldPpid: .ppid
-        case .ppid: .comm
-        case .comm: .startTime
-        case .startTime: .uid
-        case .state: .filename
-        case .filename: .argv
-        case .argv: .argvTruncated
-        case .argvTruncated: .uid
-        case .exitCode: .signal
-        case .signal: .coreDumped
-        case .coreDumped: .durationNs
-        case .reaper: .reason
-        case .uid: .euid
-        case .euid: .suid
-        case .suid: .gid
-        case .gid: .egid
-        case .egid: .sgid
-        case .sgid: .sid
-        case .sid: .pgid
-        case .format: .version
-        case .version: .backend
-        case .backend: .host
-        case .host: .bootID
-        case .bootID: .kernel
-        case .kernel: .proctraceVersion
-        case .proctraceVersion: .recorderPid
-        case .events: .lost
-        case .lost: .unwritten
-        default: nil
-        }
-    }
-
-    @inline(__always)
-    static func equal(_ bytes: UnsafeRawBufferPointer, _ key: StaticString) -> Bool {
-        let start = key.utf8Start
-        for index in 0..<bytes.count where bytes[index] != start[index] { return false }
-        return true
-    }
-}
-
-/// What one line said, gathered in any order and checked once the line is read.
-private struct RecordFields {
-    var event = Event(kind: .start)
-    var kind: EventKind?
-    /// Bit `field.rawValue` set for each field read.
-    var seen: UInt64 = 0
-
-    var exitCode: Int?
-    var signal: Int?
-    var coreDumped = false
-    var credentials = Credentials.root
-    var sid: Int32?
-    var pgid: Int32?
-
-    var format: [UInt8]?
-    var version: Int?
-    var backend = ""
-    var host = ""
-    var bootID = ""
-    var kernel = ""
-    var proctraceVersion = ""
-    var recorderPid: Int32 = 0
-
-    mutating func read(_ field: Field, from scanner: inout JSONScanner) throws {
-        seen |= field.bit
-        switch field {
-        case .seq: event.seq = try scanner.scanUnsigned()
-        case .time: event.time = try readTime(&scanner)
-        case .event:
-            let name = try scanner.scanString()
-            guard let kind = try EventKind(bytes: name, in: scanner) else {
-                throw JSONLineDecodingError.invalidRecord("unknown event \"\(try string(name, scanner))\"")
-            }
-            self.kind = kind
-        case .pid: event.pid = try readInt32(&scanner, field)
-        case .tid: event.tid = try readInt32(&scanner, field)
-        case .oldPpid: event.oldPpid = try readInt32(&scanner, field)
-        case .ppid: event.ppid = try readInt32(&scanner, field)
-        case .comm:
-            let token = try scanner.scanString()
-            if token.hasEscapes {
-                var bytes: [UInt8] = []
-                try scanner.appendContent(of: token, to: &bytes)
-                event.comm = Comm(bytes)
-            } else {
-                event.comm = Comm(bytes: scanner.text(token))
-            }
-        case .startTime: event.startTime = try scanner.scanUnsigned()
-        case .state:
-            if scanner.consumeNull() {
-                event.state = 0
-            } else {
-                let token = try scanner.scanString()
-                guard !token.hasEscapes, token.end - token.start == 1 else {
-                    throw JSONLineDecodingError.invalidRecord("\"state\" must be one letter, not \"\(try string(token, scanner))\"")
-                }
-                event.state = scanner.bytes[token.start]
-            }
-        case .filename:
-            if scanner.consumeNull() {
-                event.filename = nil
-            } else {
-                var bytes: [UInt8] = []
-                try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-                event.filename = bytes
-            }
-        case .argv: event.argv = try readArgv(&scanner)
-        case .argvTruncated: event.argvTruncated = try scanner.scanBool()
-        case .oldPid: event.oldPid = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
-        case .exitCode: exitCode = try readOptionalInt(&scanner, field, in: 0...255)
-        case .signal: signal = try readOptionalInt(&scanner, field, in: 1...127)
-        case .coreDumped: coreDumped = try scanner.scanBool()
-        case .durationNs: event.durationNs = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
-        case .reaper: event.reaper = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
-        case .reason:
-            let token = try scanner.scanString()
-            let name = try string(token, scanner)
-            guard let reason = ReapReason(name: name) else {
-                throw JSONLineDecodingError.invalidRecord("unknown reap reason \"\(name)\"")
-            }
-            event.reapReason = reason
-        case .uid: credentials.uid = try readUInt32(&scanner, field)
-        case .euid: credentials.euid = try readUInt32(&scanner, field)
-        case .suid: credentials.suid = try readUInt32(&scanner, field)
-        case .gid: credentials.gid = try readUInt32(&scanner, field)
-        case .egid: credentials.egid = try readUInt32(&scanner, field)
-        case .sgid: credentials.sgid = try readUInt32(&scanner, field)
-        case .sid: sid = try readInt32(&scanner, field)
-        case .pgid: pgid = try readInt32(&scanner, field)
-        case .kernelThread: event.isKernelThread = try scanner.scanBool()
-        case .unavailable: event.unavailable = try readUnavailable(&scanner)
-        case .format:
-            var bytes: [UInt8] = []
-            try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-            format = bytes
-        case .version:
-            let value = try scanner.scanSigned()
-            guard let version = Int(exactly: value), version > 0 else {
-                throw JSONLineDecodingError.invalidRecord("\"version\" must be a positive integer, not \(value)")
-            }
-            self.version = version
-        case .backend: backend = try string(try scanner.scanString(), scanner)
-        case .host: host = try string(try scanner.scanString(), scanner)
-        case .bootID: bootID = try string(try scanner.scanString(), scanner)
-        case .kernel: kernel = try string(try scanner.scanString(), scanner)
-        case .proctraceVersion: proctraceVersion = try string(try scanner.scanString(), scanner)
-        case .recorderPid: recorderPid = try readInt32(&scanner, field)
-        case .events: event.eventCount = try scanner.scanUnsigned()
-        case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
-        case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
-        case .processes: event.processCount = try scanner.scanUnsigned()
-        }
-    }
-
-    /// The event, once every field is in and they agree with each other.
-    mutating func makeEvent() throws -> Event {
-        guard let kind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
-        event.kind = kind
-        if kind == .start {
-            // Checked before anything else: a newer schema may lay the record out differently.
-            guard let version else { throw JSONLineDecodingError.invalidRecord("start record has no \"version\"") }
-            guard version <= StreamInfo.schemaVersion else { throw JSONLineDecodingError.newerSchema(version: version) }
-            if let format, format != Array(StreamInfo.format.utf8) {
-                throw JSONLineDecodingError.invalidRecord(
-                    "not a proctrace log: format \"\(String(decoding: format, as: UTF8.self))\"")
-            }
-        }
-        try require(.seq, .time)
-        if kind.isProcessRecord { try require(.pid, .ppid, .comm, .startTime) }
-        if kind == .threadStart || kind == .threadExit { try require(.tid) }
-        if kind == .reparent { try require(.oldPpid) }
-
-        switch kind {
-        case .start:
-            event.stream = StreamInfo(version: version!, backend: backend, host: host, bootID: bootID, kernel: kernel,
-                                      proctraceVersion: proctraceVersion, recorderPid: recorderPid)
-        case .exit, .exists:
-            if let signal {
-                event.exitStatus = WaitStatus(signal: signal, coreDumped: coreDumped)
-            } else if let exitCode {
-                event.exitStatus = WaitStatus(exitCode: exitCode)
-            }
-        default:
-            break
-        }
-
-        let credentialBits = Field.credentialFields.reduce(0) { $0 | $1.bit }
-        if seen & credentialBits == credentialBits {
-            event.credentials = credentials
-        } else if seen & credentialBits != 0 {
-            let missing = Field.credentialFields.filter { seen & $0.bit == 0 }.map { "\"\($0.key)\"" }
-            throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
-        }
-        switch (sid, pgid) {
-        case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)
-        case (nil, nil): break
-        default: throw JSONLineDecodingError.invalidRecord("\"sid\" and \"pgid\" come together")
-        }
-        return event
-    }
-
-    private func require(_ fields: Field...) throws {
-        for field in fields where seen & field.bit == 0 {
-            throw JSONLineDecodingError.invalidRecord("\(event.kind.name) record has no \"\(field.key)\"")
-        }
-    }
-
-    private func string(_ token: JSONScanner.StringToken, _ scanner: JSONScanner) throws -> String {
-        var bytes: [UInt8] = []
-        try scanner.appendContent(of: token, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
-        let token = try scanner.scanString()
-        let text = scanner.text(token)
-        if !token.hasEscapes, let nanoseconds = RFC3339.parseCanonical(text) ?? RFC3339.parse(text) {
-            return nanoseconds
-        }
-        throw JSONLineDecodingError.invalidRecord("\"time\" is not an RFC 3339 timestamp: \"\(try string(token, scanner))\"")
-    }
-
-    private func readInt32(_ scanner: inout JSONScanner, _ field: Field) throws -> Int32 {
-        let value = try scanner.scanSigned()
-        guard let result = Int32(exactly: value) else {
-            throw JSONLineDecodingError.invalidRecord("\"\(field.key)\" out of range: \(value)")
-        }
-        return result
-    }
-
-    private func readUInt32(_ scanner: inout JSONScanner, _ field: Field) throws -> UInt32 {
-        let value = try scanner.scanUnsigned()
-        guard let result = UInt32(exactly: value) else {
-            throw JSONLineDecodingError.invalidRecord("\"\(field.key)\" out of range: \(value)")
-        }
-        return result
-    }
-
-    private func readOptionalInt(_ scanner: inout JSONScanner, _ field: Field, in range: ClosedRange<Int>) throws -> Int? {
-        if scanner.consumeNull() { return nil }
-        let value = try scanner.scanSigned()
-        guard let result = Int(exactly: value), range.contains(result) else {
-            throw JSONLineDecodingError.invalidRecord(
-                "\"\(field.key)\" must be \(range.lowerBound)...\(range.upperBound), not \(value)")
-        }
-        return result
-    }
-
-    private func readArgv(_ scanner: inout JSONScanner) throws -> ArgumentVector? {
-        if scanner.consumeNull() { return nil }
-        try scanner.expect(UInt8(ascii: "["))
-        var bytes: [UInt8] = []
-        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: bytes) }
-        repeat {
-            try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-            bytes.append(0)
-        } while scanner.consume(UInt8(ascii: ","))
-        try scanner.expect(UInt8(ascii: "]"))
-        return ArgumentVector(bytes: bytes)
-    }
-
-    private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
-        var fields: UnavailableFields = []
-        try scanner.expect(UInt8(ascii: "["))
-        if scanner.consume(UInt8(ascii: "]")) { return fields }
-        repeat {
-            let name = try string(try scanner.scanString(), scanner)
-            // A name this version does not know is a field it does not have anyway.
-            if let field = UnavailableFields.named.first(where: { $0.1 == name }) { fields.insert(field.0) }
-        } while scanner.consume(UInt8(ascii: ","))
-        try scanner.expect(UInt8(ascii: "]"))
-        return fields
-    }
-}
-
-extension Field {
-    var bit: UInt64 { 1 << UInt64(rawValue) }
-
-    static let credentialFields: [Field] = [.uid, .euid, .suid, .gid, .egid, .sgid]
-}
-
-extension EventKind {
-    /// The kind an `event` value names; nil if none.
-    fileprivate init?(bytes token: JSONScanner.StringToken, in scanner: JSONScanner) throws {
-        if token.hasEscapes {
-            var decoded: [UInt8] = []
-            try scanner.appendContent(of: token, to: &decoded)
-            guard let kind = decoded.withUnsafeBytes({ EventKind.named($0) }) else { return nil }
-            self = kind
-        } else {
-            guard let kind = EventKind.named(scanner.text(token)) else { return nil }
-            self = kind
-        }
-    }
-
-    private static let namesAsBytes: [(name: [UInt8], kind: EventKind)] = allCases.map { (Array($0.name.utf8), $0) }
-
-    private static func named(_ bytes: UnsafeRawBufferPointer) -> EventKind? {
-        for entry in namesAsBytes where entry.name.count == bytes.count {
-            if entry.name.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return entry.kind }
-        }
-        return nil
     }
 }

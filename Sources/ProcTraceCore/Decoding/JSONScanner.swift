@@ -24,6 +24,9 @@ struct JSONScanner {
 
     var isAtEnd: Bool { index >= bytes.count }
 
+    /// Bytes not read yet.
+    var remainingCount: Int { bytes.count - index }
+
     @inline(__always)
     mutating func skipWhitespace() {
         while index < bytes.count {
@@ -47,6 +50,14 @@ struct JSONScanner {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
+        return true
+    }
+
+    /// Consumes `literal` if the next bytes are exactly it (blanks are not skipped).
+    @inline(__always)
+    mutating func consume(_ literal: ShortLiteral) -> Bool {
+        guard literal.occurs(in: bytes, at: index) else { return false }
+        index += literal.count
         return true
     }
 
@@ -82,6 +93,51 @@ struct JSONScanner {
         }
         index = bytes.count
         throw failure("line ends inside a string")
+    }
+
+    /// Consumes a string of exactly `length` bytes that `parse` accepts, and
+    /// returns what it made of them; nil (nothing consumed) for anything else,
+    /// blanks before the string included. `parse` must refuse quotes,
+    /// backslashes and control characters, so that what it accepts is a
+    /// string `scanString` would read the same.
+    @inline(__always)
+    mutating func consumeString<Value>(length: Int, _ parse: (UnsafeRawBufferPointer) -> Value?) -> Value? {
+        guard bytes.count - index >= length + 2, bytes[index] == UInt8(ascii: "\""),
+            bytes[index + length + 1] == UInt8(ascii: "\""),
+            let value = parse(UnsafeRawBufferPointer(rebasing: bytes[(index + 1)..<(index + 1 + length)]))
+        else { return nil }
+        index += length + 2
+        return value
+    }
+
+    /// A string's bytes with its escapes decoded (as `appendContent` decodes them).
+    func content(of token: StringToken) throws -> [UInt8] {
+        guard token.hasEscapes else { return JSONScanner.copy(text(token)) }
+        var decoded: [UInt8] = []
+        try appendContent(of: token, to: &decoded)
+        return decoded
+    }
+
+    /// Writes a string's bytes with its escapes decoded at `target`, which has
+    /// room for the raw text (decoding only ever shortens it); returns how many.
+    func copyContent(of token: StringToken, to target: UnsafeMutableRawPointer) throws -> Int {
+        guard token.hasEscapes else {
+            let raw = text(token)
+            if let start = raw.baseAddress { target.copyMemory(from: start, byteCount: raw.count) }
+            return raw.count
+        }
+        let decoded = try content(of: token)
+        decoded.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return decoded.count
+    }
+
+    /// An array of exactly these bytes, copied in one go.
+    static func copy(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: start, byteCount: bytes.count)
+            count = bytes.count
+        }
     }
 
     /// Appends a string's bytes with its escapes decoded: `\udc80`…`\udcff`
@@ -205,6 +261,10 @@ struct JSONScanner {
     /// Consumes a non-negative integer (no fraction, no exponent).
     mutating func scanUnsigned() throws -> UInt64 {
         skipWhitespace()
+        if let (value, length) = shortUnsigned() {
+            index += length
+            return value
+        }
         let start = index
         var value: UInt64 = 0
         while index < bytes.count {
@@ -228,6 +288,36 @@ struct JSONScanner {
             throw failure("expected an integer")
         }
         return value
+    }
+
+    /// The integer at `index` and its length when it has at most 15 digits,
+    /// is followed by at least one byte, and is valid; nil otherwise (the
+    /// digit-by-digit reading then decides). Never overflows.
+    @inline(__always)
+    private func shortUnsigned() -> (value: UInt64, length: Int)? {
+        let available = bytes.count - index
+        guard available >= 8 else { return nil }
+        let start = bytes.baseAddress! + index
+        let first = UInt64(littleEndian: start.loadUnaligned(as: UInt64.self))
+        var length = EightDigits.leadingDigitCount(first)
+        let value: UInt64
+        if length < 8 {
+            guard length > 0 else { return nil }
+            value = EightDigits.value(first, count: length)
+        } else {
+            guard available >= 16 else { return nil }
+            let second = UInt64(littleEndian: start.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let more = EightDigits.leadingDigitCount(second)
+            guard more < 8 else { return nil }
+            length += more
+            value = more == 0 ? EightDigits.value(first, count: 8)
+                : EightDigits.value(first, count: 8) &* EightDigits.powerOfTen(more) &+ EightDigits.value(second, count: more)
+        }
+        let after = start.load(fromByteOffset: length, as: UInt8.self)
+        guard length == 1 || start.load(as: UInt8.self) != UInt8(ascii: "0"),
+            after != UInt8(ascii: "."), after | 0x20 != UInt8(ascii: "e")
+        else { return nil }
+        return (value, length)
     }
 
     mutating func scanSigned() throws -> Int64 {

@@ -1,9 +1,12 @@
 extension RFC3339 {
+    /// The length of "YYYY-MM-DDTHH:MM:SS.fffffffffZ".
+    public static var canonicalLength: Int { 30 }
+
     /// Parses exactly the form `append(nanoseconds:to:)` writes,
     /// "YYYY-MM-DDTHH:MM:SS.fffffffffZ", without allocating: the decoder's
     /// fast path. nil for anything else (`parse` takes the general forms).
     public static func parseCanonical(_ text: UnsafeRawBufferPointer) -> Int64? {
-        guard text.count == 30, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
+        guard text.count == canonicalLength, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
             text[13] == UInt8(ascii: ":"), text[16] == UInt8(ascii: ":"), text[19] == UInt8(ascii: "."),
             text[29] == UInt8(ascii: "Z")
         else { return nil }

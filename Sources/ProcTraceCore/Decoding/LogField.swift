@@ -1,0 +1,168 @@
+/// The keys of a log record that schema version 1 defines.
+enum LogField: Int, CaseIterable {
+    case seq, time, event
+    case pid, tid, oldPpid, ppid, comm, startTime
+    case state, filename, argv, argvTruncated, oldPid
+    case exitCode, signal, coreDumped, durationNs
+    case reaper, reason
+    case uid, euid, suid, gid, egid, sgid, sid, pgid
+    case kernelThread, unavailable
+    case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid
+    case events, lost, unwritten, count, processes
+
+    var key: StaticString {
+        switch self {
+        case .seq: "seq"
+        case .time: "time"
+        case .event: "event"
+        case .pid: "pid"
+        case .tid: "tid"
+        case .oldPpid: "old_ppid"
+        case .ppid: "ppid"
+        case .comm: "comm"
+        case .startTime: "start_time"
+        case .state: "state"
+        case .filename: "filename"
+        case .argv: "argv"
+        case .argvTruncated: "argv_truncated"
+        case .oldPid: "old_pid"
+        case .exitCode: "exit_code"
+        case .signal: "signal"
+        case .coreDumped: "core_dumped"
+        case .durationNs: "duration_ns"
+        case .reaper: "reaper"
+        case .reason: "reason"
+        case .uid: "uid"
+        case .euid: "euid"
+        case .suid: "suid"
+        case .gid: "gid"
+        case .egid: "egid"
+        case .sgid: "sgid"
+        case .sid: "sid"
+        case .pgid: "pgid"
+        case .kernelThread: "kernel_thread"
+        case .unavailable: "unavailable"
+        case .format: "format"
+        case .version: "version"
+        case .backend: "backend"
+        case .host: "host"
+        case .bootID: "boot_id"
+        case .kernel: "kernel"
+        case .proctraceVersion: "proctrace_version"
+        case .recorderPid: "recorder_pid"
+        case .events: "events"
+        case .lost: "lost"
+        case .unwritten: "unwritten"
+        case .count: "count"
+        case .processes: "processes"
+        }
+    }
+
+    /// `,"key":` for each field (by raw value), as the encoder writes it
+    /// between the previous value and this one.
+    static let keysAfterComma = allCases.map { ShortLiteral(Array(",\"\($0.key)\":".utf8)) }
+
+    /// Fields grouped by key length, so a lookup compares a handful of keys at most.
+    static let byLength: [[LogField]] = {
+        var table = [[LogField]](repeating: [], count: 32)
+        for field in LogField.allCases { table[field.key.utf8CodeUnitCount].append(field) }
+        return table
+    }()
+
+    init?(_ key: UnsafeRawBufferPointer) {
+        guard key.count < LogField.byLength.count else { return nil }
+        for candidate in LogField.byLength[key.count] where LogField.equal(key, candidate.key) {
+            self = candidate
+            return
+        }
+        return nil
+    }
+
+    init?(escaped key: JSONScanner.StringToken, in scanner: JSONScanner) throws {
+        var bytes: [UInt8] = []
+        try scanner.appendContent(of: key, to: &bytes)
+        guard let field = bytes.withUnsafeBytes({ LogField($0) }) else { return nil }
+        self = field
+    }
+
+    /// The key JSONLineEncoder writes after this one in a record of `kind`
+    /// (nil: not yet known), or nil when it usually writes none. A guess that
+    /// is checked, so a wrong one only costs reading the key.
+    @inline(__always)
+    func usualSuccessor(in kind: EventKind?) -> LogField? {
+        switch self {
+        case .seq: .time
+        case .time: .event
+        case .event:
+            switch kind {
+            case .start: .format
+            case .stop: .events
+            case .lost: .count
+            case .resync: .processes
+            default: .pid
+            }
+        case .pid:
+            switch kind {
+            case .threadStart, .threadExit: .tid
+            case .reparent: .oldPpid
+            default: .ppid
+            }
+        case .tid: .ppid
+        case .oldPpid: .ppid
+        case .ppid: .comm
+        case .comm: .startTime
+        case .startTime:
+            switch kind {
+            case .exec: .filename
+            case .exists: .state
+            case .exit: .exitCode
+            case .reap: .reaper
+            default: .uid
+            }
+        case .state: .filename
+        case .filename: .argv
+        case .argv: .argvTruncated
+        case .argvTruncated: .uid
+        case .exitCode: .signal
+        case .signal: .coreDumped
+        case .coreDumped: .durationNs
+        case .reaper: .reason
+        case .uid: .euid
+        case .euid: .suid
+        case .suid: .gid
+        case .gid: .egid
+        case .egid: .sgid
+        case .sgid: .sid
+        case .sid: .pgid
+        case .format: .version
+        case .version: .backend
+        case .backend: .host
+        case .host: .bootID
+        case .bootID: .kernel
+        case .kernel: .proctraceVersion
+        case .proctraceVersion: .recorderPid
+        case .events: .lost
+        case .lost: .unwritten
+        default: nil
+        }
+    }
+
+    @inline(__always)
+    static func equal(_ bytes: UnsafeRawBufferPointer, _ key: StaticString) -> Bool {
+        let start = key.utf8Start
+        for index in 0..<bytes.count where bytes[index] != start[index] { return false }
+        return true
+    }
+}
+
+extension LogField {
+    var bit: UInt64 {
+        @inline(__always) get { 1 << UInt64(rawValue) }
+    }
+
+    static let credentialFields: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
+
+    static var credentialBits: UInt64 {
+        @inline(__always) get { uid.bit | euid.bit | suid.bit | gid.bit | egid.bit | sgid.bit }
+    }
+}

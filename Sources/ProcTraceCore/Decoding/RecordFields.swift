@@ -1,0 +1,243 @@
+/// What one line said, gathered in any order and checked once the line is read.
+struct RecordFields {
+    var event = Event(kind: .start)
+    var kind: EventKind?
+    /// Bit `field.rawValue` set for each field read.
+    var seen: UInt64 = 0
+
+    var exitCode: Int?
+    var signal: Int?
+    var coreDumped = false
+    var credentials = Credentials.root
+    var sid: Int32?
+    var pgid: Int32?
+
+    var format: [UInt8]?
+    var version: Int?
+    var backend = ""
+    var host = ""
+    var bootID = ""
+    var kernel = ""
+    var proctraceVersion = ""
+    var recorderPid: Int32 = 0
+
+    mutating func read(_ field: LogField, from scanner: inout JSONScanner) throws {
+        seen |= field.bit
+        switch field {
+        case .seq: event.seq = try scanner.scanUnsigned()
+        case .time: event.time = try readTime(&scanner)
+        case .event:
+            let name = try scanner.scanString()
+            guard let kind = try EventKind(bytes: name, in: scanner) else {
+                throw JSONLineDecodingError.invalidRecord("unknown event \"\(try string(name, scanner))\"")
+            }
+            self.kind = kind
+        case .pid: event.pid = try readInt32(&scanner, field)
+        case .tid: event.tid = try readInt32(&scanner, field)
+        case .oldPpid: event.oldPpid = try readInt32(&scanner, field)
+        case .ppid: event.ppid = try readInt32(&scanner, field)
+        case .comm:
+            let token = try scanner.scanString()
+            if token.hasEscapes {
+                var bytes: [UInt8] = []
+                try scanner.appendContent(of: token, to: &bytes)
+                event.comm = Comm(bytes)
+            } else {
+                event.comm = Comm(bytes: scanner.text(token))
+            }
+        case .startTime: event.startTime = try scanner.scanUnsigned()
+        case .state:
+            if scanner.consumeNull() {
+                event.state = 0
+            } else {
+                let token = try scanner.scanString()
+                guard !token.hasEscapes, token.end - token.start == 1 else {
+                    throw JSONLineDecodingError.invalidRecord("\"state\" must be one letter, not \"\(try string(token, scanner))\"")
+                }
+                event.state = scanner.bytes[token.start]
+            }
+        case .filename:
+            event.filename = scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
+        case .argv: event.argv = try readArgv(&scanner)
+        case .argvTruncated: event.argvTruncated = try scanner.scanBool()
+        case .oldPid: event.oldPid = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
+        case .exitCode: exitCode = try readOptionalInt(&scanner, field, in: 0...255)
+        case .signal: signal = try readOptionalInt(&scanner, field, in: 1...127)
+        case .coreDumped: coreDumped = try scanner.scanBool()
+        case .durationNs: event.durationNs = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
+        case .reaper: event.reaper = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
+        case .reason:
+            let token = try scanner.scanString()
+            let name = try string(token, scanner)
+            guard let reason = ReapReason(name: name) else {
+                throw JSONLineDecodingError.invalidRecord("unknown reap reason \"\(name)\"")
+            }
+            event.reapReason = reason
+        case .uid: credentials.uid = try readUInt32(&scanner, field)
+        case .euid: credentials.euid = try readUInt32(&scanner, field)
+        case .suid: credentials.suid = try readUInt32(&scanner, field)
+        case .gid: credentials.gid = try readUInt32(&scanner, field)
+        case .egid: credentials.egid = try readUInt32(&scanner, field)
+        case .sgid: credentials.sgid = try readUInt32(&scanner, field)
+        case .sid: sid = try readInt32(&scanner, field)
+        case .pgid: pgid = try readInt32(&scanner, field)
+        case .kernelThread: event.isKernelThread = try scanner.scanBool()
+        case .unavailable: event.unavailable = try readUnavailable(&scanner)
+        case .format:
+            var bytes: [UInt8] = []
+            try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
+            format = bytes
+        case .version:
+            let value = try scanner.scanSigned()
+            guard let version = Int(exactly: value), version > 0 else {
+                throw JSONLineDecodingError.invalidRecord("\"version\" must be a positive integer, not \(value)")
+            }
+            self.version = version
+        case .backend: backend = try string(try scanner.scanString(), scanner)
+        case .host: host = try string(try scanner.scanString(), scanner)
+        case .bootID: bootID = try string(try scanner.scanString(), scanner)
+        case .kernel: kernel = try string(try scanner.scanString(), scanner)
+        case .proctraceVersion: proctraceVersion = try string(try scanner.scanString(), scanner)
+        case .recorderPid: recorderPid = try readInt32(&scanner, field)
+        case .events: event.eventCount = try scanner.scanUnsigned()
+        case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
+        case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
+        case .processes: event.processCount = try scanner.scanUnsigned()
+        }
+    }
+
+    /// The event, once every field is in and they agree with each other.
+    mutating func makeEvent() throws -> Event {
+        guard let kind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
+        event.kind = kind
+        if kind == .start {
+            // Checked before anything else: a newer schema may lay the record out differently.
+            guard let version else { throw JSONLineDecodingError.invalidRecord("start record has no \"version\"") }
+            guard version <= StreamInfo.schemaVersion else { throw JSONLineDecodingError.newerSchema(version: version) }
+            if let format, format != Array(StreamInfo.format.utf8) {
+                throw JSONLineDecodingError.invalidRecord(
+                    "not a proctrace log: format \"\(String(decoding: format, as: UTF8.self))\"")
+            }
+        }
+        try require(LogField.seq.bit | LogField.time.bit)
+        if kind.isProcessRecord {
+            try require(LogField.pid.bit | LogField.ppid.bit | LogField.comm.bit | LogField.startTime.bit)
+        }
+        if kind == .threadStart || kind == .threadExit { try require(LogField.tid.bit) }
+        if kind == .reparent { try require(LogField.oldPpid.bit) }
+
+        switch kind {
+        case .start:
+            event.stream = StreamInfo(version: version!, backend: backend, host: host, bootID: bootID, kernel: kernel,
+                                      proctraceVersion: proctraceVersion, recorderPid: recorderPid)
+        case .exit, .exists:
+            if let signal {
+                event.exitStatus = WaitStatus(signal: signal, coreDumped: coreDumped)
+            } else if let exitCode {
+                event.exitStatus = WaitStatus(exitCode: exitCode)
+            }
+        default:
+            break
+        }
+
+        let credentialBits = LogField.credentialBits
+        if seen & credentialBits == credentialBits {
+            event.credentials = credentials
+        } else if seen & credentialBits != 0 {
+            let missing = LogField.credentialFields.filter { seen & $0.bit == 0 }.map { "\"\($0.key)\"" }
+            throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
+        }
+        switch (sid, pgid) {
+        case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)
+        case (nil, nil): break
+        default: throw JSONLineDecodingError.invalidRecord("\"sid\" and \"pgid\" come together")
+        }
+        return event
+    }
+
+    /// Throws naming the first of `fields` (a set of `LogField.bit`s) the line lacks.
+    private func require(_ fields: UInt64) throws {
+        guard seen & fields != fields else { return }
+        for field in LogField.allCases where fields & field.bit != 0 && seen & field.bit == 0 {
+            throw JSONLineDecodingError.invalidRecord("\(event.kind.name) record has no \"\(field.key)\"")
+        }
+    }
+
+    private func string(_ token: JSONScanner.StringToken, _ scanner: JSONScanner) throws -> String {
+        var bytes: [UInt8] = []
+        try scanner.appendContent(of: token, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
+        if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, RFC3339.parseCanonical) {
+            return nanoseconds
+        }
+        let token = try scanner.scanString()
+        let text = scanner.text(token)
+        if !token.hasEscapes, let nanoseconds = RFC3339.parseCanonical(text) ?? RFC3339.parse(text) {
+            return nanoseconds
+        }
+        throw JSONLineDecodingError.invalidRecord("\"time\" is not an RFC 3339 timestamp: \"\(try string(token, scanner))\"")
+    }
+
+    private func readInt32(_ scanner: inout JSONScanner, _ field: LogField) throws -> Int32 {
+        let value = try scanner.scanSigned()
+        guard let result = Int32(exactly: value) else {
+            throw JSONLineDecodingError.invalidRecord("\"\(field.key)\" out of range: \(value)")
+        }
+        return result
+    }
+
+    private func readUInt32(_ scanner: inout JSONScanner, _ field: LogField) throws -> UInt32 {
+        let value = try scanner.scanUnsigned()
+        guard let result = UInt32(exactly: value) else {
+            throw JSONLineDecodingError.invalidRecord("\"\(field.key)\" out of range: \(value)")
+        }
+        return result
+    }
+
+    private func readOptionalInt(_ scanner: inout JSONScanner, _ field: LogField, in range: ClosedRange<Int>) throws -> Int? {
+        if scanner.consumeNull() { return nil }
+        let value = try scanner.scanSigned()
+        guard let result = Int(exactly: value), range.contains(result) else {
+            throw JSONLineDecodingError.invalidRecord(
+                "\"\(field.key)\" must be \(range.lowerBound)...\(range.upperBound), not \(value)")
+        }
+        return result
+    }
+
+    private func readArgv(_ scanner: inout JSONScanner) throws -> ArgumentVector? {
+        if scanner.consumeNull() { return nil }
+        try scanner.expect(UInt8(ascii: "["))
+        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: []) }
+        // Each argument takes no more room decoded, with its NUL, than its
+        // quoted text: the rest of the line is enough (and never 0 bytes, so
+        // the buffer has an address).
+        let capacity = max(scanner.remainingCount, 1)
+        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+            let start = buffer.baseAddress!
+            var length = 0
+            repeat {
+                length += try scanner.copyContent(of: try scanner.scanString(), to: start + length)
+                start.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
+                length += 1
+            } while scanner.consume(UInt8(ascii: ","))
+            try scanner.expect(UInt8(ascii: "]"))
+            return ArgumentVector(bytes: JSONScanner.copy(UnsafeRawBufferPointer(start: start, count: length)))
+        }
+    }
+
+    private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
+        var fields: UnavailableFields = []
+        try scanner.expect(UInt8(ascii: "["))
+        if scanner.consume(UInt8(ascii: "]")) { return fields }
+        repeat {
+            let name = try string(try scanner.scanString(), scanner)
+            // A name this version does not know is a field it does not have anyway.
+            if let field = UnavailableFields.named.first(where: { $0.1 == name }) { fields.insert(field.0) }
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return fields
+    }
+}
