@@ -8,7 +8,6 @@ set -euo pipefail
 unit=$1
 proctrace=$2
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 expand() {
   systemd-analyze syscall-filter "$1" | tail -n +2 | sed -e 's/^ *//' -e '/^#/d' -e '/^$/d' |
@@ -24,8 +23,16 @@ for entry in $filter; do
 done | sort -u >"$work/allowed"
 
 printf 'output = "%s/events.jsonl"\nrotate_size = "8K"\nrotate_keep = 2\ncompress = true\n' "$work" >"$work/proctrace.toml"
-# strace has once been seen wedged in a tracing stop on this kernel: bound
-# each run, and try a wedged one once more before giving up.
+# Each recording follows only a small process tree this script starts, so it
+# rotates (and compresses) a few dozen times however busy the machine is: a
+# recording of everything under strace slows to a crawl in a fork storm.
+churn() {
+  sh -c 'sleep 0.5; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; /bin/true; /bin/true; done; sleep 30' &
+  churn_pid=$!
+}
+stop_churn() { kill "$churn_pid" 2>/dev/null || true; wait "$churn_pid" 2>/dev/null || true; }
+trap 'stop_churn; rm -rf "$work"' EXIT
+# Bound each run, and try one that overran once more before giving up.
 traced() {
   local trace=$1
   shift
@@ -37,8 +44,14 @@ traced() {
   done
   return 1
 }
-traced "$work/bpf.trace" "$proctrace" record --config "$work/proctrace.toml" --backend bpf --duration 2
-traced "$work/netlink.trace" "$proctrace" record --config "$work/proctrace.toml" --backend netlink --duration 1
+churn
+traced "$work/bpf.trace" "$proctrace" record --config "$work/proctrace.toml" --backend bpf --duration 2 --pid "$churn_pid" --descendants
+stop_churn
+churn
+traced "$work/netlink.trace" "$proctrace" record --config "$work/proctrace.toml" --backend netlink --duration 2 --pid "$churn_pid" --descendants
+stop_churn
+rotated=$(ls "$work"/events.jsonl.*.gz 2>/dev/null | wc -l)
+[ "$rotated" -gt 0 ] || { echo "the recordings never rotated: rename and gzip went unchecked" >&2; exit 1; }
 traced "$work/check.trace" "$proctrace" config check "$work/proctrace.toml"
 cat "$work"/*.trace | sed -E 's/^[0-9]+ +//' | grep -oE '^[a-z_0-9]+\(' | tr -d '(' | sort -u >"$work/used"
 refused=$(comm -23 "$work/used" "$work/allowed")

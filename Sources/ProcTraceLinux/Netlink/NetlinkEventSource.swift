@@ -28,6 +28,8 @@ public final class NetlinkEventSource: EventSource {
     private var processes: [Int32: KnownProcess] = [:]
     private var zombies = ZombieWatch()
     private var lastReapCheck: Int64 = 0
+    private var resyncPending = false
+    private var lastResync: Int64 = .min
     /// Added to the connector's CLOCK_MONOTONIC timestamps.
     private let monotonicToEpoch: Int64
     private let monotonicToBoot: Int64
@@ -99,11 +101,14 @@ public final class NetlinkEventSource: EventSource {
             if !zombies.isEmpty && (wait < 0 || wait > settings.reapCheckIntervalMilliseconds) {
                 wait = settings.reapCheckIntervalMilliseconds
             }
+            if resyncPending && (wait < 0 || wait > settings.minimumResyncIntervalMilliseconds) {
+                wait = settings.minimumResyncIntervalMilliseconds
+            }
             try socket.waitUntilReadable(timeoutMilliseconds: wait)
             delivered += try drain(socket, deliver)
             delivered += inferReaps(deliver)
         }
-        return delivered
+        return delivered + resynchroniseIfDue(deliver)
     }
 
     private func drain(_ socket: NetlinkSocket, _ deliver: (inout Event) -> Void) throws -> Int {
@@ -115,7 +120,12 @@ public final class NetlinkEventSource: EventSource {
             case .foreign:
                 continue
             case .overrun:
-                delivered += resynchronise(deliver)
+                var lost = Event(kind: .lost, time: Clock.realtimeNanoseconds)
+                lost.lostCount = nil
+                deliver(&lost)
+                delivered += 1
+                resyncPending = true
+                delivered += resynchroniseIfDue(deliver)
             case .datagram(let length):
                 let datagram = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<min(length, receiveBuffer.count)])
                 let counts = parser.parse(datagram) { handle($0) }
@@ -129,18 +139,22 @@ public final class NetlinkEventSource: EventSource {
         return delivered
     }
 
-    /// The socket overflowed: an unknown number of events is gone. Says so,
-    /// then reports every process anew from /proc.
-    private func resynchronise(_ deliver: (inout Event) -> Void) -> Int {
-        var lost = Event(kind: .lost, time: Clock.realtimeNanoseconds)
-        lost.lostCount = nil
-        deliver(&lost)
+    /// The socket overflowed (an unknown number of events is gone, already
+    /// reported as `lost`): reports every process anew from /proc, unless that
+    /// was done less than the minimum interval ago.
+    private func resynchroniseIfDue(_ deliver: (inout Event) -> Void) -> Int {
+        guard resyncPending else { return 0 }
+        let now = Clock.monotonicNanoseconds
+        guard lastResync == .min || now - lastResync >= Int64(settings.minimumResyncIntervalMilliseconds) * 1_000_000
+        else { return 0 }
+        resyncPending = false
+        lastResync = now
         var snapshot = readProc()
         var resync = Event(kind: .resync, time: Clock.realtimeNanoseconds)
         resync.processCount = UInt64(snapshot.processes.count)
         deliver(&resync)
         for index in snapshot.processes.indices { deliver(&snapshot.processes[index]) }
-        return 2 + snapshot.processes.count
+        return 1 + snapshot.processes.count
     }
 
     private func inferReaps(_ deliver: (inout Event) -> Void) -> Int {

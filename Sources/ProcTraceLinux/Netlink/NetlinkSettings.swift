@@ -11,6 +11,10 @@ public struct NetlinkSettings: Sendable {
     public var reapCheckIntervalMilliseconds: Int32 = 10
     /// Datagrams handled per poll at most, so one poll cannot run unbounded under a flood.
     public var maxDatagramsPerPoll = 16 * 1024
+    /// /proc is re-read after an overrun at most this often; overruns in
+    /// between are reported at once and share the next re-read, so a consumer
+    /// that cannot keep up does not spend its time re-reading /proc.
+    public var minimumResyncIntervalMilliseconds: Int32 = 1000
 
     public init() {}
 }

@@ -131,6 +131,37 @@ final class NetlinkEventSourceLiveTests {
         #expect(resync.processCount == UInt64(listed.count))
         #expect(listed.contains { $0.pid == getpid() })
     }
+
+    @Test func overrunsCloseTogetherShareOneRereadOfProc() throws {
+        var settings = NetlinkSettings()
+        settings.receiveBufferBytes = 4096
+        settings.minimumResyncIntervalMilliseconds = 1500
+        let small = try NetlinkEventSource(settings: settings)
+        defer { small.close() }
+        var seen: [Event] = []
+        let started = Clock.monotonicNanoseconds
+        for _ in 0..<2 {
+            for _ in 0..<100 { try ChildProcess("/bin/true", ["true"]).wait() }
+            while try small.poll(timeoutMilliseconds: 0, deliver: { seen.append($0) }) > 0 {}
+        }
+        let overrunsSoFar = seen.filter { $0.kind == .lost }.count
+        try #require(Clock.monotonicNanoseconds - started < 1_000_000_000, "both bursts within the interval")
+        #expect(overrunsSoFar >= 2, "each burst overran a 4 KiB buffer")
+        #expect(seen.filter { $0.kind == .resync }.count == 1, "the second overrun waits for the interval")
+        #expect(seen.allSatisfy { $0.kind != .lost || $0.lostCount == nil })
+
+        // Once the interval has passed, the pending re-read comes without further overruns.
+        let deadline = Clock.monotonicNanoseconds + 5_000_000_000
+        while seen.filter({ $0.kind == .resync }).count < 2 && Clock.monotonicNanoseconds < deadline {
+            _ = try small.poll(timeoutMilliseconds: 100) { seen.append($0) }
+        }
+        let resyncs = seen.indices.filter { seen[$0].kind == .resync }
+        #expect(resyncs.count == 2)
+        if resyncs.count == 2 {
+            let listed = seen[(resyncs[1] + 1)...].prefix { $0.kind == .exists }
+            #expect(seen[resyncs[1]].processCount == UInt64(listed.count) && listed.contains { $0.pid == getpid() })
+        }
+    }
 }
 
 private func realPath(_ path: String) -> String? {
