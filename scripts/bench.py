@@ -5,11 +5,14 @@
                                       count what a recording caught of one loadgen run
                                       (untraced-threads: a threads run recorded without
                                       --threads, so no thread records are expected)
+  bench.py progstats                  run time and run count of the newest loaded proctrace
+                                      programs (kernel.bpf_stats_enabled=1), as JSON
   bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
                                       and put it in BENCHMARKS.md between the markers
 """
 import json
 import statistics
+import subprocess
 import sys
 
 BEGIN = "<!-- bench:begin (written by make bench; edits here are replaced) -->"
@@ -97,6 +100,37 @@ def capture(log_path, loadgen_json, threads_traced=True):
     }
 
 
+PROGRAMS = ("handle_fork", "handle_exec", "handle_exit", "handle_free", "handle_rename", "handle_sys_exit")
+
+
+def progstats():
+    shown = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], check=True,
+                                      capture_output=True, text=True).stdout)
+    newest = {}
+    for p in shown:
+        if p.get("name") in PROGRAMS and p["id"] > newest.get(p["name"], {"id": -1})["id"]:
+            newest[p["name"]] = p
+    return {name: [p.get("run_time_ns", 0), p.get("run_cnt", 0)] for name, p in newest.items()}
+
+
+def kernel_text(rows):
+    out = ["| mode | processes | generator CPU s | BPF run time s | of which sys_exit | ns per call: fork / exec / exit / sys_exit | "
+           "BPF ÷ generator CPU | proctrace process CPU ÷ generator CPU | CPU added | load |",
+           "|---|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+    for k in rows:
+        progs = {name: (after[0] - k["before"].get(name, [0, 0])[0], after[1] - k["before"].get(name, [0, 0])[1])
+                 for name, after in k["after"].items()}
+        bpf_ns = sum(ns for ns, _ in progs.values())
+        sys_ns = progs.get("handle_sys_exit", (0, 0))[0]
+        own_ns = k["gen_cpu_s"] * 1e9 - bpf_ns  # the generator's CPU without the programs that ran in it
+        per_call = " / ".join(f"{progs[n][0] / progs[n][1]:.0f}" if progs.get(n, (0, 0))[1] else "–"
+                              for n in ("handle_fork", "handle_exec", "handle_exit", "handle_sys_exit"))
+        out.append(f"| {k['mode']} | {k['processes']:,} | {k['gen_cpu_s']:.2f} | {bpf_ns / 1e9:.3f} | {sys_ns / 1e9:.3f} | {per_call} | "
+                   f"{100 * bpf_ns / own_ns:.2f} % | {100 * k['recorder_cpu_ns'] / own_ns:.2f} % | "
+                   f"**{100 * (bpf_ns + k['recorder_cpu_ns']) / own_ns:.2f} %** | {k['load']} |")
+    return "\n".join(out)
+
+
 def fmt_rate(x):
     return f"{x:,.0f}"
 
@@ -162,6 +196,13 @@ def render(results):
                        f"{fmt_rate(statistics.median(p['with'] for p in ps))} | {ratio:.3f} | {100 * (1 - ratio):.1f} % | "
                        f"{', '.join(f'{x:.3f}' for x in ratios)} | {per_k:.4f} | {hwm / 1024:.1f} MiB | {missing} / {lost} | "
                        f"{ps[0]['load']} – {ps[-1]['load']} |")
+        out.append("")
+
+    kernel = by.get("kernel", [])
+    if kernel:
+        out.append("### Cost in CPU time: what the BPF programs and the recorder add to the generator's CPU")
+        out.append("")
+        out.append(kernel_text(kernel))
         out.append("")
 
     fixed = by.get("fixed", [])
@@ -260,6 +301,8 @@ if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "capture":
         traced = not (len(sys.argv) == 5 and sys.argv[4] == "untraced-threads")
         print(json.dumps(capture(sys.argv[2], sys.argv[3], traced)))
+    elif len(sys.argv) == 2 and sys.argv[1] == "progstats":
+        print(json.dumps(progstats()))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
     else:

@@ -5,7 +5,7 @@
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
 # RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
-# soak), PHASES (a subset of "storms sigstop cost fixed memory soak"),
+# soak), PHASES (a subset of "storms sigstop cost kernel fixed memory soak"),
 # QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ BENCH=.build/release/proctrace-bench
 LOADGEN=.build/bench/loadgen
 OUT=.build/bench
 RESULTS=$OUT/results.jsonl
-PAIRS=${PAIRS:-5}
+PAIRS=${PAIRS:-7}
 CHURN_SECONDS=${CHURN_SECONDS:-120}
 RATE=${RATE:-1600}
 CPUS=$(nproc)
@@ -33,16 +33,16 @@ if [ "${QUICK:-0}" = 1 ]; then
   STORM_FORKEXEC=1000 STORM_FORK=10000 STORM_THREADS=20000 STOP_COUNT=4000 FIXED_SECONDS=2
   CONSUMER_PROCESSES=20000 ROUNDS=2 SOAK_SECONDS=${SOAK_SECONDS:-20}
 else
-  N_FORKEXEC=4000 N_FORK=50000 N_SPAWN=4000 N_THREADS=100000
+  N_FORKEXEC=10000 N_FORK=150000 N_SPAWN=10000 N_THREADS=500000
   STORM_FORKEXEC=20000 STORM_FORK=200000 STORM_THREADS=500000 STOP_COUNT=10000 FIXED_SECONDS=10
   CONSUMER_PROCESSES=250000 ROUNDS=5
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
-PHASES=${PHASES:-storms sigstop cost fixed memory soak}
+PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|fixed|memory|soak) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost fixed memory soak" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak" >&2; exit 2 ;;
   esac
 done
 
@@ -180,6 +180,40 @@ phase_cost() {
   pair_mode threads "$N_THREADS" --threads
 }
 
+# -- 3b. Cost in CPU time, exactly (wall-clock rates on a shared machine are
+# noisy): the programs' own run time from the kernel's BPF statistics and the
+# recorder's CPU, against the CPU the generator and its children used.
+# sys_exit runs for every process's system calls; all of it is counted.
+kernel_mode() {
+  local mode=$1 count=$2; shift 2
+  local label="$mode${*:+ $*}"
+  start_recorder "$OUT/kernel-$mode.jsonl" "$@"
+  local before after gen c0 c1
+  c0=$(cpu_ns "$REC")
+  before=$(python3 scripts/bench.py progstats)
+  gen=$("$LOADGEN" --mode "$mode" --count "$count" --workers "$CPUS" --run "kernel$mode$$")
+  after=$(python3 scripts/bench.py progstats)
+  sleep 0.3
+  c1=$(cpu_ns "$REC")
+  stop_recorder
+  emit "{\"kind\":\"kernel\",\"mode\":\"$label\",\"processes\":$(json_field "$gen" generated),\"gen_cpu_s\":$(json_field "$gen" cpu_seconds),\"recorder_cpu_ns\":$((c1 - c0)),\"before\":$before,\"after\":$after,\"load\":\"$(load)\"}"
+}
+phase_kernel() {
+  echo "== cost in CPU time (kernel BPF statistics)"
+  local previous
+  previous=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -qw kernel.bpf_stats_enabled=1
+  trap "sysctl -qw kernel.bpf_stats_enabled=$previous" EXIT
+  kernel_mode forkexec "$N_FORKEXEC"
+  kernel_mode fork "$N_FORK"
+  kernel_mode spawn "$N_SPAWN"
+  kernel_mode vfork "$N_SPAWN"
+  kernel_mode threads "$N_THREADS"
+  kernel_mode threads "$N_THREADS" --threads
+  sysctl -qw kernel.bpf_stats_enabled="$previous"
+  trap - EXIT
+}
+
 # -- 4. CPU at a fixed exec rate, and idle.
 phase_fixed() {
   echo "== proctrace CPU at $RATE execs/s, and idle"
@@ -251,7 +285,7 @@ done
 
 echo "== report"
 # Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
-if [ "$PHASES" = "storms sigstop cost fixed memory soak" ]; then
+if [ "$PHASES" = "storms sigstop cost kernel fixed memory soak" ]; then
   python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
 else
   python3 scripts/bench.py report "$RESULTS" /dev/null

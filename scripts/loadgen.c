@@ -12,7 +12,8 @@
  * second in total (absolute deadlines, so the average rate is exact).
  *
  * Prints one JSON line: mode, workers, generated, failed, seconds, rate
- * (children per second), the run id and the worker PIDs (the parents of
+ * (children per second), cpu_seconds (the workers' and their children's
+ * user + system time), the run id and the worker PIDs (the parents of
  * every child, to find them in a trace).
  */
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +205,11 @@ int main(int argc, char **argv)
 	for (long w = 0; w < workers; w++)
 		reap(pids[w]);
 	double seconds = (now_ns() - start) / 1e9;
+	/* CPU of the workers and every child they reaped, user + system. */
+	struct rusage usage;
+	getrusage(RUSAGE_CHILDREN, &usage);
+	double cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+			     (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 
 	uint64_t generated = 0, failed = 0;
 	for (long w = 0; w < workers; w++) {
@@ -210,9 +217,9 @@ int main(int argc, char **argv)
 		failed += out->failed[w];
 	}
 	printf("{\"mode\":\"%s\",\"workers\":%ld,\"requested\":%llu,\"generated\":%llu,\"failed\":%llu,"
-	       "\"seconds\":%.6f,\"rate\":%.1f,\"run\":\"%s\",\"loadgen_pid\":%d,\"worker_pids\":[",
+	       "\"seconds\":%.6f,\"rate\":%.1f,\"cpu_seconds\":%.3f,\"run\":\"%s\",\"loadgen_pid\":%d,\"worker_pids\":[",
 	       mode_names[mode], workers, (unsigned long long)count, (unsigned long long)generated,
-	       (unsigned long long)failed, seconds, generated / seconds, run, (int)getpid());
+	       (unsigned long long)failed, seconds, generated / seconds, cpu_seconds, run, (int)getpid());
 	for (long w = 0; w < workers; w++)
 		printf("%s%d", w ? "," : "", (int)pids[w]);
 	printf("]}\n");
