@@ -39,25 +39,4 @@ extension EventKind {
         default: return nil
         }
     }
-
-    /// `name`, without building a String.
-    private var jsonName: StaticString {
-        switch self {
-        case .start: "start"
-        case .exists: "exists"
-        case .fork: "fork"
-        case .exec: "exec"
-        case .exit: "exit"
-        case .reap: "reap"
-        case .threadStart: "thread_start"
-        case .threadExit: "thread_exit"
-        case .comm: "comm"
-        case .cred: "cred"
-        case .session: "session"
-        case .reparent: "reparent"
-        case .lost: "lost"
-        case .resync: "resync"
-        case .stop: "stop"
-        }
-    }
 }

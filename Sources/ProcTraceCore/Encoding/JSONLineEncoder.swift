@@ -10,7 +10,7 @@ public struct JSONLineEncoder {
         out.append(",\"time\":\"")
         RFC3339.append(nanoseconds: event.time, to: out)
         out.append("\",\"event\":\"")
-        out.append(contentsOf: event.kind.name.utf8)
+        out.append(event.kind.jsonName)
         out.append(UInt8(ascii: "\""))
 
         switch event.kind {

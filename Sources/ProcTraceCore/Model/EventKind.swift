@@ -17,7 +17,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case stop
 
     /// The value of the `event` field.
-    public var name: String {
+    public var name: String { jsonName.description }
+
+    /// The value of the `event` field, without building a String.
+    var jsonName: StaticString {
         switch self {
         case .start: "start"
         case .exists: "exists"

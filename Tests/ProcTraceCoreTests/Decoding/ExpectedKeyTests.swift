@@ -145,17 +145,7 @@ import Testing
         await propertyCheck(count: 3000, input: Gen.int(in: 0...(samples.count - 1)), Gen.int(in: 0...10_000),
                             Gen.uint8(in: 0...255), Gen.int(in: 0...4)) { which, position, byte, mutation in
             var line = samples[which]
-            let index = position % line.count
-            switch mutation {
-            case 0: line = Array(line.prefix(index))
-            case 1: line[index] = byte
-            case 2: line.insert(byte, at: index)
-            case 3: line.remove(at: index)
-            default:
-                let structural: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: " "),
-                                           UInt8(ascii: "\\"), UInt8(ascii: "}"), UInt8(ascii: "{")]
-                line.insert(structural[Int(byte) % structural.count], at: index)
-            }
+            LineMutation.apply(mutation, to: &line, at: position, byte: byte)
             Self.expectSameOutcome(line)
         }
     }

@@ -87,13 +87,7 @@ import Testing
         await propertyCheck(count: 2000, input: Gen.int(in: 0...(samples.count - 1)), Gen.int(in: 0...10_000),
                             Gen.uint8(in: 0...255), Gen.int(in: 0...3)) { which, position, byte, mutation in
             var line = samples[which]
-            let index = position % line.count
-            switch mutation {
-            case 0: line = Array(line.prefix(index))
-            case 1: line[index] = byte
-            case 2: line.insert(byte, at: index)
-            default: line.remove(at: index)
-            }
+            LineMutation.apply(mutation, to: &line, at: position, byte: byte)
             do {
                 _ = try JSONLineDecoder().decode(line)
             } catch is JSONLineDecodingError {
