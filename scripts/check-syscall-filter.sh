@@ -27,7 +27,7 @@ printf 'output = "%s/events.jsonl"\nrotate_size = "8K"\nrotate_keep = 2\ncompres
 # rotates (and compresses) a few dozen times however busy the machine is: a
 # recording of everything under strace slows to a crawl in a fork storm.
 churn() {
-  sh -c 'sleep 0.5; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; /bin/true; /bin/true; done; sleep 30' &
+  sh -c 'sleep 0.5; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; /bin/true; /bin/true; done; exec sleep 30' >/dev/null 2>&1 &
   churn_pid=$!
 }
 stop_churn() { kill "$churn_pid" 2>/dev/null || true; wait "$churn_pid" 2>/dev/null || true; }
