@@ -66,10 +66,17 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup(title: "Service (docs/service.md)")
     var service: ServiceOptions
 
+    /// The longest --duration: beyond it, leave --duration out and stop with SIGTERM.
+    static let maximumDurationSeconds = 100 * 365 * 86_400.0
+    /// The largest --rotate-size: a file that never rotates needs no --rotate-size.
+    static let maximumRotateBytes: UInt64 = 1 << 40
+
     func validate() throws {
-        if let duration, !(duration > 0) {
-            throw ValidationError("--duration must be a positive number of seconds")
+        if let duration, !(duration > 0) || duration > Self.maximumDurationSeconds {
+            throw ValidationError("--duration must be a positive number of seconds, at most "
+                + "\(Int(Self.maximumDurationSeconds)) (100 years); to record until stopped, leave it out")
         }
+        if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
@@ -81,18 +88,25 @@ struct RecordCommand: ParsableCommand {
         }
         if let rotateSize {
             guard output != nil else { throw ValidationError("--rotate-size needs --output FILE") }
-            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096 else {
-                throw ValidationError("--rotate-size must be a size of at least 4K, e.g. 100M")
+            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096, bytes <= Self.maximumRotateBytes else {
+                throw ValidationError("--rotate-size must be a size from 4K to 1024G, e.g. 100M")
             }
         }
-        guard rotateKeep >= 1 else { throw ValidationError("--rotate-keep must be at least 1") }
+        guard (1...RotatingFileSink.maximumKeep).contains(rotateKeep) else {
+            throw ValidationError("--rotate-keep must be from 1 to \(RotatingFileSink.maximumKeep) (every rotation "
+                + "renames each kept file); to keep more history, raise --rotate-size")
+        }
         if compress && rotateSize == nil { throw ValidationError("--compress applies to rotated files: add --rotate-size") }
         if threads && backend == .netlink { throw ValidationError("--threads needs the bpf backend") }
     }
 
     func run() throws {
         var configuration = RecordConfiguration()
-        configuration.outputPath = output
+        do {
+            configuration.outputPath = try output.map { try LogPath(bytes: RawArguments.exactBytes(of: $0, option: "--output", short: "-o")) }
+        } catch {
+            throw ValidationError("--output: \(error)")
+        }
         configuration.duration = duration
         configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)
         configuration.bpf.traceThreads = threads

@@ -58,13 +58,16 @@ public enum FileIO {
         }
     }
 
-    public static func readAll(fd: Int32) -> [UInt8] {
+    /// Reads `fd` to its end (or to `limit` bytes), retrying EINTR; a read
+    /// error is thrown, never taken for the end of the file.
+    public static func readAll(fd: Int32, name: String, limit: Int = .max) throws -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        while result.count < limit {
+            let n = try chunk.withUnsafeMutableBytes { raw in
+                try retryingSystemCall("read", name) { read(fd, raw.baseAddress, min(raw.count, limit - result.count)) }
+            }
+            if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
         }
         return result
