@@ -26,7 +26,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Append records to FILE instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
     @Option(help: ArgumentHelp(
@@ -37,24 +37,25 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Also record thread_start and thread_exit (bpf backend only).")
     var threads = false
 
-    @Option(help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
     var maxArgsBytes: UInt32 = 32 * 1024
 
-    @Option(help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
     var ringBufferSize: String = "16M"
 
-    @Option(help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
     var fileMode: String = "0640"
 
     @Flag(inversion: .prefixedNo, help: "Leave proctrace's own process out of the log.")
     var excludeSelf = true
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "With --output: when the file passes SIZE (e.g. 100M), start a new one. Each file begins with "
-            + "start and the live processes, so it replays on its own.", valueName: "size"))
+            + "start and the live processes, so it replays on its own (when those alone pass SIZE, a file takes SIZE "
+            + "of records after them).", valueName: "size"))
     var rotateSize: String?
 
-    @Option(help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N).", valueName: "n"))
     var rotateKeep = 5
 
     @Flag(help: "gzip rotated files (FILE.1.gz …).")

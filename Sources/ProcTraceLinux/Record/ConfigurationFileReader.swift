@@ -5,7 +5,8 @@ import ProcTraceCore
 
 /// Reads `record`'s configuration file as a root daemon must (sshd and sudo
 /// do the same): only a regular file, owned by root or the user running
-/// proctrace, that no other user can write, and whole or not at all.
+/// proctrace, that no other user can write, and whole or not at all
+/// (or /dev/null, for none).
 public enum ConfigurationFileReader {
     public static func read(_ path: String, effectiveUser: uid_t = geteuid(),
                             effectiveGroup: gid_t = getegid()) throws -> [UInt8] {
@@ -23,6 +24,8 @@ public enum ConfigurationFileReader {
         func refuse(_ reason: String) -> ConfigurationFileRefusal {
             ConfigurationFileRefusal("refusing the configuration file \(name): \(reason)")
         }
+        // /dev/null (device 1:3) is the usual way to say "no configuration" (`--config /dev/null`).
+        if info.st_mode & S_IFMT == S_IFCHR && info.st_rdev == (1 << 8 | 3) { return [] }
         guard info.st_mode & S_IFMT == S_IFREG else { throw refuse("it is not a regular file") }
         let mode = String(info.st_mode & 0o7777, radix: 8)
         if info.st_uid != 0 && info.st_uid != effectiveUser {
