@@ -13,6 +13,9 @@ public final class FileSink: LogSink {
     private let ownsDescriptor: Bool
     /// What opening changed about an existing file, one line each, for the caller to print.
     public private(set) var notices: [String] = []
+    /// For a FIFO or socket (kept non-blocking): whether to go on waiting
+    /// while its reader takes nothing. nil: give up at once.
+    public var whileBlocked: (() -> Bool)?
 
     public init(fd: Int32, name: String, ownsDescriptor: Bool = false) {
         self.fd = fd
@@ -61,8 +64,14 @@ public final class FileSink: LogSink {
         while true {
             let fd = path.withCString { open($0, flags, mode) }
             if fd >= 0 {
-                let status = fcntl(fd, F_GETFL)
-                if status >= 0 { _ = fcntl(fd, F_SETFL, status & ~O_NONBLOCK) }
+                // A FIFO or socket stays non-blocking, so a reader that stalls
+                // cannot hold a write past a stop (whileBlocked); files need not.
+                var info = stat()
+                let kind = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : S_IFREG
+                if kind != S_IFIFO && kind != S_IFSOCK {
+                    let status = fcntl(fd, F_GETFL)
+                    if status >= 0 { _ = fcntl(fd, F_SETFL, status & ~O_NONBLOCK) }
+                }
                 return fd
             }
             let error = errno
@@ -170,10 +179,11 @@ public final class FileSink: LogSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         do {
-            try FileIO.writeAll(fd, bytes, name: name)
+            try FileIO.writeAll(fd, bytes, name: name, whileBlocked: whileBlocked)
         } catch let failure as PartialWriteError {
+            let stalled = failure.errno == EAGAIN ? path.map(OutputError.readerStalled) : nil
             throw LogWriteFailure(keptBytes: keepWholeLines(of: bytes, written: failure.written),
-                                  errno: failure.errno, underlying: failure.underlying)
+                                  errno: failure.errno, underlying: stalled ?? failure.underlying)
         }
     }
 
@@ -201,6 +211,7 @@ public enum OutputError: Error, CustomStringConvertible {
     case foreignOwner(LogPath, owner: uid_t, user: uid_t)
     case hardLinked(LogPath, links: UInt64)
     case deleted(LogPath, errno: Int32)
+    case readerStalled(LogPath)
 
     public var description: String {
         switch self {
@@ -216,6 +227,8 @@ public enum OutputError: Error, CustomStringConvertible {
         case .hardLinked(let path, let links):
             "refusing to append to \(path): it has \(links) hard links, so the records would also land in another "
                 + "file; remove it or choose another --output"
+        case .readerStalled(let path):
+            "the reader of \(path) stopped taking records: it stayed full from before the stop until 2 s after"
         case .deleted(let path, let error):
             "the log \(path) was deleted while recording and cannot be created again (\(String(cString: strerror(error)))); "
                 + "stopping: recreate its directory and start again"

@@ -30,6 +30,18 @@ public final class RecordSession {
             }
             return pt_signals_received() == 0 && openDeadline.map { Clock.bootNanoseconds < $0 } != false
         }
+        // A FIFO's reader that stalls holds a write only until a stop signal
+        // or the duration, and then for a grace of two seconds to write what
+        // was captured; after that, what cannot be written is counted.
+        var stoppingSince: Int64?
+        func keepWritingWhileBlocked() -> Bool {
+            let now = Clock.bootNanoseconds
+            let stopping = pt_signals_received() != 0 || openDeadline.map { now >= $0 } == true
+            guard stopping else { return true }
+            let since = stoppingSince ?? now
+            stoppingSince = since
+            return now - since < 2_000_000_000
+        }
         let sink: LogSink
         let reopenIfDeleted: (() throws -> String?)?
         do {
@@ -41,6 +53,7 @@ public final class RecordSession {
                 (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
+                file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
                 (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
             } else {

@@ -44,7 +44,11 @@ public enum FileIO {
 
     /// Writes everything, retrying short writes and EINTR. A failure after
     /// part of the bytes went out says how many did.
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+    /// On a non-blocking descriptor whose reader is slow (EAGAIN), waits for
+    /// room while `whileBlocked` says to, so the caller decides how long a
+    /// stalled reader may hold it (a stop signal, --duration).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String,
+                                whileBlocked: (() -> Bool)? = nil) throws {
         var offset = 0
         while offset < bytes.count {
             do {
@@ -53,6 +57,11 @@ public enum FileIO {
                 }
                 offset += n
             } catch let error as SystemCallError {
+                if error.errno == EAGAIN, let whileBlocked, whileBlocked() {
+                    var room = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&room, 1, 100)
+                    continue
+                }
                 throw PartialWriteError(written: offset, underlying: error)
             }
         }

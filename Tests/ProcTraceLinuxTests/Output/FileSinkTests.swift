@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ProcTraceCore
 import ProcTraceLinux
 import Testing
 
@@ -112,6 +113,31 @@ import Testing
         try write(sink, "{}\n")
         var bytes = [UInt8](repeating: 0, count: 8)
         #expect(read(reader, &bytes, 8) == 3)
+    }
+
+    /// A FIFO whose reader takes nothing held a write forever, past any stop.
+    @Test func aStalledFIFOReaderHoldsAWriteOnlyWhileAllowed() throws {
+        let directory = try Directory()
+        let fifo = directory.path + "/events.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        _ = fcntl(reader, 1031 /* F_SETPIPE_SZ */, 4096)
+        let sink = try FileSink.appending(to: LogPath(fifo))
+        var rounds = 0
+        sink.whileBlocked = {
+            rounds += 1
+            return rounds < 3
+        }
+        let batch = [UInt8](repeating: 0x0a, count: 256 * 1024)
+        do {
+            try batch.withUnsafeBytes { try sink.write($0) }
+            Issue.record("a write of 256 KiB into a 4 KiB pipe nobody reads succeeded")
+        } catch let failure as LogWriteFailure {
+            #expect("\(failure)" == "the reader of \(fifo) stopped taking records: it stayed full from before the stop until 2 s after")
+            #expect(failure.keptBytes < batch.count)
+        }
+        #expect(rounds == 3)
     }
 
     @Test func aDeletedLogIsCreatedAgainWithWhatItHeld() throws {

@@ -176,6 +176,30 @@ struct HostileRecordOutputTests {
         #expect(seqs == Array(1...seqs.count), "no record lost or doubled")
     }
 
+    /// A FIFO reader that takes nothing held the recorder in write(), past --duration and SIGTERM.
+    @Test func aStalledFIFOReaderCannotHoldTheRecorderPastTheDuration() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-stall-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/events.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        _ = fcntl(reader, 1031 /* F_SETPIPE_SZ */, 4096)
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", fifo, "--duration", "1"]
+        recorder.standardError = FileHandle.nullDevice
+        try recorder.run()
+        let deadline = Date().addingTimeInterval(15)
+        while recorder.isRunning && Date() < deadline { usleep(50_000) }
+        let hung = recorder.isRunning
+        if hung { kill(recorder.processIdentifier, SIGKILL) }
+        recorder.waitUntilExit()
+        #expect(!hung, "still writing 15 s after a 1 s --duration")
+        #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
+    }
+
     @Test func aLogWhoseDirectoryIsDeletedStopsWithStatus1() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-gone-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
