@@ -16,11 +16,15 @@ enum ConfigArguments {
             return arguments  // no default file: nothing to add
         }
         do {
-            let bytes = try ConfigurationFileReader.read(path)
+            let exact = explicitPath == nil ? Array(path.utf8) : RawArguments.exactBytes(of: path, option: "--config")
+            let bytes = try ConfigurationFileReader.read(ExactPath(bytes: exact))
             let file = try ConfigurationFile(bytes: bytes, fileName: path)
             return ["record"] + file.merged(under: commandLine)
         } catch let refusal as ConfigurationFileRefusal {
             HostInfo.standardError("proctrace: \(refusal)")
+            exit(1)
+        } catch let error as ExactPathError {
+            HostInfo.standardError("proctrace: --config: \(error)")
             exit(1)
         } catch {
             HostInfo.standardError("\(error)")

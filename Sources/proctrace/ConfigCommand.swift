@@ -30,9 +30,13 @@ struct ConfigCheckCommand: ParsableCommand {
         let name = file
         let configFile: ConfigurationFile
         do {
-            configFile = try ConfigurationFile(bytes: try ConfigurationFileReader.read(file), fileName: name)
+            let path = try ExactPath(bytes: RawArguments.exactBytes(ofArgument: file))
+            configFile = try ConfigurationFile(bytes: try ConfigurationFileReader.read(path), fileName: name)
         } catch let refusal as ConfigurationFileRefusal {
             HostInfo.standardError("proctrace: \(refusal)")
+            throw ExitCode(1)
+        } catch let error as ExactPathError {
+            HostInfo.standardError("proctrace: \(error)")
             throw ExitCode(1)
         } catch {
             HostInfo.standardError("\(error)")

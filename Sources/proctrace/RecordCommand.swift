@@ -104,7 +104,7 @@ struct RecordCommand: ParsableCommand {
     func run() throws {
         var configuration = RecordConfiguration()
         do {
-            configuration.outputPath = try output.map { try LogPath(bytes: RawArguments.exactBytes(of: $0, option: "--output", short: "-o")) }
+            configuration.outputPath = try output.map { try ExactPath(bytes: RawArguments.exactBytes(of: $0, option: "--output", short: "-o")) }
         } catch {
             throw ValidationError("--output: \(error)")
         }

@@ -8,7 +8,7 @@ public final class FileSink: LogSink {
     public private(set) var fd: Int32
     public let name: String
     /// The file, when this sink opened it (nil for standard output).
-    public let path: LogPath?
+    public let path: ExactPath?
     private let mode: mode_t
     private let ownsDescriptor: Bool
     /// What opening changed about an existing file, one line each, for the caller to print.
@@ -25,7 +25,7 @@ public final class FileSink: LogSink {
         mode = 0
     }
 
-    private init(fd: Int32, path: LogPath, mode: mode_t, notices: [String]) {
+    private init(fd: Int32, path: ExactPath, mode: mode_t, notices: [String]) {
         self.fd = fd
         name = path.text
         self.path = path
@@ -45,7 +45,7 @@ public final class FileSink: LogSink {
     /// line (a crash) is ended so the first new record starts a line of its
     /// own. A FIFO with no reader is waited for while `keepWaiting` (given
     /// what is being waited for) says so.
-    public static func appending(to path: LogPath, mode: mode_t = 0o640,
+    public static func appending(to path: ExactPath, mode: mode_t = 0o640,
                                  keepWaiting: (String) -> Bool = { _ in false }) throws -> FileSink {
         let fd = try openForAppending(path, mode: mode, keepWaiting: keepWaiting)
         do {
@@ -57,7 +57,7 @@ public final class FileSink: LogSink {
         }
     }
 
-    private static func openForAppending(_ path: LogPath, mode: mode_t, keepWaiting: (String) -> Bool) throws -> Int32 {
+    private static func openForAppending(_ path: ExactPath, mode: mode_t, keepWaiting: (String) -> Bool) throws -> Int32 {
         // O_NONBLOCK: opening a FIFO nobody reads fails (ENXIO) instead of
         // blocking where no signal or --duration could end the wait.
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
@@ -89,12 +89,12 @@ public final class FileSink: LogSink {
         }
     }
 
-    private static func isFIFO(_ path: LogPath) -> Bool {
+    private static func isFIFO(_ path: ExactPath) -> Bool {
         var info = stat()
         return path.withCString { lstat($0, &info) } == 0 && info.st_mode & S_IFMT == S_IFIFO
     }
 
-    private static func checkExisting(_ fd: Int32, path: LogPath, mode: mode_t) throws -> [String] {
+    private static func checkExisting(_ fd: Int32, path: ExactPath, mode: mode_t) throws -> [String] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw OutputError.open(path, errno: errno) }
         guard info.st_mode & S_IFMT == S_IFREG else { return [] }  // a FIFO, a terminal, /dev/null
@@ -119,7 +119,7 @@ public final class FileSink: LogSink {
 
     /// The file's last byte, read through a second descriptor (the log's is
     /// write-only) that must be the same file; nil when it cannot be read.
-    private static func lastByte(of path: LogPath, matching info: stat, size: off_t) -> UInt8? {
+    private static func lastByte(of path: ExactPath, matching info: stat, size: off_t) -> UInt8? {
         let reader = path.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY) }
         guard reader >= 0 else { return nil }
         defer { close(reader) }
@@ -205,13 +205,13 @@ public final class FileSink: LogSink {
 }
 
 public enum OutputError: Error, CustomStringConvertible {
-    case symbolicLink(LogPath)
-    case open(LogPath, errno: Int32)
-    case noReader(LogPath)
-    case foreignOwner(LogPath, owner: uid_t, user: uid_t)
-    case hardLinked(LogPath, links: UInt64)
-    case deleted(LogPath, errno: Int32)
-    case readerStalled(LogPath)
+    case symbolicLink(ExactPath)
+    case open(ExactPath, errno: Int32)
+    case noReader(ExactPath)
+    case foreignOwner(ExactPath, owner: uid_t, user: uid_t)
+    case hardLinked(ExactPath, links: UInt64)
+    case deleted(ExactPath, errno: Int32)
+    case readerStalled(ExactPath)
 
     public var description: String {
         switch self {

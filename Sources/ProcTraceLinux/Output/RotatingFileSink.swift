@@ -10,7 +10,7 @@ public final class RotatingFileSink: RotatingLogSink {
     /// Most rotated files kept: each rotation may rename them all.
     public static let maximumKeep = 10_000
 
-    public let path: LogPath
+    public let path: ExactPath
     public let maximumBytes: UInt64
     public let keep: Int
     public let compress: Bool
@@ -20,7 +20,7 @@ public final class RotatingFileSink: RotatingLogSink {
     private var headerBytes: UInt64 = 0
     private var expectingHeader = false
 
-    public init(path: LogPath, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t,
+    public init(path: ExactPath, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t,
                 keepWaiting: (String) -> Bool = { _ in false }) throws {
         self.path = path
         self.maximumBytes = maximumBytes
@@ -65,11 +65,11 @@ public final class RotatingFileSink: RotatingLogSink {
         try file.reopenIfDeleted()
     }
 
-    private func rotatedName(_ index: Int) -> LogPath {
+    private func rotatedName(_ index: Int) -> ExactPath {
         path.appending(".\(index)" + (compress ? ".gz" : ""))
     }
 
-    private static func exists(_ path: LogPath) -> Bool {
+    private static func exists(_ path: ExactPath) -> Bool {
         var info = stat()
         return path.withCString { lstat($0, &info) } == 0
     }
@@ -107,7 +107,7 @@ public final class RotatingFileSink: RotatingLogSink {
 
     /// Compresses at level 1: rotation happens on the consumer's thread, so
     /// speed matters more than ratio (the ring buffer absorbs the pause).
-    static func gzip(_ source: LogPath, to target: LogPath, mode: mode_t) throws {
+    static func gzip(_ source: ExactPath, to target: ExactPath, mode: mode_t) throws {
         let input = source.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard input >= 0 else { throw OutputError.open(source, errno: errno) }
         defer { close(input) }

@@ -8,11 +8,15 @@ import ProcTraceCore
 /// proctrace, that no other user can write, and whole or not at all
 /// (or /dev/null, for none).
 public enum ConfigurationFileReader {
-    public static func read(_ path: String, effectiveUser: uid_t = geteuid(),
+    public static func read(_ path: String) throws -> [UInt8] {
+        try read(ExactPath(path))
+    }
+
+    public static func read(_ path: ExactPath, effectiveUser: uid_t = geteuid(),
                             effectiveGroup: gid_t = getegid()) throws -> [UInt8] {
-        let name = UntrustedText.escaped(path)
+        let name = path.description
         // O_NONBLOCK: a FIFO must not hang the open; it is refused below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
         guard fd >= 0 else {
             throw ConfigurationFileRefusal("cannot read the configuration file \(name): \(String(cString: strerror(errno)))")
         }
@@ -42,7 +46,7 @@ public enum ConfigurationFileReader {
         let tooLarge = refuse("it is larger than \(limit >> 20) MiB; a configuration is a few lines")
         guard info.st_size <= limit else { throw tooLarge }
         do {
-            let bytes = try FileIO.readAll(fd: fd, name: path, limit: limit + 1)
+            let bytes = try FileIO.readAll(fd: fd, name: path.text, limit: limit + 1)
             guard bytes.count <= limit else { throw tooLarge }
             return bytes
         } catch let error as SystemCallError {

@@ -39,9 +39,9 @@ import Testing
             Issue.record("chown needs root (CI runs as root)")
             return
         }
-        #expect(throws: OutputError.self) { try FileSink.appending(to: LogPath(log)) }
+        #expect(throws: OutputError.self) { try FileSink.appending(to: ExactPath(log)) }
         do {
-            _ = try FileSink.appending(to: LogPath(log))
+            _ = try FileSink.appending(to: ExactPath(log))
         } catch {
             #expect("\(error)".hasPrefix("refusing to append to \(log): it belongs to uid \(other), not to uid \(geteuid())"))
         }
@@ -52,30 +52,30 @@ import Testing
         let directory = try Directory()
         let log = try directory.file("events.jsonl")
         #expect(link(log, directory.path + "/elsewhere") == 0)
-        #expect(throws: OutputError.self) { try FileSink.appending(to: LogPath(log)) }
+        #expect(throws: OutputError.self) { try FileSink.appending(to: ExactPath(log)) }
     }
 
     @Test func permissionsWiderThanTheFileModeAreNarrowedWithANotice() throws {
         let directory = try Directory()
         let log = try directory.file("events.jsonl", "{\"seq\":1}\n", mode: 0o666)
-        let sink = try FileSink.appending(to: LogPath(log), mode: 0o640)
+        let sink = try FileSink.appending(to: ExactPath(log), mode: 0o640)
         #expect(mode(log) == 0o640)
         #expect(sink.notices == ["narrowed the permissions of \(log) from 0666 to 0640 (--file-mode 0640): other users could read the log"])
         let tighter = try directory.file("tight.jsonl", "", mode: 0o600)
-        #expect(try FileSink.appending(to: LogPath(tighter), mode: 0o640).notices.isEmpty)
+        #expect(try FileSink.appending(to: ExactPath(tighter), mode: 0o640).notices.isEmpty)
         #expect(mode(tighter) == 0o600, "a tighter mode an admin chose stays")
     }
 
     @Test func appendingAfterAPartialLastLineStartsOnAFreshLine() throws {
         let directory = try Directory()
         let log = try directory.file("events.jsonl", "{\"seq\":1}\n{\"seq\":2,\"ev")
-        let sink = try FileSink.appending(to: LogPath(log))
+        let sink = try FileSink.appending(to: ExactPath(log))
         try write(sink, "{\"seq\":1,\"event\":\"start\"}\n")
         #expect(try String(contentsOfFile: log, encoding: .utf8)
                 == "{\"seq\":1}\n{\"seq\":2,\"ev\n{\"seq\":1,\"event\":\"start\"}\n")
         #expect(sink.notices.count == 1)
         let whole = try directory.file("whole.jsonl", "{\"seq\":1}\n")
-        let again = try FileSink.appending(to: LogPath(whole))
+        let again = try FileSink.appending(to: ExactPath(whole))
         try write(again, "{}\n")
         #expect(try String(contentsOfFile: whole, encoding: .utf8) == "{\"seq\":1}\n{}\n", "nothing added to a whole file")
     }
@@ -83,12 +83,12 @@ import Testing
     @Test func pathsAreBytesKeptExact() throws {
         let directory = try Directory()
         let name = Array(directory.path.utf8) + Array("/ev\u{1b}".utf8) + [0xff, 0xfe] + Array(".jsonl".utf8)
-        let sink = try FileSink.appending(to: LogPath(bytes: name))
+        let sink = try FileSink.appending(to: ExactPath(bytes: name))
         try write(sink, "{}\n")
         let exact = name.map { CChar(bitPattern: $0) } + [0]
         #expect(access(exact, F_OK) == 0)
         #expect(sink.path?.description == directory.path + "/ev\\e\\xff\\xfe.jsonl")
-        #expect(throws: LogPathError.self) { try LogPath(bytes: Array("/tmp/a\u{0}b".utf8)) }
+        #expect(throws: ExactPathError.self) { try ExactPath(bytes: Array("/tmp/a\u{0}b".utf8)) }
     }
 
     @Test func aFIFOWithoutAReaderIsWaitedForOnlyWhileAllowed() throws {
@@ -98,7 +98,7 @@ import Testing
         var asked: [String] = []
         var rounds = 0
         #expect(throws: OutputError.self) {
-            try FileSink.appending(to: LogPath(fifo)) { what in
+            try FileSink.appending(to: ExactPath(fifo)) { what in
                 asked.append(what)
                 rounds += 1
                 return rounds < 3
@@ -109,7 +109,7 @@ import Testing
 
         let reader = open(fifo, O_RDONLY | O_NONBLOCK)
         defer { close(reader) }
-        let sink = try FileSink.appending(to: LogPath(fifo))
+        let sink = try FileSink.appending(to: ExactPath(fifo))
         try write(sink, "{}\n")
         var bytes = [UInt8](repeating: 0, count: 8)
         #expect(read(reader, &bytes, 8) == 3)
@@ -123,7 +123,7 @@ import Testing
         let reader = open(fifo, O_RDONLY | O_NONBLOCK)
         defer { close(reader) }
         _ = fcntl(reader, 1031 /* F_SETPIPE_SZ */, 4096)
-        let sink = try FileSink.appending(to: LogPath(fifo))
+        let sink = try FileSink.appending(to: ExactPath(fifo))
         var rounds = 0
         sink.whileBlocked = {
             rounds += 1
@@ -143,7 +143,7 @@ import Testing
     @Test func aDeletedLogIsCreatedAgainWithWhatItHeld() throws {
         let directory = try Directory()
         let log = try directory.file("events.jsonl")
-        let sink = try FileSink.appending(to: LogPath(log))
+        let sink = try FileSink.appending(to: ExactPath(log))
         #expect(try sink.reopenIfDeleted() == nil)
         try write(sink, "{\"seq\":1}\n")
         unlink(log)
@@ -157,7 +157,7 @@ import Testing
     @Test func aLogWhoseDirectoryWasDeletedFailsLoudly() throws {
         let directory = try Directory()
         let log = try directory.file("events.jsonl")
-        let sink = try FileSink.appending(to: LogPath(log))
+        let sink = try FileSink.appending(to: ExactPath(log))
         try FileManager.default.removeItem(atPath: directory.path)
         #expect(throws: OutputError.self) { try sink.reopenIfDeleted() }
     }
@@ -168,7 +168,7 @@ import Testing
     @Test func rotationShiftsOnlyTheFilesThatExist() throws {
         let directory = try FileSinkTests.Directory()
         let log = directory.path + "/events.jsonl"
-        let sink = try RotatingFileSink(path: LogPath(log), maximumBytes: 4096, keep: RotatingFileSink.maximumKeep,
+        let sink = try RotatingFileSink(path: ExactPath(log), maximumBytes: 4096, keep: RotatingFileSink.maximumKeep,
                                         compress: false, mode: 0o640)
         for round in 1...3 {
             try Array("{\"round\":\(round)}\n".utf8).withUnsafeBytes { try sink.write($0) }
@@ -178,7 +178,7 @@ import Testing
         #expect(names == ["events.jsonl", "events.jsonl.1", "events.jsonl.2", "events.jsonl.3"])
         #expect(try String(contentsOfFile: log + ".3", encoding: .utf8) == "{\"round\":1}\n")
 
-        let small = try RotatingFileSink(path: LogPath(directory.path + "/small.jsonl"), maximumBytes: 4096, keep: 2,
+        let small = try RotatingFileSink(path: ExactPath(directory.path + "/small.jsonl"), maximumBytes: 4096, keep: 2,
                                          compress: false, mode: 0o640)
         for round in 1...4 {
             try Array("{\"round\":\(round)}\n".utf8).withUnsafeBytes { try small.write($0) }
@@ -192,7 +192,7 @@ import Testing
     /// live processes), every write rotated again: thousands of files a second.
     @Test func aHeaderLargerThanTheLimitDoesNotRotateEveryWrite() throws {
         let directory = try FileSinkTests.Directory()
-        let sink = try RotatingFileSink(path: LogPath(directory.path + "/events.jsonl"), maximumBytes: 4096, keep: 5,
+        let sink = try RotatingFileSink(path: ExactPath(directory.path + "/events.jsonl"), maximumBytes: 4096, keep: 5,
                                         compress: false, mode: 0o640)
         try sink.rotate()
         let header = [UInt8](repeating: UInt8(ascii: "x"), count: 10_000) + [0x0a]

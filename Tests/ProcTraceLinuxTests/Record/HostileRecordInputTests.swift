@@ -113,6 +113,22 @@ import Testing
         }
     }
 
+    /// A --config name that is not UTF-8 was decoded to U+FFFD and another file looked for.
+    @Test func aConfigurationFileNameThatIsNotUTF8IsOpenedExactly() throws {
+        let name = Array(Self.temporaryPath("p").utf8) + [0xff, 0xfe] + Array(".toml".utf8)
+        let exact = name.map { CChar(bitPattern: $0) } + [0]
+        let descriptor = open(exact, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        #expect(descriptor >= 0)
+        _ = write(descriptor, "rotate_keep = 3\n", 16)
+        close(descriptor)
+        defer { unlink(exact) }
+        let program = Array(Binaries.proctrace.utf8)
+        for arguments in [[program, Array("config".utf8), Array("check".utf8), name],
+                          [program, Array("config".utf8), Array("check".utf8), Array("--".utf8), name]] {
+            #expect(try ChildProcess(Binaries.proctrace, arguments).wait() == 0)
+        }
+    }
+
     @Test func aConfigurationFileOthersCanWriteIsRefusedByRecord() throws {
         let file = Self.temporaryPath("proctrace.toml")
         try "redact = \"--password\"\n".write(toFile: file, atomically: false, encoding: .utf8)

@@ -2,12 +2,12 @@ import ProcTraceCore
 
 /// A file name as the kernel takes it: bytes, exact (not necessarily UTF-8),
 /// never empty and never holding a NUL, which would cut it short.
-public struct LogPath: Equatable, Sendable, CustomStringConvertible {
+public struct ExactPath: Equatable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
 
     public init(bytes: [UInt8]) throws {
-        guard !bytes.isEmpty else { throw LogPathError.empty }
-        guard !bytes.contains(0) else { throw LogPathError.containsNUL(UntrustedText.escaped(bytes)) }
+        guard !bytes.isEmpty else { throw ExactPathError.empty }
+        guard !bytes.contains(0) else { throw ExactPathError.containsNUL(UntrustedText.escaped(bytes)) }
         self.bytes = bytes
     }
 
@@ -16,8 +16,8 @@ public struct LogPath: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `self` followed by `suffix` (".1", ".1.gz").
-    public func appending(_ suffix: String) -> LogPath {
-        LogPath(checked: bytes + Array(suffix.utf8).filter { $0 != 0 })
+    public func appending(_ suffix: String) -> ExactPath {
+        ExactPath(checked: bytes + Array(suffix.utf8).filter { $0 != 0 })
     }
 
     private init(checked bytes: [UInt8]) {
@@ -37,14 +37,14 @@ public struct LogPath: Equatable, Sendable, CustomStringConvertible {
     public var description: String { UntrustedText.escaped(bytes) }
 }
 
-public enum LogPathError: Error, Equatable, CustomStringConvertible {
+public enum ExactPathError: Error, Equatable, CustomStringConvertible {
     case empty
     case containsNUL(String)
 
     public var description: String {
         switch self {
-        case .empty: "the output path is empty"
-        case .containsNUL(let name): "the output path \(name) holds a NUL byte, which would cut it short"
+        case .empty: "the path is empty"
+        case .containsNUL(let name): "the path \(name) holds a NUL byte, which would cut it short"
         }
     }
 }
