@@ -77,7 +77,7 @@ public final class FileSink: LogSink {
             let error = errno
             switch error {
             case EINTR:
-                guard keepWaiting("opening \(path)") else { throw OutputError.open(path, errno: error) }
+                continue  // a stop signal is seen by the next wait, if there is one
             case ENXIO where isFIFO(path):
                 guard keepWaiting("waiting for a reader on the FIFO \(path)") else { throw OutputError.noReader(path) }
                 _ = poll(nil, 0, 50)
