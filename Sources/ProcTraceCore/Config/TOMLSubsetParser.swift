@@ -102,6 +102,9 @@ public struct TOMLSubsetParser {
             if word == "false" { return .boolean(false) }
             if let number = TOMLSubsetParser.number(word) { return number }
             if word.isEmpty { throw Problem("expected a value, found '\(cursor.restText)'") }
+            if TOMLSubsetParser.looksLikeInteger(word) {
+                throw Problem("'\(UntrustedText.escaped(word.utf8.prefix(60)))' is out of range: integers are 64-bit")
+            }
             let quoted = UntrustedText.escaped(word.utf8.prefix(60))
             throw Problem("'\(quoted)' is not a value: quote strings (\"\(quoted)\")")
         }
@@ -165,6 +168,18 @@ public struct TOMLSubsetParser {
             }
         }
         throw Problem("unterminated string: add the closing \"")
+    }
+
+    /// Digits (with sign, `_`, a 0x/0o/0b prefix) that `number` could not hold.
+    static func looksLikeInteger(_ word: String) -> Bool {
+        var body = Substring(word)
+        if body.first == "-" || body.first == "+" { body.removeFirst() }
+        if body.hasPrefix("0x") {
+            body = body.dropFirst(2)
+            return !body.isEmpty && body.allSatisfy { $0.isHexDigit || $0 == "_" }
+        }
+        if body.hasPrefix("0o") || body.hasPrefix("0b") { body = body.dropFirst(2) } else if body.hasPrefix("0") { return false }
+        return !body.isEmpty && body.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "_") }
     }
 
     /// TOML integers and floats: sign, `_` between digits, 0x/0o/0b prefixes.

@@ -31,6 +31,17 @@ import Testing
         }
     }
 
+    /// An integer past 64 bits was called "not a value: quote strings".
+    @Test func integersTooLargeAreNamedAsOutOfRange() {
+        let (_, errors) = TOMLSubsetParser(fileName: "p.toml").parseCollectingErrors(
+            "rotate_keep = 99999999999999999999\npid = [-99999999999999999999]\nmax_args_bytes = 0x1_0000_0000_0000_0000\n")
+        #expect(errors.map(\.description) == [
+            "p.toml:1: '99999999999999999999' is out of range: integers are 64-bit",
+            "p.toml:2: '-99999999999999999999' is out of range: integers are 64-bit",
+            "p.toml:3: '0x1_0000_0000_0000_0000' is out of range: integers are 64-bit",
+        ])
+    }
+
     /// `pid = [[[[…` 50,000 deep used to overflow the stack (SIGSEGV).
     @Test(arguments: ["[", "[1, [", "[\"a\", ["])
     func deepNestingIsRefusedWithoutRecursing(_ opening: String) {
