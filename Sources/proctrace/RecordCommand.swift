@@ -55,7 +55,7 @@ struct RecordCommand: ParsableCommand {
             + "of records after them).", valueName: "size"))
     var rotateSize: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N), 1 to 10000.", valueName: "n"))
     var rotateKeep = 5
 
     @Flag(help: "gzip rotated files (FILE.1.gz …).")
