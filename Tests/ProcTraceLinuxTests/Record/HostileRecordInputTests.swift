@@ -192,6 +192,37 @@ struct HostileRecordOutputTests {
         #expect(seqs == Array(1...seqs.count), "no record lost or doubled")
     }
 
+    /// As root, record appended to a log another user owned (and so could read), keeping its mode.
+    @Test func aLogOwnedByAnotherUserIsRefusedAndAWiderModeNarrowed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-owner-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let foreign = directory + "/foreign.jsonl"
+        FileManager.default.createFile(atPath: foreign, contents: Data())
+        #expect(chown(foreign, 65534, 65534) == 0)
+        let (refused, _, errors) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--config", "/dev/null", "--output", foreign, "--duration", "0.2"])
+        #expect(refused == 1)
+        #expect(errors.hasPrefix("proctrace: cannot open the log: refusing to append to \(foreign): it belongs to uid 65534"), "\(errors)")
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: foreign)))?.isEmpty == true, "nothing written to it")
+
+        // A log left world-readable, ending in a partial line (a crash).
+        let log = directory + "/events.jsonl"
+        FileManager.default.createFile(atPath: log, contents: Data("{\"seq\":1,\"event\":\"start\"}\n{\"seq\":2,\"ev".utf8))
+        chmod(log, 0o644)
+        let (status, _, notices) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--config", "/dev/null", "--output", log, "--duration", "0.3"])
+        #expect(status == 0, "\(notices)")
+        var info = stat()
+        stat(log, &info)
+        #expect(info.st_mode & 0o777 == 0o640)
+        #expect(notices.contains("narrowed the permissions of \(log) from 0644 to 0640"), "\(notices)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count > 3)
+        #expect(lines[1] == "{\"seq\":2,\"ev", "the damaged line stays on its own, detectably")
+        #expect(lines[2].hasPrefix("{\"seq\":1,") && lines[2].contains("\"event\":\"start\""), "the new start is a line of its own")
+    }
+
     /// A FIFO reader that takes nothing held the recorder in write(), past --duration and SIGTERM.
     @Test func aStalledFIFOReaderCannotHoldTheRecorderPastTheDuration() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-stall-\(UUID())").path
