@@ -15,13 +15,17 @@ enum ConfigArguments {
         if explicitPath == nil && access(path, F_OK) != 0 {
             return arguments  // no default file: nothing to add
         }
-        guard let bytes = FileIO.readSmallFile(path) else {
-            HostInfo.standardError("proctrace: cannot read the configuration file \(path): \(String(cString: strerror(errno)))")
-            exit(1)
-        }
         do {
-            let file = try ConfigurationFile(text: String(decoding: bytes, as: UTF8.self), fileName: path)
+            let exact = explicitPath == nil ? Array(path.utf8) : RawArguments.exactBytes(of: path, option: "--config")
+            let bytes = try ConfigurationFileReader.read(ExactPath(bytes: exact))
+            let file = try ConfigurationFile(bytes: bytes, fileName: path)
             return ["record"] + file.merged(under: commandLine)
+        } catch let refusal as ConfigurationFileRefusal {
+            HostInfo.standardError("proctrace: \(refusal)")
+            exit(1)
+        } catch let error as ExactPathError {
+            HostInfo.standardError("proctrace: --config: \(error)")
+            exit(1)
         } catch {
             HostInfo.standardError("\(error)")
             exit(1)

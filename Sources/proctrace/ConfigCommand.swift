@@ -27,14 +27,17 @@ struct ConfigCheckCommand: ParsableCommand {
     var file: String = ConfigurationFile.defaultPath
 
     func run() throws {
-        guard let bytes = FileIO.readSmallFile(file) else {
-            HostInfo.standardError("proctrace: cannot read \(file)")
-            throw ExitCode(1)
-        }
         let name = file
         let configFile: ConfigurationFile
         do {
-            configFile = try ConfigurationFile(text: String(decoding: bytes, as: UTF8.self), fileName: name)
+            let path = try ExactPath(bytes: RawArguments.exactBytes(ofArgument: file))
+            configFile = try ConfigurationFile(bytes: try ConfigurationFileReader.read(path), fileName: name)
+        } catch let refusal as ConfigurationFileRefusal {
+            HostInfo.standardError("proctrace: \(refusal)")
+            throw ExitCode(1)
+        } catch let error as ExactPathError {
+            HostInfo.standardError("proctrace: \(error)")
+            throw ExitCode(1)
         } catch {
             HostInfo.standardError("\(error)")
             throw ExitCode(1)
@@ -43,17 +46,12 @@ struct ConfigCheckCommand: ParsableCommand {
         do {
             _ = try RecordCommand.parse(configFile.arguments)
         } catch {
-            let message = RecordCommand.message(for: error)
+            let message = RecordCommand.message(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { UntrustedText.escaped(String($0)) }.joined(separator: "\n")
             HostInfo.standardError(ConfigError(file: name, line: nil, message: message).description)
             throw ExitCode(1)
         }
-        print("\(name): OK (\(configFile.entries.count) settings)")
-        print((["proctrace", "record"] + configFile.arguments).map(ConfigCheckCommand.shellQuoted).joined(separator: " "))
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:@+%".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false)
-            .joined(separator: "'\\''") + "'"
+        print("\(UntrustedText.escaped(name)): OK (\(configFile.entries.count) settings)")
+        print((["proctrace", "record"] + configFile.arguments).map { TerminalEscaper.shellQuoted($0.utf8) }.joined(separator: " "))
     }
 }

@@ -1,5 +1,10 @@
 import ArgumentParser
 import ProcTraceCore
+import ProcTraceLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct ProcTrace: ParsableCommand {
@@ -21,7 +26,25 @@ struct ProcTrace: ParsableCommand {
     )
 
     /// `record` reads its configuration file before the command line is parsed (ConfigArguments).
+    /// Errors are printed as ArgumentParser prints them, each line escaped:
+    /// they quote the values given ("The value '…' is invalid"), which anyone
+    /// who wrote a script or a configuration file chose.
     static func main() {
-        main(ConfigArguments.expand(Array(CommandLine.arguments.dropFirst())))
+        let arguments = ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                let escaped = message.split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { UntrustedText.escaped(String($0)) }.joined(separator: "\n")
+                HostInfo.standardError(escaped)
+            }
+            Glibc.exit(code.rawValue)
+        }
     }
 }

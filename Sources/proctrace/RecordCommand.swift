@@ -26,7 +26,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Append records to FILE instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
     @Option(help: ArgumentHelp(
@@ -37,24 +37,25 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Also record thread_start and thread_exit (bpf backend only).")
     var threads = false
 
-    @Option(help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
     var maxArgsBytes: UInt32 = 32 * 1024
 
-    @Option(help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
     var ringBufferSize: String = "16M"
 
-    @Option(help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
     var fileMode: String = "0640"
 
     @Flag(inversion: .prefixedNo, help: "Leave proctrace's own process out of the log.")
     var excludeSelf = true
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "With --output: when the file passes SIZE (e.g. 100M), start a new one. Each file begins with "
-            + "start and the live processes, so it replays on its own.", valueName: "size"))
+            + "start and the live processes, so it replays on its own (when those alone pass SIZE, a file takes SIZE "
+            + "of records after them).", valueName: "size"))
     var rotateSize: String?
 
-    @Option(help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N), 1 to 10000.", valueName: "n"))
     var rotateKeep = 5
 
     @Flag(help: "gzip rotated files (FILE.1.gz …).")
@@ -66,10 +67,17 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup(title: "Service (docs/service.md)")
     var service: ServiceOptions
 
+    /// The longest --duration: beyond it, leave --duration out and stop with SIGTERM.
+    static let maximumDurationSeconds = 100 * 365 * 86_400.0
+    /// The largest --rotate-size: a file that never rotates needs no --rotate-size.
+    static let maximumRotateBytes: UInt64 = 1 << 40
+
     func validate() throws {
-        if let duration, !(duration > 0) {
-            throw ValidationError("--duration must be a positive number of seconds")
+        if let duration, !(duration > 0) || duration > Self.maximumDurationSeconds {
+            throw ValidationError("--duration must be a positive number of seconds, at most "
+                + "\(Int(Self.maximumDurationSeconds)) (100 years); to record until stopped, leave it out")
         }
+        if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
@@ -81,18 +89,25 @@ struct RecordCommand: ParsableCommand {
         }
         if let rotateSize {
             guard output != nil else { throw ValidationError("--rotate-size needs --output FILE") }
-            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096 else {
-                throw ValidationError("--rotate-size must be a size of at least 4K, e.g. 100M")
+            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096, bytes <= Self.maximumRotateBytes else {
+                throw ValidationError("--rotate-size must be a size from 4K to 1024G, e.g. 100M")
             }
         }
-        guard rotateKeep >= 1 else { throw ValidationError("--rotate-keep must be at least 1") }
+        guard (1...RotatingFileSink.maximumKeep).contains(rotateKeep) else {
+            throw ValidationError("--rotate-keep must be from 1 to \(RotatingFileSink.maximumKeep) (every rotation "
+                + "renames each kept file); to keep more history, raise --rotate-size")
+        }
         if compress && rotateSize == nil { throw ValidationError("--compress applies to rotated files: add --rotate-size") }
         if threads && backend == .netlink { throw ValidationError("--threads needs the bpf backend") }
     }
 
     func run() throws {
         var configuration = RecordConfiguration()
-        configuration.outputPath = output
+        do {
+            configuration.outputPath = try output.map { try ExactPath(bytes: RawArguments.exactBytes(of: $0, option: "--output", short: "-o")) }
+        } catch {
+            throw ValidationError("--output: \(error)")
+        }
         configuration.duration = duration
         configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)
         configuration.bpf.traceThreads = threads

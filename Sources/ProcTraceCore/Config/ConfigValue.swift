@@ -32,7 +32,8 @@ public struct ConfigEntry: Equatable, Sendable {
     }
 }
 
-/// A problem in a configuration file, printed the way compilers print them:
+/// A problem in a configuration file, printed the way compilers print them
+/// (the file name escaped; `message` quotes file content already escaped):
 /// `proctrace.toml:7: unknown key 'rotate_sise' (did you mean 'rotate_size'?)`.
 public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public let file: String
@@ -47,7 +48,8 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+        let name = UntrustedText.escaped(file)
+        return line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)"
     }
 }
 

@@ -8,6 +8,23 @@ public struct ConfigurationFile {
     /// Per entry, in order: the arguments it stands for.
     public let argumentsByEntry: [(entry: ConfigEntry, arguments: [String])]
 
+    /// The largest file read: a configuration is a few dozen lines, and a
+    /// bigger file is refused whole rather than read in part.
+    public static let maximumBytes = 1 << 20
+
+    /// Parses and checks the file's bytes, which must be UTF-8 (as TOML is):
+    /// a repaired byte would silently change a path or a redact pattern.
+    public init(bytes: [UInt8], fileName: String) throws {
+        var errors: [ConfigError] = []
+        for (index, line) in bytes.split(separator: 0x0a, omittingEmptySubsequences: false).enumerated()
+        where !line.elementsEqual(String(decoding: line, as: UTF8.self).utf8) {
+            errors.append(ConfigError(file: fileName, line: index + 1,
+                                      message: "not valid UTF-8: \(UntrustedText.escaped(line.prefix(60)))"))
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors) }
+        try self.init(text: String(decoding: bytes, as: UTF8.self), fileName: fileName)
+    }
+
     /// Parses and checks `text`; throws ConfigErrors listing every problem.
     public init(text: String, fileName: String) throws {
         var errors: [ConfigError]

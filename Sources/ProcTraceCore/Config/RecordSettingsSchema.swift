@@ -75,13 +75,17 @@ public enum RecordSettingsSchema {
             let hint = suggestion(for: entry.key).map { " (did you mean '\($0)'?)" } ?? ""
             return .failure(ConfigKeyProblem("unknown key '\(entry.key)'\(hint)"))
         }
+        // An argument is a C string: a NUL would silently cut the path or pattern there.
+        if entry.value.containsNUL {
+            return .failure(ConfigKeyProblem("'\(key.name)' contains a NUL byte (\\u0000), which no path or argument can hold"))
+        }
         func wrongType(_ expected: String) -> Result<[String], ConfigKeyProblem> {
             .failure(ConfigKeyProblem("'\(key.name)' must be \(expected), not \(entry.value.typeName)"))
         }
         switch (key.kind, entry.value) {
         case (.string(let choices), .string(let text)):
             if let choices, !choices.contains(text) {
-                return .failure(ConfigKeyProblem("'\(key.name)' must be one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(text)\""))
+                return .failure(ConfigKeyProblem("'\(key.name)' must be one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(UntrustedText.escaped(text))\""))
             }
             if text.isEmpty { return .failure(ConfigKeyProblem("'\(key.name)' cannot be empty")) }
             return .success([key.option + "=" + text])
@@ -104,7 +108,7 @@ public enum RecordSettingsSchema {
             return .success([key.option + "=" + String(value)])
         case (.size, .string(let text)):
             guard SizeParser.bytes(text) != nil else {
-                return .failure(ConfigKeyProblem("'\(key.name)' must be a size such as \"100M\", not \"\(text)\""))
+                return .failure(ConfigKeyProblem("'\(key.name)' must be a size such as \"100M\", not \"\(UntrustedText.escaped(text))\""))
             }
             return .success([key.option + "=" + text])
         case (.size, _):
@@ -145,7 +149,7 @@ public enum RecordSettingsSchema {
             default: return wrongType("a string or an array of strings")
             }
             if let unknown = names.first(where: { EventKind(name: $0) == nil }) {
-                return .failure(ConfigKeyProblem("'event': unknown record \"\(unknown)\"; choose from "
+                return .failure(ConfigKeyProblem("'event': unknown record \"\(UntrustedText.escaped(unknown))\"; choose from "
                     + EventKind.allCases.map(\.name).joined(separator: ", ")))
             }
             return .success(names.isEmpty ? [] : [key.option + "=" + names.joined(separator: ",")])
@@ -156,6 +160,16 @@ public enum RecordSettingsSchema {
 public struct ConfigKeyProblem: Error, Equatable {
     public let message: String
     public init(_ message: String) { self.message = message }
+}
+
+extension ConfigValue {
+    fileprivate var containsNUL: Bool {
+        switch self {
+        case .string(let text): text.utf8.contains(0)
+        case .array(let elements): elements.contains { $0.containsNUL }
+        case .integer, .float, .boolean: false
+        }
+    }
 }
 
 extension String {

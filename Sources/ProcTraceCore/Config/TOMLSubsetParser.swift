@@ -102,7 +102,11 @@ public struct TOMLSubsetParser {
             if word == "false" { return .boolean(false) }
             if let number = TOMLSubsetParser.number(word) { return number }
             if word.isEmpty { throw Problem("expected a value, found '\(cursor.restText)'") }
-            throw Problem("'\(word)' is not a value: quote strings (\"\(word)\")")
+            if TOMLSubsetParser.looksLikeInteger(word) {
+                throw Problem("'\(UntrustedText.escaped(word.utf8.prefix(60)))' is out of range: integers are 64-bit")
+            }
+            let quoted = UntrustedText.escaped(word.utf8.prefix(60))
+            throw Problem("'\(quoted)' is not a value: quote strings (\"\(quoted)\")")
         }
     }
 
@@ -118,9 +122,10 @@ public struct TOMLSubsetParser {
             guard !cursor.atEndOfContent else {
                 throw Problem("unterminated array: add the closing ']' (arrays must fit on one line)")
             }
-            let element = try parseValue(&cursor)
-            if case .array = element { throw Problem("nested arrays are not supported") }
-            elements.append(element)
+            // Refused before descending: an element never recurses, so no
+            // line (`[[[[…`) can nest deeper than one array.
+            if cursor.peek == UInt8(ascii: "[") { throw Problem("nested arrays are not supported") }
+            elements.append(try parseValue(&cursor))
             cursor.skipSpaces()
             if cursor.peek == UInt8(ascii: ",") {
                 cursor.advance()
@@ -156,13 +161,25 @@ public struct TOMLSubsetParser {
                     }
                     bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default:
-                    throw Problem("unknown escape '\\\(String(decoding: [escaped], as: UTF8.self))' in a string")
+                    throw Problem("unknown escape '\\\(UntrustedText.escaped([escaped]))' in a string")
                 }
             default:
                 bytes.append(byte)
             }
         }
         throw Problem("unterminated string: add the closing \"")
+    }
+
+    /// Digits (with sign, `_`, a 0x/0o/0b prefix) that `number` could not hold.
+    static func looksLikeInteger(_ word: String) -> Bool {
+        var body = Substring(word)
+        if body.first == "-" || body.first == "+" { body.removeFirst() }
+        if body.hasPrefix("0x") {
+            body = body.dropFirst(2)
+            return !body.isEmpty && body.allSatisfy { $0.isHexDigit || $0 == "_" }
+        }
+        if body.hasPrefix("0o") || body.hasPrefix("0b") { body = body.dropFirst(2) } else if body.hasPrefix("0") { return false }
+        return !body.isEmpty && body.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "_") }
     }
 
     /// TOML integers and floats: sign, `_` between digits, 0x/0o/0b prefixes.
@@ -198,9 +215,12 @@ private struct Cursor {
 
     var atEndOfContent: Bool { peek == nil || peek == UInt8(ascii: "#") }
 
+    /// The rest of the content, as an error message quotes it: escaped, and
+    /// cut to its first 60 bytes so one bad line cannot flood the terminal.
     var restText: String {
-        String(decoding: bytes[index...].prefix { $0 != UInt8(ascii: "#") }, as: UTF8.self)
-            .trimmingCharacters(in: " \t")
+        var rest = bytes[index...].prefix { $0 != UInt8(ascii: "#") }
+        while let last = rest.last, last == 0x20 || last == 0x09 { rest.removeLast() }
+        return UntrustedText.escaped(rest.prefix(60)) + (rest.count > 60 ? "…" : "")
     }
 
     mutating func advance() { index += 1 }

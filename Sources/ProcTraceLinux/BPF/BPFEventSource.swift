@@ -133,7 +133,7 @@ public final class BPFEventSource: EventSource {
         let fd = pt_bpf_snapshot_fd(handle)
         guard fd >= 0 else { throw SystemCallError("bpf_iter_create", errno: -fd) }
         defer { Glibc.close(fd) }
-        let bytes = FileIO.readAll(fd: fd)
+        let bytes = try FileIO.readAll(fd: fd, name: "the BPF task iterator")
         let recordSize = KernelRecordLayout.Exists.byteCount
         var events: [Event] = []
         events.reserveCapacity(bytes.count / recordSize)
@@ -168,12 +168,7 @@ public final class BPFEventSource: EventSource {
             return
         }
         let limit = Int(min(settings.maxArgumentBytes, BPFSettings.argumentBytesCap))
-        if let cmdline = procFS.cmdline(pid, limit: limit + 1) {
-            event.argvTruncated = cmdline.count > limit
-            event.argv = ArgumentVector(bytes: Array(cmdline.prefix(limit)))
-        } else {
-            event.unavailable.insert(.argv)
-        }
+        ProcSnapshot.setArguments(from: procFS.cmdline(pid, limit: limit + 1), limit: limit, of: &event)
         if let exe = procFS.executable(pid) {
             event.filename = exe
         } else {

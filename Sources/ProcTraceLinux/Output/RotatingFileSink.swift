@@ -7,84 +7,130 @@ import ProcTraceCore
 /// A log file that is rotated by size: `events.jsonl` → `events.jsonl.1`
 /// (→ `.1.gz` with compression) → `.2` … keeping `keep` old files.
 public final class RotatingFileSink: RotatingLogSink {
-    public let path: String
+    /// Most rotated files kept: each rotation may rename them all.
+    public static let maximumKeep = 10_000
+
+    public let path: ExactPath
     public let maximumBytes: UInt64
     public let keep: Int
     public let compress: Bool
     public let mode: mode_t
     private var file: FileSink
     private var bytesInFile: UInt64
+    private var headerBytes: UInt64 = 0
+    private var expectingHeader = false
 
-    public init(path: String, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t) throws {
+    public init(path: ExactPath, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t,
+                keepWaiting: (String) -> Bool = { _ in false }) throws {
         self.path = path
         self.maximumBytes = maximumBytes
-        self.keep = max(keep, 1)
+        self.keep = min(max(keep, 1), Self.maximumKeep)
         self.compress = compress
         self.mode = mode
-        file = try FileSink.appending(to: path, mode: mode)
+        file = try FileSink.appending(to: path, mode: mode, keepWaiting: keepWaiting)
         var info = stat()
         bytesInFile = fstat(file.fd, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
-    public var needsRotation: Bool { bytesInFile >= maximumBytes }
+    /// What opening the first file changed about it (FileSink.notices).
+    public var notices: [String] { file.notices }
 
-    public var bytesBeforeRotation: Int { Int(clamping: maximumBytes &- min(bytesInFile, maximumBytes)) }
+    /// Where the current file rotates: at `maximumBytes`, unless its header
+    /// (start and one exists per live process) alone reaches that: then
+    /// `maximumBytes` of records after it, or every write would rotate again.
+    private var rotationPoint: UInt64 {
+        headerBytes >= maximumBytes ? headerBytes &+ maximumBytes : maximumBytes
+    }
+
+    public var needsRotation: Bool { bytesInFile >= rotationPoint }
+
+    public var bytesBeforeRotation: Int { Int(clamping: rotationPoint &- min(bytesInFile, rotationPoint)) }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try file.write(bytes)
         bytesInFile += UInt64(bytes.count)
+        // The recorder writes a rotated file's header in the first write after rotate().
+        if expectingHeader {
+            expectingHeader = false
+            headerBytes = UInt64(bytes.count)
+        }
     }
 
     public func flush() throws {
         try file.flush()
     }
 
-    private func rotatedName(_ index: Int) -> String {
-        "\(path).\(index)" + (compress ? ".gz" : "")
+    /// FileSink.reopenIfDeleted, for the current file.
+    public func reopenIfDeleted() throws -> String? {
+        try file.reopenIfDeleted()
+    }
+
+    private func rotatedName(_ index: Int) -> ExactPath {
+        path.appending(".\(index)" + (compress ? ".gz" : ""))
+    }
+
+    private static func exists(_ path: ExactPath) -> Bool {
+        var info = stat()
+        return path.withCString { lstat($0, &info) } == 0
     }
 
     public func rotate() throws {
         try file.flush()
-        unlink(rotatedName(keep))
-        if keep > 1 {
-            for index in stride(from: keep - 1, through: 1, by: -1) {
-                rename(rotatedName(index), rotatedName(index + 1))
+        // Only the files that exist are shifted: the work follows what is on
+        // disk, not how many `keep` allows.
+        var highest = 0
+        while highest < keep && Self.exists(rotatedName(highest + 1)) { highest += 1 }
+        if highest == keep {
+            _ = rotatedName(keep).withCString { unlink($0) }
+            highest -= 1
+        }
+        for index in stride(from: highest, through: 1, by: -1) {
+            let (from, to) = (rotatedName(index), rotatedName(index + 1))
+            _ = from.withCString { source in to.withCString { rename(source, $0) } }
+        }
+        let previous = path.appending(".1")
+        try path.withCString { source in
+            try previous.withCString { target in
+                try retryingSystemCall("rename", path.text) { rename(source, target) }
             }
         }
-        let previous = "\(path).1"
-        try retryingSystemCall("rename", path) { rename(path, previous) }
         file = try FileSink.appending(to: path, mode: mode)
         bytesInFile = 0
+        headerBytes = 0
+        expectingHeader = true
         if compress {
-            try Self.gzip(previous, to: previous + ".gz", mode: mode)
-            unlink(previous)
+            let compressed = previous.appending(".gz")
+            try Self.gzip(previous, to: compressed, mode: mode)
+            _ = previous.withCString { unlink($0) }
         }
     }
 
     /// Compresses at level 1: rotation happens on the consumer's thread, so
     /// speed matters more than ratio (the ring buffer absorbs the pause).
-    static func gzip(_ source: String, to target: String, mode: mode_t) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SystemCallError("open", source, errno: errno) }
+    static func gzip(_ source: ExactPath, to target: ExactPath, mode: mode_t) throws {
+        let input = source.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard input >= 0 else { throw OutputError.open(source, errno: errno) }
         defer { close(input) }
-        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard output >= 0 else { throw SystemCallError("open", target, errno: errno) }
+        // A fresh file (O_EXCL): one left there by someone else keeps its owner and mode.
+        _ = target.withCString { unlink($0) }
+        let output = target.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
+        guard output >= 0 else { throw OutputError.open(target, errno: errno) }
         guard let gz = gzdopen(output, "wb1") else {
             close(output)
-            throw SystemCallError("gzdopen", target, errno: ENOMEM)
+            throw SystemCallError("gzdopen", target.text, errno: ENOMEM)
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = try chunk.withUnsafeMutableBytes { raw in
-                try retryingSystemCall("read", source) { read(input, raw.baseAddress, raw.count) }
+                try retryingSystemCall("read", source.text) { read(input, raw.baseAddress, raw.count) }
             }
             if count == 0 { break }
             let wrote = chunk.withUnsafeBytes { gzwrite(gz, $0.baseAddress, UInt32(count)) }
             guard wrote == Int32(count) else {
                 gzclose(gz)
-                throw SystemCallError("gzwrite", target, errno: EIO)
+                throw SystemCallError("gzwrite", target.text, errno: EIO)
             }
         }
-        guard gzclose(gz) == Z_OK else { throw SystemCallError("gzclose", target, errno: EIO) }
+        guard gzclose(gz) == Z_OK else { throw SystemCallError("gzclose", target.text, errno: EIO) }
     }
 }

@@ -6,7 +6,7 @@ import ProcTraceCore
 /// Everything `proctrace record` was asked to do.
 public struct RecordConfiguration {
     /// nil: standard output.
-    public var outputPath: String?
+    public var outputPath: ExactPath?
     public var fileMode: mode_t = 0o640
     /// Stop by itself after this many seconds.
     public var duration: Double?

@@ -20,16 +20,44 @@ public final class RecordSession {
     public func run() -> Int32 {
         pt_signals_install()
 
+        // Waiting to open the log (a FIFO nobody reads yet) ends like recording does.
+        let openDeadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
+        var announcedWait = false
+        func keepWaiting(_ what: String) -> Bool {
+            if !announcedWait {
+                announcedWait = true
+                HostInfo.standardError("proctrace: \(what) (Ctrl-C, SIGTERM or --duration end the wait)")
+            }
+            return pt_signals_received() == 0 && openDeadline.map { Clock.bootNanoseconds < $0 } != false
+        }
+        // A FIFO's reader that stalls holds a write only until a stop signal
+        // or the duration, and then for a grace of two seconds to write what
+        // was captured; after that, what cannot be written is counted.
+        var stoppingSince: Int64?
+        func keepWritingWhileBlocked() -> Bool {
+            let now = Clock.bootNanoseconds
+            let stopping = pt_signals_received() != 0 || openDeadline.map { now >= $0 } == true
+            guard stopping else { return true }
+            let since = stoppingSince ?? now
+            stoppingSince = since
+            return now - since < 2_000_000_000
+        }
         let sink: LogSink
+        let reopenIfDeleted: (() throws -> String?)?
         do {
             if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
-                sink = try RotatingFileSink(
+                let file = try RotatingFileSink(
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
-                    compress: configuration.compressRotated, mode: configuration.fileMode)
+                    compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
+                file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
+                (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
             } else if let path = configuration.outputPath {
-                sink = try FileSink.appending(to: path, mode: configuration.fileMode)
+                let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
+                file.whileBlocked = keepWritingWhileBlocked
+                file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
+                (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
             } else {
-                sink = FileSink.standardOutput()
+                (sink, reopenIfDeleted) = (FileSink.standardOutput(), nil)
             }
         } catch {
             HostInfo.standardError("proctrace: cannot open the log: \(error)")
@@ -82,9 +110,23 @@ public final class RecordSession {
             dropCapabilities(backend: source.backendName)
         }
 
-        let deadline = configuration.duration.map { Clock.bootNanoseconds + Int64($0 * 1e9) }
+        let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
+        // Whether someone deleted the log: one fstat a second, never per record.
+        var nextOutputCheck = Clock.bootNanoseconds
+        var outputLost = false
         while pt_signals_received() == 0 {
-            if let deadline, Clock.bootNanoseconds >= deadline { break }
+            let now = Clock.bootNanoseconds
+            if let deadline, now >= deadline { break }
+            if let reopenIfDeleted, now >= nextOutputCheck {
+                nextOutputCheck = now.addingSaturating(seconds: 1)
+                do {
+                    if let notice = try reopenIfDeleted() { HostInfo.standardError("proctrace: \(notice)") }
+                } catch {
+                    HostInfo.standardError("proctrace: \(error)")
+                    outputLost = true
+                    break
+                }
+            }
             do {
                 try recorder.pump(timeoutMilliseconds: configuration.pollIntervalMilliseconds)
             } catch let error as LogWriteFailure {
@@ -105,7 +147,7 @@ public final class RecordSession {
             HostInfo.standardError("proctrace: \(recorder.unwritten) records could not be written to the log")
             return 1
         }
-        return 0
+        return outputLost ? 1 : 0
     }
 
     private func dropCapabilities(backend: String) {
@@ -114,5 +156,16 @@ public final class RecordSession {
         } catch {
             HostInfo.standardError("proctrace: warning: \(error); recording goes on with the capabilities it has")
         }
+    }
+}
+
+extension Int64 {
+    /// A boot-clock time `seconds` later, at most Int64.max (durations are
+    /// checked where they are given; this keeps the sum from trapping).
+    fileprivate func addingSaturating(seconds: Double) -> Int64 {
+        let nanoseconds = seconds * 1e9
+        guard nanoseconds.isFinite, nanoseconds < 9.2e18 else { return .max }
+        let (sum, overflow) = addingReportingOverflow(Int64(Swift.max(nanoseconds, 0)))
+        return overflow ? .max : sum
     }
 }

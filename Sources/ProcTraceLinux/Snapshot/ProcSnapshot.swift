@@ -48,13 +48,22 @@ public struct ProcSnapshot {
     /// Sets filename and argv from the process's directory, or lists them as
     /// unavailable: an empty cmdline means the memory is gone, not "no arguments"
     /// (the kernel gives even an argv-less exec one empty argument).
-    static func readProgram(of directory: ProcessDirectory, into event: inout Event, maxArgumentBytes: Int) {
-        if let cmdline = directory.cmdline(limit: maxArgumentBytes + 1), !cmdline.isEmpty {
-            event.argvTruncated = cmdline.count > maxArgumentBytes
-            event.argv = ArgumentVector(bytes: Array(cmdline.prefix(maxArgumentBytes)))
-        } else {
+    /// argv from a cmdline read with `limit + 1` bytes, as an exec record
+    /// has it: null and unavailable when nothing of the arguments was kept
+    /// (the memory is gone, or `--max-args-bytes 0`), since `[]` would claim
+    /// the process has none; else the first `limit` bytes, flagged when cut.
+    public static func setArguments(from cmdline: [UInt8]?, limit: Int, of event: inout Event) {
+        guard let cmdline, !cmdline.isEmpty, limit > 0 else {
+            event.argv = nil
             event.unavailable.insert(.argv)
+            return
         }
+        event.argvTruncated = cmdline.count > limit
+        event.argv = ArgumentVector(bytes: Array(cmdline.prefix(limit)))
+    }
+
+    static func readProgram(of directory: ProcessDirectory, into event: inout Event, maxArgumentBytes: Int) {
+        setArguments(from: directory.cmdline(limit: maxArgumentBytes + 1), limit: maxArgumentBytes, of: &event)
         if let executable = directory.executable() {
             event.filename = executable
         } else {

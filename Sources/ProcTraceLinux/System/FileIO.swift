@@ -44,7 +44,11 @@ public enum FileIO {
 
     /// Writes everything, retrying short writes and EINTR. A failure after
     /// part of the bytes went out says how many did.
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+    /// On a non-blocking descriptor whose reader is slow (EAGAIN), waits for
+    /// room while `whileBlocked` says to, so the caller decides how long a
+    /// stalled reader may hold it (a stop signal, --duration).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String,
+                                whileBlocked: (() -> Bool)? = nil) throws {
         var offset = 0
         while offset < bytes.count {
             do {
@@ -53,18 +57,26 @@ public enum FileIO {
                 }
                 offset += n
             } catch let error as SystemCallError {
+                if error.errno == EAGAIN, let whileBlocked, whileBlocked() {
+                    var room = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&room, 1, 100)
+                    continue
+                }
                 throw PartialWriteError(written: offset, underlying: error)
             }
         }
     }
 
-    public static func readAll(fd: Int32) -> [UInt8] {
+    /// Reads `fd` to its end (or to `limit` bytes), retrying EINTR; a read
+    /// error is thrown, never taken for the end of the file.
+    public static func readAll(fd: Int32, name: String, limit: Int = .max) throws -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        while result.count < limit {
+            let n = try chunk.withUnsafeMutableBytes { raw in
+                try retryingSystemCall("read", name) { read(fd, raw.baseAddress, min(raw.count, limit - result.count)) }
+            }
+            if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
         }
         return result

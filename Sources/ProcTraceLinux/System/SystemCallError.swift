@@ -3,9 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ProcTraceCore
 
 /// A failed system call: which call, on what, and errno — printed the way an
-/// admin reads it ("open(/var/log/x): Permission denied").
+/// admin reads it ("open(/var/log/x): Permission denied"), the subject
+/// escaped: it is often a path someone else chose.
 public struct SystemCallError: Error, Equatable, CustomStringConvertible {
     public let call: String
     public let subject: String?
@@ -20,7 +22,7 @@ public struct SystemCallError: Error, Equatable, CustomStringConvertible {
     public var message: String { String(cString: strerror(errno)) }
 
     public var description: String {
-        "\(call)\(subject.map { "(\($0))" } ?? ""): \(message)"
+        "\(call)\(subject.map { "(\(UntrustedText.escaped($0)))" } ?? ""): \(message)"
     }
 }
 

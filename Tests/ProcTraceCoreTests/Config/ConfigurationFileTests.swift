@@ -79,4 +79,42 @@ import Testing
             "--pid=1", "--pid=2", "--no-exclude-self", "--duration=60", "--output=x", "-v", "--", "--duration",
         ])
     }
+
+    /// A NUL cut `output = "/var/log/x\u0000y"` short at the NUL when the path was opened.
+    @Test func aNULInAnyStringIsRefused() {
+        #expect(problems("output = \"/var/log/x\\u0000.jsonl\"") == [
+            "proctrace.toml:1: 'output' contains a NUL byte (\\u0000), which no path or argument can hold"])
+        #expect(problems("redact = [\"--password\", \"-\\u0000p\"]") == [
+            "proctrace.toml:1: 'redact' contains a NUL byte (\\u0000), which no path or argument can hold"])
+    }
+
+    /// Bytes that are not UTF-8 were replaced by U+FFFD, silently naming another file.
+    @Test func bytesThatAreNotUTF8AreRefusedWithTheirLine() throws {
+        let bytes = Array("# ok\noutput = \"/var/log/".utf8) + [0xff, 0xfe] + Array(".jsonl\"\n".utf8)
+        #expect(throws: ConfigErrors.self) { try ConfigurationFile(bytes: bytes, fileName: "proctrace.toml") }
+        do {
+            _ = try ConfigurationFile(bytes: bytes, fileName: "proctrace.toml")
+        } catch let errors as ConfigErrors {
+            #expect(errors.errors.map(\.description) == ["proctrace.toml:2: not valid UTF-8: output = \"/var/log/\\xff\\xfe.jsonl\""])
+        }
+        let file = try ConfigurationFile(bytes: Array("output = \"/var/log/é.jsonl\"\n".utf8), fileName: "proctrace.toml")
+        #expect(file.arguments == ["--output=/var/log/é.jsonl"])
+    }
+
+    /// Messages quoted the file's text and name raw: ESC ]52 set the clipboard, ESC[2J cleared the screen.
+    @Test func messagesEscapeTheFileNameAndItsText() {
+        let text = "backend = \"\u{1b}]52;c;aGk=\u{07}\"\nsize\u{1b}[2J = 1\nverbose = tr\u{1b}[2Jue\n"
+        do {
+            _ = try ConfigurationFile(text: text, fileName: "/etc/\u{1b}[31mx.toml")
+            Issue.record("the file was accepted")
+        } catch let errors as ConfigErrors {
+            #expect(errors.errors.map(\.description) == [
+                "/etc/\\e[31mx.toml:1: 'backend' must be one of \"auto\", \"bpf\", \"netlink\", not \"\\e]52;c;aGk=\\x07\"",
+                "/etc/\\e[31mx.toml:2: expected '=' after 'size'",
+                "/etc/\\e[31mx.toml:3: 'tr\\e[2Jue' is not a value: quote strings (\"tr\\e[2Jue\")",
+            ])
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
 }
