@@ -12,16 +12,16 @@ header { padding: 8px 12px 4px; border-bottom: 1px solid var(--line); flex: none
 h1 { font-size: 16px; margin: 0 0 2px; }
 h1 span { font-weight: normal; color: var(--muted); }
 #meta { margin: 0 0 6px; color: var(--muted); }
-#summary { display: flex; gap: 14px; flex-wrap: wrap; align-items: flex-start; max-height: 210px; overflow: auto; }
-.cards { display: flex; gap: 8px; flex-wrap: wrap; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; min-width: 86px; }
+#summary { display: flex; gap: 10px; align-items: flex-start; max-height: 190px; overflow: auto; }
+.cards { display: grid; grid-template-columns: repeat(5, auto); gap: 6px; flex: none; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 3px 9px; min-width: 80px; }
 .card b { display: block; font-size: 17px; }
 .card span { color: var(--muted); font-size: 11px; }
 .card.bad b { color: var(--killed); }
-.list { border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; max-width: 360px; }
+.list { border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; flex: 0 1 330px; min-width: 0; overflow: hidden; }
 .list h2 { font-size: 12px; margin: 0 0 2px; color: var(--muted); font-weight: 600; }
 .list table { border-collapse: collapse; }
-.list td { padding: 0 6px 0 0; vertical-align: top; max-width: 300px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.list td { padding: 0 6px 0 0; vertical-align: top; max-width: 220px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .list td.n { text-align: right; color: var(--muted); }
 #toolbar { display: flex; gap: 14px; align-items: center; padding: 6px 12px; border-bottom: 1px solid var(--line); flex: none; flex-wrap: wrap; }
 #find { width: 280px; }
