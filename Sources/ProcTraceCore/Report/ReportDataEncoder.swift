@@ -77,8 +77,10 @@ public enum ReportDataEncoder {
             seqs.append(Int64(bitPattern: event.seq &- previousSeq))
             previousSeq = event.seq
             comms.append(strings.log(event.comm.bytes))
-            parents.append(Int64(event.ppid))
-            appendPayload(of: event, to: &payload, strings: strings, credentials: &credentials, sessions: &sessions)
+            let process = processes[Int(recordProcess[index])]
+            parents.append(Int64(event.ppid) - Int64(process.ppid))
+            appendPayload(of: event, of: process, to: &payload, strings: strings, credentials: &credentials,
+                          sessions: &sessions)
         }
         writer.key("r")
         out.append(UInt8(ascii: "{"))
@@ -121,8 +123,9 @@ public enum ReportDataEncoder {
     }
 
     /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
-    /// (docs/report.md); the page reads them back in the same order. Absent values are -1.
-    static func appendPayload(of event: Event, to payload: inout [Int64], strings: StringTable,
+    /// (docs/report.md); the page reads them back in the same order. Absent values are -1 (a missing
+    /// duration, stored as a difference, is `absentDifference`).
+    static func appendPayload(of event: Event, of process: ReportProcess, to payload: inout [Int64], strings: StringTable,
                               credentials: inout IndexTable<Credentials>, sessions: inout IndexTable<SessionIDs>) {
         let credential = event.credentials.map { credentials.index($0) } ?? -1
         let session = event.session.map { sessions.index($0) } ?? -1
@@ -138,7 +141,9 @@ public enum ReportDataEncoder {
             payload += [event.filename.map { strings.log($0) } ?? -1, event.argv.map { strings.argv($0) } ?? -1,
                         event.argvTruncated ? 1 : 0, credential, session, event.oldPid.map(Int64.init) ?? -1]
         case .exit:
-            payload += [event.exitStatus.map { Int64($0.raw) } ?? -1, event.durationNs.map { Int64($0) } ?? -1]
+            // duration_ns as its difference to exit time − bar begin (nearly equal: a small number).
+            payload += [event.exitStatus.map { Int64($0.raw) } ?? -1,
+                        event.durationNs.map { Int64($0) - (event.time - process.begin) } ?? absentDifference]
         case .reap:
             payload += [event.reaper.map(Int64.init) ?? -1, Int64(event.reapReason?.rawValue ?? 0)]
         case .reparent:
@@ -155,6 +160,9 @@ public enum ReportDataEncoder {
         payload.append(Int64(event.unavailable.rawValue))
     }
 }
+
+/// Stands for "null" where a value is stored as a difference (so -1 is a value): -(2^53 - 1), exact in JavaScript.
+let absentDifference: Int64 = -9_007_199_254_740_991
 
 /// Strings by index, each stored once.
 final class StringTable {

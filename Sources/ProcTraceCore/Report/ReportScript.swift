@@ -18,6 +18,7 @@ const UNAVAILABLE = ["filename", "argv", "credentials", "start_time", "comm"];
 const SIGNALS = { 1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
   9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD",
   18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 31: "SIGSYS" };
+const ABSENT = -9007199254740991; // a null stored as a difference (ReportDataEncoder.absentDifference)
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
 root.dataset.pwned = "0";
@@ -192,7 +193,7 @@ function processRow(i, depth, width) {
     if (x < -2 || x > width + 2) continue;
     const mark = el("div", kind === 3 ? "mark exec" : "mark reparent");
     mark.style.left = x - 1 + "px";
-    mark.title = kind === 3 ? "exec " + (D.r.x[recX[r]] >= 0 ? S[D.r.x[recX[r]]] : "") : "re-parented to " + D.r.pp[r];
+    mark.title = kind === 3 ? "exec " + (D.r.x[recX[r]] >= 0 ? S[D.r.x[recX[r]]] : "") : "re-parented to " + ppidOf(r);
     track.append(mark);
   }
   row.append(label, track);
@@ -369,9 +370,11 @@ function dl(pairs) {
   return list;
 }
 
+// A record's ppid is stored as its difference to its process's first ppid.
+const ppidOf = (r) => P.ppid[recProc[r]] + D.r.pp[r];
 function recordFields(r, previousCred) {
   const x = D.r.x, at = recX[r], kind = recKind[r], fields = [];
-  fields.push(["seq", recSeq[r]], ["time", timeText(recTime[r])], ["ppid", D.r.pp[r]], ["comm", quoted(D.r.c[r])]);
+  fields.push(["seq", recSeq[r]], ["time", timeText(recTime[r])], ["ppid", ppidOf(r)], ["comm", quoted(D.r.c[r])]);
   let cred = -1;
   switch (kind) {
     case 1: // exists
@@ -385,14 +388,16 @@ function recordFields(r, previousCred) {
       fields.push(["filename", quoted(x[at])], ["argv", plain(x[at + 1])], ["argv_truncated", String(!!x[at + 2])],
         ["credentials", credText(x[at + 3])], ["session", sessionText(x[at + 4])], ["old_pid", x[at + 5] >= 0 ? x[at + 5] : null]);
       cred = x[at + 3]; break;
-    case 4: // exit
-      fields.push(["status", statusText(x[at]) || "null"], ["duration_ns", x[at + 1] >= 0 ? x[at + 1] + " (" + durationText(x[at + 1]) + ")" : "null"]); break;
+    case 4: { // exit
+      const duration = x[at + 1] === ABSENT ? null : x[at + 1] + (recTime[r] - begin[recProc[r]]);
+      fields.push(["status", statusText(x[at]) || "null"], ["duration_ns", duration === null ? "null" : duration + " (" + durationText(duration) + ")"]); break;
+    }
     case 5: // reap
       fields.push(["reaper", x[at] >= 0 ? x[at] : "null"], ["reason", REASONS[x[at + 1]] || "null"]); break;
     case 6: case 7: fields.push(["tid", x[at]]); break;
     case 9: fields.push(["credentials", credText(x[at])]); cred = x[at]; break;
     case 10: fields.push(["session", sessionText(x[at])]); break;
-    case 11: fields.push(["old_ppid", x[at]], ["ppid (new)", D.r.pp[r]]); break;
+    case 11: fields.push(["old_ppid", x[at]], ["ppid (new)", ppidOf(r)]); break;
   }
   const change = credChange(previousCred, cred);
   if (change) fields.push(["credentials changed", change, true]);
@@ -560,9 +565,13 @@ function wire() {
 }
 let lastQuery = null;
 
+const scriptStartMs = performance.now();
 loadData().then((data) => {
+  root.dataset.scriptStartMs = Math.round(scriptStartMs);
+  root.dataset.decodedMs = Math.round(performance.now());
   D = data;
   build();
+  root.dataset.builtMs = Math.round(performance.now());
   drawSummary();
   drawLegend();
   computeKeep();
@@ -575,7 +584,10 @@ loadData().then((data) => {
   // The page's own query (report.html#find=TEXT), for links and the tests.
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get("find")) { $("find").value = hash.get("find"); lastQuery = hash.get("find"); find(hash.get("find")); }
-  requestAnimationFrame(() => { root.dataset.firstScreenMs = Math.round(performance.now()); root.dataset.ready = "1"; });
+  // First screen: the visible rows built and laid out (painting follows within a frame).
+  void $("rows").offsetHeight;
+  root.dataset.firstScreenMs = Math.round(performance.now());
+  root.dataset.ready = "1";
 }).catch((error) => {
   $("summary").replaceChildren(el("p", "bad", "This report could not be read: " + error));
   root.dataset.error = String(error);
