@@ -1,8 +1,15 @@
-/// The report's data as one compact JSON object (docs/report.md, "Data"):
-/// columnar arrays of integers, every string once in a table and referred to
-/// by index, times as differences. Strings are stored as the log escapes them.
+/// The report's data (docs/report.md, "Data"), in two parts so the page can
+/// draw its first screen before it has read every record:
+/// - `main`: one JSON object, a NUL, then the processes' and groups' integer
+///   columns in binary (zigzag LEB128 varints; the JSON names each column by
+///   its number in `columns`, which holds its byte offset and length);
+/// - `records`: the records' columns, the same way (numbers in `record_columns`).
+/// Every string is stored once in a table and referred to by index, times as
+/// differences. Strings are stored as the log escapes them.
 public enum ReportDataEncoder {
-    public static func encode(_ data: ReportData) -> ByteBuffer {
+    public static func encode(_ data: ReportData) -> (main: ByteBuffer, records: ByteBuffer) {
+        let store = ColumnStore()
+        let recordStore = ColumnStore()
         let strings = StringTable()
         var credentials = IndexTable<Credentials>()
         var sessions = IndexTable<SessionIDs>()
@@ -31,7 +38,7 @@ public enum ReportDataEncoder {
         var previousBegin = data.start
         writer.key("p")
         out.append(UInt8(ascii: "{"))
-        var columns = ObjectWriter(out: out)
+        var columns = ObjectWriter(out: out, store: store)
         columns.column("pid", processes.map { Int64($0.pid) })
         columns.column("ppid", processes.map { Int64($0.ppid) })
         columns.column("st_s", processes.map { Int64($0.startTime / 1_000_000_000) })
@@ -84,7 +91,7 @@ public enum ReportDataEncoder {
         }
         writer.key("r")
         out.append(UInt8(ascii: "{"))
-        columns = ObjectWriter(out: out)
+        columns = ObjectWriter(out: out, store: recordStore)
         columns.column("k", kinds)
         columns.column("p", rows)
         columns.column("t", times)
@@ -96,7 +103,7 @@ public enum ReportDataEncoder {
 
         writer.key("g")
         out.append(UInt8(ascii: "{"))
-        columns = ObjectWriter(out: out)
+        columns = ObjectWriter(out: out, store: store)
         columns.column("parent", data.groups.map { Int64($0.parent ?? -1) })
         columns.column("label", data.groups.map { strings.text($0.label) })
         columns.column("program", data.groups.map { strings.log($0.program) })
@@ -118,8 +125,28 @@ public enum ReportDataEncoder {
             text.withUnsafeBytes { JSONStringEscaper.appendQuoted($0, to: out) }
         }
         out.append(UInt8(ascii: "]"))
+        writer.key("columns")
+        appendTable(store, to: out)
+        writer.key("record_columns")
+        appendTable(recordStore, to: out)
         out.append(UInt8(ascii: "}"))
-        return out
+        out.append(0)
+        out.append(store.bytes.bytes)
+        return (out, recordStore.bytes)
+    }
+
+    /// [[offset, count], …] of each column in `store`.
+    private static func appendTable(_ store: ColumnStore, to out: ByteBuffer) {
+        out.append(UInt8(ascii: "["))
+        for (index, column) in store.columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            out.appendDecimal(Int64(column.offset))
+            out.append(UInt8(ascii: ","))
+            out.appendDecimal(Int64(column.count))
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
@@ -161,8 +188,9 @@ public enum ReportDataEncoder {
     }
 }
 
-/// Stands for "null" where a value is stored as a difference (so -1 is a value): -(2^53 - 1), exact in JavaScript.
-let absentDifference: Int64 = -9_007_199_254_740_991
+/// Stands for "null" where a value is stored as a difference (so -1 is a value): -2^51, whose zigzag
+/// code (2^52 - 1) JavaScript's numbers still hold exactly.
+let absentDifference: Int64 = -2_251_799_813_685_248
 
 /// Strings by index, each stored once.
 final class StringTable {
@@ -201,12 +229,39 @@ struct IndexTable<Value: Hashable> {
     }
 }
 
-/// `"name":value` pairs with the commas between them.
+/// Integer columns as zigzag LEB128 varints, one after another: a byte per
+/// small value, and far faster for the page to read than JSON numbers.
+final class ColumnStore {
+    let bytes = ByteBuffer(capacity: 1 << 20)
+    private(set) var columns: [(offset: Int, count: Int)] = []
+
+    /// Appends `values`; returns the column's number.
+    func add(_ values: [Int64]) -> Int {
+        columns.append((bytes.count, values.count))
+        bytes.reserve(values.count * 2)
+        for value in values {
+            var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+            while zigzag >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+                zigzag >>= 7
+            }
+            bytes.append(UInt8(zigzag))
+        }
+        return columns.count - 1
+    }
+}
+
+/// `"name":value` pairs with the commas between them. With a store, columns go
+/// there and the pair's value is the column's number.
 struct ObjectWriter {
     let out: ByteBuffer
+    let store: ColumnStore?
     private var needsComma = false
 
-    init(out: ByteBuffer) { self.out = out }
+    init(out: ByteBuffer, store: ColumnStore? = nil) {
+        self.out = out
+        self.store = store
+    }
 
     mutating func key(_ name: StaticString) {
         if needsComma { out.append(UInt8(ascii: ",")) }
@@ -223,6 +278,10 @@ struct ObjectWriter {
 
     mutating func column(_ name: StaticString, _ values: [Int64]) {
         key(name)
+        if let store {
+            out.appendDecimal(Int64(store.add(values)))
+            return
+        }
         out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

@@ -2,16 +2,17 @@
 /// inline, and a Content-Security-Policy that lets only this page's own
 /// script and style run and forbids every request (docs/report.md, "Safety").
 ///
-/// Log strings never pass through HTML: the data is gzip-compressed JSON in
-/// base64 (A–Z a–z 0–9 + / =) inside a non-executed `<script type=…>`
-/// element, so no byte of it can end that element, and the page's script
+/// Log strings never pass through HTML: the data is gzip-compressed JSON and
+/// columns in base64 (A–Z a–z 0–9 + / =) inside two non-executed `<script type=…>`
+/// elements, so no byte of it can end that element, and the page's script
 /// puts every string into the document with `textContent`.
 public enum ReportPage {
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
     public static func html(_ data: ReportData, nonce: String = randomNonce()) throws -> ByteBuffer {
-        let json = ReportDataEncoder.encode(data)
-        let compressed = try Gzip.compress(json.bytes)
-        let out = ByteBuffer(capacity: compressed.count * 4 / 3 + 256 * 1024)
+        let (main, records) = ReportDataEncoder.encode(data)
+        let compressedMain = try Gzip.compress(main.bytes)
+        let compressedRecords = try Gzip.compress(records.bytes)
+        let out = ByteBuffer(capacity: (compressedMain.count + compressedRecords.count) * 4 / 3 + 256 * 1024)
         out.append(contentsOf: Array(#"<!DOCTYPE html>\#n<html lang="en"><head><meta charset="utf-8">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta name="viewport" content="width=device-width, initial-scale=1">\#n"#.utf8))
@@ -20,7 +21,10 @@ public enum ReportPage {
         out.append(contentsOf: Array("</style></head>\n<body>\n".utf8))
         out.append(contentsOf: Array(ReportMarkup.body.utf8))
         out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-data">"#.utf8))
-        Base64.append(compressed, to: out)
+        Base64.append(compressedMain, to: out)
+        out.append(contentsOf: Array("</script>\n".utf8))
+        out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-records">"#.utf8))
+        Base64.append(compressedRecords, to: out)
         out.append(contentsOf: Array("</script>\n<script nonce=\"\(nonce)\">\n".utf8))
         out.append(contentsOf: Array(ReportScript.javaScript.utf8))
         out.append(contentsOf: Array("</script>\n</body></html>\n".utf8))

@@ -18,7 +18,7 @@ const UNAVAILABLE = ["filename", "argv", "credentials", "start_time", "comm"];
 const SIGNALS = { 1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
   9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD",
   18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 31: "SIGSYS" };
-const ABSENT = -9007199254740991; // a null stored as a difference (ReportDataEncoder.absentDifference)
+const ABSENT = -2251799813685248; // a null stored as a difference (ReportDataEncoder.absentDifference)
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
 root.dataset.pwned = "0";
@@ -42,8 +42,9 @@ function durationText(ns) {
   return Math.floor(s / 3600) + "h" + String(Math.floor(s / 60) % 60).padStart(2, "0") + "m";
 }
 
-async function loadData() {
-  const text = $("report-data").textContent.trim();
+/// The gzip-compressed, base64-encoded bytes of one data element.
+async function inflate(id) {
+  const text = $(id).textContent.trim();
   let bytes;
   if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(text);
   else {
@@ -52,7 +53,34 @@ async function loadData() {
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return JSON.parse(await new Response(stream).text());
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/// Replaces each column number in `part` by its values: zigzag LEB128 varints from `base` in `bytes` (ReportDataEncoder).
+function readColumns(part, table, bytes, base) {
+  for (const key of Object.keys(part)) {
+    const [offset, count] = table[part[key]];
+    const values = new Float64Array(count);
+    let at = base + offset;
+    for (let i = 0; i < count; i++) {
+      let byte = bytes[at++];
+      if (byte < 0x80) { values[i] = byte & 1 ? -((byte + 1) >> 1) : byte >> 1; continue; } // most values
+      let value = byte & 0x7f, scale = 128;
+      do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
+      values[i] = value % 2 ? -(value + 1) / 2 : value / 2;
+    }
+    part[key] = values;
+  }
+}
+
+/// The JSON, a NUL, then the processes' and groups' columns.
+async function loadData() {
+  const payload = await inflate("report-data");
+  const split = payload.indexOf(0);
+  const data = JSON.parse(new TextDecoder().decode(payload.subarray(0, split)));
+  readColumns(data.p, data.columns, payload, split + 1);
+  readColumns(data.g, data.columns, payload, split + 1);
+  return data;
 }
 
 let D, S, P, n, begin, exitAt, reapAt, endAt, outcome, kids, roots, groupOf, groupMembers, expanded, groupOpen;
@@ -73,6 +101,26 @@ function build() {
     reapAt[i] = P.reap[i] < 0 ? NaN : t + P.reap[i];
     endAt[i] = !isNaN(reapAt[i]) ? reapAt[i] : D.end;
   }
+  // Fan-out groups stand in for their members among the parent's children.
+  buildGroups();
+  expanded = new Uint8Array(n).fill(1);
+  for (let i = 0; i < n; i++) if (P.flags[i] & 1) expanded[i] = 0; // kernel threads start folded
+  groupOpen = new Uint8Array(groupMembers.length);
+  view0 = 0; view1 = Math.max(D.end, 1);
+}
+
+/// The records, read after the first screen: exec marks, details and find need them.
+let recordsReady = null;
+function loadRecords() {
+  if (!recordsReady) recordsReady = inflate("report-records").then((bytes) => {
+    readColumns(D.r, D.record_columns, bytes, 0);
+    buildRecords();
+    root.dataset.recordsMs = Math.round(performance.now());
+  });
+  return recordsReady;
+}
+
+function buildRecords() {
   const R = D.r, m = R.k.length;
   recKind = Uint8Array.from(R.k); recProc = new Int32Array(m); recTime = new Float64Array(m);
   recSeq = new Float64Array(m); recX = new Int32Array(m); recNext = new Int32Array(m);
@@ -84,7 +132,9 @@ function build() {
     x += ARITY[recKind[r]] || 1;
   }
   for (let r = m - 1; r >= 0; r--) { recNext[r] = recHead[recProc[r]]; recHead[recProc[r]] = r; }
-  // Fan-out groups stand in for their members among the parent's children.
+}
+
+function buildGroups() {
   const G = D.g;
   groupOf = new Int32Array(n).fill(-1); groupMembers = [];
   let offset = 0;
@@ -103,10 +153,6 @@ function build() {
     if (parent < 0) roots.push(item);
     else (kids[parent] || (kids[parent] = [])).push(item);
   }
-  expanded = new Uint8Array(n).fill(1);
-  for (let i = 0; i < n; i++) if (P.flags[i] & 1) expanded[i] = 0; // kernel threads start folded
-  groupOpen = new Uint8Array(groupMembers.length);
-  view0 = 0; view1 = Math.max(D.end, 1);
 }
 
 function computeKeep() {
@@ -186,7 +232,7 @@ function processRow(i, depth, width) {
     zombie.title = isNaN(reapAt[i]) ? "zombie, never reaped" : "zombie until reaped";
     if (place(zombie, exitAt[i], endAt[i], width)) track.append(zombie);
   }
-  for (let r = recHead[i]; r >= 0; r = recNext[r]) {
+  for (let r = recHead ? recHead[i] : -1; r >= 0; r = recNext[r]) {
     const kind = recKind[r];
     if (kind !== 3 && kind !== 11) continue;
     const x = xOf(recTime[r], width);
@@ -448,7 +494,8 @@ function showGroup(g) {
 }
 
 // ---- find ------------------------------------------------------------------
-function find(query) {
+function find(query) { return loadRecords().then(() => findNow(query)); }
+function findNow(query) {
   query = query.trim().toLowerCase();
   matches = []; matchIndex = -1; matchSet = new Set();
   if (!query) { $("find-status").textContent = ""; render(); return; }
@@ -492,7 +539,11 @@ function reveal(i) {
   }
   select(i);
 }
-function select(i) { selected = i; showDetails(i); render(); }
+function select(i) {
+  selected = i;
+  render();
+  loadRecords().then(() => { if (selected === i) showDetails(i); });
+}
 
 // ---- zoom and pan ----------------------------------------------------------
 function zoom(factor, anchor) {
@@ -581,17 +632,21 @@ loadData().then((data) => {
   wire();
   root.dataset.processes = n;
   root.dataset.groups = groupMembers.length;
-  // The page's own query (report.html#find=TEXT), for links and the tests.
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.get("find")) { $("find").value = hash.get("find"); lastQuery = hash.get("find"); find(hash.get("find")); }
   // First screen: the visible rows built and laid out (painting follows within a frame).
   void $("rows").offsetHeight;
   root.dataset.firstScreenMs = Math.round(performance.now());
-  root.dataset.ready = "1";
-}).catch((error) => {
+  // Then the records: exec marks appear, details and find work.
+  setTimeout(() => loadRecords().then(() => {
+    render();
+    // The page's own query (report.html#find=TEXT), for links and the tests.
+    const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.get("find")) { $("find").value = hash.get("find"); lastQuery = hash.get("find"); return find(hash.get("find")); }
+  }).then(() => { root.dataset.ready = "1"; }).catch(fail), 0);
+}).catch(fail);
+function fail(error) {
   $("summary").replaceChildren(el("p", "bad", "This report could not be read: " + error));
   root.dataset.error = String(error);
-});
+}
 })();
 """#
 }

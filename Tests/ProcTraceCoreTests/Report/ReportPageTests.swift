@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 @testable import ProcTraceCore
 import ProcTraceTestSupport
 import Testing
@@ -19,13 +20,45 @@ import Testing
         String(decoding: try ReportPage.html(data, nonce: "0123456789abcdef0123456789abcdef").array, as: UTF8.self)
     }
 
-    /// The JSON the page carries, gunzipped from its base64.
-    private func embeddedJSON(_ html: String) throws -> String {
-        let open = #"id="report-data">"#
-        let start = try #require(html.range(of: open)?.upperBound)
+    /// The bytes of a data element, gunzipped from its base64.
+    private func embedded(_ html: String, _ id: String) throws -> [UInt8] {
+        let start = try #require(html.range(of: #"id="\#(id)">"#)?.upperBound)
         let end = try #require(html[start...].range(of: "</script>")?.lowerBound)
-        let compressed = try #require(Self.base64Decode(String(html[start..<end])))
-        return String(decoding: try Self.gunzip(compressed), as: UTF8.self)
+        return try Self.gunzip(try #require(Self.base64Decode(String(html[start..<end]))))
+    }
+
+    /// The JSON the page carries (before the NUL that starts the columns).
+    private func embeddedJSON(_ html: String) throws -> String {
+        let payload = try embedded(html, "report-data")
+        return String(decoding: payload.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// A part of the data ("p", "g" from the main element, "r" from the records element), its columns decoded.
+    private func columns(_ html: String, _ part: String) throws -> [String: [Int64]] {
+        let payload = try embedded(html, "report-data")
+        let json = payload.prefix { $0 != 0 }
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+        let numbers = try #require(object[part] as? [String: Int])
+        let bytes = part == "r" ? try embedded(html, "report-records") : Array(payload[(json.count + 1)...])
+        let table = try #require(object[part == "r" ? "record_columns" : "columns"] as? [[Int]])
+        return numbers.mapValues { Self.varints(bytes, from: table[$0][0], count: table[$0][1]) }
+    }
+
+    static func varints(_ bytes: [UInt8], from offset: Int, count: Int) -> [Int64] {
+        var values: [Int64] = []
+        var at = offset
+        for _ in 0..<count {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                let byte = bytes[at]
+                at += 1
+                value |= UInt64(byte & 0x7f) << shift
+                shift += 7
+                if byte < 0x80 { break }
+            }
+            values.append(Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1))
+        }
+        return values
     }
 
     @Test func logStringsNeverReachTheMarkup() throws {
@@ -33,13 +66,15 @@ import Testing
         #expect(!html.contains("__pwned=1"), "the page's own self-check reads the flag, never sets it")
         #expect(!html.contains("<img"))
         #expect(!html.contains("\u{2028}"))
-        // The page's own elements only: the data element and the script.
-        #expect(html.components(separatedBy: "<script").count - 1 == 2)
-        #expect(html.components(separatedBy: "</script>").count - 1 == 2)
-        // Between the data element's tags there is nothing but base64.
-        let start = try #require(html.range(of: #"id="report-data">"#)?.upperBound)
-        let end = try #require(html[start...].range(of: "</script>")?.lowerBound)
-        #expect(html[start..<end].allSatisfy { $0.isLetter && $0.isASCII || $0.isNumber || "+/=".contains($0) })
+        // The page's own elements only: the two data elements and the script.
+        #expect(html.components(separatedBy: "<script").count - 1 == 3)
+        #expect(html.components(separatedBy: "</script>").count - 1 == 3)
+        // Between each data element's tags there is nothing but base64.
+        for id in ["report-data", "report-records"] {
+            let start = try #require(html.range(of: #"id="\#(id)">"#)?.upperBound)
+            let end = try #require(html[start...].range(of: "</script>")?.lowerBound)
+            #expect(html[start..<end].allSatisfy { $0.isLetter && $0.isASCII || $0.isNumber || "+/=".contains($0) })
+        }
     }
 
     @Test func theDataHoldsStringsAsTheLogEscapesThem() throws {
@@ -64,15 +99,30 @@ import Testing
     @Test func columnsHaveOneEntryPerRowAndRecordsRoundTripTheirOrder() throws {
         let reader = try LogReader(paths: [Fixtures.path("build.jsonl")])
         let data = try RecordingReport.build(ReportSelection(), next: reader.next)
-        let json = try embeddedJSON(try page(data))
-        #expect(json.contains(#""pid":[1,100,101,102,103]"#))
-        #expect(json.contains(#""parent":[-1,0,1,2,2]"#))
-        #expect(json.contains(#""outcome":[0,0,2,2,3]"#))
-        #expect(json.contains(#""adopted":[-1,-1,-1,-1,1]"#))
-        #expect(json.contains(#""lost":[2600000000,3]"#))
+        let html = try page(data)
+        let processes = try columns(html, "p")
+        #expect(processes["pid"] == [1, 100, 101, 102, 103])
+        #expect(processes["parent"] == [-1, 0, 1, 2, 2])
+        #expect(processes["outcome"] == [0, 0, 2, 2, 3])
+        #expect(processes["adopted"] == [-1, -1, -1, -1, 1])
+        #expect(processes["begin"] == [0, 0, 100_000_000, 200_000_000, 1_200_000_000], "differences to the row before")
+        #expect(processes.values.allSatisfy { $0.count == 5 })
+        #expect(try embeddedJSON(html).contains(#""lost":[2600000000,3]"#))
         // Record kinds in log order (process records only), seq as differences.
-        #expect(json.contains(#""k":[1,1,2,3,2,3,4,2,3,4,5,11,4,5,5]"#))
-        #expect(json.contains(#""s":[1,1,1,1,1,1,1,1,1,1,1,1,1,2,1]"#))
+        let records = try columns(html, "r")
+        #expect(records["k"] == [1, 1, 2, 3, 2, 3, 4, 2, 3, 4, 5, 11, 4, 5, 5])
+        #expect(records["s"] == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1])
+        #expect(records["p"] == [0, 1, 1, 0, 1, 0, 0, 1, 0, -2, 0, 2, 0, -1, 1], "row differences")
+        // The reparent's ppid (1) as its difference to 103's first ppid (101).
+        #expect(records["pp"]?[11] == -100)
+    }
+
+    @Test func varintsRoundTripLargeAndNegativeValues() throws {
+        let store = ColumnStore()
+        let values: [Int64] = [0, 1, -1, 63, -64, 64, 300, -300, 1 << 40, -(1 << 40), absentDifference, Int64(Int32.max)]
+        #expect(store.add(values) == 0)
+        #expect(Self.varints(store.bytes.array, from: 0, count: values.count) == values)
+        #expect(store.bytes.array.prefix(4) == [0, 2, 1, 126])
     }
 
     @Test func base64MatchesTheStandard() {
