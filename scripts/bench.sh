@@ -310,7 +310,7 @@ phase_report() {
     --user-data-dir="$profile" --window-size=1600,900 --virtual-time-budget=5000 --hide-scrollbars \
     --screenshot="$OUT/report.png" "file://$PWD/$html" >/dev/null 2>&1 || true
   rm -rf "$profile"
-  emit "{\"kind\":\"report\",\"records\":$records,\"bytes\":$bytes,\"write_ms\":$(( (t1 - t0) / 1000000 )),\"write_hwm_kib\":$(cat "$hwm_file"),\"first_screen_ms\":$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["first_screen_ms"])' "$screen"),\"from_chromium_start_ms\":$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["wall_ms"])' "$screen"),\"load\":\"$(load)\"}"
+  emit "{\"kind\":\"report\",\"records\":$records,\"bytes\":$bytes,\"write_ms\":$(( (t1 - t0) / 1000000 )),\"write_hwm_kib\":$(cat "$hwm_file"),\"page\":$screen,\"load\":\"$(load)\"}"
   rm -f "$log" "$big"
 }
 
