@@ -9,7 +9,7 @@ struct ReportBrowserTests {
     static let hostileImage = "<img src=x onerror=window.__pwned=1>"
     static let hostileScript = "</script><script>window.__pwned=1</script>"
 
-    /// A real `proctrace record` of known scenarios and a shell with hostile names and arguments.
+    /// A real `proctrace record` of known scenarios and a shell with hostile names and arguments, all under one shell.
     struct Fixture {
         let directory: URL
         let log: URL
@@ -17,7 +17,8 @@ struct ReportBrowserTests {
         let fullReport: URL
         let scenarios: [String: [String: Any]]
         let shellPid: Int
-        let testPid: Int
+        /// The shell everything ran under: the report's --pid.
+        let wrapperPid: Int
         let logLines: [String]
 
         static func make() throws -> Fixture {
@@ -25,20 +26,28 @@ struct ReportBrowserTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let log = directory.appendingPathComponent("events.jsonl")
             let recorder = try LiveRecording.startRecorder(log: log.path)
-            var scenarios: [String: [String: Any]] = [:]
-            for name in ["tree", "exit3", "sigkill", "zombie", "daemon", "changes"] {
-                let (status, output) = try LiveRecording.run(Binaries.scenarios, [name])
-                guard status == 0 else { throw RecordingError.scenarioFailed(name, status) }
-                scenarios[name] = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:]
-            }
-            // dash runs printf itself, so /proc/self is the shell: its comm becomes $0.
-            let script = #"""
+            // Everything runs under one shell, so the report can select exactly it (--pid SHELL --descendants)
+            // while other suites start processes of their own. It prints its PID, each scenario's JSON, then
+            // the hostile shell's PID. dash runs printf itself, so /proc/self is the hostile shell: its comm
+            // becomes $0.
+            let hostile = #"""
                 echo $$; printf '%s' "$0" > /proc/self/comm; /bin/echo "$1" "$2" > /dev/null
                 i=0; while [ $i -lt 12 ]; do /bin/true; i=$((i+1)); done; /bin/sh -c 'exit 7'; exit 0
                 """#
-            let (status, output) = try LiveRecording.run("/bin/sh", ["-c", script, hostileComm, hostileImage, hostileScript])
-            guard status == 0, let shellPid = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw RecordingError.scenarioFailed("hostile shell", status)
+            let wrapper = #"""
+                echo $$
+                for name in tree exit3 sigkill zombie daemon changes; do "$0" "$name" || exit 1; done
+                /bin/sh -c "$1" "$2" "$3" "$4"; exit $?
+                """#
+            let (status, output) = try LiveRecording.run("/bin/sh", ["-c", wrapper, Binaries.scenarios, hostile,
+                                                                     hostileComm, hostileImage, hostileScript])
+            let lines = output.split(separator: "\n").map(String.init)
+            guard status == 0, lines.count == 8, let wrapperPid = Int(lines[0]), let shellPid = Int(lines[7]) else {
+                throw RecordingError.scenarioFailed("report scenarios: \(output)", status)
+            }
+            var scenarios: [String: [String: Any]] = [:]
+            for (name, line) in zip(["tree", "exit3", "sigkill", "zombie", "daemon", "changes"], lines[1...6]) {
+                scenarios[name] = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
             }
             usleep(300_000)
             kill(recorder.processIdentifier, SIGINT)
@@ -46,15 +55,14 @@ struct ReportBrowserTests {
 
             let report = directory.appendingPathComponent("report.html")
             let fullReport = directory.appendingPathComponent("full.html")
-            let testPid = Int(getpid())
-            for arguments in [["--pid", "\(testPid)", "--descendants", "-o", report.path], ["-o", fullReport.path]] {
+            for arguments in [["--pid", "\(wrapperPid)", "--descendants", "-o", report.path], ["-o", fullReport.path]] {
                 let (reportStatus, _, errors) = try LiveRecording.runCapturingErrors(
                     Binaries.proctrace, ["report", log.path] + arguments)
                 guard reportStatus == 0 else { throw Chromium.Failure(description: "proctrace report failed: \(errors)") }
             }
-            let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
             return Fixture(directory: directory, log: log, report: report, fullReport: fullReport, scenarios: scenarios,
-                           shellPid: shellPid, testPid: testPid, logLines: lines)
+                           shellPid: shellPid, wrapperPid: wrapperPid,
+                           logLines: try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init))
         }
 
         func pid(_ scenario: String, _ key: String) throws -> Int {
@@ -62,7 +70,7 @@ struct ReportBrowserTests {
         }
     }
 
-    /// The report's DOM after it ran, with `#find=onerror`, and the requests it made.
+    /// The report's DOM after it ran, with `#find=` the hostile shell's PID, and the requests it made.
     struct Loaded {
         let dom: String
         let requests: [String]
@@ -72,7 +80,7 @@ struct ReportBrowserTests {
     static let loaded = Result { () throws -> Loaded in
         let fixture = try Self.fixture.get()
         let netLog = fixture.directory.appendingPathComponent("net.json").path
-        let dom = try Chromium.dumpDOM("file://\(fixture.report.path)#find=onerror", window: "1400,6000", netLog: netLog)
+        let dom = try Chromium.dumpDOM("file://\(fixture.report.path)#find=\(fixture.shellPid)", window: "1400,6000", netLog: netLog)
         return Loaded(dom: dom, requests: try Chromium.pageRequests(netLog: netLog))
     }
 
@@ -101,7 +109,7 @@ struct ReportBrowserTests {
         func row(_ pid: Int) throws -> [String: String] { try #require(rows["\(pid)"]?.attributes, "no row for \(pid)") }
 
         let tree = try fixture.pid("tree", "pid")
-        #expect(try row(tree)["data-parent-pid"] == "\(fixture.testPid)")
+        #expect(try row(tree)["data-parent-pid"] == "\(fixture.wrapperPid)")
         let children = try #require(fixture.scenarios["tree"]?["children"] as? [Int])
         let grandchildren = try #require(fixture.scenarios["tree"]?["grandchildren"] as? [Int])
         for (child, grandchild) in zip(children, grandchildren) {
@@ -122,7 +130,7 @@ struct ReportBrowserTests {
         #expect(rows["\(daemon)"]?.html.contains("→ adopted by") == true, "its re-parenting is shown")
 
         // The shell: one row per child except the twelve /bin/true, which are one group row.
-        #expect(try row(fixture.shellPid)["data-parent-pid"] == "\(fixture.testPid)")
+        #expect(try row(fixture.shellPid)["data-parent-pid"] == "\(fixture.wrapperPid)")
         let groups = rows.values.filter { $0.attributes["data-count"] != nil && $0.attributes["data-parent-pid"] == "\(fixture.shellPid)" }
         #expect(groups.count == 1)
         #expect(groups.first?.attributes["data-count"] == "12")
@@ -143,7 +151,7 @@ struct ReportBrowserTests {
         #expect(shell.contains(#"<span class="comm">&lt;/script&gt;&lt;i&gt;</span>"#))
         #expect(shell.contains("&lt;img src=x onerror=window.__pwned=1&gt;"))
         #expect(shell.contains("&lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;"))
-        // #find=onerror selected the first process whose argv holds it: the shell, with its details.
+        // #find=PID selected the hostile shell and opened its details.
         #expect(dom.contains(#"<aside id="details" aria-label="Details" data-pid="\#(fixture.shellPid)">"#))
         let details = try #require(dom.components(separatedBy: #"<aside id="details""#).last)
         #expect(details.contains("<b>comm</b>"), "the rename is one of its records")
@@ -198,7 +206,7 @@ struct ReportBrowserTests {
         #expect(dom.contains(#"data-pid="1""#), "init is drawn")
         let screenshot = URL(fileURLWithPath: Binaries.buildDirectory.path).appendingPathComponent("report-screenshot.png")
         try? FileManager.default.removeItem(at: screenshot)
-        try Chromium.screenshot("file://\(fixture.report.path)#find=onerror", to: screenshot.path)
+        try Chromium.screenshot("file://\(fixture.report.path)#find=\(fixture.shellPid)", to: screenshot.path)
         let png = try Data(contentsOf: screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4e, 0x47]) && png.count > 20_000)
     }
