@@ -203,7 +203,11 @@ struct ReportBrowserTests {
         let processes = try #require(dom.components(separatedBy: #"data-processes=""#).dropFirst().first?.prefix { $0.isNumber })
         let exists = fixture.logLines.filter { $0.contains(#""event":"exists""#) }.count
         #expect(Int(processes) ?? 0 > exists, "every process in the snapshot and every one forked since")
-        #expect(dom.contains(#"data-pid="1""#), "init is drawn")
+        // The first row is the log's first process (it has no parent before it): drawn at the top.
+        let first = try #require(fixture.logLines.first { $0.contains(#""event":"exists""#) })
+        let firstPid = try #require(first.components(separatedBy: #""pid":"#).dropFirst().first?.prefix { $0.isNumber })
+        let firstRow = try #require(dom.components(separatedBy: #"<div class="row"#).dropFirst().first)
+        #expect(firstRow.contains(#"data-pid="\#(firstPid)""#), "the first row: \(firstRow.prefix(200))")
         let screenshot = URL(fileURLWithPath: Binaries.buildDirectory.path).appendingPathComponent("report-screenshot.png")
         try? FileManager.default.removeItem(at: screenshot)
         try Chromium.screenshot("file://\(fixture.report.path)#find=\(fixture.shellPid)", to: screenshot.path)
