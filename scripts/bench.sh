@@ -31,18 +31,18 @@ fi
 if [ "${QUICK:-0}" = 1 ]; then
   N_FORKEXEC=400 N_FORK=4000 N_SPAWN=400 N_THREADS=4000
   STORM_FORKEXEC=1000 STORM_FORK=10000 STORM_THREADS=20000 STOP_COUNT=4000 FIXED_SECONDS=2
-  CONSUMER_PROCESSES=20000 ROUNDS=2 SOAK_SECONDS=${SOAK_SECONDS:-20}
+  CONSUMER_PROCESSES=20000 ROUNDS=2 SOAK_SECONDS=${SOAK_SECONDS:-20} REPORT_RECORDS=50000
 else
   N_FORKEXEC=10000 N_FORK=150000 N_SPAWN=10000 N_THREADS=500000
   STORM_FORKEXEC=20000 STORM_FORK=200000 STORM_THREADS=500000 STOP_COUNT=10000 FIXED_SECONDS=10
-  CONSUMER_PROCESSES=250000 ROUNDS=5
+  CONSUMER_PROCESSES=250000 ROUNDS=5 REPORT_RECORDS=1000000
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak report" >&2; exit 2 ;;
   esac
 done
 
@@ -277,6 +277,41 @@ phase_soak() {
   [ "$SOAK_SECONDS" = 0 ] && return
   echo "== soak: $SOAK_SECONDS s of fork storms through the kernel, recording with rotation"
   soak
+}
+
+# -- 8. proctrace report on a large recording: page size and time to its first screen.
+# A real recording of loadgen (fork+exec children of P workers) repeated, renumbered,
+# to REPORT_RECORDS records (scripts/repeat-recording.py): generating a million records
+# for real would hold both cores for minutes.
+phase_report() {
+  echo "== report: a ${REPORT_RECORDS}-record recording drawn by proctrace report, opened in headless Chromium"
+  local log=$OUT/report-source.jsonl big=$OUT/report.jsonl html=$OUT/report.html
+  start_recorder "$log"
+  "$LOADGEN" --mode forkexec --count 10000 --workers "$CPUS" --run "report$$" >/dev/null
+  sleep 0.5
+  stop_recorder
+  local repeated
+  repeated=$(python3 scripts/repeat-recording.py "$log" "$REPORT_RECORDS" "$big")
+  local t0 t1 hwm_file=$OUT/report-time.txt
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$hwm_file" "$BIN" report "$big" -o "$html"
+  t1=$(date +%s%N)
+  local bytes records
+  bytes=$(stat -c %s "$html")
+  records=$(json_field "$repeated" records)
+  # Time to first screen, in real time over the DevTools pipe (scripts/report-first-screen.py): the
+  # page's own performance.now() once its visible rows are built and laid out, from navigation start
+  # (reading, inflating and decoding the data included), and from starting chromium; three loads.
+  local screen
+  screen=$(python3 scripts/report-first-screen.py "$html" 3)
+  local profile
+  profile=$(mktemp -d)
+  chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions --disable-background-networking \
+    --user-data-dir="$profile" --window-size=1600,900 --virtual-time-budget=5000 --hide-scrollbars \
+    --screenshot="$OUT/report.png" "file://$PWD/$html" >/dev/null 2>&1 || true
+  rm -rf "$profile"
+  emit "{\"kind\":\"report\",\"records\":$records,\"bytes\":$bytes,\"write_ms\":$(( (t1 - t0) / 1000000 )),\"write_hwm_kib\":$(cat "$hwm_file"),\"page\":$screen,\"load\":\"$(load)\"}"
+  rm -f "$log" "$big"
 }
 
 for phase in $PHASES; do

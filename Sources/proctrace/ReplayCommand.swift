@@ -37,31 +37,12 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "As fast as possible: no waiting between records.")
     var max = false
 
-    @Option(help: ArgumentHelp("Start at this time (RFC 3339, or seconds since the recording began).", valueName: "time"))
-    var from: String?
-
-    @Option(help: ArgumentHelp("Stop after this time (RFC 3339, or seconds since the recording began).",
-                               valueName: "time"))
-    var until: String?
+    @OptionGroup var timeWindow: TimeWindowOptions
 
     func validate() throws {
         if max && speed != nil { throw ValidationError("--max and --speed contradict each other; choose one.") }
         if let speed, !(speed > 0 && speed.isFinite) {
             throw ValidationError("--speed must be a positive number, e.g. 2 or 0.5, not \(speed).")
-        }
-        for (name, value) in [("--from", from), ("--until", until)] {
-            if let value, TimeBound(parsing: value) == nil {
-                throw ValidationError("\(name) \(value): give an RFC 3339 time like 2026-11-23T20:12:46Z, "
-                                      + "or seconds since the recording began like 90.")
-            }
-        }
-        if case let .sinceStart(start)? = from.flatMap(TimeBound.init(parsing:)),
-            case let .sinceStart(end)? = until.flatMap(TimeBound.init(parsing:)), end < start {
-            throw ValidationError("--until \(until!) comes before --from \(from!).")
-        }
-        if case let .absolute(start)? = from.flatMap(TimeBound.init(parsing:)),
-            case let .absolute(end)? = until.flatMap(TimeBound.init(parsing:)), end < start {
-            throw ValidationError("--until \(until!) comes before --from \(from!).")
         }
     }
 
@@ -70,8 +51,8 @@ struct ReplayCommand: ParsableCommand {
             let reader = try input.makeReader()
             let replayer = LogReplayer(filter: try filter.makeFilter())
             let out = output.makeOutput()
-            let fromBound = from.flatMap(TimeBound.init(parsing:))
-            let untilBound = until.flatMap(TimeBound.init(parsing:))
+            let fromBound = timeWindow.fromBound
+            let untilBound = timeWindow.untilBound
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
             var window: (from: Int64, until: Int64)?
             while var event = try reader.next() {

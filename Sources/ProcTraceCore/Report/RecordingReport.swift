@@ -1,0 +1,87 @@
+/// Which part of a recording a report covers: a time window and the
+/// processes `filter` keeps (`--pid N --descendants`, …).
+public struct ReportSelection {
+    public var from: TimeBound?
+    public var until: TimeBound?
+    public var filter: EventFilter
+    /// Zombies unreaped longer than this count as lingering in the summary.
+    public var zombieThresholdNs: UInt64
+    /// Siblings running one program are drawn as one row from this many on.
+    public var groupMinimum: Int
+
+    public init(from: TimeBound? = nil, until: TimeBound? = nil, filter: EventFilter = EventFilter(),
+                zombieThresholdNs: UInt64 = 5_000_000_000, groupMinimum: Int = 10) {
+        self.from = from
+        self.until = until
+        self.filter = filter
+        self.zombieThresholdNs = zombieThresholdNs
+        self.groupMinimum = groupMinimum
+    }
+}
+
+/// Reads a recording the way `replay` does (every record goes through the one
+/// process tree, then the filter; records before the window still build the
+/// tree) and gathers the report's rows, groups and `stats` figures.
+public enum RecordingReport {
+    public static func build(_ selection: ReportSelection, next: () throws -> Event?) throws -> ReportData {
+        let replayer = LogReplayer(filter: selection.filter)
+        let builder = ReportBuilder()
+        let statistics = LogStatistics(zombieThresholdNs: selection.zombieThresholdNs)
+        var window: (from: Int64, until: Int64)?
+        var windowOpened = selection.from == nil
+        var lastTimeRead: Int64?
+        var passedUntil = false
+        while var event = try next() {
+            let bounds = window ?? {
+                let resolved = (selection.from?.resolved(recordingStart: event.time) ?? Int64.min,
+                                selection.until?.resolved(recordingStart: event.time) ?? Int64.max)
+                window = resolved
+                return resolved
+            }()
+            if event.time > bounds.until {
+                passedUntil = true
+                break
+            }
+            if event.time != 0 { lastTimeRead = max(lastTimeRead ?? event.time, event.time) }
+            if !windowOpened && event.time >= bounds.from {
+                windowOpened = true
+                addRunning(at: bounds.from, from: replayer, to: builder)
+            }
+            let kept = replayer.process(&event)
+            guard kept, windowOpened else { continue }
+            builder.add(event)
+            statistics.add(event, tree: replayer.tree)
+        }
+        if !windowOpened, let from = window?.from {
+            addRunning(at: from, from: replayer, to: builder)
+        }
+        var start = builder.firstTime ?? lastTimeRead ?? 0
+        if let from = window?.from, from != Int64.min { start = from }
+        var end = max(start, lastTimeRead ?? start)
+        if passedUntil, let until = window?.until { end = until }
+        let processes = builder.processes
+        return ReportData(processes: processes, records: builder.records,
+                          groups: FanOutGroup.find(in: processes, minimumSize: selection.groupMinimum),
+                          lost: builder.lost, statistics: statistics.finish(), stream: builder.stream,
+                          start: start, end: end)
+    }
+
+    /// The processes alive at `time` that the filter keeps, parents first.
+    private static func addRunning(at time: Int64, from replayer: LogReplayer, to builder: ReportBuilder) {
+        var pending = replayer.tree.roots.reversed().map { $0 }
+        while let node = pending.popLast() {
+            var event = Event(kind: .exists, time: time, pid: node.pid, ppid: node.ppid, startTime: node.startTime)
+            event.comm = node.comm
+            event.filename = node.filename
+            event.argv = node.argv
+            event.argvTruncated = node.argvTruncated
+            event.credentials = node.credentials
+            event.session = node.session
+            event.isKernelThread = node.isKernelThread
+            event.exitStatus = node.exitStatus
+            if replayer.filter.matches(event, in: replayer.tree) { builder.addRunning(event, isZombie: node.isZombie) }
+            let children = node.children.sorted { ($0.firstSeen, $0.pid) > ($1.firstSeen, $1.pid) }
+            pending.append(contentsOf: children)
+        }
+    }
+}

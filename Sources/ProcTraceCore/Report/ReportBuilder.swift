@@ -1,0 +1,136 @@
+/// Turns the records a report covers, in log order, into process rows: each
+/// row nested under the process that started it, with the times its bar
+/// needs and every record that concerns it.
+///
+/// Rows are identified as the tree identifies processes, by (pid, start
+/// time): a fork at a PID still in use starts a new row (the old lifetime's
+/// reap went unseen), and a reaped row never receives another record.
+public final class ReportBuilder {
+    public private(set) var processes: [ReportProcess] = []
+    /// The process records the rows refer to, in log order.
+    public private(set) var records: [Event] = []
+    public private(set) var lost: [LostMark] = []
+    public private(set) var stream: StreamInfo?
+    /// Times of the first and last record added.
+    public private(set) var firstTime: Int64?
+    public private(set) var lastTime: Int64?
+
+    /// The current row of each PID that has not been reaped.
+    private var rowByPid: [Int32: Int] = [:]
+
+    public init() {}
+
+    /// Adds one record the report covers.
+    public func add(_ event: Event) {
+        if event.time != 0 {
+            if firstTime == nil { firstTime = event.time }
+            lastTime = max(lastTime ?? event.time, event.time)
+        }
+        switch event.kind {
+        case .start:
+            stream = stream ?? event.stream
+            return
+        case .lost:
+            lost.append(LostMark(time: event.time, count: event.lostCount))
+            return
+        case .stop, .resync:
+            return
+        default:
+            break
+        }
+        let row: Int
+        switch event.kind {
+        case .fork: row = newRow(for: event, origin: .fork)
+        case .exists: row = newRow(for: event, origin: .exists)
+        default: row = currentRow(for: event) ?? newRow(for: event, origin: .unseen)
+        }
+        records.append(event)
+        processes[row].records.append(records.count - 1)
+        update(row, with: event)
+    }
+
+    /// Adds a process that is alive when the report's window begins, described
+    /// by an `exists`-like event the caller made from the tree at that moment.
+    public func addRunning(_ event: Event, isZombie: Bool) {
+        let row = newRow(for: event, origin: .beforeWindow)
+        update(row, with: event)
+        if isZombie {
+            processes[row].exitTime = event.time
+            processes[row].exitStatus = event.exitStatus
+        }
+    }
+
+    private func currentRow(for event: Event) -> Int? {
+        guard let row = rowByPid[event.pid] else { return nil }
+        let known = processes[row].startTime
+        guard known == event.startTime || known == 0 || event.startTime == 0 else { return nil }
+        return row
+    }
+
+    private func newRow(for event: Event, origin: ReportProcess.Origin) -> Int {
+        let index = processes.count
+        var parent: Int?
+        if let candidate = rowByPid[event.ppid], candidate != index, processes[candidate].pid != event.pid {
+            let parentStart = processes[candidate].startTime
+            // A parent is older than its child: a younger process at that PID is a recycled PID.
+            if parentStart == 0 || event.startTime == 0 || parentStart <= event.startTime { parent = candidate }
+        }
+        processes.append(ReportProcess(pid: event.pid, ppid: event.ppid, startTime: event.startTime, parent: parent,
+                                       origin: origin, begin: event.time, comm: event.comm))
+        if let parent { processes[parent].children.append(index) }
+        rowByPid[event.pid] = index
+        return index
+    }
+
+    private func update(_ row: Int, with event: Event) {
+        var process = processes[row]
+        defer { processes[row] = process }
+        if process.startTime == 0 { process.startTime = event.startTime }
+        if !event.comm.isEmpty { process.comm = event.comm }
+        switch event.kind {
+        case .exists:
+            process.filename = event.filename
+            process.argv = event.argv
+            process.argvTruncated = event.argvTruncated
+            process.credentials = event.credentials ?? process.credentials
+            process.session = event.session ?? process.session
+            process.isKernelThread = event.isKernelThread
+            if event.state == UInt8(ascii: "Z") {
+                process.exitTime = event.time
+                process.exitStatus = event.exitStatus
+            }
+        case .fork:
+            process.credentials = event.credentials ?? process.credentials
+            process.session = event.session ?? process.session
+        case .exec:
+            process.filename = event.filename
+            process.argv = event.argv
+            process.argvTruncated = event.argvTruncated
+            process.credentials = event.credentials ?? process.credentials
+            process.session = event.session ?? process.session
+        case .exit:
+            process.exitTime = event.time
+            process.exitStatus = event.exitStatus
+            process.durationNs = event.durationNs
+        case .reap:
+            process.reapTime = event.time
+            process.reaper = event.reaper
+            process.reapReason = event.reapReason
+            rowByPid[event.pid] = nil
+        case .reparent:
+            process.adoptedBy = event.ppid
+        case .cred:
+            process.credentials = event.credentials ?? process.credentials
+        case .session:
+            process.session = event.session ?? process.session
+        case .start, .stop, .lost, .resync, .comm, .threadStart, .threadExit:
+            break
+        }
+    }
+}
+
+/// A `lost` record: the kernel could not deliver `count` records (nil: unknown how many).
+public struct LostMark: Equatable, Sendable {
+    public var time: Int64
+    public var count: UInt64?
+}

@@ -1,0 +1,304 @@
+/// The report's data (docs/report.md, "Data"), in two parts so the page can
+/// draw its first screen before it has read every record:
+/// - `main`: one JSON object, a NUL, then the processes' and groups' integer
+///   columns in binary (zigzag LEB128 varints; the JSON names each column by
+///   its number in `columns`, which holds its byte offset and length);
+/// - `records`: the records' columns, the same way (numbers in `record_columns`).
+/// Every string is stored once in a table and referred to by index, times as
+/// differences. Strings are stored as the log escapes them.
+public enum ReportDataEncoder {
+    public static func encode(_ data: ReportData) -> (main: ByteBuffer, records: ByteBuffer) {
+        let store = ColumnStore()
+        let recordStore = ColumnStore()
+        let strings = StringTable()
+        var credentials = IndexTable<Credentials>()
+        var sessions = IndexTable<SessionIDs>()
+        let out = ByteBuffer(capacity: 1 << 20)
+        var writer = ObjectWriter(out: out)
+
+        out.append(UInt8(ascii: "{"))
+        writer.key("format")
+        JSONStringEscaper.appendQuoted("proctrace-report", to: out)
+        writer.number("version", 1)
+        writer.key("start")
+        out.append(UInt8(ascii: "\""))
+        RFC3339.append(nanoseconds: data.start, to: out)
+        out.append(UInt8(ascii: "\""))
+        writer.number("start_s", data.start.dividedFloor(by: 1_000_000_000))
+        writer.number("start_ns", data.start.moduloFloor(by: 1_000_000_000))
+        writer.number("end", data.end - data.start)
+        writer.number("host", data.stream.map { strings.log(Array($0.host.utf8)) } ?? -1)
+        writer.number("backend", data.stream.map { strings.log(Array($0.backend.utf8)) } ?? -1)
+        writer.number("kernel", data.stream.map { strings.log(Array($0.kernel.utf8)) } ?? -1)
+        writer.column("sources", data.sources.map { strings.log(Array($0.utf8)) })
+        writer.number("selection", strings.text(data.selection))
+
+        // Processes: one entry per row in every column.
+        let processes = data.processes
+        var previousBegin = data.start
+        writer.key("p")
+        out.append(UInt8(ascii: "{"))
+        var columns = ObjectWriter(out: out, store: store)
+        columns.column("pid", processes.map { Int64($0.pid) })
+        columns.column("ppid", processes.map { Int64($0.ppid) })
+        columns.column("st_s", processes.map { Int64($0.startTime / 1_000_000_000) })
+        columns.column("st_ns", processes.map { Int64($0.startTime % 1_000_000_000) })
+        columns.column("parent", processes.map { Int64($0.parent ?? -1) })
+        columns.column("origin", processes.map { Int64($0.origin.rawValue) })
+        columns.column("begin", processes.map { process in
+            defer { previousBegin = process.begin }
+            return process.begin - previousBegin
+        })
+        columns.column("exit", processes.map { process in process.exitTime.map { $0 - process.begin } ?? -1 })
+        columns.column("reap", processes.map { process in process.reapTime.map { $0 - process.begin } ?? -1 })
+        columns.column("outcome", processes.map { Int64($0.outcome.rawValue) })
+        columns.column("status", processes.map { process in process.exitStatus.map { strings.text($0.summary) } ?? -1 })
+        columns.column("comm", processes.map { strings.log($0.comm.bytes) })
+        columns.column("file", processes.map { process in process.filename.map { strings.log($0) } ?? -1 })
+        columns.column("argv", processes.map { process in process.argv.map { strings.argv($0) } ?? -1 })
+        columns.column("flags", processes.map { Int64(($0.isKernelThread ? 1 : 0) | ($0.argvTruncated ? 2 : 0)) })
+        columns.column("dur", processes.map { process in process.durationNs.map { Int64($0) } ?? -1 })
+        columns.column("cred", processes.map { process in process.credentials.map { credentials.index($0) } ?? -1 })
+        columns.column("sess", processes.map { process in process.session.map { sessions.index($0) } ?? -1 })
+        columns.column("reaper", processes.map { process in process.reaper.map { Int64($0) } ?? -1 })
+        columns.column("reason", processes.map { Int64($0.reapReason?.rawValue ?? 0) })
+        columns.column("adopted", processes.map { process in process.adoptedBy.map { Int64($0) } ?? -1 })
+        out.append(UInt8(ascii: "}"))
+
+        // Records: who, what, when, in log order; the rest in one flat array, by kind (docs/report.md).
+        var recordProcess = [Int64](repeating: 0, count: data.records.count)
+        for (row, process) in processes.enumerated() {
+            for record in process.records { recordProcess[record] = Int64(row) }
+        }
+        var previousRow: Int64 = 0
+        var previousTime = data.start
+        var previousSeq: UInt64 = 0
+        var kinds: [Int64] = [], rows: [Int64] = [], times: [Int64] = [], seqs: [Int64] = []
+        var comms: [Int64] = [], parents: [Int64] = [], payload: [Int64] = []
+        for (index, event) in data.records.enumerated() {
+            kinds.append(Int64(event.kind.rawValue))
+            rows.append(recordProcess[index] - previousRow)
+            previousRow = recordProcess[index]
+            times.append(event.time - previousTime)
+            previousTime = event.time
+            seqs.append(Int64(bitPattern: event.seq &- previousSeq))
+            previousSeq = event.seq
+            comms.append(strings.log(event.comm.bytes))
+            let process = processes[Int(recordProcess[index])]
+            parents.append(Int64(event.ppid) - Int64(process.ppid))
+            appendPayload(of: event, of: process, to: &payload, strings: strings, credentials: &credentials,
+                          sessions: &sessions)
+        }
+        writer.key("r")
+        out.append(UInt8(ascii: "{"))
+        columns = ObjectWriter(out: out, store: recordStore)
+        columns.column("k", kinds)
+        columns.column("p", rows)
+        columns.column("t", times)
+        columns.column("s", seqs)
+        columns.column("c", comms)
+        columns.column("pp", parents)
+        columns.column("x", payload)
+        out.append(UInt8(ascii: "}"))
+
+        writer.key("g")
+        out.append(UInt8(ascii: "{"))
+        columns = ObjectWriter(out: out, store: store)
+        columns.column("parent", data.groups.map { Int64($0.parent ?? -1) })
+        columns.column("label", data.groups.map { strings.text($0.label) })
+        columns.column("program", data.groups.map { strings.log($0.program) })
+        columns.column("n", data.groups.map { Int64($0.members.count) })
+        columns.column("m", data.groups.flatMap { $0.members.map(Int64.init) })
+        out.append(UInt8(ascii: "}"))
+
+        writer.column("lost", data.lost.flatMap { [$0.time - data.start, $0.count.map { Int64($0) } ?? -1] })
+        writer.key("summary")
+        SummaryEncoder.append(data.statistics, to: out, strings: strings)
+
+        writer.column("creds", credentials.values.flatMap { c in [c.uid, c.euid, c.suid, c.gid, c.egid, c.sgid].map(Int64.init) })
+        writer.column("sessions", sessions.values.flatMap { [Int64($0.sid), Int64($0.pgid)] })
+        // Last: every string the indices above refer to.
+        writer.key("strings")
+        out.append(UInt8(ascii: "["))
+        for (index, text) in strings.values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            text.withUnsafeBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+        }
+        out.append(UInt8(ascii: "]"))
+        writer.key("columns")
+        appendTable(store, to: out)
+        writer.key("record_columns")
+        appendTable(recordStore, to: out)
+        out.append(UInt8(ascii: "}"))
+        out.append(0)
+        out.append(store.bytes.bytes)
+        return (out, recordStore.bytes)
+    }
+
+    /// [[offset, count], …] of each column in `store`.
+    private static func appendTable(_ store: ColumnStore, to out: ByteBuffer) {
+        out.append(UInt8(ascii: "["))
+        for (index, column) in store.columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            out.appendDecimal(Int64(column.offset))
+            out.append(UInt8(ascii: ","))
+            out.appendDecimal(Int64(column.count))
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
+    /// (docs/report.md); the page reads them back in the same order. Absent values are -1 (a missing
+    /// duration, stored as a difference, is `absentDifference`).
+    static func appendPayload(of event: Event, of process: ReportProcess, to payload: inout [Int64], strings: StringTable,
+                              credentials: inout IndexTable<Credentials>, sessions: inout IndexTable<SessionIDs>) {
+        let credential = event.credentials.map { credentials.index($0) } ?? -1
+        let session = event.session.map { sessions.index($0) } ?? -1
+        switch event.kind {
+        case .exists:
+            payload += [Int64(event.state), event.filename.map { strings.log($0) } ?? -1,
+                        event.argv.map { strings.argv($0) } ?? -1,
+                        Int64((event.argvTruncated ? 1 : 0) | (event.isKernelThread ? 2 : 0)), credential, session,
+                        event.exitStatus.map { Int64($0.raw) } ?? -1]
+        case .fork:
+            payload += [credential, session]
+        case .exec:
+            payload += [event.filename.map { strings.log($0) } ?? -1, event.argv.map { strings.argv($0) } ?? -1,
+                        event.argvTruncated ? 1 : 0, credential, session, event.oldPid.map(Int64.init) ?? -1]
+        case .exit:
+            // duration_ns as its difference to exit time − bar begin (nearly equal: a small number).
+            payload += [event.exitStatus.map { Int64($0.raw) } ?? -1,
+                        event.durationNs.map { Int64($0) - (event.time - process.begin) } ?? absentDifference]
+        case .reap:
+            payload += [event.reaper.map(Int64.init) ?? -1, Int64(event.reapReason?.rawValue ?? 0)]
+        case .reparent:
+            payload += [Int64(event.oldPpid)]
+        case .cred:
+            payload += [credential]
+        case .session:
+            payload += [session]
+        case .threadStart, .threadExit:
+            payload += [Int64(event.tid)]
+        case .comm, .start, .stop, .lost, .resync:
+            break
+        }
+        payload.append(Int64(event.unavailable.rawValue))
+    }
+}
+
+/// Stands for "null" where a value is stored as a difference (so -1 is a value): -2^51, whose zigzag
+/// code (2^52 - 1) JavaScript's numbers still hold exactly.
+let absentDifference: Int64 = -2_251_799_813_685_248
+
+/// Strings by index, each stored once.
+final class StringTable {
+    private(set) var values: [[UInt8]] = []
+    private var indices: [[UInt8]: Int64] = [:]
+
+    /// Bytes from the log, stored as the log escapes them.
+    func log(_ bytes: [UInt8]) -> Int64 { text(ReportEscaping.logText(bytes)) }
+
+    /// An argument vector, stored as the log writes the array.
+    func argv(_ argv: ArgumentVector) -> Int64 { text(ReportEscaping.logText(argv)) }
+
+    /// Text proctrace wrote itself (or already escaped), stored as is.
+    func text(_ string: String) -> Int64 { text(Array(string.utf8)) }
+
+    func text(_ bytes: [UInt8]) -> Int64 {
+        if let index = indices[bytes] { return index }
+        let index = Int64(values.count)
+        values.append(bytes)
+        indices[bytes] = index
+        return index
+    }
+}
+
+/// Values by index, each stored once.
+struct IndexTable<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var indices: [Value: Int64] = [:]
+
+    mutating func index(_ value: Value) -> Int64 {
+        if let index = indices[value] { return index }
+        let index = Int64(values.count)
+        values.append(value)
+        indices[value] = index
+        return index
+    }
+}
+
+/// Integer columns as zigzag LEB128 varints, one after another: a byte per
+/// small value, and far faster for the page to read than JSON numbers.
+final class ColumnStore {
+    let bytes = ByteBuffer(capacity: 1 << 20)
+    private(set) var columns: [(offset: Int, count: Int)] = []
+
+    /// Appends `values`; returns the column's number.
+    func add(_ values: [Int64]) -> Int {
+        columns.append((bytes.count, values.count))
+        bytes.reserve(values.count * 2)
+        for value in values {
+            var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+            while zigzag >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+                zigzag >>= 7
+            }
+            bytes.append(UInt8(zigzag))
+        }
+        return columns.count - 1
+    }
+}
+
+/// `"name":value` pairs with the commas between them. With a store, columns go
+/// there and the pair's value is the column's number.
+struct ObjectWriter {
+    let out: ByteBuffer
+    let store: ColumnStore?
+    private var needsComma = false
+
+    init(out: ByteBuffer, store: ColumnStore? = nil) {
+        self.out = out
+        self.store = store
+    }
+
+    mutating func key(_ name: StaticString) {
+        if needsComma { out.append(UInt8(ascii: ",")) }
+        needsComma = true
+        out.append(UInt8(ascii: "\""))
+        out.append(name)
+        out.append("\":")
+    }
+
+    mutating func number(_ name: StaticString, _ value: Int64) {
+        key(name)
+        out.appendDecimal(value)
+    }
+
+    mutating func column(_ name: StaticString, _ values: [Int64]) {
+        key(name)
+        if let store {
+            out.appendDecimal(Int64(store.add(values)))
+            return
+        }
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendDecimal(value)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+}
+
+extension Int64 {
+    func dividedFloor(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor < 0) ? quotient - 1 : quotient
+    }
+
+    func moduloFloor(by divisor: Int64) -> Int64 {
+        let remainder = self % divisor
+        return remainder < 0 ? remainder + divisor : remainder
+    }
+}

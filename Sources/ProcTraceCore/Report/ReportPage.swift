@@ -1,0 +1,47 @@
+/// Writes the report as one self-contained HTML page: style, script and data
+/// inline, and a Content-Security-Policy that lets only this page's own
+/// script and style run and forbids every request (docs/report.md, "Safety").
+///
+/// Log strings never pass through HTML: the data is gzip-compressed JSON and
+/// columns in base64 (A–Z a–z 0–9 + / =) inside two non-executed `<script type=…>`
+/// elements, so no byte of it can end that element, and the page's script
+/// puts every string into the document with `textContent`.
+public enum ReportPage {
+    /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
+    public static func html(_ data: ReportData, nonce: String = randomNonce()) throws -> ByteBuffer {
+        let (main, records) = ReportDataEncoder.encode(data)
+        let compressedMain = try Gzip.compress(main.bytes)
+        let compressedRecords = try Gzip.compress(records.bytes)
+        let out = ByteBuffer(capacity: (compressedMain.count + compressedRecords.count) * 4 / 3 + 256 * 1024)
+        out.append(contentsOf: Array(#"<!DOCTYPE html>\#n<html lang="en"><head><meta charset="utf-8">\#n"#.utf8))
+        out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))
+        out.append(contentsOf: Array(#"<meta name="viewport" content="width=device-width, initial-scale=1">\#n"#.utf8))
+        out.append(contentsOf: Array("<title>proctrace report</title>\n<style nonce=\"\(nonce)\">\n".utf8))
+        out.append(contentsOf: Array(ReportStyle.css.utf8))
+        out.append(contentsOf: Array("</style></head>\n<body>\n".utf8))
+        out.append(contentsOf: Array(ReportMarkup.body.utf8))
+        out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-data">"#.utf8))
+        Base64.append(compressedMain, to: out)
+        out.append(contentsOf: Array("</script>\n".utf8))
+        out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-records">"#.utf8))
+        Base64.append(compressedRecords, to: out)
+        out.append(contentsOf: Array("</script>\n<script nonce=\"\(nonce)\">\n".utf8))
+        out.append(contentsOf: Array(ReportScript.javaScript.utf8))
+        out.append(contentsOf: Array("</script>\n</body></html>\n".utf8))
+        return out
+    }
+
+    /// Only the page's own (nonce-marked) script and style; no request of any kind.
+    public static func contentSecurityPolicy(nonce: String) -> String {
+        "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; img-src 'none'; "
+            + "font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; "
+            + "worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'"
+    }
+
+    /// 128 random bits as hex: a log string, written before the report was made, cannot know it.
+    public static func randomNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef")
+        return String((0..<32).map { _ in hex[Int(generator.next() % 16)] })
+    }
+}

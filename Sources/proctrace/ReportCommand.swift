@@ -1,0 +1,109 @@
+import ArgumentParser
+import ProcTraceCore
+import ProcTraceLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Draw a recording as a process timeline in one self-contained HTML file.",
+        discussion: """
+            One row per process, nested under the process that started it: a bar from its fork \
+            to its exit, its zombie time to the reap hatched, exec marks, colour by outcome; \
+            click for every field of its records; find by pid, name, argument or file; the \
+            `stats` figures on top. Siblings running one program collapse into one row \
+            (×5,003 /bin/true, all exit 0). The page makes no network request and runs nothing \
+            from the log (docs/report.md).
+
+            Examples:
+              proctrace report events.jsonl -o report.html
+              proctrace report events.jsonl* --from 60 --until 120 -o minute.html
+              proctrace report events.jsonl --pid 1234 --descendants -o build.html
+            """
+    )
+
+    @OptionGroup var input: LogInputOptions
+    @OptionGroup var filter: FilterOptions
+    @OptionGroup var window: TimeWindowOptions
+
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("The HTML file to write (- for standard output).", valueName: "file"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Count zombies unreaped for longer than this many seconds as lingering.",
+                               valueName: "seconds"))
+    var zombieThreshold: Double = 5
+
+    @Option(help: ArgumentHelp("Draw siblings that run one program as one row from this many on.", valueName: "N"))
+    var groupMinimum: Int = 10
+
+    func validate() throws {
+        guard zombieThreshold >= 0, zombieThreshold.isFinite, zombieThreshold < 1e9 else {
+            throw ValidationError("--zombie-threshold must be a number of seconds, 0 or more, e.g. 5 or 0.5.")
+        }
+        guard groupMinimum >= 2 else { throw ValidationError("--group-minimum must be 2 or more, not \(groupMinimum).") }
+        if output.isEmpty { throw ValidationError("-o needs a file name, e.g. -o report.html.") }
+    }
+
+    func run() throws {
+        try ReadFailure.reporting {
+            let reader = try input.makeReader()
+            let selection = ReportSelection(from: window.fromBound, until: window.untilBound,
+                                            filter: try filter.makeFilter(),
+                                            zombieThresholdNs: UInt64(zombieThreshold * 1e9), groupMinimum: groupMinimum)
+            var data = try RecordingReport.build(selection, next: reader.next)
+            data.sources = reader.paths
+            data.selection = selectionText
+            let page = try ReportPage.html(data)
+            try write(page)
+            if reader.invalidLineCount > 0 { reportSkipped(reader) }
+        }
+    }
+
+    /// What the report covers beyond the files, for its heading.
+    private var selectionText: String {
+        var parts: [String] = []
+        if let from = window.from { parts.append("--from \(from)") }
+        if let until = window.until { parts.append("--until \(until)") }
+        if !filter.pids.isEmpty {
+            parts.append(filter.pids.map { "--pid \($0)" }.joined(separator: " ") + (filter.descendants ? " --descendants" : ""))
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// Writes beside the target and renames, so a failed write never leaves half a report under its name.
+    private func write(_ page: ByteBuffer) throws {
+        if output == "-" {
+            try FileIO.writeAll(STDOUT_FILENO, page.bytes, name: "standard output")
+            return
+        }
+        let temporary = output + ".tmp"
+        do {
+            let fd = try retryingSystemCall("open", temporary) {
+                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            }
+            do {
+                try FileIO.writeAll(fd, page.bytes, name: temporary)
+                try retryingSystemCall("close", temporary) { close(fd) }
+            } catch {
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            try retryingSystemCall("rename", output) { rename(temporary, output) }
+        } catch let error as SystemCallError {
+            unlink(temporary)
+            throw ReportWriteFailure(description: "cannot write the report: \(error) (check the directory exists, is writable and has room)")
+        } catch let error as PartialWriteError {
+            throw ReportWriteFailure(description: "cannot write the report: \(error) (check the directory exists, is writable and has room)")
+        }
+    }
+}
+
+/// The report could not be written: the call that failed, on which file, and what to check.
+struct ReportWriteFailure: Error, CustomStringConvertible {
+    let description: String
+}
