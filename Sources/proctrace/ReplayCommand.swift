@@ -30,68 +30,68 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var filter: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Replay this many times faster than recorded (0.5: half speed). Default 1.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Replay this many times faster than recorded (0.5: half speed). Default 1.",
                                valueName: "factor"))
     var speed: Double?
 
     @Flag(help: "As fast as possible: no waiting between records.")
     var max = false
 
-    @Option(help: ArgumentHelp("Start at this time (RFC 3339, or seconds since the recording began).", valueName: "time"))
-    var from: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Start at this time (RFC 3339, or seconds since the recording began).", valueName: "time"),
+            transform: TimeBound.parse)
+    var from: TimeBound?
 
-    @Option(help: ArgumentHelp("Stop after this time (RFC 3339, or seconds since the recording began).",
-                               valueName: "time"))
-    var until: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Stop after this time (RFC 3339, or seconds since the recording began).",
+                               valueName: "time"),
+            transform: TimeBound.parse)
+    var until: TimeBound?
 
     func validate() throws {
         if max && speed != nil { throw ValidationError("--max and --speed contradict each other; choose one.") }
         if let speed, !(speed > 0 && speed.isFinite) {
             throw ValidationError("--speed must be a positive number, e.g. 2 or 0.5, not \(speed).")
         }
-        for (name, value) in [("--from", from), ("--until", until)] {
-            if let value, TimeBound(parsing: value) == nil {
-                throw ValidationError("\(name) \(value): give an RFC 3339 time like 2026-11-23T20:12:46Z, "
-                                      + "or seconds since the recording began like 90.")
-            }
-        }
-        if case let .sinceStart(start)? = from.flatMap(TimeBound.init(parsing:)),
-            case let .sinceStart(end)? = until.flatMap(TimeBound.init(parsing:)), end < start {
-            throw ValidationError("--until \(until!) comes before --from \(from!).")
-        }
-        if case let .absolute(start)? = from.flatMap(TimeBound.init(parsing:)),
-            case let .absolute(end)? = until.flatMap(TimeBound.init(parsing:)), end < start {
-            throw ValidationError("--until \(until!) comes before --from \(from!).")
+        switch (from, until) {
+        case let (.sinceStart(start)?, .sinceStart(end)?) where end < start,
+             let (.absolute(start)?, .absolute(end)?) where end < start:
+            throw ValidationError("--until comes before --from; nothing would be replayed.")
+        default:
+            break
         }
     }
 
     func run() throws {
-        try ReadFailure.reporting {
+        let out = output.makeOutput()
+        try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let replayer = LogReplayer(filter: try filter.makeFilter())
-            let out = output.makeOutput()
-            let fromBound = from.flatMap(TimeBound.init(parsing:))
-            let untilBound = until.flatMap(TimeBound.init(parsing:))
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
             var window: (from: Int64, until: Int64)?
-            while var event = try reader.next() {
-                let start = window ?? {
-                    let recordingStart = event.time
-                    let bounds = (fromBound?.resolved(recordingStart: recordingStart) ?? Int64.min,
-                                  untilBound?.resolved(recordingStart: recordingStart) ?? Int64.max)
-                    window = bounds
-                    return bounds
-                }()
-                if event.time > start.until { break }
-                let kept = replayer.process(&event)
-                guard kept, event.time >= start.from else { continue }
-                if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
-                    try out.flush()
-                    var request = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
-                    var remaining = timespec()
-                    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+            do {
+                while var event = try reader.next() {
+                    let start = window ?? {
+                        let recordingStart = event.time
+                        let bounds = (from?.resolved(recordingStart: recordingStart) ?? Int64.min,
+                                      until?.resolved(recordingStart: recordingStart) ?? Int64.max)
+                        window = bounds
+                        return bounds
+                    }()
+                    if event.time > start.until { break }
+                    let kept = replayer.process(&event)
+                    guard kept, event.time >= start.from else { continue }
+                    if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
+                        try out.flush()
+                        Clock.sleep(nanoseconds: delay)
+                    }
+                    try out.write(event)
                 }
-                try out.write(event)
+            } catch {
+                // What was read before the bad line goes out first.
+                try out.flush()
+                throw error
             }
             try out.flush()
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
