@@ -33,6 +33,11 @@ final class LogLineReader {
     /// Bytes after the last newline: a line still being written, or cut short.
     var hasPartialLine: Bool { end > start }
 
+    /// No line handed out yet, and what is buffered begins with gzip's magic bytes.
+    var beginsWithGzipMagic: Bool {
+        lineNumber == 0 && end - start >= 2 && buffer[start] == 0x1f && buffer[start + 1] == 0x8b
+    }
+
     /// The next complete line without its newline, valid until the next call;
     /// nil when the file has no more complete lines (yet).
     func nextLine() throws -> UnsafeRawBufferPointer? {

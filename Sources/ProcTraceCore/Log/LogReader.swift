@@ -94,6 +94,9 @@ public final class LogReader {
             }
             if following && queued.isEmpty && fileIndex == paths.count - 1 { return nil }
             if reader.hasPartialLine {
+                if reader.lineNumber == 0 && !reader.input.isRegularFile && reader.beginsWithGzipMagic {
+                    throw gzipInPipe(reader)
+                }
                 warn("\(UntrustedText.escaped(reader.path)):\(reader.lineNumber + 1): last line is incomplete "
                      + "(no newline at the end: the writer stopped mid-record); ignored")
             }
@@ -114,10 +117,7 @@ public final class LogReader {
         do {
             return try decoder.decode(line)
         } catch let error as JSONLineDecodingError {
-            if reader.lineNumber == 1 && !reader.input.isRegularFile && line.starts(with: [0x1f, 0x8b]) {
-                throw LogReadError(path: reader.path, reason: "gzip data from a pipe: decompress it first "
-                                   + "(zcat FILE | proctrace ... /dev/stdin), or name the .gz file itself")
-            }
+            if reader.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
             let failure = LogReadError(path: reader.path, line: reader.lineNumber, reason: error.description,
                                        isNewerSchema: error.isNewerSchema)
             guard skipInvalid && failure.isSkippable else { throw failure }
@@ -125,6 +125,12 @@ public final class LogReader {
             if firstInvalidLine == nil { firstInvalidLine = failure }
             return nil
         }
+    }
+
+    /// Only regular files are recognised as gzip (a pipe cannot be peeked at without consuming it).
+    private func gzipInPipe(_ reader: LogLineReader) -> LogReadError {
+        LogReadError(path: reader.path, reason: "gzip data from a pipe: decompress it first "
+                     + "(zcat FILE | proctrace ... /dev/stdin), or name the .gz file itself")
     }
 
     private func checkSequence(_ event: Event, at reader: LogLineReader) {

@@ -95,6 +95,9 @@ public final class LogStatistics {
         }
     }
 
+    /// Exited processes remembered until their reap.
+    var pendingZombieCount: Int { zombies.count }
+
     /// Keeps `zombie` until its reap. A full table forgets its newer half: the
     /// zombies that have lingered least so far, the last a top list would show.
     private func remember(_ zombie: PendingZombie, pid: Int32) {

@@ -183,6 +183,8 @@ public enum RFC3339 {
 
     /// seconds × 10⁹ + fraction, or nil past Int64's range (after the year 2262).
     static func nanoseconds(seconds: Int64, fraction: Int64) -> Int64? {
+        // Before 1970 the fraction is borrowed from the next second, so the earliest time (Int64.min) fits.
+        let (seconds, fraction) = seconds < 0 && fraction > 0 ? (seconds + 1, fraction - 1_000_000_000) : (seconds, fraction)
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
         let (total, carry) = scaled.addingReportingOverflow(fraction)
