@@ -64,24 +64,19 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        TerminationSignals.unblock()
         let out = output.makeOutput()
         try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let replayer = LogReplayer(filter: try filter.makeFilter())
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
-            var window: (from: Int64, until: Int64)?
+            var window = ReplayWindow(from: from, until: until)
             do {
                 while var event = try reader.next() {
-                    let start = window ?? {
-                        let recordingStart = event.time
-                        let bounds = (from?.resolved(recordingStart: recordingStart) ?? Int64.min,
-                                      until?.resolved(recordingStart: recordingStart) ?? Int64.max)
-                        window = bounds
-                        return bounds
-                    }()
-                    if event.time > start.until { break }
+                    let place = window.place(of: event.time)
+                    if place == .after { break }
                     let kept = replayer.process(&event)
-                    guard kept, event.time >= start.from else { continue }
+                    guard kept, place == .inside else { continue }
                     if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
                         try out.flush()
                         Clock.sleep(nanoseconds: delay)

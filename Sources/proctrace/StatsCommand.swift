@@ -42,6 +42,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        TerminationSignals.unblock()
         try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let replayer = LogReplayer()
@@ -64,7 +65,7 @@ struct StatsCommand: ParsableCommand {
     /// Writes the report to standard output; a failed write (a full disk) is an error, not a silent exit 0.
     private func print(_ report: StatisticsReport, upTo location: String?) throws {
         var text = json ? report.json() : report.text(clock: utc ? .utc : .local)
-        if let location, !json { text = "Up to \(location), where reading stopped:\n" + text }
+        if let location, !json { text = "Records before \(location), where reading stopped:\n" + text }
         try Array(text.utf8).withUnsafeBytes { try RecordOutput.writeStandardOutput($0) }
     }
 }

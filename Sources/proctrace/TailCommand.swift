@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcTraceCore
+import ProcTraceLinux
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +47,7 @@ struct TailCommand: ParsableCommand {
     }
 
     func run() throws {
+        TerminationSignals.unblock()
         let out = output.makeOutput()
         try ReadFailure.reporting(skipping: input.skipInvalid) {
             let tail = LogTail(

@@ -51,6 +51,7 @@ struct TreeCommand: ParsableCommand {
     }
 
     func run() throws {
+        TerminationSignals.unblock()
         let (tree, now) = try buildTree()
         let roots: [ProcessNode]
         if let pid {
