@@ -54,10 +54,10 @@ struct StatsCommand: ParsableCommand {
                 }
             } catch let error as LogReadError {
                 // The report of what was read before the bad line, then the error.
-                try print(statistics.finish(invalidLines: reader.invalidLineCount), upTo: reader.location)
+                try print(statistics.finish(invalidLines: reader.invalidLineCount, forgottenZombies: replayer.forgottenZombies), upTo: reader.location)
                 throw error
             }
-            try print(statistics.finish(invalidLines: reader.invalidLineCount), upTo: nil)
+            try print(statistics.finish(invalidLines: reader.invalidLineCount, forgottenZombies: replayer.forgottenZombies), upTo: nil)
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }
     }

@@ -109,7 +109,8 @@ public final class LogStatistics {
     }
 
     /// The report, counting the zombies still unreaped when the log ends up to its last record.
-    public func finish(invalidLines: Int = 0) -> StatisticsReport {
+    /// `forgottenZombies`: unreaped exits the tree forgot (LogReplayer.forgottenZombies), which makes it approximate too.
+    public func finish(invalidLines: Int = 0, forgottenZombies treeForgot: Int = 0) -> StatisticsReport {
         var final = report
         let end = report.lastTime ?? 0
         for (pid, zombie) in zombies.sorted(by: { $0.key < $1.key }) {
@@ -125,7 +126,7 @@ public final class LogStatistics {
         }
         final.invalidLines = invalidLines
         final.isApproximate = programs.isApproximate || failures.isApproximate || adopters.isApproximate
-            || forgottenZombies > 0
+            || forgottenZombies > 0 || treeForgot > 0
         return final
     }
 

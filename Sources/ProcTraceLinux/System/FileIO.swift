@@ -16,11 +16,9 @@ public enum FileIO {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while result.count < limit {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            guard let n = try? chunk.withUnsafeMutableBytes({ buffer in
+                try retryingSystemCall("read", path) { read(fd, buffer.baseAddress, buffer.count) }
+            }) else { return nil }
             if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
         }
@@ -62,9 +60,10 @@ public enum FileIO {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            let n = (try? chunk.withUnsafeMutableBytes { buffer in
+                try retryingSystemCall("read") { read(fd, buffer.baseAddress, buffer.count) }
+            }) ?? 0
+            if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
         }
         return result

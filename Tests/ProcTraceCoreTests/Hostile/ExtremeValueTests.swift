@@ -150,3 +150,23 @@ import Testing
         #expect(report.text().contains("zombie counts are approximate"))
     }
 }
+
+@Suite struct BoundedReplayTreeTests {
+    /// A log of exits that are never reaped: the replayer's tree keeps at most twice its bound of zombies.
+    @Test func theTreeForgetsTheLongestDeadZombiesPastItsBound() {
+        let replayer = LogReplayer(maximumZombies: 100)
+        for pid in Int32(10)...5_009 {
+            var exit = EventSamples.process(.exit, pid: pid)
+            exit.time = Int64(pid)
+            _ = replayer.process(&exit)
+            #expect(replayer.tree.count <= 200)
+        }
+        #expect(replayer.forgottenZombies > 4_000)
+        #expect(replayer.tree[5_009] != nil && replayer.tree[10] == nil, "the most recent exits are kept")
+        var reap = EventSamples.process(.reap, pid: 5_008)
+        _ = replayer.process(&reap)
+        #expect(replayer.tree[5_008] == nil)
+        let statistics = LogStatistics()
+        #expect(statistics.finish(forgottenZombies: replayer.forgottenZombies).isApproximate)
+    }
+}

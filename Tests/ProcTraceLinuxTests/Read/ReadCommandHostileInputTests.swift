@@ -57,12 +57,20 @@ import Testing
         var last = Self.forks(from: 4, count: 1, time: .max)[0]
         last.pid = 2000
         let log = write("spanning.jsonl", [Self.start(time: 0)] + Self.forks(from: 2, count: 1, time: 0) + [exit, last])
-        for arguments in [["replay", "--max", log], ["replay", "--max", "--until", "7500000000", log],
-                          ["replay", "--max", "--from", "7500000000", log], ["replay", "--max", "--json", log],
-                          ["tree", "--from", log, "--at", "5"], ["tree", "--from", log], ["stats", log],
-                          ["stats", "--json", log], ["tail", "-n", "2", log]] {
-            let run = try ReadCommandRun.run(arguments)
-            #expect(run.exited([0]), "\(arguments): status \(run.status) signal \(run.signal ?? 0): \(run.errorText)")
+        // Starting now, then the last and the first representable nanosecond.
+        var first = Self.forks(from: 3, count: 1, time: .min)[0]
+        first.pid = 3000
+        let now = write("now.jsonl", [Self.start()] + Self.forks(from: 2, count: 1, time: .max) + [first])
+        // Starting at the end of time.
+        let end = write("end.jsonl", [Self.start(time: .max)] + Self.forks(from: 2, count: 1, time: .max))
+        for log in [log, now, end] {
+            for arguments in [["replay", "--max", log], ["replay", "--max", "--until", "7500000000", log],
+                              ["replay", "--max", "--from", "7500000000", log], ["replay", "--max", "--json", log],
+                              ["tree", "--from", log, "--at", "5"], ["tree", "--from", log], ["stats", log],
+                              ["stats", "--json", log], ["tail", "-n", "2", log]] {
+                let run = try ReadCommandRun.run(arguments)
+                #expect(run.exited([0]), "\(arguments): status \(run.status) signal \(run.signal ?? 0): \(run.errorText)")
+            }
         }
         let stats = try ReadCommandRun.run(["stats", log])
         #expect(stats.outputText.hasPrefix("4 records from 1970-01-01T00:00:00.000000000Z to 2262-04-11T23:47:16.854775807Z"))
