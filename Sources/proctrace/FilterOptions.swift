@@ -40,7 +40,7 @@ struct FilterOptions: ParsableArguments {
         for name in eventLists.flatMap({ $0.split(separator: ",") }) {
             let trimmed = name.trimmingSpaces
             guard let kind = EventKind(name: trimmed) else {
-                throw ValidationError("--event: unknown record \"\(trimmed)\"; choose from "
+                throw ValidationError("--event: unknown record \"\(UntrustedText.escaped(String(trimmed)))\"; choose from "
                                       + EventKind.allCases.map(\.name).joined(separator: ", ") + ".")
             }
             kinds.insert(kind)

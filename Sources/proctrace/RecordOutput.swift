@@ -19,22 +19,27 @@ final class RecordOutput {
     }
 
     func write(_ event: Event) throws {
-        if json {
-            encoder.append(event, to: buffer)
-        } else {
-            write(line: formatter.format(event))
-        }
+        render(event, to: buffer)
         if buffer.count >= 64 * 1024 { try flush() }
     }
 
-    func write(line: String) {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(0x0a)
+    /// Appends the record's line, with its newline.
+    func render(_ event: Event, to out: ByteBuffer) {
+        if json {
+            encoder.append(event, to: out)
+        } else {
+            out.append(contentsOf: formatter.format(event).utf8)
+            out.append(0x0a)
+        }
     }
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        try FileIO.writeAll(STDOUT_FILENO, buffer.bytes, name: "standard output")
+        try RecordOutput.writeStandardOutput(buffer.bytes)
         buffer.removeAll()
+    }
+
+    static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer) throws {
+        try FileIO.writeAll(STDOUT_FILENO, bytes, name: "standard output")
     }
 }

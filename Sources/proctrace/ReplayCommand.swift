@@ -30,7 +30,8 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var filter: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Replay this many times faster than recorded (0.5: half speed). Default 1.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Replay this many times faster than recorded (0.5: half speed). Default 1.",
                                valueName: "factor"))
     var speed: Double?
 
@@ -47,32 +48,29 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ReadFailure.reporting {
+        TerminationSignals.unblock()
+        let out = output.makeOutput()
+        try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let replayer = LogReplayer(filter: try filter.makeFilter())
-            let out = output.makeOutput()
-            let fromBound = timeWindow.fromBound
-            let untilBound = timeWindow.untilBound
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
-            var window: (from: Int64, until: Int64)?
-            while var event = try reader.next() {
-                let start = window ?? {
-                    let recordingStart = event.time
-                    let bounds = (fromBound?.resolved(recordingStart: recordingStart) ?? Int64.min,
-                                  untilBound?.resolved(recordingStart: recordingStart) ?? Int64.max)
-                    window = bounds
-                    return bounds
-                }()
-                if event.time > start.until { break }
-                let kept = replayer.process(&event)
-                guard kept, event.time >= start.from else { continue }
-                if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
-                    try out.flush()
-                    var request = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
-                    var remaining = timespec()
-                    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+            var window = ReplayWindow(from: timeWindow.from, until: timeWindow.until)
+            do {
+                while var event = try reader.next() {
+                    let place = window.place(of: event.time)
+                    if place == .after { break }
+                    let kept = replayer.process(&event)
+                    guard kept, place == .inside else { continue }
+                    if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
+                        try out.flush()
+                        Clock.sleep(nanoseconds: delay)
+                    }
+                    try out.write(event)
                 }
-                try out.write(event)
+            } catch {
+                // What was read before the bad line goes out first.
+                try out.flush()
+                throw error
             }
             try out.flush()
             if reader.invalidLineCount > 0 { reportSkipped(reader) }

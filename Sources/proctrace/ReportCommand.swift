@@ -49,7 +49,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ReadFailure.reporting {
+        try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let selection = ReportSelection(from: window.fromBound, until: window.untilBound,
                                             filter: try filter.makeFilter(),

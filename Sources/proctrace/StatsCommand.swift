@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcTraceCore
+import ProcTraceLinux
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,10 +21,11 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var input: LogInputOptions
 
-    @Option(help: ArgumentHelp("Report zombies unreaped for longer than this many seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Report zombies unreaped for longer than this many seconds.", valueName: "seconds"))
     var zombieThreshold: Double = 5
 
-    @Option(help: ArgumentHelp("Entries in each top list.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Entries in each top list.", valueName: "N"))
     var top: Int = 10
 
     @Flag(help: "Print the report as one JSON object.")
@@ -40,17 +42,30 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ReadFailure.reporting {
+        TerminationSignals.unblock()
+        try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let replayer = LogReplayer()
             let statistics = LogStatistics(zombieThresholdNs: UInt64(zombieThreshold * 1e9), listLength: top)
-            while var event = try reader.next() {
-                _ = replayer.process(&event)
-                statistics.add(event, tree: replayer.tree)
+            do {
+                while var event = try reader.next() {
+                    _ = replayer.process(&event)
+                    statistics.add(event, tree: replayer.tree)
+                }
+            } catch let error as LogReadError {
+                // The report of what was read before the bad line, then the error.
+                try print(statistics.finish(invalidLines: reader.invalidLineCount, forgottenZombies: replayer.forgottenZombies), upTo: reader.location)
+                throw error
             }
-            let report = statistics.finish(invalidLines: reader.invalidLineCount)
-            print(json ? report.json() : report.text(clock: utc ? .utc : .local), terminator: "")
+            try print(statistics.finish(invalidLines: reader.invalidLineCount, forgottenZombies: replayer.forgottenZombies), upTo: nil)
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }
+    }
+
+    /// Writes the report to standard output; a failed write (a full disk) is an error, not a silent exit 0.
+    private func print(_ report: StatisticsReport, upTo location: String?) throws {
+        var text = json ? report.json() : report.text(clock: utc ? .utc : .local)
+        if let location, !json { text = "Records before \(location), where reading stopped:\n" + text }
+        try Array(text.utf8).withUnsafeBytes { try RecordOutput.writeStandardOutput($0) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcTraceCore
+import ProcTraceLinux
 
 #if canImport(Glibc)
 import Glibc
@@ -16,8 +17,9 @@ struct TailCommand: ParsableCommand {
             nothing in them can disturb the terminal.
 
             With --follow the last file is watched by name, like tail -F: when it is rotated away \
-            the rest of it is read, then the new file from its start; when it is truncated it is \
-            read again from the start.
+            the rest of it is read, then any files rotated away since (FILE.1, FILE.2.gz, ...), \
+            then the new file from its start; records rotated away and removed before they could \
+            be read are announced. When it is truncated or rewritten it is read again from the start.
 
             Examples:
               proctrace tail events.jsonl
@@ -30,7 +32,8 @@ struct TailCommand: ParsableCommand {
     @OptionGroup var filter: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Print only the last N records that match.", valueName: "N"))
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional,
+            help: ArgumentHelp("Print only the last N records that match.", valueName: "N"))
     var lines: Int?
 
     @Flag(name: .shortAndLong, help: "Keep reading as the log grows, across rotation.")
@@ -44,25 +47,15 @@ struct TailCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ReadFailure.reporting {
-            let reader = try input.makeReader(following: follow)
-            let replayer = LogReplayer(filter: try filter.makeFilter())
-            let out = output.makeOutput()
-            var recent = lines.map { RecentItems<Event>(capacity: $0) }
-            while true {
-                while var event = try reader.next() {
-                    guard replayer.process(&event) else { continue }
-                    if recent != nil { recent!.append(event) } else { try out.write(event) }
-                }
-                if let kept = recent?.elements {
-                    for event in kept { try out.write(event) }
-                    recent = nil
-                }
-                try out.flush()
-                guard follow else { break }
-                usleep(TailCommand.followInterval)
-                _ = try reader.checkFollowedFile()
-            }
+        TerminationSignals.unblock()
+        let out = output.makeOutput()
+        try ReadFailure.reporting(skipping: input.skipInvalid) {
+            let tail = LogTail(
+                last: lines, follow: follow,
+                open: { (try input.makeReader(following: follow), LogReplayer(filter: try filter.makeFilter())) },
+                render: out.render, write: RecordOutput.writeStandardOutput,
+                pause: { usleep(TailCommand.followInterval) })
+            let reader = try tail.run()
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }
     }

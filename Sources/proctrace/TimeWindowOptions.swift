@@ -3,29 +3,41 @@ import ProcTraceCore
 
 /// `--from` / `--until`: the part of a recording a read command covers.
 struct TimeWindowOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Start at this time (RFC 3339, or seconds since the recording began).", valueName: "time"))
-    var from: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Start at this time (RFC 3339, or seconds since the recording began).", valueName: "time"),
+            transform: TimeBound.parse)
+    var from: TimeBound?
 
-    @Option(help: ArgumentHelp("Stop after this time (RFC 3339, or seconds since the recording began).",
-                               valueName: "time"))
-    var until: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Stop after this time (RFC 3339, or seconds since the recording began).",
+                               valueName: "time"),
+            transform: TimeBound.parse)
+    var until: TimeBound?
 
-    var fromBound: TimeBound? { from.flatMap(TimeBound.init(parsing:)) }
-    var untilBound: TimeBound? { until.flatMap(TimeBound.init(parsing:)) }
+    var fromBound: TimeBound? { from }
+    var untilBound: TimeBound? { until }
 
     func validate() throws {
-        for (name, value) in [("--from", from), ("--until", until)] {
-            if let value, TimeBound(parsing: value) == nil {
-                throw ValidationError("\(name) \(value): give an RFC 3339 time like 2026-11-23T20:12:46Z, "
-                                      + "or seconds since the recording began like 90.")
-            }
-        }
-        switch (fromBound, untilBound) {
+        switch (from, until) {
         case let (.sinceStart(start)?, .sinceStart(end)?) where end < start,
              let (.absolute(start)?, .absolute(end)?) where end < start:
-            throw ValidationError("--until \(until!) comes before --from \(from!).")
+            throw ValidationError("--until comes before --from; nothing would be covered.")
         default:
             break
+        }
+    }
+}
+
+extension TimeBound: CustomStringConvertible {
+    /// As a user would type it again: an RFC 3339 time or seconds since the start.
+    public var description: String {
+        switch self {
+        case let .absolute(time): return RFC3339.format(nanoseconds: time)
+        case let .sinceStart(offset):
+            let seconds = offset / 1_000_000_000, fraction = offset % 1_000_000_000
+            if fraction == 0 { return "\(seconds)" }
+            let digits = String(fraction + 1_000_000_000).dropFirst()
+            return "\(seconds)." + String(digits.reversed().drop(while: { $0 == "0" }).reversed())
         }
     }
 }

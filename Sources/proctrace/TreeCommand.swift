@@ -34,17 +34,16 @@ struct TreeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Replay this recording instead of reading /proc.", valueName: "file"))
     var from: String?
 
-    @Option(help: ArgumentHelp(
-        "The moment of the recording to show: an RFC 3339 time, or seconds since it started (default: its end).",
-        valueName: "time"))
-    var at: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp(
+                "The moment of the recording to show: an RFC 3339 time, or seconds since it started (default: its end).",
+                valueName: "time"),
+            transform: TimeBound.parse)
+    var at: TimeBound?
 
     func validate() throws {
         if at != nil && from == nil {
             throw ValidationError("--at needs --from: the live system can only be shown as it is now")
-        }
-        if let at, TreeMoment(parsing: at) == nil {
-            throw ValidationError("--at '\(at)' is neither an RFC 3339 time (2026-11-23T20:12:46Z) nor seconds since the start")
         }
         if let pid, pid <= 0 {
             throw ValidationError("--pid must be a positive process ID")
@@ -52,6 +51,7 @@ struct TreeCommand: ParsableCommand {
     }
 
     func run() throws {
+        TerminationSignals.unblock()
         let (tree, now) = try buildTree()
         let roots: [ProcessNode]
         if let pid {
@@ -79,9 +79,11 @@ struct TreeCommand: ParsableCommand {
             let tree = LiveProcessSnapshot().tree(includeArguments: showArguments)
             return (tree, Clock.realtimeNanoseconds)
         }
-        let reader = try LogReader(paths: [from], warn: HostInfo.standardError)
-        let moment = at.flatMap(TreeMoment.init(parsing:)) ?? .end
-        let (tree, time) = try RecordedTreeBuilder.build(at: moment, next: reader.next)
-        return (tree, time)
+        return try ReadFailure.reporting(skipping: false) {
+            let reader = try LogReader(paths: [from]) { StandardError.warn($0) }
+            let moment = at.map(TreeMoment.init) ?? .end
+            let (tree, time) = try RecordedTreeBuilder.build(at: moment, next: reader.next)
+            return (tree, time)
+        }
     }
 }

@@ -187,7 +187,7 @@ struct JSONScanner {
                 }
                 continue
             default:
-                throw escapeFailure(at: position, "unknown escape '\\\(Character(Unicode.Scalar(bytes[position + 1])))'")
+                throw escapeFailure(at: position, "unknown escape '\\\(UntrustedText.escaped(CollectionOfOne(bytes[position + 1])))'")
             }
             position += 2
         }

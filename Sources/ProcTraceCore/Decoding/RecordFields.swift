@@ -29,7 +29,7 @@ struct RecordFields {
         case .event:
             let name = try scanner.scanString()
             guard let kind = try EventKind(bytes: name, in: scanner) else {
-                throw JSONLineDecodingError.invalidRecord("unknown event \"\(try string(name, scanner))\"")
+                throw JSONLineDecodingError.invalidRecord("unknown event \"\(try quoted(name, scanner))\"")
             }
             self.kind = kind
         case .pid: event.pid = try readInt32(&scanner, field)
@@ -41,6 +41,8 @@ struct RecordFields {
             if token.hasEscapes {
                 var bytes: [UInt8] = []
                 try scanner.appendContent(of: token, to: &bytes)
+                // The kernel's name ends at a NUL: one inside would cut it short without a word.
+                guard !bytes.contains(0) else { throw JSONLineDecodingError.invalidRecord("\"comm\" holds \\u0000 (NUL)") }
                 event.comm = Comm(bytes)
             } else {
                 event.comm = Comm(bytes: scanner.text(token))
@@ -52,7 +54,7 @@ struct RecordFields {
             } else {
                 let token = try scanner.scanString()
                 guard !token.hasEscapes, token.end - token.start == 1 else {
-                    throw JSONLineDecodingError.invalidRecord("\"state\" must be one letter, not \"\(try string(token, scanner))\"")
+                    throw JSONLineDecodingError.invalidRecord("\"state\" must be one letter, not \"\(try quoted(token, scanner))\"")
                 }
                 event.state = scanner.bytes[token.start]
             }
@@ -70,7 +72,7 @@ struct RecordFields {
             let token = try scanner.scanString()
             let name = try string(token, scanner)
             guard let reason = ReapReason(name: name) else {
-                throw JSONLineDecodingError.invalidRecord("unknown reap reason \"\(name)\"")
+                throw JSONLineDecodingError.invalidRecord("unknown reap reason \"\(UntrustedText.escaped(name))\"")
             }
             event.reapReason = reason
         case .uid: credentials.uid = try readUInt32(&scanner, field)
@@ -116,7 +118,7 @@ struct RecordFields {
             guard version <= StreamInfo.schemaVersion else { throw JSONLineDecodingError.newerSchema(version: version) }
             if let format, format != Array(StreamInfo.format.utf8) {
                 throw JSONLineDecodingError.invalidRecord(
-                    "not a proctrace log: format \"\(String(decoding: format, as: UTF8.self))\"")
+                    "not a proctrace log: format \"\(UntrustedText.escaped(format))\"")
             }
         }
         try require(LogField.seq.bit | LogField.time.bit)
@@ -169,6 +171,13 @@ struct RecordFields {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A string from the line, escaped for quoting in an error message.
+    private func quoted(_ token: JSONScanner.StringToken, _ scanner: JSONScanner) throws -> String {
+        var bytes: [UInt8] = []
+        try scanner.appendContent(of: token, to: &bytes)
+        return UntrustedText.escaped(bytes)
+    }
+
     private func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
         if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, RFC3339.parseCanonical) {
             return nanoseconds
@@ -178,7 +187,12 @@ struct RecordFields {
         if !token.hasEscapes, let nanoseconds = RFC3339.parseCanonical(text) ?? RFC3339.parse(text) {
             return nanoseconds
         }
-        throw JSONLineDecodingError.invalidRecord("\"time\" is not an RFC 3339 timestamp: \"\(try string(token, scanner))\"")
+        var bytes: [UInt8] = []
+        try scanner.appendContent(of: token, to: &bytes)
+        if case let .failure(failure) = RFC3339.check(bytes), failure != .malformed {
+            throw JSONLineDecodingError.invalidRecord("\"time\" \"\(UntrustedText.escaped(bytes))\" \(failure.reason)")
+        }
+        throw JSONLineDecodingError.invalidRecord("\"time\" is not an RFC 3339 timestamp: \"\(UntrustedText.escaped(bytes))\"")
     }
 
     private func readInt32(_ scanner: inout JSONScanner, _ field: LogField) throws -> Int32 {
@@ -219,7 +233,14 @@ struct RecordFields {
             let start = buffer.baseAddress!
             var length = 0
             repeat {
-                length += try scanner.copyContent(of: try scanner.scanString(), to: start + length)
+                let token = try scanner.scanString()
+                let copied = try scanner.copyContent(of: token, to: start + length)
+                // Arguments are kept NUL-separated, as the kernel keeps them: a NUL inside one would split it in two.
+                if token.hasEscapes, UnsafeRawBufferPointer(start: start + length, count: copied).contains(0) {
+                    throw JSONLineDecodingError.invalidRecord("an argument in \"argv\" holds \\u0000 (NUL), "
+                                                              + "which no argument of a Linux process can")
+                }
+                length += copied
                 start.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
                 length += 1
             } while scanner.consume(UInt8(ascii: ","))

@@ -1,9 +1,12 @@
-/// Text from outside (file names, configuration values, log content) as an
-/// error message may quote it: escaped like the normal output (TerminalEscaper),
-/// so no message can move the cursor, set the clipboard or fake a line.
+/// Text that came from outside (a file name, a string read from a log or a
+/// configuration file) quoted inside a diagnostic message: escaped exactly as
+/// `TerminalEscaper` escapes normal output, so nothing in it can set the
+/// clipboard, clear the screen or forge a second line on standard error.
+///
+///     "\(UntrustedText.escaped(path)): cannot open: No such file or directory"
 public enum UntrustedText {
     public static func escaped(_ text: String) -> String {
-        TerminalEscaper.escape(text.utf8)
+        escaped(Array(text.utf8))
     }
 
     public static func escaped<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {

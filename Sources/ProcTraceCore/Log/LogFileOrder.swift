@@ -5,15 +5,25 @@
 public enum LogFileOrder {
     public static func sorted(_ paths: [String]) throws -> [String] {
         guard paths.count > 1 else { return paths }
-        let keyed = try paths.enumerated().map { position, path in
-            (path: path, firstTime: try firstRecordTime(path) ?? Int64.max, rotation: rotationNumber(path),
+        let keyed = try paths.map { path in (path: path, firstTime: try LogLineReader(path: path).firstRecord()?.time) }
+        return sorted(keyed).map(\.path)
+    }
+
+    /// `entries` in writing order, given the time of each one's first record (nil: none).
+    static func sorted<Entry>(_ entries: [(path: String, firstTime: Int64?, entry: Entry)]) -> [Entry] {
+        sorted(entries.map { (path: $0.path, firstTime: $0.firstTime) }).map { entries[$0.position].entry }
+    }
+
+    private static func sorted(_ entries: [(path: String, firstTime: Int64?)]) -> [(path: String, position: Int)] {
+        let keyed = entries.enumerated().map { position, entry in
+            (path: entry.path, firstTime: entry.firstTime ?? Int64.max, rotation: rotationNumber(entry.path),
              position: position)
         }
         return keyed.sorted { a, b in
             if a.firstTime != b.firstTime { return a.firstTime < b.firstTime }
             if a.rotation != b.rotation { return a.rotation > b.rotation }
             return a.position < b.position
-        }.map(\.path)
+        }.map { (path: $0.path, position: $0.position) }
     }
 
     /// `events.jsonl.3.gz` → 3, `events.jsonl` → 0: logrotate's numbering, higher is older.
@@ -23,15 +33,20 @@ public enum LogFileOrder {
         guard let dot = name.lastIndex(of: "."), let number = Int(name[name.index(after: dot)...]) else { return 0 }
         return number
     }
+}
 
-    /// The time of the first line that decodes, looking at the first few lines only.
-    static func firstRecordTime(_ path: String) throws -> Int64? {
-        let reader = try LogLineReader(path: path)
+extension LogLineReader {
+    /// The first record among the first few lines that decodes, without
+    /// consuming anything (a pipe's lines are still there to be read).
+    func firstRecord() throws -> Event? {
         let decoder = JSONLineDecoder()
-        for _ in 0..<16 {
-            guard let line = try reader.nextLine() else { return nil }
-            if let event = try? decoder.decode(line) { return event.time }
+        var found: Event?
+        var looked = 0
+        try lookAhead { line in
+            found = try? decoder.decode(line)
+            looked += 1
+            return found == nil && looked < 16
         }
-        return nil
+        return found
     }
 }

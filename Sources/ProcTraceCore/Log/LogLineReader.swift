@@ -14,6 +14,8 @@ final class LogLineReader {
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
+    /// While looking ahead: where the lines handed out since began, kept in the buffer.
+    private var mark: Int?
     /// Lines handed out so far: the number of the last one.
     private(set) var lineNumber = 0
 
@@ -31,6 +33,11 @@ final class LogLineReader {
     /// Bytes after the last newline: a line still being written, or cut short.
     var hasPartialLine: Bool { end > start }
 
+    /// No line handed out yet, and what is buffered begins with gzip's magic bytes.
+    var beginsWithGzipMagic: Bool {
+        lineNumber == 0 && end - start >= 2 && buffer[start] == 0x1f && buffer[start + 1] == 0x8b
+    }
+
     /// The next complete line without its newline, valid until the next call;
     /// nil when the file has no more complete lines (yet).
     func nextLine() throws -> UnsafeRawBufferPointer? {
@@ -44,17 +51,37 @@ final class LogLineReader {
                 return line
             }
             scanned = end
-            if start > 0 {
-                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
-                scanned -= start
-                end -= start
-                start = 0
+            let kept = mark ?? start
+            if kept > 0 {
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + kept, byteCount: end - kept)
+                scanned -= kept
+                end -= kept
+                start -= kept
+                if mark != nil { mark = 0 }
             }
-            if end == buffer.count { try grow() }
+            if end == buffer.count {
+                // Looking ahead stops at one buffer: the lines it saw stay to be read.
+                if mark != nil { return nil }
+                try grow()
+            }
             let count = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
             if count == 0 { return nil }
             end += count
         }
+    }
+
+    /// Calls `body` with the lines ahead (at most one buffer's worth) until it
+    /// returns false, then puts them back: the next `nextLine()` returns the
+    /// first of them again. Reads a pipe only once.
+    func lookAhead(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        let savedLineNumber = lineNumber
+        mark = start
+        defer {
+            start = mark!
+            mark = nil
+            lineNumber = savedLineNumber
+        }
+        while let line = try nextLine(), try body(line) {}
     }
 
     /// Forgets buffered bytes and line numbers (the file was truncated and is read again from its start).
@@ -68,7 +95,8 @@ final class LogLineReader {
     private func grow() throws {
         guard buffer.count < LogLineReader.maximumLineLength else {
             throw LogReadError(path: path, line: lineNumber + 1,
-                               reason: "line longer than \(LogLineReader.maximumLineLength >> 20) MiB; not a proctrace log?")
+                               reason: "line longer than \(LogLineReader.maximumLineLength >> 20) MiB; not a proctrace log?",
+                               isSkippable: false)
         }
         let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
         larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)

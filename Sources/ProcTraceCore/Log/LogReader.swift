@@ -11,34 +11,67 @@ import Glibc
 ///   `skipInvalid`, is counted in `invalidLineCount` and passed over. A `start`
 ///   record of a newer schema is never passed over.
 /// - Blank lines are passed over.
+/// - The same file named twice (by two names, or twice by one) is read once, with a warning.
+/// - A `seq` that goes backwards other than at a `start` record (two recorders
+///   appending to one file, or files out of order) is warned about, once per file.
+/// - Pipes and FIFOs are opened once and read once: ordering the files only
+///   looks at lines still to be read.
 public final class LogReader {
+    /// In the order they are read, each file once.
     public private(set) var paths: [String]
     public let skipInvalid: Bool
     /// Lines passed over with `skipInvalid`.
     public private(set) var invalidLineCount = 0
     /// The first of them, to show the user what was wrong.
     public private(set) var firstInvalidLine: LogReadError?
+    /// Every input is a regular file: a second reader over the same paths reads the same records.
+    public let canBeReadAgain: Bool
 
     private let warn: (String) -> Void
     private let decoder = JSONLineDecoder()
     private var fileIndex = 0
     private var current: LogLineReader?
+    /// Inputs opened while ordering that cannot be opened again (pipes), by index in `paths`.
+    private var opened: [Int: LogLineReader] = [:]
+    /// The `seq` of the last record read, and whether the current file was warned about going backwards.
+    private var lastSeq: UInt64?
+    private var warnedBackwards = false
     /// Following the last file (`tail -F`): its end is not the end.
     private var following = false
-    private var rotatedFile: LogLineReader?
+    /// Files to read after the current one while following: those rotated away between two looks, then the new one.
+    private var queued: [LogLineReader] = []
+    /// Set when a file from `queued` is started: its first record is checked against `lastSeq` for a gap.
+    private var checkGap = false
 
     /// Opens `paths` in the order they were written (see `LogFileOrder`) unless `ordered` is false.
     public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true,
                 warn: @escaping (String) -> Void = { _ in }) throws {
-        self.paths = ordered ? try LogFileOrder.sorted(paths) : paths
         self.skipInvalid = skipInvalid
         self.warn = warn
+        var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: LogLineReader?))] = []
+        var seen: [FileIdentity: String] = [:]
+        for path in paths {
+            let reader = try LogLineReader(path: path)
+            let identity = FileIdentity(device: reader.input.device, inode: reader.input.inode)
+            if let earlier = seen[identity] {
+                warn("\(UntrustedText.escaped(path)) is the same file as \(UntrustedText.escaped(earlier)); reading it once")
+                continue
+            }
+            seen[identity] = path
+            let firstTime = ordered && paths.count > 1 ? try reader.firstRecord()?.time : nil
+            // A regular file is opened again when its turn comes: few descriptors are held however many files.
+            inputs.append((path, firstTime, (path, reader.input.isRegularFile ? nil : reader)))
+        }
+        let order = ordered ? LogFileOrder.sorted(inputs) : inputs.map(\.entry)
+        self.paths = order.map(\.path)
+        for (index, entry) in order.enumerated() { opened[index] = entry.reader }
+        canBeReadAgain = opened.isEmpty
     }
 
-    /// FILE:LINE of the last line read.
+    /// FILE:LINE of the last line read (the file name escaped for printing).
     public var location: String {
         guard let current else { return finishedLocation }
-        return "\(current.path):\(current.lineNumber)"
+        return "\(UntrustedText.escaped(current.path)):\(current.lineNumber)"
     }
 
     private var finishedLocation = ""
@@ -49,23 +82,31 @@ public final class LogReader {
         while true {
             if current == nil {
                 guard fileIndex < paths.count else { return nil }
-                current = try LogLineReader(path: paths[fileIndex])
+                current = try opened.removeValue(forKey: fileIndex) ?? LogLineReader(path: paths[fileIndex])
+                warnedBackwards = false
             }
             let reader = current!
             while let line = try reader.nextLine() {
-                if let event = try decode(line, at: reader) { return event }
+                if let event = try decode(line, at: reader) {
+                    checkSequence(event, at: reader)
+                    return event
+                }
             }
-            if following && rotatedFile == nil && fileIndex == paths.count - 1 { return nil }
+            if following && queued.isEmpty && fileIndex == paths.count - 1 { return nil }
             if reader.hasPartialLine {
-                warn("\(reader.path):\(reader.lineNumber + 1): last line is incomplete (no newline at the end: "
-                     + "the writer stopped mid-record); ignored")
+                if reader.lineNumber == 0 && !reader.input.isRegularFile && reader.beginsWithGzipMagic {
+                    throw gzipInPipe(reader)
+                }
+                warn("\(UntrustedText.escaped(reader.path)):\(reader.lineNumber + 1): last line is incomplete "
+                     + "(no newline at the end: the writer stopped mid-record); ignored")
             }
-            if let rotatedFile {
-                current = rotatedFile
-                self.rotatedFile = nil
+            if !queued.isEmpty {
+                current = queued.removeFirst()
+                warnedBackwards = false
+                checkGap = true
                 continue
             }
-            finishedLocation = "\(reader.path):\(reader.lineNumber)"
+            finishedLocation = "\(UntrustedText.escaped(reader.path)):\(reader.lineNumber)"
             current = nil
             fileIndex += 1
         }
@@ -76,12 +117,38 @@ public final class LogReader {
         do {
             return try decoder.decode(line)
         } catch let error as JSONLineDecodingError {
+            if reader.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
             let failure = LogReadError(path: reader.path, line: reader.lineNumber, reason: error.description,
                                        isNewerSchema: error.isNewerSchema)
-            guard skipInvalid && !failure.isNewerSchema else { throw failure }
+            guard skipInvalid && failure.isSkippable else { throw failure }
             invalidLineCount += 1
             if firstInvalidLine == nil { firstInvalidLine = failure }
             return nil
+        }
+    }
+
+    /// Only regular files are recognised as gzip (a pipe cannot be peeked at without consuming it).
+    private func gzipInPipe(_ reader: LogLineReader) -> LogReadError {
+        LogReadError(path: reader.path, reason: "gzip data from a pipe: decompress it first "
+                     + "(zcat FILE | proctrace ... /dev/stdin), or name the .gz file itself")
+    }
+
+    private func checkSequence(_ event: Event, at reader: LogLineReader) {
+        defer { lastSeq = event.seq }
+        guard let lastSeq else { return }
+        if checkGap {
+            checkGap = false
+            if event.seq > lastSeq &+ 1 {
+                let missing = event.seq - lastSeq - 1
+                warn("\(UntrustedText.escaped(reader.path)): \(missing) record\(missing == 1 ? "" : "s") (seq \(lastSeq + 1)"
+                     + (missing == 1 ? "" : "…\(event.seq - 1)") + ") were rotated away and removed before they "
+                     + "could be read; they are not shown")
+            }
+        }
+        if event.seq <= lastSeq && event.kind != .start && !warnedBackwards {
+            warnedBackwards = true
+            warn("\(UntrustedText.escaped(reader.path)):\(reader.lineNumber): seq \(event.seq) comes after \(lastSeq): "
+                 + "records are out of order (two recorders writing one file, or files from different recordings?)")
         }
     }
 
@@ -90,9 +157,10 @@ public final class LogReader {
     /// What `checkFollowedFile()` found.
     public enum FollowedFileChange: Equatable, Sendable {
         case unchanged
-        /// A new file took the name: the rest of the old one is read, then the new one from its start.
+        /// A new file took the name: the rest of the old one is read, then the
+        /// files rotated away since, then the new one from its start.
         case rotated
-        /// The file got shorter: it is read again from its start.
+        /// The file got shorter, or was rewritten in place: it is read again from its start.
         case truncated
         /// Nothing has the name right now (between rotation and re-creation).
         case missing
@@ -106,19 +174,51 @@ public final class LogReader {
     /// Looks at the last file's name the way `tail -F` does. Call when
     /// `next()` returned nil while following.
     public func checkFollowedFile() throws -> FollowedFileChange {
-        guard following, rotatedFile == nil, let path = paths.last else { return .unchanged }
+        guard following, queued.isEmpty, let path = paths.last else { return .unchanged }
         var status = stat()
         guard stat(path, &status) == 0 else { return .missing }
         guard let reader = current, fileIndex == paths.count - 1 else { return .unchanged }
         if UInt64(status.st_ino) != reader.input.inode || UInt64(status.st_dev) != reader.input.device {
-            rotatedFile = try LogLineReader(path: path)
+            let newest = try LogLineReader(path: path)
+            queued = try rotatedAway(from: path, before: newest) + [newest]
             return .rotated
         }
-        if !reader.input.isCompressed && Int64(status.st_size) < reader.input.offset {
-            warn("\(path): file was truncated; reading it from the start")
+        if reader.input.isRegularFile && !reader.input.isCompressed
+            && (Int64(status.st_size) < reader.input.offset || reader.input.wasRewritten()) {
+            warn("\(UntrustedText.escaped(path)): file was truncated; reading it from the start")
             reader.restart()
+            lastSeq = nil
             return .truncated
         }
         return .unchanged
     }
+
+    /// Rotated files (`PATH.1`, `PATH.2.gz`, …) written after the records read
+    /// so far and before `newest` began, oldest first: more than one rotation
+    /// can happen between two looks at the name.
+    private func rotatedAway(from path: String, before newest: LogLineReader) throws -> [LogLineReader] {
+        guard let lastSeq else { return [] }
+        let newestFirst = try newest.firstRecord()?.seq ?? UInt64.max
+        var found: [(seq: UInt64, reader: LogLineReader)] = []
+        for index in 1...LogReader.maximumRotatedFiles {
+            let names = ["\(path).\(index)", "\(path).\(index).gz"]
+            var status = stat()
+            let existing = names.filter { stat($0, &status) == 0 }
+            if existing.isEmpty { break }
+            for name in existing {
+                guard let reader = try? LogLineReader(path: name), let first = try? reader.firstRecord() else { continue }
+                if first.seq > lastSeq && first.seq < newestFirst { found.append((first.seq, reader)) }
+            }
+        }
+        return found.sorted { $0.seq < $1.seq }.map(\.reader)
+    }
+
+    /// How many rotated names (`PATH.1` …) are looked at after a rotation.
+    static let maximumRotatedFiles = 1000
+}
+
+/// A file's identity, whatever name it is reached by.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
 }

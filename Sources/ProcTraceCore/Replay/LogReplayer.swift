@@ -8,17 +8,36 @@ import Glibc
 public final class LogReplayer {
     public let tree: ProcessTree
     public var filter: EventFilter
+    /// Unreaped exits the tree keeps: a log need never reap, and the tree
+    /// would hold every process that ever exited. Past twice this many, the
+    /// longest-dead are forgotten (a later reap of one shows less about it).
+    public let maximumZombies: Int
+    /// Zombies forgotten to keep within `maximumZombies`.
+    public private(set) var forgottenZombies = 0
+    private var exitsSincePruning = 0
 
-    public init(tree: ProcessTree = ProcessTree(), filter: EventFilter = EventFilter()) {
+    public init(tree: ProcessTree = ProcessTree(), filter: EventFilter = EventFilter(), maximumZombies: Int = 100_000) {
+        precondition(maximumZombies > 0)
         self.tree = tree
         self.filter = filter
+        self.maximumZombies = maximumZombies
     }
 
     /// Brings the tree up to date with `event` and says whether the filter keeps it.
     @inline(__always)
     public func process(_ event: inout Event) -> Bool {
         tree.apply(&event)
+        if event.kind == .exit {
+            exitsSincePruning += 1
+            if exitsSincePruning >= maximumZombies { pruneZombies() }
+        }
         return filter.matches(event, in: tree)
+    }
+
+    /// Looked at once every `maximumZombies` exits: O(1) per record on average.
+    private func pruneZombies() {
+        exitsSincePruning = 0
+        forgottenZombies += tree.forgetOldestZombies(keeping: maximumZombies)
     }
 
     /// Decodes, applies and filters every line of `lines` (JSON Lines in

@@ -1,12 +1,16 @@
 /// Gathers `StatisticsReport` from a stream of records in bounded memory:
 /// fixed-size counters and top lists, plus one entry per process that has
-/// exited but not yet been reaped.
+/// exited but not yet been reaped, up to `maximumPendingZombies` (past that
+/// the most recent exits are forgotten and the report is approximate).
 ///
 /// Call `add` with every record after the tree has applied it (the tree
 /// supplies parents' names and a reap's comm).
 public final class LogStatistics {
     public let zombieThresholdNs: UInt64
     public let listLength: Int
+    public let maximumPendingZombies: Int
+    /// Unreaped exits forgotten to keep within `maximumPendingZombies`.
+    private var forgottenZombies: UInt64 = 0
 
     private var report = StatisticsReport()
     private var programs = BoundedCounter<[UInt8]>()
@@ -28,19 +32,19 @@ public final class LogStatistics {
         var parentComm: Comm?
     }
 
-    public init(zombieThresholdNs: UInt64 = 5_000_000_000, listLength: Int = 10) {
+    public init(zombieThresholdNs: UInt64 = 5_000_000_000, listLength: Int = 10, maximumPendingZombies: Int = 100_000) {
+        precondition(maximumPendingZombies > 0)
         self.zombieThresholdNs = zombieThresholdNs
         self.listLength = listLength
+        self.maximumPendingZombies = maximumPendingZombies
         report.zombieThresholdNs = zombieThresholdNs
     }
 
     public func add(_ event: Event, tree: ProcessTree) {
         report.records += 1
         report.countsByKind[Int(event.kind.rawValue)] += 1
-        if event.time != 0 {
-            if report.firstTime == nil { report.firstTime = event.time }
-            report.lastTime = max(report.lastTime ?? event.time, event.time)
-        }
+        if report.firstTime == nil { report.firstTime = event.time }
+        report.lastTime = max(report.lastTime ?? event.time, event.time)
         switch event.kind {
         case .fork:
             report.forksOverTime.add(at: event.time)
@@ -54,13 +58,13 @@ public final class LogStatistics {
             if let duration = event.durationNs {
                 record(StatisticsReport.Lifetime(pid: event.pid, comm: event.comm, durationNs: duration, time: event.time))
             }
-            zombies[event.pid] = PendingZombie(startTime: event.startTime, exitTime: event.time, comm: event.comm,
-                                               parentPid: event.ppid, parentComm: tree[event.ppid]?.comm)
+            remember(PendingZombie(startTime: event.startTime, exitTime: event.time, comm: event.comm,
+                                   parentPid: event.ppid, parentComm: tree[event.ppid]?.comm), pid: event.pid)
         case .exists:
             if event.state == UInt8(ascii: "Z") {
                 // Exited before the log began: it has lingered at least since this record.
-                zombies[event.pid] = PendingZombie(startTime: event.startTime, exitTime: event.time, comm: event.comm,
-                                                   parentPid: event.ppid, parentComm: tree[event.ppid]?.comm)
+                remember(PendingZombie(startTime: event.startTime, exitTime: event.time, comm: event.comm,
+                                       parentPid: event.ppid, parentComm: tree[event.ppid]?.comm), pid: event.pid)
             }
         case .reap:
             if var zombie = zombies.removeValue(forKey: event.pid),
@@ -91,8 +95,22 @@ public final class LogStatistics {
         }
     }
 
+    /// Exited processes remembered until their reap.
+    var pendingZombieCount: Int { zombies.count }
+
+    /// Keeps `zombie` until its reap. A full table forgets its newer half: the
+    /// zombies that have lingered least so far, the last a top list would show.
+    private func remember(_ zombie: PendingZombie, pid: Int32) {
+        zombies[pid] = zombie
+        guard zombies.count > maximumPendingZombies else { return }
+        let newest = zombies.sorted { $0.value.exitTime > $1.value.exitTime }.prefix(zombies.count - maximumPendingZombies / 2)
+        for (pid, _) in newest { zombies[pid] = nil }
+        forgottenZombies += UInt64(newest.count)
+    }
+
     /// The report, counting the zombies still unreaped when the log ends up to its last record.
-    public func finish(invalidLines: Int = 0) -> StatisticsReport {
+    /// `forgottenZombies`: unreaped exits the tree forgot (LogReplayer.forgottenZombies), which makes it approximate too.
+    public func finish(invalidLines: Int = 0, forgottenZombies treeForgot: Int = 0) -> StatisticsReport {
         var final = report
         let end = report.lastTime ?? 0
         for (pid, zombie) in zombies.sorted(by: { $0.key < $1.key }) {
@@ -108,16 +126,17 @@ public final class LogStatistics {
         }
         final.invalidLines = invalidLines
         final.isApproximate = programs.isApproximate || failures.isApproximate || adopters.isApproximate
+            || forgottenZombies > 0 || treeForgot > 0
         return final
     }
 
     private func considerLingering(pid: Int32, _ zombie: PendingZombie, until end: Int64, neverReaped: Bool,
                                    into report: inout StatisticsReport) {
-        guard end > zombie.exitTime, UInt64(end - zombie.exitTime) > zombieThresholdNs else { return }
+        let lingered = TimeArithmetic.elapsed(from: zombie.exitTime, to: end)
+        guard lingered > zombieThresholdNs else { return }
         report.lingeringZombieCount += 1
         let entry = StatisticsReport.Zombie(pid: pid, comm: zombie.comm, parentPid: zombie.parentPid,
-                                            parentComm: zombie.parentComm, lingeredNs: UInt64(end - zombie.exitTime),
-                                            neverReaped: neverReaped)
+                                            parentComm: zombie.parentComm, lingeredNs: lingered, neverReaped: neverReaped)
         insert(entry, into: &report.lingeringZombies) { $0.lingeredNs > $1.lingeredNs }
     }
 

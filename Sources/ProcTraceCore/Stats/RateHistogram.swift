@@ -12,27 +12,33 @@ public struct RateHistogram: Sendable, Equatable {
 
     public mutating func add(at time: Int64) {
         let origin = self.origin ?? {
-            let second = time - ((time % 1_000_000_000) + 1_000_000_000) % 1_000_000_000
+            let second = TimeArithmetic.adding(time, -(((time % 1_000_000_000) + 1_000_000_000) % 1_000_000_000))
             self.origin = second
             return second
         }()
-        var index = Int(max(0, time - origin) / bucketWidth)
-        while index >= RateHistogram.maximumBuckets {
+        let offset = TimeArithmetic.elapsed(from: origin, to: time)
+        var index = offset / UInt64(bucketWidth)
+        while index >= UInt64(RateHistogram.maximumBuckets) {
             mergePairs()
-            index = Int(max(0, time - origin) / bucketWidth)
+            index = offset / UInt64(bucketWidth)
         }
-        if index >= counts.count { counts.append(contentsOf: repeatElement(0, count: index - counts.count + 1)) }
-        counts[index] += 1
+        let slot = Int(index)
+        if slot >= counts.count { counts.append(contentsOf: repeatElement(0, count: slot - counts.count + 1)) }
+        counts[slot] += 1
     }
 
     private mutating func mergePairs() {
         counts = stride(from: 0, to: counts.count, by: 2).map { counts[$0] + (($0 + 1 < counts.count) ? counts[$0 + 1] : 0) }
-        bucketWidth *= 2
+        // Doubled only while the span exceeds 60 widths, so it stays below 2⁶⁴ / 30; checked all the same.
+        bucketWidth = bucketWidth.multipliedReportingOverflow(by: 2).overflow ? .max : bucketWidth * 2
     }
 
     /// (bucket start, count) for every bucket.
     public var buckets: [(start: Int64, count: UInt64)] {
         guard let origin else { return [] }
-        return counts.enumerated().map { (origin + Int64($0.offset) * bucketWidth, $0.element) }
+        return counts.enumerated().map { bucket in
+            let (offset, overflow) = Int64(bucket.offset).multipliedReportingOverflow(by: bucketWidth)
+            return (overflow ? .max : TimeArithmetic.adding(origin, offset), bucket.element)
+        }
     }
 }

@@ -76,7 +76,7 @@ public struct StatisticsReport {
     public func count(_ kind: EventKind) -> UInt64 { countsByKind[Int(kind.rawValue)] }
 
     public var durationNs: UInt64 {
-        guard let firstTime, let lastTime, lastTime > firstTime else { return 0 }
-        return UInt64(lastTime - firstTime)
+        guard let firstTime, let lastTime else { return 0 }
+        return TimeArithmetic.elapsed(from: firstTime, to: lastTime)
     }
 }

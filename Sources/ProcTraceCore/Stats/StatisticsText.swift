@@ -17,7 +17,9 @@ extension StatisticsReport {
             out.append("\(records) records")
         }
         if invalidLines > 0 { out.append("\(invalidLines) invalid lines skipped") }
-        if isApproximate { out.append("Too many distinct names to count them all: the top lists are approximate.") }
+        if isApproximate {
+            out.append("Too many distinct names or unreaped processes to track them all: the top lists and zombie counts are approximate.")
+        }
 
         section("Records by event", EventKind.allCases.filter { count($0) > 0 }.map {
             pad($0.name, 13) + pad(String(count($0)), 10, right: true)
@@ -77,7 +79,10 @@ extension StatisticsReport {
 
     /// One decimal place, without Foundation.
     private func decimal(_ value: Double) -> String {
-        let tenths = Int64((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        let tenths = (value * 10).rounded()
+        // Int64(_:) traps on a Double of 2⁶³ or more; a rate that large is shown whole.
+        guard tenths < 9.2e18 else { return "\(value)" }
+        let whole = Int64(tenths)
+        return "\(whole / 10).\(whole % 10)"
     }
 }

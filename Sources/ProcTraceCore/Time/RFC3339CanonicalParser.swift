@@ -23,7 +23,7 @@ extension RFC3339 {
         let year = digits(0, 4), month = digits(5, 2), day = digits(8, 2)
         let hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2)
         let fraction = digits(20, 9)
-        guard valid, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
+        guard valid, isDate(year: year, month: month, day: day), hour < 24, minute < 60, second < 61 else {
             return nil
         }
         let seconds = days(year: Int64(year), month: month, day: day) * 86400 + Int64(hour * 3600 + minute * 60 + second)

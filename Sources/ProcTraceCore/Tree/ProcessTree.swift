@@ -152,6 +152,17 @@ public final class ProcessTree {
         link(node)
     }
 
+    /// Forgets zombies without children, those that exited longest ago first,
+    /// until at most `limit` are left; returns how many it forgot. For trees
+    /// rebuilt from a log, whose exits a crafted log need never reap.
+    public func forgetOldestZombies(keeping limit: Int) -> Int {
+        let zombies = nodes.values.filter { $0.isZombie && $0.firstChild == nil }
+        guard zombies.count > limit else { return 0 }
+        let oldest = zombies.sorted { $0.exitTime! < $1.exitTime! }.prefix(zombies.count - limit)
+        for node in oldest { remove(node) }
+        return oldest.count
+    }
+
     private func insert(_ node: ProcessNode) {
         nodes[node.pid] = node
         link(node)

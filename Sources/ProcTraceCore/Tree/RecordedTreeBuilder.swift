@@ -5,33 +5,33 @@ public enum RecordedTreeBuilder {
     /// Re-parenting records carry the parent's exit time but are written when
     /// the move became visible, up to a few seconds later; records this much
     /// past the moment are still read for them.
-    public static let lateRecordAllowance: Int64 = 10_000_000_000
+    public static let lateRecordAllowance: UInt64 = 10_000_000_000
 
     /// Reads records from `next` (nil: the end) and returns the tree at
     /// `moment`, with the moment as a time (for zombie ages).
     public static func build(at moment: TreeMoment, next: () throws -> Event?) throws -> (tree: ProcessTree, time: Int64) {
         let tree = ProcessTree()
         var cutoff: Int64?
-        var lastTime: Int64 = 0
+        var lastTime: Int64?
         while var event = try next() {
             if cutoff == nil {
                 switch moment {
                 case .end: cutoff = .max
                 case .time(let time): cutoff = time
-                case .afterStart(let offset): cutoff = event.time + offset
+                case .afterStart(let offset): cutoff = TimeArithmetic.adding(event.time, offset)
                 }
             }
             let limit = cutoff!
             if event.time > limit {
-                if event.time - limit > lateRecordAllowance { break }
+                if TimeArithmetic.elapsed(from: limit, to: event.time) > lateRecordAllowance { break }
                 continue
             }
-            lastTime = max(lastTime, event.time)
+            lastTime = max(lastTime ?? event.time, event.time)
             tree.apply(&event)
         }
         switch moment {
-        case .end: return (tree, lastTime)
-        case .time, .afterStart: return (tree, cutoff ?? lastTime)
+        case .end: return (tree, lastTime ?? 0)
+        case .time, .afterStart: return (tree, cutoff ?? lastTime ?? 0)
         }
     }
 }

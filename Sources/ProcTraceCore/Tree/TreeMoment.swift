@@ -7,14 +7,16 @@ public enum TreeMoment: Equatable, Sendable {
     /// Nanoseconds after the recording's first record.
     case afterStart(Int64)
 
+    public init(_ bound: TimeBound) {
+        switch bound {
+        case let .absolute(time): self = .time(time)
+        case let .sinceStart(offset): self = .afterStart(offset)
+        }
+    }
+
     /// "2026-11-23T20:12:46Z" (RFC 3339) or "12.5" (seconds since the start).
     public init?(parsing text: String) {
-        if let time = RFC3339.parse(text) {
-            self = .time(time)
-        } else if let seconds = Double(text), seconds >= 0, seconds.isFinite, seconds < 1e9 {
-            self = .afterStart(Int64((seconds * 1e9).rounded()))
-        } else {
-            return nil
-        }
+        guard let bound = TimeBound(parsing: text) else { return nil }
+        self.init(bound)
     }
 }

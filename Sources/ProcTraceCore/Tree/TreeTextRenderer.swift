@@ -22,19 +22,26 @@ public struct TreeTextRenderer {
         self.userName = userName
     }
 
+    /// Deeper processes are drawn at this depth's indentation, with their
+    /// depth written out ("[depth 20000]"): each line stays short, so a fork
+    /// chain thousands deep prints in memory proportional to its length.
+    public static let maximumIndentation = 64
+
     public func render(_ roots: [ProcessNode]) -> String {
         var out = ""
         // Depth first without recursion: fork chains can be thousands deep.
-        var stack: [(node: ProcessNode, prefix: String, connector: String)] =
-            roots.reversed().map { ($0, "", "") }
-        while let (node, prefix, connector) = stack.popLast() {
+        var stack: [(node: ProcessNode, prefix: String, connector: String, depth: Int)] =
+            roots.reversed().map { ($0, "", "", 0) }
+        while let (node, prefix, connector, depth) = stack.popLast() {
             out += prefix + connector
+            if depth > TreeTextRenderer.maximumIndentation { out += "[depth \(depth)] " }
             appendLabel(of: node, isTop: connector.isEmpty, to: &out)
             out += "\n"
-            let childPrefix = prefix + (connector == "├─ " ? "│  " : connector.isEmpty ? "" : "   ")
+            let childPrefix = depth >= TreeTextRenderer.maximumIndentation
+                ? prefix : prefix + (connector == "├─ " ? "│  " : connector.isEmpty ? "" : "   ")
             let children = node.children.sorted { $0.pid < $1.pid }
             for (index, child) in children.enumerated().reversed() {
-                stack.append((child, childPrefix, index == children.count - 1 ? "└─ " : "├─ "))
+                stack.append((child, childPrefix, index == children.count - 1 ? "└─ " : "├─ ", depth + 1))
             }
         }
         return out
@@ -48,7 +55,7 @@ public struct TreeTextRenderer {
             out += " (" + TerminalEscaper.escape(Array((userName(euid) ?? String(euid)).utf8)) + ")"
         }
         if let exitTime = node.exitTime {
-            out += " <zombie " + ZombieAge.text(nanoseconds: now - exitTime) + ">"
+            out += " <zombie " + ZombieAge.text(nanoseconds: TimeArithmetic.elapsed(from: exitTime, to: now)) + ">"
         }
         if showArguments, let argv = node.argv, !argv.bytes.isEmpty {
             out += ":"
@@ -61,7 +68,10 @@ public struct TreeTextRenderer {
 /// How long a process has been a zombie: "12s", then "3m07s", "2h05m".
 enum ZombieAge {
     static func text(nanoseconds: Int64) -> String {
-        let age = UInt64(max(nanoseconds, 0))
+        text(nanoseconds: UInt64(max(nanoseconds, 0)))
+    }
+
+    static func text(nanoseconds age: UInt64) -> String {
         if age < 60_000_000_000 { return "\(age / 1_000_000_000)s" }
         return DurationText.format(nanoseconds: age)
     }

@@ -31,6 +31,20 @@ public enum Clock {
         return reading - (before + (after - before) / 2)
     }
 
+    /// Sleeps for `nanoseconds` (any Int64), resuming after a signal whose
+    /// handler returns (through the one EINTR retry); a signal that
+    /// terminates, like Ctrl-C, ends it at once.
+    public static func sleep(nanoseconds: Int64) {
+        guard nanoseconds > 0 else { return }
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        _ = try? retryingSystemCall("nanosleep") {
+            let result = nanosleep(&request, &remaining)
+            if result != 0 { request = remaining }
+            return result
+        }
+    }
+
     /// Clock ticks per second for /proc's start times (sysconf(_SC_CLK_TCK)).
     public static let ticksPerSecond: Int64 = Int64(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -1,19 +1,34 @@
+import Glibc
 import ProcTraceCore
 import Testing
 
-/// What `proctrace tail` does: the log through the tree and the filter, then formatted.
+/// `proctrace tail` is `LogTail` with standard output as `write`: these run it.
 @Suite struct TailTests {
-    private func tail(_ filter: EventFilter, last: Int? = nil) throws -> [String] {
-        let reader = try LogReader(paths: [Fixtures.path("build.jsonl")])
-        let replayer = LogReplayer(filter: filter)
+    /// LogTail over `paths` with `filter`, rendered by HumanFormatter, returning the lines it wrote.
+    static func tail(_ paths: [String], _ filter: EventFilter = EventFilter(), last: Int? = nil,
+                     maximumHeldBytes: Int? = nil, skipInvalid: Bool = false,
+                     warn: @escaping (String) -> Void = { _ in }) throws -> (lines: [String], error: Error?) {
         let formatter = HumanFormatter(clock: .utc)
-        var recent = RecentItems<String>(capacity: last ?? Int.max)
-        var lines: [String] = []
-        while var event = try reader.next() {
-            guard replayer.process(&event) else { continue }
-            if last != nil { recent.append(formatter.format(event)) } else { lines.append(formatter.format(event)) }
-        }
-        return last != nil ? recent.elements : lines
+        var written: [UInt8] = []
+        let tail = LogTail(
+            last: last, follow: false,
+            open: { (try LogReader(paths: paths, skipInvalid: skipInvalid, warn: warn), LogReplayer(filter: filter)) },
+            render: { event, out in
+                out.append(contentsOf: formatter.format(event).utf8)
+                out.append(0x0a)
+            },
+            write: { written.append(contentsOf: $0) }, pause: {})
+        if let maximumHeldBytes { tail.maximumHeldBytes = maximumHeldBytes }
+        var failure: Error?
+        do { try tail.run() } catch { failure = error }
+        let lines = String(decoding: written, as: UTF8.self).split(separator: "\n").map(String.init)
+        return (lines, failure)
+    }
+
+    private func tail(_ filter: EventFilter, last: Int? = nil) throws -> [String] {
+        let result = try Self.tail([Fixtures.path("build.jsonl")], filter, last: last)
+        if let error = result.error { throw error }
+        return result.lines
     }
 
     @Test func followsADescendantAcrossItsReparenting() throws {
@@ -38,12 +53,51 @@ import Testing
             "11:06:49.600 reap             103       1 cc               reaped by 1 (wait)",
             "11:06:49.700 stop         17 records, 3 lost, 0 unwritten",
         ])
-        var recent = RecentItems<Int>(capacity: 3)
-        for number in 1...7 { recent.append(number) }
-        #expect(recent.elements == [5, 6, 7])
-        var none = RecentItems<Int>(capacity: 0)
-        none.append(1)
-        #expect(none.elements.isEmpty)
+        #expect(try tail(EventFilter(), last: 0).isEmpty)
+        #expect(try tail(EventFilter(), last: 1_000_000) == (try tail(EventFilter())))
+    }
+
+    /// Past `maximumHeldBytes` the lines are counted, not kept, and the file is read a second time.
+    @Test func theLastLinesOfAHugeNAreFoundByReadingTwiceInBoundedMemory() throws {
+        let everything = try tail(EventFilter())
+        for last in [1, 5, 17, 18, 100_000_000] {
+            let result = try Self.tail([Fixtures.path("build.jsonl")], last: last, maximumHeldBytes: 300)
+            #expect(result.error == nil)
+            #expect(result.lines == Array(everything.suffix(last)), "-n \(last)")
+        }
+        var recent = RecentLines(capacity: 1_000, maximumBytes: 10)
+        for _ in 0..<3 { [UInt8]("0123\n".utf8).withUnsafeBytes { recent.append($0) } }
+        #expect(recent.overflowed, "three lines of 5 bytes do not fit in 10")
+        recent.withBytes { #expect($0.isEmpty, "and nothing is kept once it overflowed") }
+    }
+
+    @Test func aPipeThatWouldNeedMoreThanTheBoundIsRefusedWithAReason() throws {
+        var ends: [Int32] = [0, 0]
+        pipe(&ends)
+        let log = TemporaryDirectory().read(Fixtures.path("build.jsonl"))
+        log.withUnsafeBytes { _ = write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        defer { close(ends[0]) }
+        let result = try Self.tail(["/dev/fd/\(ends[0])"], last: 100, maximumHeldBytes: 300)
+        #expect(result.lines.isEmpty)
+        #expect("\(result.error.map { "\($0)" } ?? "")".contains("cannot be read twice (a pipe)"))
+    }
+
+    /// A bad line stops the tail, but what came before it is written first: all of it, or the last N.
+    @Test func recordsBeforeABadLineAreWrittenBeforeTheError() throws {
+        let directory = TemporaryDirectory()
+        var log = directory.read(Fixtures.path("build.jsonl"))
+        log += Array("{\"seq\":99,\"time\":\"soon\"}\n".utf8)
+        let path = directory.write("bad.jsonl", log)
+        let all = try Self.tail([path])
+        #expect(all.lines.count == 18)
+        #expect((all.error as? LogReadError)?.line == 19)
+        let last = try Self.tail([path], last: 3)
+        #expect(last.lines == Array(all.lines.suffix(3)))
+        #expect((last.error as? LogReadError)?.line == 19)
+        let twice = try Self.tail([path], last: 100, maximumHeldBytes: 300)
+        #expect(twice.lines == all.lines)
+        #expect((twice.error as? LogReadError)?.line == 19)
     }
 
     @Test func replayBoundsAndPace() {

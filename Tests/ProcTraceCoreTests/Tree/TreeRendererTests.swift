@@ -90,8 +90,12 @@ import Testing
         }
         let json = TreeJSONRenderer().render(tree.roots)
         #expect(json.filter { $0 == UInt8(ascii: "{") }.count == 100_000)
-        // Text indents each level, so its size grows with the square of the depth: check a shorter chain.
-        let text = TreeTextRenderer(now: 0).render([tree[97_000]!])
-        #expect(text.split(separator: "\n").count == 3_001)
+        // Text indents at most 64 levels and writes the depth beyond: its size grows with the length of the chain.
+        let text = TreeTextRenderer(now: 0).render(tree.roots)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 100_000)
+        #expect(text.utf8.count < 100_000 * 400, "\(text.utf8.count) bytes for 100,000 processes")
+        #expect(lines.last!.hasSuffix("└─ [depth 99999] 100000 p100000"))
+        #expect(lines[64].hasSuffix("└─ 65 p65") && lines[65].hasSuffix("└─ [depth 65] 66 p66"))
     }
 }
