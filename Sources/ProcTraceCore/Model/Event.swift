@@ -78,6 +78,19 @@ public struct ProcessID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(pid)@\(startTime)" }
+
+    /// Whether `self` and `other` can be the same lifetime: the same PID, and
+    /// start times that agree (a start time of 0 means "unknown" and agrees with any).
+    @inline(__always)
+    public func isSameLifetime(as other: ProcessID) -> Bool {
+        pid == other.pid && ProcessID.startTimesAgree(startTime, other.startTime)
+    }
+
+    /// Two start times of one PID can belong to the same lifetime (0: unknown).
+    @inline(__always)
+    public static func startTimesAgree(_ one: UInt64, _ other: UInt64) -> Bool {
+        one == other || one == 0 || other == 0
+    }
 }
 
 public enum ReapReason: UInt8, Sendable, CaseIterable {

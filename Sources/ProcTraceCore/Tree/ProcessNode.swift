@@ -63,7 +63,7 @@ public final class ProcessNode {
     /// Whether `self` and a process identified by `id` can be the same lifetime
     /// (a start time of 0 means "unknown" and matches any).
     func isSameLifetime(startTime other: UInt64) -> Bool {
-        startTime == other || startTime == 0 || other == 0
+        ProcessID.startTimesAgree(startTime, other)
     }
 
     /// A parent is always older than its children (re-parenting only ever

@@ -14,10 +14,7 @@ struct TreeMatchesKernelTests {
         settings.excludedProcess = getpid()
         let source = try BPFEventSource(settings: settings)
         defer { source.close() }
-        let recorder = Recorder(source: source, sink: DiscardingSink())
-        let reparents = ReparentTracker(lookup: ProcParentLookup())
-        recorder.derive = reparents.process
-        recorder.deriveAfterBatch = reparents.retryPending
+        let recorder = Recorder(source: source, sink: DiscardingSink(), parents: ProcParentLookup())
         try recorder.record(snapshot: source.snapshot())
 
         for scenario in ["tree", "subreaper", "daemon", "autoreap", "exit3", "thread-exec"] {
