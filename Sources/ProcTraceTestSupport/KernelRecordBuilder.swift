@@ -55,12 +55,13 @@ public struct KernelRecordBuilder {
     }
 
     public static func exec(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, filename: String,
-                            arguments: [String], oldPid: UInt32? = nil, truncated: Bool = false) -> [UInt8] {
+                            arguments: [String], oldPid: UInt32? = nil, truncated: Bool = false,
+                            filenameTruncated: Bool = false) -> [UInt8] {
         let name = Array(filename.utf8)
         let args = ArgumentVector(strings: arguments).bytes
         var record = KernelRecordBuilder(
             kind: .exec, size: L.Exec.byteCount + name.count + args.count,
-            flags: truncated ? L.Flag.argsTruncated : 0, time: time, startTime: startTime, pid: pid, tid: pid,
+            flags: (truncated ? L.Flag.argsTruncated : 0) | (filenameTruncated ? L.Flag.filenameTruncated : 0), time: time, startTime: startTime, pid: pid, tid: pid,
             ppid: ppid)
         record.putTaskInfo(comm: String((filename.split(separator: "/").last ?? "").prefix(15)))
         record.put(oldPid ?? pid, at: L.Exec.oldPid)

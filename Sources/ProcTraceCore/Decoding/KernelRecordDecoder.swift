@@ -92,6 +92,7 @@ public struct KernelRecordDecoder {
             }
             let filenameStart = L.Exec.byteCount
             event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
+            event.filenameTruncated = flags & L.Flag.filenameTruncated != 0
             let argsStart = filenameStart + filenameLength
             if argsLength == 0 && u32(L.Exec.argsTotal) > 0 {
                 // The kernel had arguments but could not read them: unknown, not empty.

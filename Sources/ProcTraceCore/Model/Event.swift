@@ -23,6 +23,8 @@ public struct Event: Sendable {
     public var comm = Comm()
 
     public var filename: [UInt8]?
+    /// exec: the kernel's copy of the filename was cut (it is a prefix of the real one).
+    public var filenameTruncated = false
     public var argv: ArgumentVector?
     public var argvTruncated = false
     public var credentials: Credentials?

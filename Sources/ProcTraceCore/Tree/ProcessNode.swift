@@ -16,6 +16,7 @@ public final class ProcessNode {
     @exclusivity(unchecked) public internal(set) var ppid: Int32
     @exclusivity(unchecked) public internal(set) var comm: Comm
     @exclusivity(unchecked) public internal(set) var filename: [UInt8]?
+    @exclusivity(unchecked) public internal(set) var filenameTruncated = false
     @exclusivity(unchecked) public internal(set) var argv: ArgumentVector?
     @exclusivity(unchecked) public internal(set) var argvTruncated = false
     @exclusivity(unchecked) public internal(set) var credentials: Credentials?

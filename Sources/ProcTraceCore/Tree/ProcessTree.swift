@@ -60,6 +60,7 @@ public final class ProcessTree {
             let node = nodeForNewLifetime(event)
             update(node, from: event)
             node.filename = event.filename
+            node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
             node.reportedState = event.state
@@ -80,6 +81,7 @@ public final class ProcessTree {
             let node = existingOrNew(event)
             update(node, from: event)
             node.filename = event.filename
+            node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
         case .exit:

@@ -30,6 +30,16 @@ struct KernelRecordDecoderTests {
         #expect(event.oldPid == 43)
     }
 
+    @Test func aFilenameTheKernelCutSaysSo() throws {
+        let cut = try decode(KernelRecordBuilder.exec(pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/very/long",
+                                                      arguments: ["x"], filenameTruncated: true))
+        #expect(cut.filenameTruncated && cut.filename == Array("/very/long".utf8))
+        #expect(!cut.argvTruncated)
+        let whole = try decode(KernelRecordBuilder.exec(pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/bin/x",
+                                                        arguments: ["x"], truncated: true))
+        #expect(!whole.filenameTruncated && whole.argvTruncated)
+    }
+
     @Test func argumentsTheKernelCouldNotReadAreUnknownNotEmpty() throws {
         var builder = KernelRecordBuilder(bytes: KernelRecordBuilder.exec(
             pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/bin/true", arguments: []))
