@@ -47,10 +47,12 @@ public struct KernelRecordBuilder {
         put(Array(comm.utf8.prefix(15)), at: base + L.TaskInfo.comm)
     }
 
-    public static func fork(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, comm: String = "bash") -> [UInt8] {
+    public static func fork(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, comm: String = "bash",
+                            parentStartTime: UInt64 = 0) -> [UInt8] {
         var record = KernelRecordBuilder(kind: .fork, size: L.Fork.byteCount, time: time, startTime: startTime,
                                          pid: pid, tid: pid, ppid: ppid)
         record.putTaskInfo(comm: comm)
+        record.put(parentStartTime, at: L.Fork.parentStartTime)
         return record.bytes
     }
 

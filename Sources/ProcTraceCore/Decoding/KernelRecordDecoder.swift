@@ -78,6 +78,7 @@ public struct KernelRecordDecoder {
             try require(L.Fork.byteCount)
             event.kind = .fork
             readTaskInfo(into: &event)
+            event.parentStartTime = u64(L.Fork.parentStartTime)
         case .exec:
             try require(L.Exec.byteCount)
             event.kind = .exec

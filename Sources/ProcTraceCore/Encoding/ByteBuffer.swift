@@ -189,13 +189,6 @@ public final class ByteBuffer {
         count = 0
     }
 
-    /// Drops the first `n` bytes (after a partial write).
-    public func removeFirst(_ n: Int) {
-        precondition(n <= count)
-        (base).update(from: base + n, count: count - n)
-        count -= n
-    }
-
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     public var array: [UInt8] { Array(bytes) }

@@ -31,6 +31,10 @@ public struct Event: Sendable {
     public var session: SessionIDs?
     /// exec: the thread that called execve, when it was not the leader.
     public var oldPid: Int32?
+    /// fork: the parent's start time (BPF backend; 0: unknown). Not written:
+    /// with `ppid` it names the parent's lifetime, so the tree never hangs a
+    /// child under a stale process whose PID the parent now has.
+    public var parentStartTime: UInt64 = 0
     /// reparent: the parent before.
     public var oldPpid: Int32 = 0
     /// exit, and exists for a zombie.

@@ -43,7 +43,6 @@ public final class Recorder {
     @exclusivity(unchecked) public private(set) var lostTotal: UInt64 = 0
     /// Records encoded but lost to a write error (full disk, closed pipe).
     public private(set) var unwritten: UInt64 = 0
-    public private(set) var lastWriteError: Error?
     @exclusivity(unchecked) private var lastEventTime: Int64 = 0
     private var stream: StreamInfo?
     /// Sequence number of the newest `start` (the head of the current file).
@@ -160,7 +159,7 @@ public final class Recorder {
 
     /// Writes the buffered lines in one call and rotates the file when it is
     /// full. On a write error the lines are counted as unwritten and the
-    /// error kept (and thrown); recording goes on.
+    /// error thrown; recording goes on.
     public func flush() throws {
         try writeBuffer()
         if let rotatingSink, rotatingSink.needsRotation {
@@ -183,7 +182,6 @@ public final class Recorder {
             let kept = (error as? LogWriteFailure).map { linesIn(prefix: $0.keptBytes) } ?? 0
             written += kept
             countUnwritten(from: bufferStartSeq + kept)
-            lastWriteError = error
             throw error
         }
     }

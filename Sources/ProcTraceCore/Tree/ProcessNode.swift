@@ -14,6 +14,8 @@ public final class ProcessNode {
     public let pid: Int32
     @exclusivity(unchecked) public internal(set) var startTime: UInt64
     @exclusivity(unchecked) public internal(set) var ppid: Int32
+    /// The start time of the parent `ppid` names, when its fork said (0: unknown).
+    @exclusivity(unchecked) var parentStartTime: UInt64 = 0
     @exclusivity(unchecked) public internal(set) var comm: Comm
     @exclusivity(unchecked) public internal(set) var filename: [UInt8]?
     @exclusivity(unchecked) public internal(set) var filenameTruncated = false
@@ -67,11 +69,14 @@ public final class ProcessNode {
         ProcessID.startTimesAgree(startTime, other)
     }
 
-    /// A parent is always older than its children (re-parenting only ever
-    /// moves a process up to an ancestor), so a younger process at the
-    /// parent's PID is a recycled PID, not the parent.
+    /// When the child's fork named its parent's start time, only that
+    /// lifetime is its parent. Otherwise: a parent is always older than its
+    /// children (re-parenting only ever moves a process up to an ancestor),
+    /// so a younger process at the parent's PID is a recycled PID, not the parent.
     func couldBeParent(of child: ProcessNode) -> Bool {
-        child.ppid == pid && child.pid != pid && (startTime == 0 || child.startTime == 0 || startTime <= child.startTime)
+        guard child.ppid == pid, child.pid != pid else { return false }
+        if child.parentStartTime != 0 && startTime != 0 { return startTime == child.parentStartTime }
+        return startTime == 0 || child.startTime == 0 || startTime <= child.startTime
     }
 }
 

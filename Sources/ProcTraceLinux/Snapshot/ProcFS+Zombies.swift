@@ -4,18 +4,6 @@ import Glibc
 import ProcTraceCore
 
 extension ProcFS {
-    /// The status its parent's wait(2) will get: the last field of
-    /// /proc/PID/stat (exit_code, Linux 3.5+). Meaningful for a zombie.
-    public func exitStatus(_ pid: Int32) -> WaitStatus? {
-        guard let text = FileIO.readSmallFile("\(root)/\(pid)/stat"),
-            let close = text.lastIndex(of: UInt8(ascii: ")"))
-        else { return nil }
-        let fields = text[(close + 1)...].split(whereSeparator: { $0 == 0x20 || $0 == 0x0a })
-        // Field 52 of the file; 2 fields (pid, comm) precede the ')'.
-        guard fields.count >= 50, let raw = UInt32(String(decoding: fields[49], as: UTF8.self)) else { return nil }
-        return WaitStatus(raw: raw)
-    }
-
     /// When the task last stopped running, in CLOCK_MONOTONIC nanoseconds:
     /// `se.exec_start` of /proc/PID/sched (the scheduler's clock, which
     /// keeps step with CLOCK_MONOTONIC). A zombie never runs again after

@@ -26,7 +26,7 @@ struct TreeMatchesKernelTests {
         while Clock.bootNanoseconds < settle { try recorder.pump(timeoutMilliseconds: 20) }
 
         let procFS = ProcFS()
-        let tickNanoseconds = UInt64(1_000_000_000 / Clock.ticksPerSecond)
+        let tickNanoseconds = ProcStat.nanosecondsPerTick
         var mismatches: [String] = []
         for _ in 0..<5 {
             mismatches = []
