@@ -50,6 +50,11 @@ public final class Recorder {
     /// Records after that `start` lost to a write error.
     private var unwrittenSinceStart: UInt64 = 0
     public private(set) var rotations = 0
+    /// Bytes of records the current file must take before it may rotate:
+    /// its heads' size when the live processes alone filled it, else 0.
+    private var minimumRecordBytes = 0
+    /// Bytes written to the current file after its heads.
+    private var bytesAfterHeads = 0
 
     /// - Parameters:
     ///   - parents: asked who a process's parent is now, to record the moves
@@ -77,7 +82,8 @@ public final class Recorder {
 
     private func updateFlushPoint() {
         if let rotatingSink {
-            flushAt = max(1, min(flushThreshold, rotatingSink.bytesBeforeRotation))
+            let room = max(rotatingSink.bytesBeforeRotation, minimumRecordBytes - bytesAfterHeads)
+            flushAt = max(1, min(flushThreshold, room))
         }
     }
 
@@ -162,7 +168,7 @@ public final class Recorder {
     /// error thrown; recording goes on.
     public func flush() throws {
         try writeBuffer()
-        if let rotatingSink, rotatingSink.needsRotation {
+        if let rotatingSink, rotatingSink.needsRotation, bytesAfterHeads >= minimumRecordBytes {
             try rotate(rotatingSink)
         }
         updateFlushPoint()
@@ -178,6 +184,7 @@ public final class Recorder {
         do {
             try sink.write(buffer.bytes)
             written += nextSeq - bufferStartSeq
+            bytesAfterHeads += buffer.count
         } catch {
             let kept = (error as? LogWriteFailure).map { linesIn(prefix: $0.keptBytes) } ?? 0
             written += kept
@@ -206,13 +213,21 @@ public final class Recorder {
         try sink.rotate()
         rotations += 1
         unwrittenSinceStart = 0
+        minimumRecordBytes = 0
+        bytesAfterHeads = 0
         guard let stream else { return }
         beginFile(stream)
         // Buffered whole, however many: a file never starts with part of its heads.
         for var exists in tree.existsEvents(time: lastEventTime) {
             emit(&exists)
         }
+        let headBytes = buffer.count
         try writeBuffer()
+        // When the live processes alone fill a file, it still takes as many
+        // bytes of new records before the next rotation: otherwise every
+        // flush would start a file holding nothing but heads.
+        minimumRecordBytes = sink.needsRotation ? headBytes : 0
+        bytesAfterHeads = 0
     }
 
     /// Drains what the source still holds, then writes `stop` and flushes.

@@ -126,4 +126,20 @@ import Testing
         #expect(stop.unwrittenCount == recorder.unwritten)
         #expect(stop.eventCount == UInt64(second.count - 1))
     }
+
+    @Test func liveProcessesThatAloneFillAFileDoNotMakeEveryFlushRotate() throws {
+        // The heads (start and eleven exists, about 1.6 KB) are larger than a file may be.
+        let sink = MemoryRotatingSink(maximumBytes: 1_000)
+        let recorder = try Self.record(Self.events(shortLived: 300), into: sink)
+        let records = 300 * 4
+        #expect(recorder.rotations > 10)
+        #expect(recorder.rotations < records / 10, "\(recorder.rotations) rotations for \(records) records")
+        for index in sink.files.indices.dropFirst().dropLast() {
+            let lines = try sink.lines(ofFile: index)
+            let heads = lines.prefix { $0.kind == .start || $0.kind == .exists }
+            #expect(lines.count > heads.count, "file \(index) holds more than its heads")
+        }
+        #expect(recorder.unwritten == 0)
+        #expect(recorder.written == recorder.nextSeq - 1)
+    }
 }
