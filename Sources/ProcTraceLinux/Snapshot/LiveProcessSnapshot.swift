@@ -19,14 +19,14 @@ public struct LiveProcessSnapshot {
 
     public func events(includeArguments: Bool = true) -> [Event] {
         let now = Clock.realtimeNanoseconds
-        let monotonicNow = Clock.nanoseconds(CLOCK_MONOTONIC)
+        let schedulerNow = procFS.schedulerClockNow() ?? Clock.nanoseconds(CLOCK_MONOTONIC)
         let snapshot = ProcSnapshot.read(procFS, time: now,
                                          maxArgumentBytes: includeArguments ? Self.maxArgumentBytes : nil, threads: false)
         var events: [Event] = []
         for exists in snapshot.processes {
             events.append(exists)
             guard exists.state == UInt8(ascii: "Z"), let lastRan = procFS.lastRan(exists.pid) else { continue }
-            var exit = Event(kind: .exit, time: now - max(monotonicNow - lastRan, 0), pid: exists.pid,
+            var exit = Event(kind: .exit, time: now - max(schedulerNow - lastRan, 0), pid: exists.pid,
                              ppid: exists.ppid, startTime: exists.startTime)
             exit.exitStatus = exists.exitStatus
             events.append(exit)
