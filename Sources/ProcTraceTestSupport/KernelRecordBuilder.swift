@@ -47,20 +47,23 @@ public struct KernelRecordBuilder {
         put(Array(comm.utf8.prefix(15)), at: base + L.TaskInfo.comm)
     }
 
-    public static func fork(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, comm: String = "bash") -> [UInt8] {
+    public static func fork(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, comm: String = "bash",
+                            parentStartTime: UInt64 = 0) -> [UInt8] {
         var record = KernelRecordBuilder(kind: .fork, size: L.Fork.byteCount, time: time, startTime: startTime,
                                          pid: pid, tid: pid, ppid: ppid)
         record.putTaskInfo(comm: comm)
+        record.put(parentStartTime, at: L.Fork.parentStartTime)
         return record.bytes
     }
 
     public static func exec(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, filename: String,
-                            arguments: [String], oldPid: UInt32? = nil, truncated: Bool = false) -> [UInt8] {
+                            arguments: [String], oldPid: UInt32? = nil, truncated: Bool = false,
+                            filenameTruncated: Bool = false) -> [UInt8] {
         let name = Array(filename.utf8)
         let args = ArgumentVector(strings: arguments).bytes
         var record = KernelRecordBuilder(
             kind: .exec, size: L.Exec.byteCount + name.count + args.count,
-            flags: truncated ? L.Flag.argsTruncated : 0, time: time, startTime: startTime, pid: pid, tid: pid,
+            flags: (truncated ? L.Flag.argsTruncated : 0) | (filenameTruncated ? L.Flag.filenameTruncated : 0), time: time, startTime: startTime, pid: pid, tid: pid,
             ppid: ppid)
         record.putTaskInfo(comm: String((filename.split(separator: "/").last ?? "").prefix(15)))
         record.put(oldPid ?? pid, at: L.Exec.oldPid)

@@ -159,10 +159,7 @@ final class MemoryRecordSource: EventSource {
 /// The pipeline `proctrace record` runs (tree, re-parenting, JSON, buffered
 /// write), writing into `sink`, with the two storm parents already known.
 func makeRecorder(source: EventSource, sink: LogSink) throws -> Recorder {
-    let recorder = Recorder(source: source, sink: sink)
-    let reparents = ReparentTracker(lookup: FakeParentLookup())
-    recorder.derive = reparents.process
-    recorder.deriveAfterBatch = reparents.retryPending
+    let recorder = Recorder(source: source, sink: sink, parents: FakeParentLookup())
     try recorder.start(StreamInfo(backend: "memory", host: "bench", bootID: "00000000-0000-0000-0000-000000000000",
                                   kernel: "bench", proctraceVersion: ProcTraceVersion.current, recorderPid: 1),
                        time: 1_700_000_000_000_000_000)

@@ -78,6 +78,7 @@ public struct KernelRecordDecoder {
             try require(L.Fork.byteCount)
             event.kind = .fork
             readTaskInfo(into: &event)
+            event.parentStartTime = u64(L.Fork.parentStartTime)
         case .exec:
             try require(L.Exec.byteCount)
             event.kind = .exec
@@ -92,6 +93,7 @@ public struct KernelRecordDecoder {
             }
             let filenameStart = L.Exec.byteCount
             event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
+            event.filenameTruncated = flags & L.Flag.filenameTruncated != 0
             let argsStart = filenameStart + filenameLength
             if argsLength == 0 && u32(L.Exec.argsTotal) > 0 {
                 // The kernel had arguments but could not read them: unknown, not empty.

@@ -1,8 +1,11 @@
 /// What one line said, gathered in any order and checked once the line is read.
 struct RecordFields {
     var event = Event(kind: .start)
-    var kind: EventKind?
-    /// Bit `field.rawValue` set for each field read.
+    /// The record's kind, once its `event` field is read.
+    var eventKind: EventKind?
+    /// The same, as RecordSchema describes it to the decoder's guesses.
+    var kind: RecordSchema.Kind?
+    /// `field.bit` set for each field read.
     var seen: UInt64 = 0
 
     var exitCode: Int?
@@ -28,10 +31,12 @@ struct RecordFields {
         case .time: event.time = try readTime(&scanner)
         case .event:
             let name = try scanner.scanString()
-            guard let kind = try EventKind(bytes: name, in: scanner) else {
+            let schema = RecordSchema.compiled
+            guard let kind = try EventKind(bytes: name, in: scanner, schema: schema) else {
                 throw JSONLineDecodingError.invalidRecord("unknown event \"\(try quoted(name, scanner))\"")
             }
-            self.kind = kind
+            eventKind = kind
+            self.kind = RecordSchema.Kind(kind, in: schema)
         case .pid: event.pid = try readInt32(&scanner, field)
         case .tid: event.tid = try readInt32(&scanner, field)
         case .oldPpid: event.oldPpid = try readInt32(&scanner, field)
@@ -60,6 +65,7 @@ struct RecordFields {
             }
         case .filename:
             event.filename = scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
+        case .filenameTruncated: event.filenameTruncated = try scanner.scanBool()
         case .argv: event.argv = try readArgv(&scanner)
         case .argvTruncated: event.argvTruncated = try scanner.scanBool()
         case .oldPid: event.oldPid = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
@@ -110,7 +116,7 @@ struct RecordFields {
 
     /// The event, once every field is in and they agree with each other.
     mutating func makeEvent() throws -> Event {
-        guard let kind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
+        guard let kind = eventKind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
         event.kind = kind
         if kind == .start {
             // Checked before anything else: a newer schema may lay the record out differently.
@@ -121,12 +127,7 @@ struct RecordFields {
                     "not a proctrace log: format \"\(UntrustedText.escaped(format))\"")
             }
         }
-        try require(LogField.seq.bit | LogField.time.bit)
-        if kind.isProcessRecord {
-            try require(LogField.pid.bit | LogField.ppid.bit | LogField.comm.bit | LogField.startTime.bit)
-        }
-        if kind == .threadStart || kind == .threadExit { try require(LogField.tid.bit) }
-        if kind == .reparent { try require(LogField.oldPpid.bit) }
+        try require(RecordSchema.compiled.required[Int(kind.rawValue)])
 
         switch kind {
         case .start:

@@ -1,6 +1,10 @@
 /// Writes events as JSON Lines (schema version 1, docs/events.md) straight
 /// into a reusable byte buffer: no Foundation, no intermediate strings.
+/// Which fields a record has, and their order, is RecordSchema's; this
+/// says how each field's value is written.
 public struct JSONLineEncoder {
+    private let schema = RecordSchema.compiled
+
     public init() {}
 
     /// Appends one line (with its newline) for `event`.
@@ -12,69 +16,35 @@ public struct JSONLineEncoder {
         out.append("\",\"event\":\"")
         out.append(event.kind.jsonName)
         out.append(UInt8(ascii: "\""))
-
-        switch event.kind {
-        case .start:
-            appendStart(event, to: out)
-        case .stop:
-            out.append(",\"events\":")
-            out.appendDecimal(event.eventCount)
-            out.append(",\"lost\":")
-            out.appendDecimal(event.lostCount ?? 0)
-            out.append(",\"unwritten\":")
-            out.appendDecimal(event.unwrittenCount)
-        case .lost:
-            out.append(",\"count\":")
-            if let count = event.lostCount { out.appendDecimal(count) } else { out.append("null") }
-        case .resync:
-            out.append(",\"processes\":")
-            out.appendDecimal(event.processCount)
-        default:
-            appendProcess(event, to: out)
-        }
-        out.append("}\n")
-    }
-
-    private func appendStart(_ event: Event, to out: ByteBuffer) {
-        guard let stream = event.stream else { return }
-        out.append(",\"format\":\"proctrace\",\"version\":")
-        out.appendDecimal(Int64(stream.version))
-        out.append(",\"backend\":")
-        JSONStringEscaper.appendQuoted(stream.backend, to: out)
-        out.append(",\"host\":")
-        JSONStringEscaper.appendQuoted(stream.host, to: out)
-        out.append(",\"boot_id\":")
-        JSONStringEscaper.appendQuoted(stream.bootID, to: out)
-        out.append(",\"kernel\":")
-        JSONStringEscaper.appendQuoted(stream.kernel, to: out)
-        out.append(",\"proctrace_version\":")
-        JSONStringEscaper.appendQuoted(stream.proctraceVersion, to: out)
-        out.append(",\"recorder_pid\":")
-        out.appendDecimal(stream.recorderPid)
-    }
-
-    private func appendProcess(_ event: Event, to out: ByteBuffer) {
-        out.append(",\"pid\":")
-        out.appendDecimal(event.pid)
-        if event.kind == .threadStart || event.kind == .threadExit {
-            out.append(",\"tid\":")
-            out.appendDecimal(event.tid)
-        }
-        if event.kind == .reparent {
-            out.append(",\"old_ppid\":")
-            out.appendDecimal(event.oldPpid)
-        }
-        out.append(",\"ppid\":")
-        out.appendDecimal(event.ppid)
-        out.append(",\"comm\":")
-        event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
-        out.append(",\"start_time\":")
-        out.appendDecimal(event.startTime)
-
-        switch event.kind {
-        case .exec, .exists:
-            if event.kind == .exists {
-                out.append(",\"state\":")
+        // Each field as `,"key":value`. One that the event has no value for is
+        // written as null (or its default) when the schema says it always is
+        // (`unknown`), else left out. The loop and the switch stay in this one
+        // function: called per field, the call cost more than the field.
+        for entry in schema.body(of: event.kind) {
+            let field = entry.field
+            switch field {
+            case .seq, .time, .event:
+                break // the header, written above
+            case .pid:
+                key(field, out)
+                out.appendDecimal(event.pid)
+            case .tid:
+                key(field, out)
+                out.appendDecimal(event.tid)
+            case .oldPpid:
+                key(field, out)
+                out.appendDecimal(event.oldPpid)
+            case .ppid:
+                key(field, out)
+                out.appendDecimal(event.ppid)
+            case .comm:
+                key(field, out)
+                event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+            case .startTime:
+                key(field, out)
+                out.appendDecimal(event.startTime)
+            case .state:
+                key(field, out)
                 if event.state != 0 {
                     out.append(UInt8(ascii: "\""))
                     out.append(event.state)
@@ -82,85 +52,148 @@ public struct JSONLineEncoder {
                 } else {
                     out.append("null")
                 }
-            }
-            out.append(",\"filename\":")
-            if let filename = event.filename {
-                JSONStringEscaper.appendQuoted(filename, to: out)
-            } else {
-                out.append("null")
-            }
-            out.append(",\"argv\":")
-            JSONStringEscaper.appendArray(event.argv, to: out)
-            out.append(",\"argv_truncated\":")
-            out.append(event.argvTruncated ? "true" : "false")
-            if let oldPid = event.oldPid {
-                out.append(",\"old_pid\":")
-                out.appendDecimal(oldPid)
-            }
-        case .exit:
-            appendExitStatus(event.exitStatus, to: out)
-            out.append(",\"duration_ns\":")
-            if let duration = event.durationNs { out.appendDecimal(duration) } else { out.append("null") }
-        case .reap:
-            out.append(",\"reaper\":")
-            if let reaper = event.reaper, reaper != 0 { out.appendDecimal(reaper) } else { out.append("null") }
-            out.append(",\"reason\":\"")
-            out.append(contentsOf: (event.reapReason ?? .freed).name.utf8)
-            out.append(UInt8(ascii: "\""))
-        default:
-            break
-        }
-
-        if let credentials = event.credentials {
-            out.append(",\"uid\":")
-            out.appendDecimal(UInt64(credentials.uid))
-            out.append(",\"euid\":")
-            out.appendDecimal(UInt64(credentials.euid))
-            out.append(",\"suid\":")
-            out.appendDecimal(UInt64(credentials.suid))
-            out.append(",\"gid\":")
-            out.appendDecimal(UInt64(credentials.gid))
-            out.append(",\"egid\":")
-            out.appendDecimal(UInt64(credentials.egid))
-            out.append(",\"sgid\":")
-            out.appendDecimal(UInt64(credentials.sgid))
-        }
-        if let session = event.session {
-            out.append(",\"sid\":")
-            out.appendDecimal(session.sid)
-            out.append(",\"pgid\":")
-            out.appendDecimal(session.pgid)
-        }
-        if event.kind == .exists, let status = event.exitStatus {
-            appendExitStatus(status, to: out)
-        }
-        if event.isKernelThread {
-            out.append(",\"kernel_thread\":true")
-        }
-        if !event.unavailable.isEmpty {
-            out.append(",\"unavailable\":[")
-            var first = true
-            for (field, name) in UnavailableFields.named where event.unavailable.contains(field) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
+            case .filename:
+                if let filename = event.filename {
+                    key(field, out)
+                    JSONStringEscaper.appendQuoted(filename, to: out)
+                } else { unknown(entry, out) }
+            case .filenameTruncated:
+                if event.filenameTruncated { flag(field, out) } else { unknownFlag(entry, out) }
+            case .argv:
+                key(field, out)
+                JSONStringEscaper.appendArray(event.argv, to: out)
+            case .argvTruncated:
+                if event.argvTruncated { flag(field, out) } else { unknownFlag(entry, out) }
+            case .oldPid:
+                if let oldPid = event.oldPid {
+                    key(field, out)
+                    out.appendDecimal(oldPid)
+                } else { unknown(entry, out) }
+            case .exitCode:
+                if let status = event.exitStatus {
+                    key(field, out)
+                    if let code = status.exitCode { out.appendDecimal(Int64(code)) } else { out.append("null") }
+                } else { unknown(entry, out) }
+            case .signal:
+                if let status = event.exitStatus {
+                    key(field, out)
+                    if let signal = status.signal { out.appendDecimal(Int64(signal)) } else { out.append("null") }
+                } else { unknown(entry, out) }
+            case .coreDumped:
+                if let status = event.exitStatus, status.coreDumped { flag(field, out) } else if event.exitStatus != nil {
+                    key(field, out)
+                    out.append("false")
+                } else { unknownFlag(entry, out) }
+            case .durationNs:
+                key(field, out)
+                if let duration = event.durationNs { out.appendDecimal(duration) } else { out.append("null") }
+            case .reaper:
+                key(field, out)
+                if let reaper = event.reaper, reaper != 0 { out.appendDecimal(reaper) } else { out.append("null") }
+            case .reason:
+                key(field, out)
                 out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: name.utf8)
+                out.append(contentsOf: (event.reapReason ?? .freed).name.utf8)
                 out.append(UInt8(ascii: "\""))
+            case .uid, .euid, .suid, .gid, .egid, .sgid:
+                if let credentials = event.credentials {
+                    key(field, out)
+                    let value = switch field {
+                    case .uid: credentials.uid
+                    case .euid: credentials.euid
+                    case .suid: credentials.suid
+                    case .gid: credentials.gid
+                    case .egid: credentials.egid
+                    default: credentials.sgid
+                    }
+                    out.appendDecimal(UInt64(value))
+                } else { unknown(entry, out) }
+            case .sid, .pgid:
+                if let session = event.session {
+                    key(field, out)
+                    out.appendDecimal(field == .sid ? session.sid : session.pgid)
+                } else { unknown(entry, out) }
+            case .kernelThread:
+                if event.isKernelThread { flag(field, out) } else { unknownFlag(entry, out) }
+            case .unavailable:
+                guard !event.unavailable.isEmpty || entry.isWrittenWhenUnknown else { break }
+                key(field, out)
+                appendNames(of: event.unavailable, to: out)
+            case .format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid:
+                guard let stream = event.stream else { break }
+                key(field, out)
+                appendStream(field, of: stream, to: out)
+            case .events:
+                key(field, out)
+                out.appendDecimal(event.eventCount)
+            case .lost:
+                key(field, out)
+                out.appendDecimal(event.lostCount ?? 0)
+            case .unwritten:
+                key(field, out)
+                out.appendDecimal(event.unwrittenCount)
+            case .count:
+                key(field, out)
+                if let count = event.lostCount { out.appendDecimal(count) } else { out.append("null") }
+            case .processes:
+                key(field, out)
+                out.appendDecimal(event.processCount)
             }
-            out.append(UInt8(ascii: "]"))
         }
+        out.append("}\n")
     }
 
-    private func appendExitStatus(_ status: WaitStatus?, to out: ByteBuffer) {
-        guard let status else {
-            out.append(",\"exit_code\":null,\"signal\":null,\"core_dumped\":false")
-            return
+    @inline(__always)
+    private func key(_ field: LogField, _ out: ByteBuffer) {
+        schema.appendKey(field, to: out)
+    }
+
+    @inline(__always)
+    private func flag(_ field: LogField, _ out: ByteBuffer) {
+        key(field, out)
+        out.append("true")
+    }
+
+    /// A value the event does not have: null when the schema always writes the field.
+    @inline(__always)
+    private func unknown(_ entry: RecordSchema.Entry, _ out: ByteBuffer) {
+        if entry.isWrittenWhenUnknown { write(entry.field, "null", out) }
+    }
+
+    /// A flag that is not set: false when the schema always writes the field.
+    @inline(__always)
+    private func unknownFlag(_ entry: RecordSchema.Entry, _ out: ByteBuffer) {
+        if entry.isWrittenWhenUnknown { write(entry.field, "false", out) }
+    }
+
+    private func write(_ field: LogField, _ value: StaticString, _ out: ByteBuffer) {
+        key(field, out)
+        out.append(value)
+    }
+
+    private func appendNames(of unavailable: UnavailableFields, to out: ByteBuffer) {
+        out.append(UInt8(ascii: "["))
+        var first = true
+        for (field, name) in UnavailableFields.named where unavailable.contains(field) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(",\"exit_code\":")
-        if let code = status.exitCode { out.appendDecimal(Int64(code)) } else { out.append("null") }
-        out.append(",\"signal\":")
-        if let signal = status.signal { out.appendDecimal(Int64(signal)) } else { out.append("null") }
-        out.append(",\"core_dumped\":")
-        out.append(status.coreDumped ? "true" : "false")
+        out.append(UInt8(ascii: "]"))
+    }
+
+    private func appendStream(_ field: LogField, of stream: StreamInfo, to out: ByteBuffer) {
+        switch field {
+        case .format: JSONStringEscaper.appendQuoted(StreamInfo.format, to: out)
+        case .version: out.appendDecimal(Int64(stream.version))
+        case .backend: JSONStringEscaper.appendQuoted(stream.backend, to: out)
+        case .host: JSONStringEscaper.appendQuoted(stream.host, to: out)
+        case .bootID: JSONStringEscaper.appendQuoted(stream.bootID, to: out)
+        case .kernel: JSONStringEscaper.appendQuoted(stream.kernel, to: out)
+        case .proctraceVersion: JSONStringEscaper.appendQuoted(stream.proctraceVersion, to: out)
+        default: out.appendDecimal(stream.recorderPid)
+        }
     }
 }

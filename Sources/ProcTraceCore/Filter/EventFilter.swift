@@ -60,7 +60,7 @@ public struct EventFilter {
         if pids.contains(event.pid) { return true }
         guard descendants else { return false }
         if let startTime = descendantsSeen[event.pid] {
-            if startTime == event.startTime || startTime == 0 || event.startTime == 0 {
+            if ProcessID.startTimesAgree(startTime, event.startTime) {
                 if event.kind == .reap { descendantsSeen[event.pid] = nil }
                 return true
             }

@@ -23,12 +23,18 @@ public struct Event: Sendable {
     public var comm = Comm()
 
     public var filename: [UInt8]?
+    /// exec: the kernel's copy of the filename was cut (it is a prefix of the real one).
+    public var filenameTruncated = false
     public var argv: ArgumentVector?
     public var argvTruncated = false
     public var credentials: Credentials?
     public var session: SessionIDs?
     /// exec: the thread that called execve, when it was not the leader.
     public var oldPid: Int32?
+    /// fork: the parent's start time (BPF backend; 0: unknown). Not written:
+    /// with `ppid` it names the parent's lifetime, so the tree never hangs a
+    /// child under a stale process whose PID the parent now has.
+    public var parentStartTime: UInt64 = 0
     /// reparent: the parent before.
     public var oldPpid: Int32 = 0
     /// exit, and exists for a zombie.
@@ -78,6 +84,19 @@ public struct ProcessID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(pid)@\(startTime)" }
+
+    /// Whether `self` and `other` can be the same lifetime: the same PID, and
+    /// start times that agree (a start time of 0 means "unknown" and agrees with any).
+    @inline(__always)
+    public func isSameLifetime(as other: ProcessID) -> Bool {
+        pid == other.pid && ProcessID.startTimesAgree(startTime, other.startTime)
+    }
+
+    /// Two start times of one PID can belong to the same lifetime (0: unknown).
+    @inline(__always)
+    public static func startTimesAgree(_ one: UInt64, _ other: UInt64) -> Bool {
+        one == other || one == 0 || other == 0
+    }
 }
 
 public enum ReapReason: UInt8, Sendable, CaseIterable {

@@ -11,13 +11,11 @@ public protocol LogSink: AnyObject {
 /// A sink that keeps everything in memory (tests, benchmarks).
 public final class MemorySink: LogSink {
     public private(set) var bytes: [UInt8] = []
-    public private(set) var writeCount = 0
 
     public init() {}
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
-        writeCount += 1
     }
 
     public func flush() throws {}

@@ -1,4 +1,12 @@
-/// The record pipeline: source → tree → filter → JSON line → buffered write.
+/// The record pipeline: source → tree → re-parenting → filter → JSON line →
+/// buffered write. It owns the tree, the re-parent tracker and the filter.
+///
+/// Every record it writes — a live event, a `reparent` it derived, the
+/// `start` and `exists` heading a rotated file, `stop` — goes through
+/// `emit` (filter, transform, numbering, encoding), and every line leaves
+/// the buffer through `writeBuffer`, the one place that counts what was
+/// written and what was lost. So `nextSeq - 1 == written + unwritten` (plus
+/// what is still buffered) holds whatever fails.
 ///
 /// One encoded batch per poll goes out in a single write; nothing on the
 /// per-event path allocates except what an exec's strings need.
@@ -10,63 +18,80 @@
 public final class Recorder {
     public let source: EventSource
     public let tree: ProcessTree
+    private let reparents: ReparentTracker
     private let sink: LogSink
+    private let rotatingSink: RotatingLogSink?
+    /// Decides which process records are written (all are applied to the
+    /// tree); stream records (`start`, `stop`, `lost`, `resync`) always are.
+    private let filter: ((Event, ProcessTree) -> Bool)?
+    /// Runs on each record before it is written (e.g. redaction); nil costs nothing.
+    private let transform: ((inout Event) -> Void)?
     private let encoder = JSONLineEncoder()
     private let buffer: ByteBuffer
     private let flushThreshold: Int
     /// Flush once the buffer holds this much: the buffer's threshold, or
     /// less when the log file should rotate sooner (so files end near their size).
     @exclusivity(unchecked) private var flushAt: Int
-    /// Decides which events are written (all are applied to the tree).
-    @exclusivity(unchecked) public var filter: ((Event, ProcessTree) -> Bool)?
-    /// Runs on each event before it is written (e.g. redaction); nil costs nothing.
-    @exclusivity(unchecked) public var transform: ((inout Event) -> Void)?
-    /// Runs after each event is applied to the tree and may return derived
-    /// events (e.g. re-parenting), already applied to the tree, to write after it.
-    @exclusivity(unchecked) public var derive: ((Event, ProcessTree) -> [Event])?
-    /// Runs once per batch for derived events that were not ready before
-    /// (also already applied to the tree).
-    @exclusivity(unchecked) public var deriveAfterBatch: ((ProcessTree, Int64) -> [Event])?
+    /// `reparent` records found after an event, reused from event to event.
+    @exclusivity(unchecked) private var derived: [Event] = []
 
     @exclusivity(unchecked) public private(set) var nextSeq: UInt64 = 1
+    /// Sequence number of the first line in the buffer (the buffer holds
+    /// `bufferStartSeq..<nextSeq`).
+    @exclusivity(unchecked) private var bufferStartSeq: UInt64 = 1
     public private(set) var written: UInt64 = 0
     @exclusivity(unchecked) public private(set) var lostTotal: UInt64 = 0
     /// Records encoded but lost to a write error (full disk, closed pipe).
     public private(set) var unwritten: UInt64 = 0
-    public private(set) var lastWriteError: Error?
-    @exclusivity(unchecked) private var linesInBuffer: UInt64 = 0
     @exclusivity(unchecked) private var lastEventTime: Int64 = 0
     private var stream: StreamInfo?
     /// Sequence number of the newest `start` (the head of the current file).
     private var startSeq: UInt64 = 1
+    /// Records after that `start` lost to a write error.
     private var unwrittenSinceStart: UInt64 = 0
     public private(set) var rotations = 0
+    /// Bytes of records the current file must take before it may rotate:
+    /// its heads' size when the live processes alone filled it, else 0.
+    private var minimumRecordBytes = 0
+    /// Bytes written to the current file after its heads.
+    private var bytesAfterHeads = 0
 
-    public init(source: EventSource, sink: LogSink, tree: ProcessTree = ProcessTree(),
-                bufferCapacity: Int = 256 * 1024) {
+    /// - Parameters:
+    ///   - parents: asked who a process's parent is now, to record the moves
+    ///     the kernel makes when a parent exits (ProcParentLookup on Linux).
+    ///   - filter: which process records to write.
+    ///   - transform: applied to each record before it is written.
+    public init(source: EventSource, sink: LogSink, parents: ParentLookup,
+                filter: ((Event, ProcessTree) -> Bool)? = nil, transform: ((inout Event) -> Void)? = nil,
+                tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024) {
         self.source = source
         self.sink = sink
+        rotatingSink = sink as? RotatingLogSink
         self.tree = tree
+        reparents = ReparentTracker(lookup: parents)
+        self.filter = filter
+        self.transform = transform
         buffer = ByteBuffer(capacity: bufferCapacity)
         flushThreshold = bufferCapacity - 4096
         flushAt = flushThreshold
         updateFlushPoint()
     }
 
+    /// Children whose move to a new parent is not visible yet.
+    public var pendingReparentCount: Int { reparents.pendingCount }
+
     private func updateFlushPoint() {
-        if let rotating = sink as? RotatingLogSink {
-            flushAt = max(1, min(flushThreshold, rotating.bytesBeforeRotation))
+        if let rotatingSink {
+            let room = max(rotatingSink.bytesBeforeRotation, minimumRecordBytes - bytesAfterHeads)
+            flushAt = max(1, min(flushThreshold, room))
         }
     }
 
     /// Writes and flushes the `start` record (call once the source is listening).
     public func start(_ stream: StreamInfo, time: Int64) throws {
         self.stream = stream
-        var event = Event(kind: .start, time: time)
-        event.stream = stream
         lastEventTime = time
-        startSeq = nextSeq
-        append(&event)
+        beginFile(stream)
         try flush()
     }
 
@@ -84,11 +109,8 @@ public final class Recorder {
         let count = try source.poll(timeoutMilliseconds: timeoutMilliseconds) { event in
             self.process(&event)
         }
-        if let deriveAfterBatch {
-            for var derived in deriveAfterBatch(tree, lastEventTime) {
-                write(&derived)
-            }
-        }
+        reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
+        writeDerived()
         try flush()
         return count
     }
@@ -99,55 +121,84 @@ public final class Recorder {
         tree.apply(&event)
         if event.kind == .lost { lostTotal += event.lostCount ?? 0 }
         write(&event)
-        if let derive {
-            for var derived in derive(event, tree) {
-                write(&derived)
-            }
+        if reparents.isInterested(in: event) {
+            reparents.moves(after: event, in: tree, into: &derived)
+            writeDerived()
         }
+    }
+
+    /// Applies and writes the `reparent` records the tracker found.
+    private func writeDerived() {
+        guard !derived.isEmpty else { return }
+        for index in derived.indices {
+            tree.apply(&derived[index])
+            write(&derived[index])
+        }
+        derived.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
     private func write(_ event: inout Event) {
         if event.time > lastEventTime { lastEventTime = event.time }
-        if let filter, !filter(event, tree) { return }
-        if let transform { transform(&event) }
-        append(&event)
+        emit(&event)
         if buffer.count >= flushAt { try? flush() }
     }
 
+    /// The one way into the log: filter, transform, number, encode.
     @inline(__always)
-    private func append(_ event: inout Event) {
+    private func emit(_ event: inout Event) {
+        if let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
+        if let transform { transform(&event) }
         event.seq = nextSeq
         nextSeq += 1
         encoder.append(event, to: buffer)
-        linesInBuffer += 1
     }
 
-    /// Writes the buffered lines in one call. On a write error the lines are
-    /// counted as unwritten and the error kept; recording goes on.
+    /// Numbers and buffers a `start`: the records after it are the new file's.
+    private func beginFile(_ stream: StreamInfo) {
+        startSeq = nextSeq
+        unwrittenSinceStart = 0
+        var start = Event(kind: .start, time: lastEventTime)
+        start.stream = stream
+        emit(&start)
+    }
+
+    /// Writes the buffered lines in one call and rotates the file when it is
+    /// full. On a write error the lines are counted as unwritten and the
+    /// error thrown; recording goes on.
     public func flush() throws {
+        try writeBuffer()
+        if let rotatingSink, rotatingSink.needsRotation, bytesAfterHeads >= minimumRecordBytes {
+            try rotate(rotatingSink)
+        }
+        updateFlushPoint()
+    }
+
+    /// The one place lines leave the buffer, and are counted as written or unwritten.
+    private func writeBuffer() throws {
         guard !buffer.isEmpty else { return }
         defer {
             buffer.removeAll()
-            linesInBuffer = 0
+            bufferStartSeq = nextSeq
         }
         do {
             try sink.write(buffer.bytes)
-            written += linesInBuffer
+            written += nextSeq - bufferStartSeq
+            bytesAfterHeads += buffer.count
         } catch {
             let kept = (error as? LogWriteFailure).map { linesIn(prefix: $0.keptBytes) } ?? 0
             written += kept
-            unwritten += linesInBuffer - kept
-            unwrittenSinceStart += linesInBuffer - kept
-            lastWriteError = error
+            countUnwritten(from: bufferStartSeq + kept)
             throw error
         }
-        if let rotating = sink as? RotatingLogSink, rotating.needsRotation {
-            buffer.removeAll()
-            linesInBuffer = 0
-            try rotate(rotating)
-        }
-        updateFlushPoint()
+    }
+
+    /// Records `firstLost..<nextSeq` never reached the log.
+    private func countUnwritten(from firstLost: UInt64) {
+        unwritten += nextSeq - firstLost
+        // The file's own `start` is not one of the events its `stop` counts.
+        let firstEvent = max(firstLost, startSeq + 1)
+        if nextSeq > firstEvent { unwrittenSinceStart += nextSeq - firstEvent }
     }
 
     private func linesIn(prefix length: Int) -> UInt64 {
@@ -162,20 +213,21 @@ public final class Recorder {
         try sink.rotate()
         rotations += 1
         unwrittenSinceStart = 0
+        minimumRecordBytes = 0
+        bytesAfterHeads = 0
         guard let stream else { return }
-        var start = Event(kind: .start, time: lastEventTime)
-        start.stream = stream
-        startSeq = nextSeq
-        append(&start)
+        beginFile(stream)
+        // Buffered whole, however many: a file never starts with part of its heads.
         for var exists in tree.existsEvents(time: lastEventTime) {
-            if let filter, !filter(exists, tree) { continue }
-            if let transform { transform(&exists) }
-            append(&exists)
+            emit(&exists)
         }
-        try sink.write(buffer.bytes)
-        written += linesInBuffer
-        buffer.removeAll()
-        linesInBuffer = 0
+        let headBytes = buffer.count
+        try writeBuffer()
+        // When the live processes alone fill a file, it still takes as many
+        // bytes of new records before the next rotation: otherwise every
+        // flush would start a file holding nothing but heads.
+        minimumRecordBytes = sink.needsRotation ? headBytes : 0
+        bytesAfterHeads = 0
     }
 
     /// Drains what the source still holds, then writes `stop` and flushes.
@@ -189,7 +241,7 @@ public final class Recorder {
         stop.eventCount = nextSeq - startSeq - 1 - unwrittenSinceStart
         stop.lostCount = lostTotal
         stop.unwrittenCount = unwritten
-        append(&stop)
+        emit(&stop)
         try flush()
         try sink.flush()
     }

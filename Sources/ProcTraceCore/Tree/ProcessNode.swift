@@ -14,8 +14,11 @@ public final class ProcessNode {
     public let pid: Int32
     @exclusivity(unchecked) public internal(set) var startTime: UInt64
     @exclusivity(unchecked) public internal(set) var ppid: Int32
+    /// The start time of the parent `ppid` names, when its fork said (0: unknown).
+    @exclusivity(unchecked) var parentStartTime: UInt64 = 0
     @exclusivity(unchecked) public internal(set) var comm: Comm
     @exclusivity(unchecked) public internal(set) var filename: [UInt8]?
+    @exclusivity(unchecked) public internal(set) var filenameTruncated = false
     @exclusivity(unchecked) public internal(set) var argv: ArgumentVector?
     @exclusivity(unchecked) public internal(set) var argvTruncated = false
     @exclusivity(unchecked) public internal(set) var credentials: Credentials?
@@ -63,14 +66,17 @@ public final class ProcessNode {
     /// Whether `self` and a process identified by `id` can be the same lifetime
     /// (a start time of 0 means "unknown" and matches any).
     func isSameLifetime(startTime other: UInt64) -> Bool {
-        startTime == other || startTime == 0 || other == 0
+        ProcessID.startTimesAgree(startTime, other)
     }
 
-    /// A parent is always older than its children (re-parenting only ever
-    /// moves a process up to an ancestor), so a younger process at the
-    /// parent's PID is a recycled PID, not the parent.
+    /// When the child's fork named its parent's start time, only that
+    /// lifetime is its parent. Otherwise: a parent is always older than its
+    /// children (re-parenting only ever moves a process up to an ancestor),
+    /// so a younger process at the parent's PID is a recycled PID, not the parent.
     func couldBeParent(of child: ProcessNode) -> Bool {
-        child.ppid == pid && child.pid != pid && (startTime == 0 || child.startTime == 0 || startTime <= child.startTime)
+        guard child.ppid == pid, child.pid != pid else { return false }
+        if child.parentStartTime != 0 && startTime != 0 { return startTime == child.parentStartTime }
+        return startTime == 0 || child.startTime == 0 || startTime <= child.startTime
     }
 }
 

@@ -10,6 +10,7 @@ extension ProcessTree {
             var event = Event(kind: .exists, time: time, pid: node.pid, ppid: node.ppid, startTime: node.startTime)
             event.comm = node.comm
             event.filename = node.filename
+            event.filenameTruncated = node.filenameTruncated
             event.argv = node.argv
             event.argvTruncated = node.argvTruncated
             event.credentials = node.credentials

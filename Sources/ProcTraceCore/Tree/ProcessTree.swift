@@ -60,6 +60,7 @@ public final class ProcessTree {
             let node = nodeForNewLifetime(event)
             update(node, from: event)
             node.filename = event.filename
+            node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
             node.reportedState = event.state
@@ -73,6 +74,12 @@ public final class ProcessTree {
             node.firstSeen = event.time
             node.unknownOrigin = false
             update(node, from: event)
+            if node.parentStartTime != event.parentStartTime && node.ppid == event.ppid {
+                // The parent's lifetime is now known: it may not be the node linked so far.
+                unlink(node)
+                node.parentStartTime = event.parentStartTime
+                link(node)
+            }
         case .exec:
             // From a non-leader thread (event.oldPid set) the kernel has already
             // given the exec'ing thread the leader's PID and start time: it is
@@ -80,6 +87,7 @@ public final class ProcessTree {
             let node = existingOrNew(event)
             update(node, from: event)
             node.filename = event.filename
+            node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
         case .exit:
@@ -125,6 +133,7 @@ public final class ProcessTree {
         }
         let node = ProcessNode(pid: event.pid, startTime: event.startTime, ppid: event.ppid, comm: event.comm,
                                firstSeen: event.time)
+        if event.kind == .fork { node.parentStartTime = event.parentStartTime }
         insert(node)
         return node
     }
@@ -149,6 +158,7 @@ public final class ProcessTree {
         guard ppid != node.ppid else { return }
         unlink(node)
         node.ppid = ppid
+        node.parentStartTime = 0 // a new parent, known by its PID only
         link(node)
     }
 

@@ -10,6 +10,9 @@
 /// own next record about the child (its exit carries its real ppid) settles
 /// the move, until its reap or `patience` (in event time) ends the wait.
 /// Nothing is ever guessed: without an answer no record is made.
+///
+/// It only reads the tree: the moves it finds are handed back for the
+/// Recorder to apply and write like any other record.
 public final class ReparentTracker {
     private struct PendingMove {
         var child: ProcessID
@@ -32,36 +35,36 @@ public final class ReparentTracker {
     /// Children whose move is not visible yet.
     public var pendingCount: Int { pending.count }
 
-    /// Call right after tree.apply(&event). Returns reparent events (already
-    /// applied to the tree) for children the kernel moved; children whose
-    /// move is not yet visible are kept pending.
-    public func process(_ event: Event, tree: ProcessTree) -> [Event] {
-        var moves: [Event] = []
+    /// Whether `moves(after:)` can find anything for this record: a process
+    /// exited, or a child waits for its move. Checked per record, inline.
+    @inline(__always)
+    public func isInterested(in event: Event) -> Bool {
+        event.kind == .exit || !pending.isEmpty
+    }
+
+    /// Call right after tree.apply(&event). Appends the `reparent` records
+    /// (not yet applied) of children the kernel moved; children whose move
+    /// is not yet visible are kept pending.
+    public func moves(after event: Event, in tree: ProcessTree, into moves: inout [Event]) {
         if !pending.isEmpty, event.kind.isProcessRecord, event.kind != .reparent {
-            settlePending(by: event, tree: tree, into: &moves)
+            settlePending(by: event, into: &moves)
         }
-        guard event.kind == .exit, let exited = tree.node(event.processID), exited.firstChild != nil else {
-            return moves
-        }
-        // Collected first: emitting a move unlinks the child from this list.
-        let children = Array(exited.children)
-        for child in children {
+        guard event.kind == .exit, let exited = tree.node(event.processID), exited.firstChild != nil else { return }
+        for child in exited.children {
             let move = PendingMove(child: child.processID, formerParent: exited.pid, time: event.time)
             switch lookup.parent(of: move.child) {
             case .parent(let ppid) where ppid != move.formerParent:
-                moves.append(record(move, newParent: ppid, tree: tree))
+                moves.append(record(move, newParent: ppid))
             case .parent, .unknown, .gone:
                 pending[child.pid] = move
             }
         }
-        return moves
     }
 
-    /// Call once per batch: re-checks pending children; returns the reparent
-    /// events it applied.
-    public func retryPending(tree: ProcessTree, now: Int64) -> [Event] {
-        guard !pending.isEmpty else { return [] }
-        var moves: [Event] = []
+    /// Call once per batch: re-checks pending children and appends the
+    /// `reparent` records (not yet applied) of those that moved.
+    public func retryPending(in tree: ProcessTree, now: Int64, into moves: inout [Event]) {
+        guard !pending.isEmpty else { return }
         for move in Array(pending.values) {
             guard let child = tree.node(move.child) else {
                 pending[move.child.pid] = nil
@@ -69,38 +72,35 @@ public final class ReparentTracker {
             }
             if child.ppid != move.formerParent {
                 pending[move.child.pid] = nil
-                moves.append(record(move, newParent: child.ppid, tree: tree))
+                moves.append(record(move, newParent: child.ppid))
                 continue
             }
             if case .parent(let ppid) = lookup.parent(of: move.child), ppid != move.formerParent {
                 pending[move.child.pid] = nil
-                moves.append(record(move, newParent: ppid, tree: tree))
+                moves.append(record(move, newParent: ppid))
             } else if now - move.time > patience {
                 pending[move.child.pid] = nil
             }
         }
-        return moves
     }
 
     /// A kernel record about a pending child settles it: its ppid is the
     /// kernel's own word on the new parent, and a reap or another lifetime
     /// at that PID means there is nothing left to move.
-    private func settlePending(by event: Event, tree: ProcessTree, into moves: inout [Event]) {
+    private func settlePending(by event: Event, into moves: inout [Event]) {
         guard let move = pending[event.pid] else { return }
-        let sameLifetime = move.child.startTime == 0 || event.startTime == 0 || move.child.startTime == event.startTime
-        if !sameLifetime || event.kind == .reap {
+        if !move.child.isSameLifetime(as: event.processID) || event.kind == .reap {
             pending[event.pid] = nil
         } else if event.ppid != 0 && event.ppid != move.formerParent {
             pending[event.pid] = nil
-            moves.append(record(move, newParent: event.ppid, tree: tree))
+            moves.append(record(move, newParent: event.ppid))
         }
     }
 
-    private func record(_ move: PendingMove, newParent: Int32, tree: ProcessTree) -> Event {
+    private func record(_ move: PendingMove, newParent: Int32) -> Event {
         var event = Event(kind: .reparent, time: move.time, pid: move.child.pid, ppid: newParent,
                           startTime: move.child.startTime)
         event.oldPpid = move.formerParent
-        tree.apply(&event)
         return event
     }
 }

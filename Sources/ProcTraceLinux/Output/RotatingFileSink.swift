@@ -17,8 +17,6 @@ public final class RotatingFileSink: RotatingLogSink {
     public let mode: mode_t
     private var file: FileSink
     private var bytesInFile: UInt64
-    private var headerBytes: UInt64 = 0
-    private var expectingHeader = false
 
     public init(path: ExactPath, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t,
                 keepWaiting: (String) -> Bool = { _ in false }) throws {
@@ -35,12 +33,9 @@ public final class RotatingFileSink: RotatingLogSink {
     /// What opening the first file changed about it (FileSink.notices).
     public var notices: [String] { file.notices }
 
-    /// Where the current file rotates: at `maximumBytes`, unless its header
-    /// (start and one exists per live process) alone reaches that: then
-    /// `maximumBytes` of records after it, or every write would rotate again.
-    private var rotationPoint: UInt64 {
-        headerBytes >= maximumBytes ? headerBytes &+ maximumBytes : maximumBytes
-    }
+    /// A file whose heads alone reach this still gets records before the
+    /// next rotation: the Recorder, which writes the heads, sees to that.
+    private var rotationPoint: UInt64 { maximumBytes }
 
     public var needsRotation: Bool { bytesInFile >= rotationPoint }
 
@@ -49,11 +44,6 @@ public final class RotatingFileSink: RotatingLogSink {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try file.write(bytes)
         bytesInFile += UInt64(bytes.count)
-        // The recorder writes a rotated file's header in the first write after rotate().
-        if expectingHeader {
-            expectingHeader = false
-            headerBytes = UInt64(bytes.count)
-        }
     }
 
     public func flush() throws {
@@ -96,8 +86,6 @@ public final class RotatingFileSink: RotatingLogSink {
         }
         file = try FileSink.appending(to: path, mode: mode)
         bytesInFile = 0
-        headerBytes = 0
-        expectingHeader = true
         if compress {
             let compressed = previous.appending(".gz")
             try Self.gzip(previous, to: compressed, mode: mode)

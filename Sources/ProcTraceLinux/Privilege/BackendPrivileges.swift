@@ -1,3 +1,5 @@
+import ProcTraceCore
+
 /// The capabilities each backend needs, measured on Linux 6.18 by running
 /// `record` as root under a reduced bounding set (docs/service.md):
 ///
@@ -21,7 +23,8 @@ public enum BackendPrivileges {
     /// socket and /proc/PID/stat need nothing, so the BPF backend keeps no
     /// capability; the netlink backend reads /proc/PID/exe for every exec
     /// (and again after an overrun), so it keeps CAP_SYS_PTRACE if it has it.
-    public static func neededAfterStart(backend: String) -> CapabilitySet {
-        backend == "netlink" ? CapabilitySet([.sysPtrace]) : .empty
+    /// Told by the source's type, never by its name.
+    public static func neededAfterStart(by source: EventSource) -> CapabilitySet {
+        source is NetlinkEventSource ? CapabilitySet([.sysPtrace]) : .empty
     }
 }

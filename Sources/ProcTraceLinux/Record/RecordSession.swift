@@ -73,12 +73,8 @@ public final class RecordSession {
         }
         defer { source.close() }
 
-        let recorder = Recorder(source: source, sink: sink)
-        recorder.filter = configuration.filter
-        recorder.transform = configuration.transform
-        let reparents = ReparentTracker(lookup: ProcParentLookup())
-        recorder.derive = reparents.process
-        recorder.deriveAfterBatch = reparents.retryPending
+        let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
+                                filter: configuration.filter, transform: configuration.transform)
         let stream = StreamInfo(
             backend: source.backendName, host: HostInfo.hostName, bootID: ProcFS().bootID(),
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,
@@ -107,7 +103,7 @@ public final class RecordSession {
             HostInfo.standardError("proctrace: reading the running processes failed: \(error)")
         }
         if configuration.dropCapabilitiesAfterStart {
-            dropCapabilities(backend: source.backendName)
+            dropCapabilities(for: source)
         }
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
@@ -150,9 +146,9 @@ public final class RecordSession {
         return outputLost ? 1 : 0
     }
 
-    private func dropCapabilities(backend: String) {
+    private func dropCapabilities(for source: EventSource) {
         do {
-            try CapabilityDrop.limit(to: BackendPrivileges.neededAfterStart(backend: backend))
+            try CapabilityDrop.limit(to: BackendPrivileges.neededAfterStart(by: source))
         } catch {
             HostInfo.standardError("proctrace: warning: \(error); recording goes on with the capabilities it has")
         }

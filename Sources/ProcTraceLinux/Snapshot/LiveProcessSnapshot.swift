@@ -14,35 +14,22 @@ public struct LiveProcessSnapshot {
         self.procFS = procFS
     }
 
+    /// Arguments read per process at most (a `tree --args` line, not a log record).
+    static let maxArgumentBytes = 1 << 20
+
     public func events(includeArguments: Bool = true) -> [Event] {
         let now = Clock.realtimeNanoseconds
-        let monotonicNow = Clock.nanoseconds(CLOCK_MONOTONIC)
+        let schedulerNow = procFS.schedulerClockNow() ?? Clock.nanoseconds(CLOCK_MONOTONIC)
+        let snapshot = ProcSnapshot.read(procFS, time: now,
+                                         maxArgumentBytes: includeArguments ? Self.maxArgumentBytes : nil, threads: false)
         var events: [Event] = []
-        for pid in procFS.pids() {
-            guard let stat = procFS.stat(pid) else { continue }
-            var event = Event(kind: .exists, time: now, pid: pid, ppid: stat.ppid, startTime: stat.startTimeApproximate)
-            event.comm = Comm(stat.comm)
-            event.state = stat.state
-            event.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
-            event.isKernelThread = stat.isKernelThread
-            event.credentials = procFS.credentials(pid)
-            if event.credentials == nil { event.unavailable.insert(.credentials) }
-            if includeArguments && !stat.isKernelThread {
-                event.argv = procFS.cmdline(pid).map(ArgumentVector.init(bytes:))
-                event.filename = procFS.executable(pid)
-            }
-            guard stat.state == UInt8(ascii: "Z") else {
-                events.append(event)
-                continue
-            }
-            event.exitStatus = procFS.exitStatus(pid)
-            events.append(event)
-            if let lastRan = procFS.lastRan(pid) {
-                var exit = Event(kind: .exit, time: now - max(monotonicNow - lastRan, 0), pid: pid, ppid: stat.ppid,
-                                 startTime: event.startTime)
-                exit.exitStatus = event.exitStatus
-                events.append(exit)
-            }
+        for exists in snapshot.processes {
+            events.append(exists)
+            guard exists.state == UInt8(ascii: "Z"), let lastRan = procFS.lastRan(exists.pid) else { continue }
+            var exit = Event(kind: .exit, time: now - max(schedulerNow - lastRan, 0), pid: exists.pid,
+                             ppid: exists.ppid, startTime: exists.startTime)
+            exit.exitStatus = exists.exitStatus
+            events.append(exit)
         }
         return events
     }

@@ -23,7 +23,15 @@ public struct ProcStat: Equatable, Sendable {
         startTicks * ProcStat.nanosecondsPerTick
     }
 
+    /// The length of /proc's clock tick: the one place it is computed.
     public static let nanosecondsPerTick = UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
+
+    /// Whether a start time in boot nanoseconds (exact, from BPF) falls in
+    /// this process's start tick: stat's starttime is start_boottime divided
+    /// down to clock ticks, truncated.
+    public func startedInTick(ofBootNanoseconds nanoseconds: UInt64) -> Bool {
+        startTicks == nanoseconds / ProcStat.nanosecondsPerTick
+    }
 
     public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
 
@@ -34,7 +42,8 @@ public struct ProcStat: Equatable, Sendable {
         else { return nil }
         guard let pid = Int32(String(decoding: text[..<open], as: UTF8.self).trimmingSpaces) else { return nil }
         let comm = Array(text[(open + 1)..<close])
-        let rest = text[(close + 1)...].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        // The file ends in a newline, after exit_code (the last field).
+        let rest = text[(close + 1)...].split(omittingEmptySubsequences: true) { $0 == 0x20 || $0 == 0x0a }
         // rest[0] = state (field 3), rest[1] = ppid (4), rest[2] = pgrp (5), rest[3] = session (6),
         // rest[6] = flags (9), rest[17] = num_threads (20), rest[19] = starttime (22),
         // rest[49] = exit_code (52).
@@ -118,11 +127,7 @@ public struct ProcFS {
         return path
     }
 
-    /// Real, effective, saved UID/GID from /proc/PID/status.
-    public func credentials(_ pid: Int32) -> Credentials? {
-        FileIO.readSmallFile("\(root)/\(pid)/status").flatMap(ProcFS.credentials(fromStatus:))
-    }
-
+    /// Real, effective, saved UID/GID from the text of /proc/PID/status.
     static func credentials(fromStatus text: [UInt8]) -> Credentials? {
         var uids: [UInt32] = []
         var gids: [UInt32] = []

@@ -17,14 +17,7 @@ public struct ProcParentLookup: ParentLookup {
         guard let stat = procFS.stat(id.pid) else {
             return access("\(procFS.root)/\(id.pid)", F_OK) != 0 && errno == ENOENT ? .gone : .unknown
         }
-        guard id.startTime == 0 || stat.startTicks == ProcParentLookup.ticks(ofBootNanoseconds: id.startTime) else {
-            return .gone
-        }
+        guard id.startTime == 0 || stat.startedInTick(ofBootNanoseconds: id.startTime) else { return .gone }
         return .parent(stat.ppid)
-    }
-
-    /// stat's starttime is start_boottime divided down to clock ticks (truncated).
-    static func ticks(ofBootNanoseconds nanoseconds: UInt64) -> UInt64 {
-        nanoseconds / UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
     }
 }

@@ -1,8 +1,9 @@
 import ProcTraceCore
 
 /// Every process /proc shows now, as `exists` events: what a backend without
-/// a kernel-side iterator reports at start and after a resynchronisation.
-/// Start times have /proc's clock-tick precision.
+/// a kernel-side iterator reports at start and after a resynchronisation,
+/// and what `tree` shows without a recording. The one /proc → `exists`
+/// builder. Start times have /proc's clock-tick precision.
 public struct ProcSnapshot {
     public var processes: [Event] = []
     /// Thread IDs (leader included) of the processes that have more than one.
@@ -13,9 +14,12 @@ public struct ProcSnapshot {
         self.threadsByProcess = threadsByProcess
     }
 
-    /// Reads /proc. `time` is stamped on every event (nanoseconds since the epoch).
+    /// Reads /proc. `time` is stamped on every event (nanoseconds since the
+    /// epoch). With `maxArgumentBytes` nil, filename and argv are not read;
+    /// with `threads` false, neither are thread IDs.
     public static func read(
-        _ procFS: ProcFS, time: Int64, maxArgumentBytes: Int, excluding excludedProcess: Int32 = 0
+        _ procFS: ProcFS, time: Int64, maxArgumentBytes: Int?, excluding excludedProcess: Int32 = 0,
+        threads: Bool = true
     ) -> ProcSnapshot {
         var snapshot = ProcSnapshot()
         for pid in procFS.pids() where pid != excludedProcess {
@@ -34,10 +38,10 @@ public struct ProcSnapshot {
             if stat.state == UInt8(ascii: "Z") {
                 event.exitStatus = stat.exitCode.map(WaitStatus.init(raw:))
                 event.unavailable.formUnion([.filename, .argv])
-            } else if !stat.isKernelThread {
+            } else if !stat.isKernelThread, let maxArgumentBytes {
                 ProcSnapshot.readProgram(of: directory, into: &event, maxArgumentBytes: maxArgumentBytes)
             }
-            if stat.threadCount > 1 {
+            if threads && stat.threadCount > 1 {
                 snapshot.threadsByProcess[pid] = procFS.threads(of: pid)
             }
             snapshot.processes.append(event)

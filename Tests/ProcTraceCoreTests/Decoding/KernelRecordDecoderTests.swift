@@ -17,6 +17,7 @@ struct KernelRecordDecoderTests {
         #expect(event.credentials?.uid == 1000)
         #expect(event.session == SessionIDs(sid: 7, pgid: 8))
         #expect(event.comm == Comm("bash"))
+        #expect(event.parentStartTime == 0)
     }
 
     @Test func decodesAnExecWithExactArgumentsAndTheCallingThread() throws {
@@ -28,6 +29,21 @@ struct KernelRecordDecoderTests {
         #expect(event.argv?.arguments == [Array("echo".utf8), [], Array("a\nb".utf8)])
         #expect(event.argvTruncated)
         #expect(event.oldPid == 43)
+    }
+
+    @Test func aForkNamesItsParentsLifetime() throws {
+        let event = try decode(KernelRecordBuilder.fork(pid: 42, ppid: 7, startTime: 900, time: 1_000, parentStartTime: 77))
+        #expect(event.parentStartTime == 77)
+    }
+
+    @Test func aFilenameTheKernelCutSaysSo() throws {
+        let cut = try decode(KernelRecordBuilder.exec(pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/very/long",
+                                                      arguments: ["x"], filenameTruncated: true))
+        #expect(cut.filenameTruncated && cut.filename == Array("/very/long".utf8))
+        #expect(!cut.argvTruncated)
+        let whole = try decode(KernelRecordBuilder.exec(pid: 42, ppid: 7, startTime: 900, time: 2_000, filename: "/bin/x",
+                                                        arguments: ["x"], truncated: true))
+        #expect(!whole.filenameTruncated && whole.argvTruncated)
     }
 
     @Test func argumentsTheKernelCouldNotReadAreUnknownNotEmpty() throws {

@@ -17,31 +17,6 @@ struct HostileChurnTests {
     /// catches a pipeline that keeps what it has seen (a node per process ever seen).
     static let residentGrowthLimit = getenv("PROCTRACE_CHURN_ALONE") != nil ? 64 << 20 : 256 << 20
 
-    /// Emits the events `next` produces, 4096 per poll, until it returns nil.
-    final class GeneratedSource: EventSource {
-        let backendName = "generated"
-        private(set) var counters = SourceCounters()
-        private let next: () -> Event?
-        private(set) var isExhausted = false
-
-        init(_ next: @escaping () -> Event?) { self.next = next }
-
-        func snapshot() throws -> [Event] { [] }
-
-        func poll(timeoutMilliseconds: Int32, deliver: (inout Event) -> Void) throws -> Int {
-            var count = 0
-            while count < 4096, var event = next() {
-                counters.received += 1
-                deliver(&event)
-                count += 1
-            }
-            if count == 0 { isExhausted = true }
-            return count
-        }
-
-        func close() {}
-    }
-
     struct Outcome {
         var events = 0
         var largestTree = 0
@@ -51,18 +26,15 @@ struct HostileChurnTests {
 
     /// Runs a recorder over `source` to the end, sampling the tree and the
     /// pending re-parent moves, and measuring resident memory growth.
-    private func run(_ source: GeneratedSource, lookup: ParentLookup = FakeParentLookup()) throws -> Outcome {
+    private func run(_ source: GeneratedEventSource, lookup: ParentLookup = FakeParentLookup()) throws -> Outcome {
         let before = Self.residentBytes()
-        let recorder = Recorder(source: source, sink: DiscardingSink())
-        let reparents = ReparentTracker(lookup: lookup)
-        recorder.derive = reparents.process
-        recorder.deriveAfterBatch = reparents.retryPending
+        let recorder = Recorder(source: source, sink: DiscardingSink(), parents: lookup)
         var outcome = Outcome()
         try recorder.start(EventSamples.start().stream!, time: EventSamples.baseTime)
         while !source.isExhausted {
             outcome.events += try recorder.pump(timeoutMilliseconds: 0)
             outcome.largestTree = max(outcome.largestTree, recorder.tree.count)
-            outcome.largestPending = max(outcome.largestPending, reparents.pendingCount)
+            outcome.largestPending = max(outcome.largestPending, recorder.pendingReparentCount)
         }
         try recorder.finish(time: EventSamples.baseTime)
         outcome.residentGrowthBytes = Self.residentBytes() - before
@@ -122,7 +94,7 @@ struct HostileChurnTests {
         // 100,000 short-lived processes on 500 PIDs; every third reap is lost,
         // so the next process on that PID has to replace a zombie it never saw go.
         let processes = 100_000 * Self.scale
-        let source = GeneratedSource(Self.generator(processes: processes) { n in
+        let source = GeneratedEventSource(Self.generator(processes: processes) { n in
             Self.lifecycle(pid: Int32(1000 + n % 500), parent: 1, start: UInt64(n + 1) * 1000,
                            time: EventSamples.baseTime + Int64(n), reaped: n % 3 != 0)
         })
@@ -135,7 +107,7 @@ struct HostileChurnTests {
     @Test func shortLivedProcessesAcrossThePIDSpaceLeaveNothingBehind() throws {
         // PIDs climb and wrap as the kernel hands them out (pid_max 4,194,304).
         let processes = 200_000 * Self.scale
-        let source = GeneratedSource(Self.generator(processes: processes) { n in
+        let source = GeneratedEventSource(Self.generator(processes: processes) { n in
             Self.lifecycle(pid: Int32(300 + n % 4_194_000), parent: 1, start: UInt64(n + 1) * 1000,
                            time: EventSamples.baseTime + Int64(n), reaped: true)
         })
@@ -152,7 +124,7 @@ struct HostileChurnTests {
         let parent = Self.lifecycle(pid: 500, parent: 1, start: 1, time: EventSamples.baseTime, reaped: false)
         var lookup: [ProcessID: ParentLookupResult] = [:]
         for child in 0..<children { lookup[ProcessID(pid: Int32(1000 + child), startTime: UInt64(child + 2))] = .parent(1) }
-        let source = GeneratedSource(Self.generator(processes: 2 * children + 2) { step in
+        let source = GeneratedEventSource(Self.generator(processes: 2 * children + 2) { step in
             switch step {
             case 0: return Array(parent.prefix(2))
             case 1...children:

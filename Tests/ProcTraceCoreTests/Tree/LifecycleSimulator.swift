@@ -20,11 +20,14 @@ struct LifecycleSimulator {
     private(set) var events: [Event] = []
     /// Whether every reap was delivered (then the tree must equal `processes`).
     private(set) var lossless = true
+    /// Whether a quarter of the reaps are lost (false: every reap is delivered).
+    private let losesReaps: Bool
     private var clock: UInt64 = 1_000
     private var nextPid: Int32 = 2
     private let pidLimit: Int32 = 40
 
-    init(choices: [Int]) {
+    init(choices: [Int], losesReaps: Bool = true) {
+        self.losesReaps = losesReaps
         var choices = choices[...]
         processes[1] = Process(pid: 1, ppid: 0, start: 1)
         buildSnapshot(size: (choices.popFirst() ?? 0) % 8, choices: &choices)
@@ -102,7 +105,7 @@ struct LifecycleSimulator {
         guard !zombies.isEmpty else { return }
         let zombie = pick(argument, from: zombies)
         processes[zombie.pid] = nil
-        if argument % 4 == 0 {
+        if losesReaps && argument % 4 == 0 {
             lossless = false
         } else {
             events.append(LifecycleEvents.reap(zombie.pid, start: zombie.start, reaper: zombie.ppid, at: Int64(tick())))

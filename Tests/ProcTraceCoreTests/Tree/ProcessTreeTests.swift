@@ -81,6 +81,32 @@ typealias E = LifecycleEvents
         #expect(tree.roots.map(\.pid) == [1])
     }
 
+    @Test func aForkNamingItsParentsStartTimeIsNotHungUnderAStaleProcessAtThatPID() {
+        let tree = ProcessTree()
+        var fork = E.fork(200, ppid: 100, start: 6_000)
+        fork.parentStartTime = 5_000
+        tree.apply([
+            E.exists(1, ppid: 0, start: 10),
+            // 100 (started at 1,000) exited; its reap was lost, and a new
+            // process got PID 100 at 5,000 without the tree seeing its fork.
+            E.fork(100, ppid: 1, start: 1_000),
+            E.exit(100, ppid: 1, start: 1_000),
+            fork,
+        ])
+        #expect(tree.childPIDs(of: 100) == [])
+        #expect(tree[200]?.parent == nil)
+        // The real parent's first record replaces the stale node and adopts its child.
+        tree.apply([E.exit(100, ppid: 1, start: 5_000)])
+        #expect(tree[100]?.startTime == 5_000)
+        #expect(tree.childPIDs(of: 100) == [200])
+
+        // Without the parent's start time, the older process at the PID is the best guess.
+        let guessing = ProcessTree()
+        guessing.apply([E.exists(1, ppid: 0, start: 10), E.fork(100, ppid: 1, start: 1_000),
+                        E.exit(100, ppid: 1, start: 1_000), E.fork(200, ppid: 100, start: 6_000)])
+        #expect(guessing.childPIDs(of: 100) == [200])
+    }
+
     @Test func execFromANonLeaderThreadKeepsTheProcessAndItsChildren() throws {
         let tree = ProcessTree()
         tree.apply([

@@ -5,14 +5,32 @@ import Testing
 @Suite struct ReparentTrackerTests {
     private func id(_ pid: Int32, _ start: UInt64) -> ProcessID { ProcessID(pid: pid, startTime: start) }
 
-    /// Applies each event to the tree, then hands it to the tracker, as `record` does.
+    /// Applies each event to the tree, then hands it to the tracker and
+    /// applies the moves it found, as the Recorder does.
     private func run(_ events: [Event], _ tree: ProcessTree, _ tracker: ReparentTracker) -> [Event] {
         var derived: [Event] = []
         for var event in events {
             tree.apply(&event)
-            derived += tracker.process(event, tree: tree)
+            var moves: [Event] = []
+            tracker.moves(after: event, in: tree, into: &moves)
+            derived += applied(moves, tree)
         }
         return derived
+    }
+
+    /// The tracker's once-per-batch retry, its moves applied.
+    private func retry(_ tracker: ReparentTracker, _ tree: ProcessTree, now: Int64) -> [Event] {
+        var moves: [Event] = []
+        tracker.retryPending(in: tree, now: now, into: &moves)
+        return applied(moves, tree)
+    }
+
+    private func applied(_ moves: [Event], _ tree: ProcessTree) -> [Event] {
+        moves.map { move in
+            var move = move
+            tree.apply(&move)
+            return move
+        }
     }
 
     @Test func orphanGoesToTheSubreaperTheKernelChose() {
@@ -53,9 +71,9 @@ import Testing
         #expect(tracker.pendingCount == 1)
         #expect(tree.childPIDs(of: 100) == [200])
 
-        #expect(tracker.retryPending(tree: tree, now: 600).isEmpty)
+        #expect(retry(tracker, tree, now: 600).isEmpty)
         lookup.answers[id(200, 2_000)] = .parent(1)
-        let later = tracker.retryPending(tree: tree, now: 700)
+        let later = retry(tracker, tree, now: 700)
         #expect(later.map(\.ppid) == [1])
         #expect(later.first?.time == 500)
         #expect(tree.childPIDs(of: 1) == [100, 200])
@@ -118,9 +136,9 @@ import Testing
             E.fork(200, ppid: 100, start: 2_000),
             E.exit(100, ppid: 1, start: 1_000, at: 10_000),
         ], tree, tracker)
-        #expect(tracker.retryPending(tree: tree, now: 10_500).isEmpty)
+        #expect(retry(tracker, tree, now: 10_500).isEmpty)
         #expect(tracker.pendingCount == 1)
-        #expect(tracker.retryPending(tree: tree, now: 11_001).isEmpty)
+        #expect(retry(tracker, tree, now: 11_001).isEmpty)
         #expect(tracker.pendingCount == 0)
         #expect(tree[200]?.ppid == 100)
     }
@@ -147,7 +165,7 @@ import Testing
             E.exit(101, ppid: 1, start: 1_010, at: 3_000),
         ], tree, tracker)
         lookup.answers[id(102, 1_020)] = .parent(1)
-        moves += tracker.retryPending(tree: tree, now: 3_100)
+        moves += retry(tracker, tree, now: 3_100)
         moves += run([E.reap(100, start: 1_000, reaper: 10), E.reap(101, start: 1_010, reaper: 1)], tree, tracker)
 
         #expect(moves.map { [$0.pid, $0.oldPpid, $0.ppid] } == [[101, 100, 1], [102, 101, 1]])

@@ -187,19 +187,4 @@ import Testing
         #expect(try String(contentsOfFile: directory.path + "/small.jsonl.2", encoding: .utf8) == "{\"round\":3}\n")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/small.jsonl.3"))
     }
-
-    /// With --rotate-size below the size of a file's header (start and the
-    /// live processes), every write rotated again: thousands of files a second.
-    @Test func aHeaderLargerThanTheLimitDoesNotRotateEveryWrite() throws {
-        let directory = try FileSinkTests.Directory()
-        let sink = try RotatingFileSink(path: ExactPath(directory.path + "/events.jsonl"), maximumBytes: 4096, keep: 5,
-                                        compress: false, mode: 0o640)
-        try sink.rotate()
-        let header = [UInt8](repeating: UInt8(ascii: "x"), count: 10_000) + [0x0a]
-        try header.withUnsafeBytes { try sink.write($0) }
-        #expect(!sink.needsRotation)
-        #expect(sink.bytesBeforeRotation == 4096)
-        try [UInt8](repeating: 0x0a, count: 4096).withUnsafeBytes { try sink.write($0) }
-        #expect(sink.needsRotation)
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProcTraceLinux
+import ProcTraceTestSupport
 import Testing
 
 @Suite struct CapabilityParsingTests {
@@ -33,6 +34,14 @@ import Testing
         #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.bpf])) == [.perfmon])
         #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.bpf, .perfmon])) == [])
         #expect(BackendPrivileges.missingForBPF(in: CapabilitySet([.sysAdmin])) == [])
+    }
+
+    @Test(.enabled(if: ProcessIdentity.isRoot, "the netlink proc connector needs root"))
+    func onlyTheNetlinkBackendKeepsPtraceAfterStart() throws {
+        let netlink = try NetlinkEventSource(settings: NetlinkSettings())
+        defer { netlink.close() }
+        #expect(BackendPrivileges.neededAfterStart(by: netlink) == CapabilitySet([.sysPtrace]))
+        #expect(BackendPrivileges.neededAfterStart(by: GeneratedEventSource(events: [])) == .empty)
     }
 
     @Test func missingCapabilitiesAreNamedInTheBPFError() {

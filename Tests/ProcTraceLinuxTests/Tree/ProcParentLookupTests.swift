@@ -19,7 +19,7 @@ import Testing
         let child = try ChildProcess(["/bin/sleep", "30"])
         defer { child.stop() }
         let start = try child.startTime()
-        let tick = UInt64(1_000_000_000 / Clock.ticksPerSecond)
+        let tick = ProcStat.nanosecondsPerTick
         // An exact BPF start time lies somewhere inside /proc's tick.
         #expect(lookup.parent(of: ProcessID(pid: child.pid, startTime: start + tick - 1)) == .parent(getpid()))
         // A process started in another tick is another lifetime.

@@ -23,10 +23,7 @@ struct RecordedReparentingTests {
         let source = try BPFEventSource(settings: settings)
         defer { source.close() }
         let sink = MemorySink()
-        let recorder = Recorder(source: source, sink: sink)
-        let reparents = ReparentTracker(lookup: ProcParentLookup())
-        recorder.derive = reparents.process
-        recorder.deriveAfterBatch = reparents.retryPending
+        let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup())
         let stream = StreamInfo(backend: source.backendName, host: "test", bootID: "", kernel: "",
                                 proctraceVersion: ProcTraceVersion.current, recorderPid: getpid())
         try recorder.start(stream, time: Clock.realtimeNanoseconds)

@@ -14,10 +14,7 @@ struct TreeMatchesKernelTests {
         settings.excludedProcess = getpid()
         let source = try BPFEventSource(settings: settings)
         defer { source.close() }
-        let recorder = Recorder(source: source, sink: DiscardingSink())
-        let reparents = ReparentTracker(lookup: ProcParentLookup())
-        recorder.derive = reparents.process
-        recorder.deriveAfterBatch = reparents.retryPending
+        let recorder = Recorder(source: source, sink: DiscardingSink(), parents: ProcParentLookup())
         try recorder.record(snapshot: source.snapshot())
 
         for scenario in ["tree", "subreaper", "daemon", "autoreap", "exit3", "thread-exec"] {
@@ -29,7 +26,7 @@ struct TreeMatchesKernelTests {
         while Clock.bootNanoseconds < settle { try recorder.pump(timeoutMilliseconds: 20) }
 
         let procFS = ProcFS()
-        let tickNanoseconds = UInt64(1_000_000_000 / Clock.ticksPerSecond)
+        let tickNanoseconds = ProcStat.nanosecondsPerTick
         var mismatches: [String] = []
         for _ in 0..<5 {
             mismatches = []

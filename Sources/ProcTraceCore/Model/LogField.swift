@@ -1,8 +1,9 @@
-/// The keys of a log record that schema version 1 defines.
+/// The keys of a log record that schema version 1 defines, each spelled once.
+/// Which kind has which, in what order: RecordSchema.
 enum LogField: Int, CaseIterable {
     case seq, time, event
     case pid, tid, oldPpid, ppid, comm, startTime
-    case state, filename, argv, argvTruncated, oldPid
+    case state, filename, filenameTruncated, argv, argvTruncated, oldPid
     case exitCode, signal, coreDumped, durationNs
     case reaper, reason
     case uid, euid, suid, gid, egid, sgid, sid, pgid
@@ -23,6 +24,7 @@ enum LogField: Int, CaseIterable {
         case .startTime: "start_time"
         case .state: "state"
         case .filename: "filename"
+        case .filenameTruncated: "filename_truncated"
         case .argv: "argv"
         case .argvTruncated: "argv_truncated"
         case .oldPid: "old_pid"
@@ -85,66 +87,20 @@ enum LogField: Int, CaseIterable {
         self = field
     }
 
-    /// The key JSONLineEncoder writes after this one in a record of `kind`
-    /// (nil: not yet known), or nil when it usually writes none. A guess that
-    /// is checked, so a wrong one only costs reading the key.
+    /// The key the encoder usually writes after this one in a record of
+    /// `kind` (nil: `event` not read yet), from RecordSchema; nil when it
+    /// usually writes none. A guess that is checked, so a wrong one only
+    /// costs reading the key.
     @inline(__always)
-    func usualSuccessor(in kind: EventKind?) -> LogField? {
-        switch self {
-        case .seq: .time
-        case .time: .event
-        case .event:
-            switch kind {
-            case .start: .format
-            case .stop: .events
-            case .lost: .count
-            case .resync: .processes
-            default: .pid
+    func usualSuccessor(in kind: RecordSchema.Kind?) -> LogField? {
+        guard let kind else {
+            switch self {
+            case .seq: return .time
+            case .time: return .event
+            default: return nil
             }
-        case .pid:
-            switch kind {
-            case .threadStart, .threadExit: .tid
-            case .reparent: .oldPpid
-            default: .ppid
-            }
-        case .tid: .ppid
-        case .oldPpid: .ppid
-        case .ppid: .comm
-        case .comm: .startTime
-        case .startTime:
-            switch kind {
-            case .exec: .filename
-            case .exists: .state
-            case .exit: .exitCode
-            case .reap: .reaper
-            default: .uid
-            }
-        case .state: .filename
-        case .filename: .argv
-        case .argv: .argvTruncated
-        case .argvTruncated: .uid
-        case .exitCode: .signal
-        case .signal: .coreDumped
-        case .coreDumped: .durationNs
-        case .reaper: .reason
-        case .uid: .euid
-        case .euid: .suid
-        case .suid: .gid
-        case .gid: .egid
-        case .egid: .sgid
-        case .sgid: .sid
-        case .sid: .pgid
-        case .format: .version
-        case .version: .backend
-        case .backend: .host
-        case .host: .bootID
-        case .bootID: .kernel
-        case .kernel: .proctraceVersion
-        case .proctraceVersion: .recorderPid
-        case .events: .lost
-        case .lost: .unwritten
-        default: nil
         }
+        return kind.usualSuccessor(of: self)
     }
 
     @inline(__always)
@@ -156,8 +112,12 @@ enum LogField: Int, CaseIterable {
 }
 
 extension LogField {
+    /// A field's bit in a set of fields. Only the first 64 fields have one
+    /// (the rest: 0): the decoder tracks fields only to check the required
+    /// ones and the credentials, which come first (a test checks), so any
+    /// number of optional fields can follow.
     var bit: UInt64 {
-        @inline(__always) get { 1 << UInt64(rawValue) }
+        @inline(__always) get { rawValue < 64 ? 1 &<< UInt64(rawValue) : 0 }
     }
 
     static let credentialFields: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
