@@ -26,9 +26,9 @@ struct ProcTrace: ParsableCommand {
     )
 
     /// `record` reads its configuration file before the command line is parsed (ConfigArguments).
-    /// Errors are printed as ArgumentParser prints them, each line escaped:
-    /// they quote the values given ("The value '…' is invalid"), which anyone
-    /// who wrote a script or a configuration file chose.
+    /// Errors are printed as ArgumentParser prints them, each line made
+    /// terminal-safe: they quote the values given ("The value '…' is
+    /// invalid"), which anyone who wrote a script or a configuration file chose.
     static func main() {
         let arguments = ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))
         do {
@@ -41,7 +41,7 @@ struct ProcTrace: ParsableCommand {
                 if !message.isEmpty { print(message) }
             } else if !message.isEmpty {
                 let escaped = message.split(separator: "\n", omittingEmptySubsequences: false)
-                    .map { UntrustedText.escaped(String($0)) }.joined(separator: "\n")
+                    .map { UntrustedText.terminalSafe(String($0)) }.joined(separator: "\n")
                 HostInfo.standardError(escaped)
             }
             Glibc.exit(code.rawValue)
