@@ -70,15 +70,7 @@ public enum RecordingReport {
     private static func addRunning(at time: Int64, from replayer: LogReplayer, to builder: ReportBuilder) {
         var pending = replayer.tree.roots.reversed().map { $0 }
         while let node = pending.popLast() {
-            var event = Event(kind: .exists, time: time, pid: node.pid, ppid: node.ppid, startTime: node.startTime)
-            event.comm = node.comm
-            event.filename = node.filename
-            event.argv = node.argv
-            event.argvTruncated = node.argvTruncated
-            event.credentials = node.credentials
-            event.session = node.session
-            event.isKernelThread = node.isKernelThread
-            event.exitStatus = node.exitStatus
+            let event = node.existsEvent(time: time)
             if replayer.filter.matches(event, in: replayer.tree) { builder.addRunning(event, isZombie: node.isZombie) }
             let children = node.children.sorted { ($0.firstSeen, $0.pid) > ($1.firstSeen, $1.pid) }
             pending.append(contentsOf: children)

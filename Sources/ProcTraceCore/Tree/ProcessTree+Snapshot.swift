@@ -7,26 +7,33 @@ extension ProcessTree {
         events.reserveCapacity(count)
         var pending = roots
         while let node = pending.popLast() {
-            var event = Event(kind: .exists, time: time, pid: node.pid, ppid: node.ppid, startTime: node.startTime)
-            event.comm = node.comm
-            event.filename = node.filename
-            event.filenameTruncated = node.filenameTruncated
-            event.argv = node.argv
-            event.argvTruncated = node.argvTruncated
-            event.credentials = node.credentials
-            event.session = node.session
-            event.isKernelThread = node.isKernelThread
-            if node.isZombie {
-                event.state = UInt8(ascii: "Z")
-                event.exitStatus = node.exitStatus
-            } else {
-                event.state = node.knownState ?? 0
-            }
-            if node.filename == nil && !node.isKernelThread { event.unavailable.insert(.filename) }
-            if node.argv == nil && !node.isKernelThread { event.unavailable.insert(.argv) }
-            events.append(event)
+            events.append(node.existsEvent(time: time))
             for child in node.children { pending.append(child) }
         }
         return events
+    }
+}
+
+extension ProcessNode {
+    /// This process as an `exists` record at `time`: what the tree knows of it.
+    public func existsEvent(time: Int64) -> Event {
+        var event = Event(kind: .exists, time: time, pid: pid, ppid: ppid, startTime: startTime)
+        event.comm = comm
+        event.filename = filename
+        event.filenameTruncated = filenameTruncated
+        event.argv = argv
+        event.argvTruncated = argvTruncated
+        event.credentials = credentials
+        event.session = session
+        event.isKernelThread = isKernelThread
+        if isZombie {
+            event.state = UInt8(ascii: "Z")
+            event.exitStatus = exitStatus
+        } else {
+            event.state = knownState ?? 0
+        }
+        if filename == nil && !isKernelThread { event.unavailable.insert(.filename) }
+        if argv == nil && !isKernelThread { event.unavailable.insert(.argv) }
+        return event
     }
 }
