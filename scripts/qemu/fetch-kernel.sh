@@ -44,7 +44,8 @@ esac
 }
 rm -rf "$dir/root"
 dpkg-deb -x "$dir"/*.deb "$dir/root"
-release=$(basename "$(ls -d "$dir"/root/lib/modules/* | head -n1)")
-cp "$dir/root/boot/vmlinuz-$release" "$dir/vmlinuz"
+vmlinuz=$(ls "$dir"/root/boot/vmlinuz-* | head -n1)
+release=${vmlinuz##*/vmlinuz-}
+cp "$vmlinuz" "$dir/vmlinuz"
 echo "$release" > "$dir/release"
 echo "  KERNEL   $release ($package)"

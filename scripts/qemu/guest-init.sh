@@ -1,5 +1,5 @@
 #!/bin/sh
-# PID 1 of the test guest: runs each line of /matrix/runs ("NAME FILTER")
+# PID 1 of the test guest: runs each line of /matrix/runs ("NAME FILTER [SKIP]")
 # through the test bundle and reports on the serial console between markers
 # the host looks for. The guest never judges: the host reads the output.
 export PATH=/bin:/usr/bin:/sbin HOME=/root TMPDIR=/tmp CI=true PROCTRACE_BUILD_DIR=/pt
@@ -11,10 +11,11 @@ ln -s /proc/self/fd /dev/fd 2>/dev/null
 # Foundation (CFSocket) wakes its run loop through UDP on the loopback.
 ip link set lo up
 echo "@@matrix kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
-while read -r name filter; do
+while read -r name filter skip; do
+	case $name in "#"* | "") continue ;; esac
 	echo "@@matrix begin $name"
 	start=$(cut -d' ' -f1 /proc/uptime)
-	/pt/proctracePackageTests.xctest --testing-library swift-testing --filter "$filter" </dev/null 2>&1
+	/pt/proctracePackageTests.xctest --testing-library swift-testing --filter "$filter" ${skip:+--skip "$skip"} </dev/null 2>&1
 	rc=$?
 	echo "@@matrix end $name rc=$rc seconds=$start..$(cut -d' ' -f1 /proc/uptime)"
 done < /matrix/runs

@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=.build/kernels
 runs=$here/runs
 boot_timeout=${KERNEL_TIMEOUT:-1200}
-declare -A suite=([5.10]=bullseye [6.1]=bookworm [6.12]=bookworm-backports)
+# 6.12 from trixie: bookworm-backports' 6.12.95 oopses at boot under qemu 7.2's emulation.
+declare -A suite=([5.10]=bullseye [6.1]=bookworm [6.12]=trixie)
 kernels=${KERNELS:-5.10 6.1 6.12}
 failed=0
 summary=()
@@ -26,7 +27,8 @@ judge() {
 		tail -n 20 "$log" >&2
 		return 1
 	fi
-	while read -r run filter; do
+	while read -r run filter skip; do
+		case $run in "#"* | "") continue ;; esac
 		local body passed
 		body=$(sed -n "/^@@matrix begin $run\$/,/^@@matrix end $run /p" <<<"$text")
 		if ! grep -q "^@@matrix end $run rc=" <<<"$body"; then
@@ -62,8 +64,7 @@ for kernel in $kernels; do
 	echo "  QEMU     $(cat "$dir/release")"
 	started=$SECONDS
 	# No KVM: the machine's /dev/kvm cannot run a stock kernel, so software emulation.
-	# Without la57: 6.12 double-faults at boot under emulated 5-level paging.
-	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -cpu max,la57=off -smp 2 -m 2048 -nodefaults -no-reboot \
+	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nodefaults -no-reboot \
 		-display none -monitor none -serial "file:$log" \
 		-kernel "$dir/vmlinuz" -initrd "$cpio" -append "console=ttyS0 panic=-1 quiet" ||
 		echo "  qemu for $kernel ended with status $? (timeout is ${boot_timeout}s)" >&2
@@ -76,12 +77,13 @@ if [ "${NATIVE:-1}" != 0 ]; then
 	echo "  NATIVE   $(uname -r)"
 	{
 		echo "@@matrix kernel $(uname -r)"
-		while read -r run filter; do
+		while read -r run filter skip; do
+			case $run in "#"* | "") continue ;; esac
 			echo "@@matrix begin $run"
 			start=$(cut -d' ' -f1 /proc/uptime)
 			rc=0
 			CI=true PROCTRACE_BUILD_DIR=$build "$build/proctracePackageTests.xctest" --testing-library swift-testing \
-				--filter "$filter" </dev/null 2>&1 || rc=$?
+				--filter "$filter" ${skip:+--skip "$skip"} </dev/null 2>&1 || rc=$?
 			echo "@@matrix end $run rc=$rc seconds=$start..$(cut -d' ' -f1 /proc/uptime)"
 		done <"$runs"
 	} >"$log"

@@ -37,6 +37,11 @@ struct RecordFields {
         case .oldPpid: event.oldPpid = try readInt32(&scanner, field)
         case .ppid: event.ppid = try readInt32(&scanner, field)
         case .comm:
+            if scanner.consumeNull() {
+                event.comm = Comm()
+                event.unavailable.insert(.comm)
+                return
+            }
             let token = try scanner.scanString()
             if token.hasEscapes {
                 var bytes: [UInt8] = []
@@ -82,7 +87,7 @@ struct RecordFields {
         case .sid: sid = try readInt32(&scanner, field)
         case .pgid: pgid = try readInt32(&scanner, field)
         case .kernelThread: event.isKernelThread = try scanner.scanBool()
-        case .unavailable: event.unavailable = try readUnavailable(&scanner)
+        case .unavailable: event.unavailable.formUnion(try readUnavailable(&scanner))
         case .format:
             var bytes: [UInt8] = []
             try scanner.appendContent(of: try scanner.scanString(), to: &bytes)

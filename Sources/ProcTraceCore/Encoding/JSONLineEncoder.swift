@@ -51,6 +51,14 @@ public struct JSONLineEncoder {
         JSONStringEscaper.appendQuoted(stream.proctraceVersion, to: out)
         out.append(",\"recorder_pid\":")
         out.appendDecimal(stream.recorderPid)
+        if let choices = stream.bpfChoices {
+            out.append(",\"bpf_choices\":[")
+            for (index, choice) in choices.enumerated() {
+                if index > 0 { out.append(",") }
+                JSONStringEscaper.appendQuoted(choice, to: out)
+            }
+            out.append("]")
+        }
     }
 
     private func appendProcess(_ event: Event, to out: ByteBuffer) {
@@ -67,7 +75,11 @@ public struct JSONLineEncoder {
         out.append(",\"ppid\":")
         out.appendDecimal(event.ppid)
         out.append(",\"comm\":")
-        event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+        if event.unavailable.contains(.comm) {
+            out.append("null")  // unknown, never "" or stale
+        } else {
+            event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+        }
         out.append(",\"start_time\":")
         out.appendDecimal(event.startTime)
 

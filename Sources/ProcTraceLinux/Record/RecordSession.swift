@@ -51,10 +51,11 @@ public final class RecordSession {
         let reparents = ReparentTracker(lookup: ProcParentLookup())
         recorder.derive = reparents.process
         recorder.deriveAfterBatch = reparents.retryPending
-        let stream = StreamInfo(
+        var stream = StreamInfo(
             backend: source.backendName, host: HostInfo.hostName, bootID: ProcFS().bootID(),
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,
             recorderPid: getpid())
+        stream.bpfChoices = (source as? BPFEventSource)?.choices
 
         var reportedWriteError = false
         func reportWriteError(_ error: Error) {

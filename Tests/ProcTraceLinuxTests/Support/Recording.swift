@@ -37,7 +37,10 @@ enum RecordingError: Error, CustomStringConvertible {
 enum LiveRecording {
     /// Starts `proctrace record`, waits for its start record, runs the
     /// scenarios one after another, stops it with SIGINT and reads the log.
-    static func record(arguments: [String] = [], scenarios: [String], environment: [String: String] = [:]) throws -> Recording {
+    static func record(
+        arguments: [String] = [], scenarios: [String], scenarioArguments: [String: [String]] = [:],
+        environment: [String: String] = [:]
+    ) throws -> Recording {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-test-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -67,7 +70,7 @@ enum LiveRecording {
 
         var printed: [String: [String: Any]] = [:]
         for name in scenarios {
-            let (status, output) = try run(Binaries.scenarios, [name])
+            let (status, output) = try run(Binaries.scenarios, [name] + (scenarioArguments[name] ?? []))
             guard status == 0 else { throw RecordingError.scenarioFailed(name, status) }
             let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
             printed[name] = object ?? [:]
