@@ -302,6 +302,8 @@ static void thread_exits_child(int index, int threads)
 {
 	static int started;
 	pthread_t thread;
+	/* Busy, but never in the way of the recorder or anything else running. */
+	setpriority(PRIO_PROCESS, 0, 19);
 	for (int i = 0; i < threads; i++)
 		pthread_create(&thread, NULL, (index & 1) && i == 0 ? exit_group_later : busy_thread, &started);
 	while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < threads)

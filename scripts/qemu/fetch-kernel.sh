@@ -10,7 +10,7 @@ set -euo pipefail
 name=$1 suite=$2 dir=$3
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-if [ -s "$dir/vmlinuz" ] && [ -s "$dir/release" ]; then
+if [ -s "$dir/vmlinuz" ] && [ -s "$dir/release" ] && [ "$(cat "$dir/suite" 2>/dev/null)" = "$suite" ]; then
 	exit 0
 fi
 apt_dir=$dir/apt
@@ -48,4 +48,5 @@ vmlinuz=$(ls "$dir"/root/boot/vmlinuz-* | head -n1)
 release=${vmlinuz##*/vmlinuz-}
 cp "$vmlinuz" "$dir/vmlinuz"
 echo "$release" > "$dir/release"
+echo "$suite" > "$dir/suite"
 echo "  KERNEL   $release ($package)"

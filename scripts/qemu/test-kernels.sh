@@ -37,20 +37,27 @@ judge() {
 			bad=1
 			continue
 		fi
-		passed=$(sed -n 's/^✔ Test run with \([0-9]*\) tests\? in .* passed after.*/\1/p')
+		passed=$(sed -n 's/^✔ Test run with \([0-9]*\) tests\? in .* passed after.*/\1/p' <<<"$body")
 		if ! grep -q "^@@matrix end $run rc=0 " <<<"$body" || [ -z "$passed" ] || [ "$passed" -eq 0 ]; then
 			echo "FAIL $name/$run (serial log: $log):" >&2
-			grep -E '^✘|recorded an issue' | head -n 30 >&2
+			grep -E '^✘|recorded an issue' <<<"$body" | head -n 30 >&2
 			bad=1
 			continue
 		fi
 		local seconds
-		seconds=$(sed -n "s/^@@matrix end $run rc=0 seconds=\(.*\)/\1/p" <<<"$body" | awk -F.. '{printf "%.0f", $2 - $1}')
+		seconds=$(sed -n "s/^@@matrix end $run rc=0 seconds=\(.*\)/\1/p" <<<"$body" | awk -F'[.][.]' '{printf "%.0f", $2 - $1}')
 		summary+=("$name $run: $passed tests passed in ${seconds}s")
 		while read -r line; do summary+=("$name $run: $line"); done < <(sed -n 's/^.*@@report //p' <<<"$body")
 	done <"$runs"
 	return $bad
 }
+
+if [ "${JUDGE_ONLY:-0}" = 1 ]; then # re-reads the last logs, for working on this script
+	for kernel in $kernels; do judge "$kernel" "$work/$kernel/serial.log" || failed=1; done
+	judge native "$work/native.log" || failed=1
+	printf '%s\n' "${summary[@]}"
+	exit $failed
+fi
 
 cpio=$work/initramfs.cpio
 mkdir -p "$work"

@@ -57,15 +57,18 @@ enum LiveRecording {
         recorder.standardError = try FileHandle(forWritingTo: errors)
         try recorder.run()
 
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("\"event\":\"start\"") { break }
-            if !recorder.isRunning { break }
-            usleep(20_000)
+        // Generous: under software emulation (make test-kernels) the verifier alone takes seconds.
+        let deadline = Date().addingTimeInterval(90)
+        var started = false
+        while !started && recorder.isRunning && Date() < deadline {
+            started = (try? String(contentsOf: log, encoding: .utf8))?.contains("\"event\":\"start\"") == true
+            if !started { usleep(20_000) }
         }
-        guard recorder.isRunning else {
+        guard started, recorder.isRunning else {
+            // Scenarios run before the probes are attached would be missing from the log: fail here instead.
+            kill(recorder.processIdentifier, SIGKILL)
             recorder.waitUntilExit()
-            throw RecordingError.recorderDidNotStart((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+            throw RecordingError.recorderDidNotStart((try? String(contentsOf: errors, encoding: .utf8)) ?? "no start record in 90 s")
         }
 
         var printed: [String: [String: Any]] = [:]
