@@ -15,7 +15,7 @@ BPF_OBJ := $(BPF_BUILD)/proctrace.bpf.o
 SKEL := Sources/CProcTraceBPF/generated/proctrace.skel.h
 BIN := .build/$(CONFIG)/proctrace
 
-.PHONY: all build deps bpf run test bench clean install uninstall
+.PHONY: all build deps bpf run test test-kernels bench clean install uninstall
 all: build
 
 deps:
@@ -48,6 +48,13 @@ run: build
 test: bpf
 	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
 	$(Q)$(SWIFT) test --skip-build $(TEST_ARGS)
+	$(Q)if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-kernels; fi
+
+# The integration tests on Debian's 5.10, 6.1 and 6.12 kernels in qemu and on
+# this machine's (scripts/qemu/test-kernels.sh; in `make test` when CI=true).
+test-kernels: bpf
+	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
+	$(Q)scripts/qemu/test-kernels.sh .build/debug
 
 # Capture completeness, overhead and throughput (root; ~8 minutes); not part of
 # `make test`. Results on stdout and in BENCHMARKS.md. QUICK=1 checks the script.

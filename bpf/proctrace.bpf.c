@@ -21,6 +21,10 @@ const volatile __u32 self_tgid = 0;
 /* Wake the consumer only once this many bytes wait (0: on every record);
  * the consumer also polls on a short timeout, so nothing waits long. */
 const volatile __u64 wakeup_bytes = 0;
+/* Chosen by user space from the kernel's BTF (loader.c): whether
+ * bpf_get_current_task_btf (5.11+) exists. Without it the current task is
+ * a plain address, read through bpf_probe_read_kernel. */
+const volatile bool have_current_task_btf = true;
 
 #define SIGCHLD 17
 #define SIG_IGN ((void *)1)
@@ -89,6 +93,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct zombie);
 } zombies SEC(".maps");
+
+/* Processes whose exit was reported, so that when several threads see the
+ * group dead at once (each decremented signal->live before any reached the
+ * tracepoint) only the first reports it. Removed when the process is freed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(map_flags, 1 /* BPF_F_NO_PREALLOC */);
+	__type(key, __u32);
+	__type(value, __u64); /* start_time */
+} exits_reported SEC(".maps");
 
 static __always_inline void count_lost(void)
 {
@@ -266,6 +281,24 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	return 0;
 }
 
+/* True for exactly one caller per (tgid, start_time). */
+static __always_inline bool claim_exit(__u32 tgid, __u64 start_time)
+{
+	__u64 *reported = bpf_map_lookup_elem(&exits_reported, &tgid);
+	if (reported) {
+		if (*reported == start_time)
+			return false;
+		/* An earlier process under this PID, not yet freed. */
+		bpf_map_delete_elem(&exits_reported, &tgid);
+	}
+	long err = bpf_map_update_elem(&exits_reported, &tgid, &start_time, BPF_NOEXIST);
+	if (err == -17 /* EEXIST: another thread claimed it */)
+		return false;
+	if (err)
+		count_lost(); /* map full: report, even at the risk of a second report */
+	return true;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
@@ -275,8 +308,9 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 	/* signal->live is already decremented here: zero means the whole
 	 * process is gone, not just this thread (which also covers the old
-	 * leader that dies when a non-leader thread execs). */
-	bool group_dead = task->signal->live.counter == 0;
+	 * leader that dies when a non-leader thread execs). Threads exiting
+	 * together may all read zero; the first to claim the exit reports it. */
+	bool group_dead = task->signal->live.counter == 0 && claim_exit(tgid, task->group_leader->start_boottime);
 	if (!group_dead) {
 		if (trace_threads) {
 			struct pt_header hdr = {};
@@ -316,7 +350,11 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	__u32 pid = BPF_CORE_READ(task, pid);
 	if (pid != BPF_CORE_READ(task, tgid))
 		return 0;
-	reap_tracked(pid, 0, PT_REAP_FREED, BPF_CORE_READ(task, start_boottime));
+	__u64 start_time = BPF_CORE_READ(task, start_boottime);
+	__u64 *reported = bpf_map_lookup_elem(&exits_reported, &pid);
+	if (reported && *reported == start_time)
+		bpf_map_delete_elem(&exits_reported, &pid);
+	reap_tracked(pid, 0, PT_REAP_FREED, start_time);
 	return 0;
 }
 
@@ -376,11 +414,48 @@ static __always_inline void handle_wait_return(struct task_struct *task, struct 
 	reap_tracked(reaped, waiter, PT_REAP_WAIT, 0);
 }
 
+/* fill_header and fill_task_info for a task pointer that may not be
+ * BTF-typed (the current task on kernels before 5.11): every field through
+ * bpf_probe_read_kernel. Used only at the rare system calls sys_exit follows. */
+static __always_inline void fill_header_probed(struct pt_header *hdr, __u16 kind, __u32 size,
+					       struct task_struct *task)
+{
+	hdr->kind = kind;
+	hdr->size = size;
+	hdr->time_ns = bpf_ktime_get_boot_ns();
+	hdr->start_time = BPF_CORE_READ(task, group_leader, start_boottime);
+	hdr->pid = BPF_CORE_READ(task, tgid);
+	hdr->tid = BPF_CORE_READ(task, pid);
+	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		hdr->flags |= PT_FLAG_KERNEL_THREAD;
+}
+
+static __always_inline __u32 pid_nr_probed(struct pid *pid)
+{
+	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+}
+
+static __always_inline void fill_task_info_probed(struct pt_task_info *info, struct task_struct *task)
+{
+	struct cred *cred = (struct cred *)BPF_CORE_READ(task, real_cred);
+	info->uid = BPF_CORE_READ(cred, uid.val);
+	info->euid = BPF_CORE_READ(cred, euid.val);
+	info->suid = BPF_CORE_READ(cred, suid.val);
+	info->gid = BPF_CORE_READ(cred, gid.val);
+	info->egid = BPF_CORE_READ(cred, egid.val);
+	info->sgid = BPF_CORE_READ(cred, sgid.val);
+	info->sid = pid_nr_probed(BPF_CORE_READ(task, signal, pids[PIDTYPE_SID]));
+	info->pgid = pid_nr_probed(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]));
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &leader->comm);
+}
+
 static __always_inline void emit_task_info_record(__u16 kind, struct task_struct *task)
 {
 	struct pt_cred rec = {};
-	fill_header(&rec.hdr, kind, sizeof(rec), task);
-	fill_task_info(&rec.info, task);
+	fill_header_probed(&rec.hdr, kind, sizeof(rec), task);
+	fill_task_info_probed(&rec.info, task);
 	submit(&rec, sizeof(rec));
 }
 
@@ -404,7 +479,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		return 0;
 	}
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = have_current_task_btf ? bpf_get_current_task_btf()
+							 : (struct task_struct *)bpf_get_current_task();
 	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
 		return 0; /* 32-bit system call numbers differ */
 	if (nr == NR_wait4 || nr == NR_waitid) {
@@ -422,8 +498,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 			__u32 target = BPF_CORE_READ(regs, di);
 			if (target && target != tgid) {
 				struct pt_session rec = {};
-				fill_header(&rec.hdr, PT_SESSION, sizeof(rec), task);
-				fill_task_info(&rec.info, task);
+				fill_header_probed(&rec.hdr, PT_SESSION, sizeof(rec), task);
+				fill_task_info_probed(&rec.info, task);
 				__u32 pgid = BPF_CORE_READ(regs, si);
 				rec.hdr.pid = target;
 				rec.hdr.tid = target;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "proctrace.skel.h"
@@ -19,6 +20,7 @@ struct pt_bpf {
 	struct bpf_link *iter_link;
 	int link_count;
 	int cpus;
+	int current_task_btf;
 };
 
 static int pt_verbose;
@@ -59,6 +61,31 @@ static int pt_fail(struct pt_bpf *bpf, int err, int stage_value, int *stage, cha
 	return err < 0 ? err : -err;
 }
 
+/* Whether the running kernel's BTF names a BPF helper (enum bpf_func_id),
+ * the test CO-RE's bpf_core_enum_value_exists makes, done here so the
+ * choice can be set before load and reported. */
+static int pt_kernel_has_helper(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return 0;
+	int found = 0;
+	__s32 id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	const struct btf_type *type = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (type) {
+		const struct btf_enum *values = btf_enum(type);
+		for (int i = 0; i < btf_vlen(type) && !found; i++)
+			found = strcmp(btf__name_by_offset(btf, values[i].name_off), name) == 0;
+	}
+	btf__free(btf);
+	return found;
+}
+
+int pt_bpf_has_current_task_btf(const struct pt_bpf *bpf)
+{
+	return bpf->current_task_btf;
+}
+
 int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record, void *ctx,
 		 struct pt_bpf **out, int *stage, char *detail, size_t detail_len)
 {
@@ -70,6 +97,14 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 	struct pt_bpf *bpf = calloc(1, sizeof(*bpf));
 	if (!bpf)
 		return -ENOMEM;
+
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
+		if (stage)
+			*stage = PT_BPF_STAGE_KERNEL;
+		snprintf(detail, detail_len, "this kernel has no BPF ring buffer (it came in Linux 5.8)");
+		pt_bpf_stop(bpf);
+		return -EOPNOTSUPP;
+	}
 
 	bpf->skel = proctrace_bpf__open();
 	if (!bpf->skel)
@@ -83,6 +118,8 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 	skel->rodata->trace_threads = settings->trace_threads != 0;
 	skel->rodata->self_tgid = settings->self_tgid;
 	skel->rodata->wakeup_bytes = settings->wakeup_bytes;
+	bpf->current_task_btf = pt_kernel_has_helper("BPF_FUNC_get_current_task_btf");
+	skel->rodata->have_current_task_btf = bpf->current_task_btf;
 
 	bpf->cpus = libbpf_num_possible_cpus();
 	if (bpf->cpus <= 0)

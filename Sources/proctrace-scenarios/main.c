@@ -279,6 +279,67 @@ static int scenario_changes(void)
 	return 0;
 }
 
+static void *busy_thread(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static void *exit_group_later(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+	usleep(2000);
+	syscall(SYS_exit_group, 7);
+	return NULL;
+}
+
+/* One process of thread-exits: `threads` busy threads, then exit_group(7),
+ * so the kernel tears them down on every CPU at once. Odd ones let their
+ * leader exit first (SYS_exit) and a thread end the group. */
+static void thread_exits_child(int index, int threads)
+{
+	static int started;
+	pthread_t thread;
+	/* Busy, but never in the way of the recorder or anything else running. */
+	setpriority(PRIO_PROCESS, 0, 19);
+	for (int i = 0; i < threads; i++)
+		pthread_create(&thread, NULL, (index & 1) && i == 0 ? exit_group_later : busy_thread, &started);
+	while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < threads)
+		;
+	if (index & 1)
+		syscall(SYS_exit, 0);
+	syscall(SYS_exit_group, 7);
+}
+
+/* `count` processes of `threads` threads each ending with exit_group(7),
+ * a few alive at once; prints every PID. */
+static int scenario_thread_exits(int count, int threads)
+{
+	pid_t *children = calloc(count, sizeof(*children));
+	if (!children)
+		return 1;
+	const int together = 4;
+	for (int i = 0; i < count; i++) {
+		if (i >= together)
+			wait_for(children[i - together]);
+		children[i] = fork();
+		if (children[i] == 0)
+			thread_exits_child(i, threads);
+		if (children[i] < 0)
+			return 1;
+	}
+	for (int i = count > together ? count - together : 0; i < count; i++)
+		wait_for(children[i]);
+	printf("{\"pid\":%d,\"threads\":%d,\"children\":[", getpid(), threads);
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	free(children);
+	return 0;
+}
+
 /* N forks as fast as possible (each child exits at once). */
 static int scenario_burst(int count)
 {
@@ -317,6 +378,8 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "subreaper")) return scenario_subreaper();
 	if (!strcmp(name, "daemon")) return scenario_daemon();
 	if (!strcmp(name, "changes")) return scenario_changes();
+	if (!strcmp(name, "thread-exits"))
+		return scenario_thread_exits(argc > 2 ? atoi(argv[2]) : 300, argc > 3 ? atoi(argv[3]) : 8);
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
 	fprintf(stderr, "proctrace-scenarios: unknown scenario %s\n", name);
 	return 2;

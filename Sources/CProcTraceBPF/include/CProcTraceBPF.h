@@ -12,6 +12,7 @@ enum pt_bpf_stage {
 	PT_BPF_STAGE_LOAD = 2,   /* verifier, map creation */
 	PT_BPF_STAGE_ATTACH = 3, /* attaching one program (named in the detail) */
 	PT_BPF_STAGE_RING = 4,   /* ring buffer set-up */
+	PT_BPF_STAGE_KERNEL = 6, /* the kernel lacks something proctrace cannot do without */
 };
 
 struct pt_bpf_settings {
@@ -48,6 +49,10 @@ uint64_t pt_bpf_lost(struct pt_bpf *bpf);
 int pt_bpf_snapshot_fd(struct pt_bpf *bpf);
 
 void pt_bpf_stop(struct pt_bpf *bpf);
+
+/* What the loader chose for this kernel: 1 when the current task comes from
+ * bpf_get_current_task_btf (5.11+), 0 when read through probes. */
+int pt_bpf_has_current_task_btf(const struct pt_bpf *bpf);
 
 /* libbpf messages are kept quiet unless verbose; this gives the last warning. */
 const char *pt_bpf_last_message(void);

@@ -10,10 +10,13 @@
 /// while threads remain is held until the last of them exits, and an exec
 /// cancels it (after execve a process has exactly one thread).
 ///
-/// The wait status reported is the last task's exit code. Under exit_group or
-/// a fatal signal every task carries the group's status, so this is exact;
-/// only when the threads leave one by one with exit(2) does the kernel report
-/// the leader's own code instead, and glibc then passes 0 for every thread.
+/// The wait status is what wait(2) will say: the group's status after
+/// exit_group or a fatal signal (every task exiting after it carries it), else
+/// the leader's own code. So a held leader exit's code wins unless it is 0 (the
+/// leader left first with exit(2)), and then the last task's code, which a
+/// later exit_group or signal set. Connector events of threads that ended just
+/// before an exit_group may arrive after the leader's, still carrying 0 from
+/// pthread_exit, which is why the last task's code alone is not enough.
 public struct ProcessExitTracker {
     /// A process that ended.
     public struct ProcessExit: Equatable, Sendable {
@@ -38,6 +41,7 @@ public struct ProcessExitTracker {
 
     private struct HeldLeaderExit {
         var parent: Int32
+        var exitCode: UInt32
     }
 
     /// Non-leader threads still running, for processes that have any.
@@ -85,7 +89,7 @@ public struct ProcessExitTracker {
         let pid = task.tgid
         if task.isLeader {
             if threads[pid] != nil {
-                heldLeaderExits[pid] = HeldLeaderExit(parent: parent.tgid)
+                heldLeaderExits[pid] = HeldLeaderExit(parent: parent.tgid, exitCode: exitCode)
                 return nil
             }
             heldLeaderExits[pid] = nil
@@ -100,7 +104,8 @@ public struct ProcessExitTracker {
         guard let held = heldLeaderExits.removeValue(forKey: pid) else { return nil }
         // The last thread is always released at once, so it tells nothing of the
         // process's own release: that is left to the reap watch.
-        return ProcessExit(pid: pid, status: WaitStatus(raw: exitCode), parent: held.parent,
+        let status = held.exitCode != 0 ? held.exitCode : exitCode
+        return ProcessExit(pid: pid, status: WaitStatus(raw: status), parent: held.parent,
                            released: false, timestamp: timestamp)
     }
 }

@@ -23,6 +23,7 @@ struct RecordFields {
     var kernel = ""
     var proctraceVersion = ""
     var recorderPid: Int32 = 0
+    var bpfChoices: [String]?
 
     mutating func read(_ field: LogField, from scanner: inout JSONScanner) throws {
         seen |= field.bit
@@ -42,6 +43,11 @@ struct RecordFields {
         case .oldPpid: event.oldPpid = try readInt32(&scanner, field)
         case .ppid: event.ppid = try readInt32(&scanner, field)
         case .comm:
+            if scanner.consumeNull() {
+                event.comm = Comm()
+                event.unavailable.insert(.comm)
+                return
+            }
             let token = try scanner.scanString()
             if token.hasEscapes {
                 var bytes: [UInt8] = []
@@ -90,7 +96,7 @@ struct RecordFields {
         case .sid: sid = try readInt32(&scanner, field)
         case .pgid: pgid = try readInt32(&scanner, field)
         case .kernelThread: event.isKernelThread = try scanner.scanBool()
-        case .unavailable: event.unavailable = try readUnavailable(&scanner)
+        case .unavailable: event.unavailable.formUnion(try readUnavailable(&scanner))
         case .format:
             var bytes: [UInt8] = []
             try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
@@ -107,6 +113,7 @@ struct RecordFields {
         case .kernel: kernel = try string(try scanner.scanString(), scanner)
         case .proctraceVersion: proctraceVersion = try string(try scanner.scanString(), scanner)
         case .recorderPid: recorderPid = try readInt32(&scanner, field)
+        case .bpfChoices: bpfChoices = try readStrings(&scanner)
         case .events: event.eventCount = try scanner.scanUnsigned()
         case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
@@ -133,6 +140,7 @@ struct RecordFields {
         case .start:
             event.stream = StreamInfo(version: version!, backend: backend, host: host, bootID: bootID, kernel: kernel,
                                       proctraceVersion: proctraceVersion, recorderPid: recorderPid)
+            event.stream?.bpfChoices = bpfChoices
         case .exit, .exists:
             if let signal {
                 event.exitStatus = WaitStatus(signal: signal, coreDumped: coreDumped)
@@ -248,6 +256,17 @@ struct RecordFields {
             try scanner.expect(UInt8(ascii: "]"))
             return ArgumentVector(bytes: JSONScanner.copy(UnsafeRawBufferPointer(start: start, count: length)))
         }
+    }
+
+    private func readStrings(_ scanner: inout JSONScanner) throws -> [String] {
+        var strings: [String] = []
+        try scanner.expect(UInt8(ascii: "["))
+        if scanner.consume(UInt8(ascii: "]")) { return strings }
+        repeat {
+            strings.append(try string(try scanner.scanString(), scanner))
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return strings
     }
 
     private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {

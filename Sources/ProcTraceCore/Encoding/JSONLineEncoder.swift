@@ -39,7 +39,11 @@ public struct JSONLineEncoder {
                 out.appendDecimal(event.ppid)
             case .comm:
                 key(field, out)
-                event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+                if event.unavailable.contains(.comm) {
+                    out.append("null")  // unknown, never "" or stale
+                } else {
+                    event.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
+                }
             case .startTime:
                 key(field, out)
                 out.appendDecimal(event.startTime)
@@ -119,6 +123,15 @@ public struct JSONLineEncoder {
                 guard !event.unavailable.isEmpty || entry.isWrittenWhenUnknown else { break }
                 key(field, out)
                 appendNames(of: event.unavailable, to: out)
+            case .bpfChoices:
+                guard let choices = event.stream?.bpfChoices else { break }
+                key(field, out)
+                out.append(UInt8(ascii: "["))
+                for (index, choice) in choices.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONStringEscaper.appendQuoted(choice, to: out)
+                }
+                out.append(UInt8(ascii: "]"))
             case .format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid:
                 guard let stream = event.stream else { break }
                 key(field, out)

@@ -157,6 +157,8 @@ public struct StreamInfo: Hashable, Sendable {
     public var proctraceVersion: String
     /// The PID of the recording proctrace (excluded from its own log by default).
     public var recorderPid: Int32
+    /// What the BPF loader chose for this kernel (nil for other backends).
+    public var bpfChoices: [String]? = nil
 
     public init(
         version: Int = StreamInfo.schemaVersion, backend: String, host: String, bootID: String,

@@ -8,7 +8,7 @@ enum LogField: Int, CaseIterable {
     case reaper, reason
     case uid, euid, suid, gid, egid, sgid, sid, pgid
     case kernelThread, unavailable
-    case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid
+    case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid, bpfChoices
     case events, lost, unwritten, count, processes
 
     var key: StaticString {
@@ -52,6 +52,7 @@ enum LogField: Int, CaseIterable {
         case .kernel: "kernel"
         case .proctraceVersion: "proctrace_version"
         case .recorderPid: "recorder_pid"
+        case .bpfChoices: "bpf_choices"
         case .events: "events"
         case .lost: "lost"
         case .unwritten: "unwritten"

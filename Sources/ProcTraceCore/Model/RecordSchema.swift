@@ -41,7 +41,7 @@ enum RecordSchema {
         let flags = rare(.kernelThread, .unavailable)
         switch kind {
         case .start:
-            return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid)
+            return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid) + rare(.bpfChoices)
         case .stop:
             return always(.events, .lost, .unwritten)
         case .lost:

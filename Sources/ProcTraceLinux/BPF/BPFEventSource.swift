@@ -21,6 +21,10 @@ public final class BPFEventSource: EventSource {
 
     public var counters: SourceCounters { receiver.counters }
 
+    /// What the loader chose for this kernel, for the `start` record
+    /// (docs/events.md): how the programs find the current task.
+    public private(set) var choices: [String] = []
+
     public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
@@ -59,6 +63,7 @@ public final class BPFEventSource: EventSource {
                                 detail: String(cString: detail))
         }
         handle = started
+        choices = [pt_bpf_has_current_task_btf(started) != 0 ? "current_task_btf" : "current_task_probe_read"]
         attachedAt = UInt64(Clock.bootNanoseconds)
     }
 

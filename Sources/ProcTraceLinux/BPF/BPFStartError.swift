@@ -6,7 +6,7 @@ import CProcTraceBPF
 /// Why the BPF backend could not start, said as cause and remedy in one line.
 public struct BPFStartError: Error, CustomStringConvertible {
     public enum Stage: Int32 {
-        case open = 1, load, attach, ring, unknown
+        case open = 1, load, attach, ring, unknown, kernel
     }
 
     public let stage: Stage
@@ -31,6 +31,9 @@ public struct BPFStartError: Error, CustomStringConvertible {
                 + (detail.isEmpty ? "" : " (\(detail))") + "; run as root, or grant "
                 + "\(names.count == 1 ? "it" : "them") (setcap \(lower)+ep, or AmbientCapabilities= in a systemd unit), "
                 + "or use --backend netlink"
+        }
+        if stage == .kernel {
+            return "BPF unavailable: \(detail); use a newer kernel, or --backend netlink"
         }
         if !BPFStartError.kernelHasBTF {
             return "BPF unavailable: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "

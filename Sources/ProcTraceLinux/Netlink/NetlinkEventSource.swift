@@ -17,7 +17,8 @@ public final class NetlinkEventSource: EventSource {
     private struct KnownProcess {
         var startTime: UInt64
         var ppid: Int32
-        var comm: Comm
+        /// nil once unknown (an exec proctrace could not read): never the stale name.
+        var comm: Comm?
     }
 
     private var socket: NetlinkSocket?
@@ -79,7 +80,8 @@ public final class NetlinkEventSource: EventSource {
         exits.removeAll()
         zombies.removeAll()
         for event in snapshot.processes {
-            processes[event.pid] = KnownProcess(startTime: event.startTime, ppid: event.ppid, comm: event.comm)
+            processes[event.pid] = KnownProcess(startTime: event.startTime, ppid: event.ppid,
+                                                comm: event.unavailable.contains(.comm) ? nil : event.comm)
             if event.state == UInt8(ascii: "Z") {
                 zombies.add(pid: event.pid, startTime: event.startTime)
             }
@@ -234,22 +236,27 @@ public final class NetlinkEventSource: EventSource {
         } else {
             // Gone already: the fork's own time, to the same tick precision.
             record.startTime = bootTime / ProcStat.nanosecondsPerTick * ProcStat.nanosecondsPerTick
-            if let parentComm = processes[parent]?.comm {
+            if let parentComm = processes[parent]?.comm ?? nil {
                 record.comm = parentComm
             } else {
                 record.unavailable.insert(.comm)
             }
         }
         if record.credentials == nil { record.unavailable.insert(.credentials) }
-        processes[pid] = KnownProcess(startTime: record.startTime, ppid: parent, comm: record.comm)
+        processes[pid] = KnownProcess(startTime: record.startTime, ppid: parent,
+                                      comm: record.unavailable.contains(.comm) ? nil : record.comm)
         ready.append(record)
     }
 
     private func handleExec(pid: Int32, event: ProcConnectorEvent, time: Int64) {
         var record = processEvent(.exec, pid: pid, event: event, time: time)
         guard let (directory, stat) = openKnown(pid) else {
+            // Gone (or its PID reused) before /proc could be read: the new
+            // program's name is unknown, and so is it for this lifetime's
+            // later records until a rename says it.
             record.comm = Comm()
             record.unavailable.formUnion([.filename, .argv, .credentials, .comm])
+            processes[pid]?.comm = nil
             ready.append(record)
             return
         }
@@ -295,7 +302,7 @@ public final class NetlinkEventSource: EventSource {
         if let known = processes[pid] {
             record.startTime = known.startTime
             record.ppid = known.ppid
-            record.comm = known.comm
+            if let comm = known.comm { record.comm = comm } else { record.unavailable.insert(.comm) }
         } else {
             record.unavailable.insert(.startTime)
         }
@@ -306,7 +313,7 @@ public final class NetlinkEventSource: EventSource {
         var event = Event(kind: .reap, time: time, pid: process.pid, startTime: process.startTime)
         event.reapReason = reason
         if let known = processes[process.pid], known.startTime == process.startTime {
-            event.comm = known.comm
+            if let comm = known.comm { event.comm = comm } else { event.unavailable.insert(.comm) }
             processes[process.pid] = nil
         }
         return event

@@ -75,10 +75,11 @@ public final class RecordSession {
 
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
                                 filter: configuration.filter, transform: configuration.transform)
-        let stream = StreamInfo(
+        var stream = StreamInfo(
             backend: source.backendName, host: HostInfo.hostName, bootID: ProcFS().bootID(),
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,
             recorderPid: getpid())
+        stream.bpfChoices = (source as? BPFEventSource)?.choices
 
         var reportedWriteError = false
         func reportWriteError(_ error: Error) {

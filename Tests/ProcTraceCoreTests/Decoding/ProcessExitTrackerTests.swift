@@ -56,6 +56,20 @@ import Testing
         #expect(exit == .init(pid: 100, status: WaitStatus(exitCode: 3), parent: 1, released: false, timestamp: 2))
     }
 
+    @Test func threadsReportedAfterTheLeaderDoNotOverrideItsStatus() {
+        // Joined threads (pthread_exit, status 0) whose connector events arrive
+        // after the leader's exit_group(7): wait(2) says 7.
+        var tracker = ProcessExitTracker()
+        let parent = TaskIDs(process: 1)
+        tracker.setThreads([200, 201, 202], of: 200)
+        #expect(tracker.taskExited(TaskIDs(process: 200), exitCode: 7 << 8, parent: parent, timestamp: 1) == nil)
+        #expect(tracker.taskExited(TaskIDs(tid: 201, tgid: 200), exitCode: 0, parent: TaskIDs(tid: 0, tgid: 0),
+                                   timestamp: 2) == nil)
+        let exit = tracker.taskExited(TaskIDs(tid: 202, tgid: 200), exitCode: 0, parent: TaskIDs(tid: 0, tgid: 0),
+                                      timestamp: 3)
+        #expect(exit == .init(pid: 200, status: WaitStatus(exitCode: 7), parent: 1, released: false, timestamp: 3))
+    }
+
     @Test func threadExitsOfUnknownThreadsAreNotProcessExits() {
         var tracker = ProcessExitTracker()
         #expect(tracker.taskExited(TaskIDs(tid: 7, tgid: 5), exitCode: 0, parent: TaskIDs(tid: 0, tgid: 0),

@@ -8,7 +8,10 @@ struct RecordLifecycleTests {
         "tree", "exec-argv", "exit3", "sigkill", "segv", "threads", "thread-exec", "clone-parent", "zombie",
         "autoreap", "changes",
     ]
-    static let shared: Result<Recording, Error> = Result { try LiveRecording.record(scenarios: scenarios) }
+    // --backend bpf: a kernel where BPF does not load must fail here, not fall back.
+    static let shared: Result<Recording, Error> = Result {
+        try LiveRecording.record(arguments: ["--backend", "bpf"], scenarios: scenarios)
+    }
 
     func recording() throws -> Recording { try Self.shared.get() }
 
@@ -23,6 +26,11 @@ struct RecordLifecycleTests {
         #expect(first["event"] as? String == "start")
         #expect(first["backend"] as? String == "bpf")
         #expect(first["version"] as? Int == 1)
+        // bpf_get_current_task_btf came in 5.11; before it the loader reads through probes.
+        let release = (first["kernel"] as? String ?? "").split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        let hasTaskBTF = release.count >= 2 && (release[0], release[1]) >= (5, 11)
+        #expect(first["bpf_choices"] as? [String] == [hasTaskBTF ? "current_task_btf" : "current_task_probe_read"])
+        print("@@report loader: bpf_choices \(first["bpf_choices"] ?? "none")")
         let last = try #require(recording.records.last)
         #expect(last["event"] as? String == "stop")
         #expect(last["events"] as? Int == recording.records.count - 2)

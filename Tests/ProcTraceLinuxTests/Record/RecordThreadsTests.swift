@@ -4,7 +4,7 @@ import Testing
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordThreadsTests {
     @Test func threadsFlagAddsThreadStartAndExit() throws {
-        let recording = try LiveRecording.record(arguments: ["--threads"], scenarios: ["threads"])
+        let recording = try LiveRecording.record(arguments: ["--backend", "bpf", "--threads"], scenarios: ["threads"])
         #expect(recording.exitStatus == 0)
         let child = try #require(recording.scenario("threads")["child"] as? Int)
         let starts = recording.records(pid: child, event: "thread_start")

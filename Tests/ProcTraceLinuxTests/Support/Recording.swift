@@ -37,7 +37,10 @@ enum RecordingError: Error, CustomStringConvertible {
 enum LiveRecording {
     /// Starts `proctrace record`, waits for its start record, runs the
     /// scenarios one after another, stops it with SIGINT and reads the log.
-    static func record(arguments: [String] = [], scenarios: [String], environment: [String: String] = [:]) throws -> Recording {
+    static func record(
+        arguments: [String] = [], scenarios: [String], scenarioArguments: [String: [String]] = [:],
+        environment: [String: String] = [:]
+    ) throws -> Recording {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-test-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,20 +57,23 @@ enum LiveRecording {
         recorder.standardError = try FileHandle(forWritingTo: errors)
         try recorder.run()
 
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("\"event\":\"start\"") { break }
-            if !recorder.isRunning { break }
-            usleep(20_000)
+        // Generous: under software emulation (make test-kernels) the verifier alone takes seconds.
+        let deadline = Date().addingTimeInterval(90)
+        var started = false
+        while !started && recorder.isRunning && Date() < deadline {
+            started = (try? String(contentsOf: log, encoding: .utf8))?.contains("\"event\":\"start\"") == true
+            if !started { usleep(20_000) }
         }
-        guard recorder.isRunning else {
+        guard started, recorder.isRunning else {
+            // Scenarios run before the probes are attached would be missing from the log: fail here instead.
+            kill(recorder.processIdentifier, SIGKILL)
             recorder.waitUntilExit()
-            throw RecordingError.recorderDidNotStart((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+            throw RecordingError.recorderDidNotStart((try? String(contentsOf: errors, encoding: .utf8)) ?? "no start record in 90 s")
         }
 
         var printed: [String: [String: Any]] = [:]
         for name in scenarios {
-            let (status, output) = try run(Binaries.scenarios, [name])
+            let (status, output) = try run(Binaries.scenarios, [name] + (scenarioArguments[name] ?? []))
             guard status == 0 else { throw RecordingError.scenarioFailed(name, status) }
             let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
             printed[name] = object ?? [:]
