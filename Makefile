@@ -113,15 +113,20 @@ uninstall:
 # --- Debian package and its install test (docs/service.md) -------------------
 # `make deb`: .build/proctrace_<version>_<arch>.deb, staged by `make install`.
 DEB_ROOT := .build/deb/root
+DEB = .build/proctrace_$$($(BIN) --version)_$$(dpkg --print-architecture).deb
 deb: build
+	$(Q)scripts/install-deps.sh dpkg-dev binutils
 	$(Q)rm -rf $(DEB_ROOT)
 	$(Q)$(MAKE) --no-print-directory install BIN=$(BIN) DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr \
 		UNITDIR=/lib/systemd/system ZSHCOMPDIR=/usr/share/zsh/vendor-completions
-	$(if $(Q),@echo "  DEB      .build/proctrace_$$($(BIN) --version)_$$(dpkg --print-architecture).deb")
+	$(if $(Q),@echo "  DEB      $(DEB)")
 	$(Q)scripts/deb/build-deb.sh $(DEB_ROOT) .build > /dev/null
 
 # `make test-install`: the .deb in a clean Debian 12 under qemu, systemd as
 # PID 1 (root; the guest image is built once and cached in .build/test-install).
 test-install: deb
+	$(Q)scripts/install-deps.sh lintian debootstrap qemu-system-x86 qemu-utils e2fsprogs
+	$(if $(Q),@echo "  LINTIAN  $(DEB)")
+	$(Q)lintian --pedantic --fail-on error,warning $(DEB)
 	$(Q)scripts/test-install/make-rootfs.sh .build/test-install
-	$(Q)scripts/test-install/run.sh .build/test-install .build/proctrace_$$($(BIN) --version)_$$(dpkg --print-architecture).deb
+	$(Q)scripts/test-install/run.sh .build/test-install $(DEB)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages proctrace needs to build and run, if missing.
+# Installs the Debian packages proctrace needs to build and run, if missing;
+# arguments name more (make deb and make test-install add theirs).
 set -euo pipefail
 # systemd (systemd-analyze), python3 (the man page), strace and util-linux
 # (setpriv): make install and the service tests.
-packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config systemd python3 strace util-linux)
+packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config systemd python3 strace util-linux "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
