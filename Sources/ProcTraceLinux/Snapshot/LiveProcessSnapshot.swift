@@ -16,7 +16,7 @@ public struct LiveProcessSnapshot {
 
     public func events(includeArguments: Bool = true) -> [Event] {
         let now = Clock.realtimeNanoseconds
-        let monotonicNow = Clock.nanoseconds(CLOCK_MONOTONIC)
+        let schedulerNow = procFS.schedulerClockNow() ?? Clock.nanoseconds(CLOCK_MONOTONIC)
         var events: [Event] = []
         for pid in procFS.pids() {
             guard let stat = procFS.stat(pid) else { continue }
@@ -38,7 +38,7 @@ public struct LiveProcessSnapshot {
             event.exitStatus = procFS.exitStatus(pid)
             events.append(event)
             if let lastRan = procFS.lastRan(pid) {
-                var exit = Event(kind: .exit, time: now - max(monotonicNow - lastRan, 0), pid: pid, ppid: stat.ppid,
+                var exit = Event(kind: .exit, time: now - max(schedulerNow - lastRan, 0), pid: pid, ppid: stat.ppid,
                                  startTime: event.startTime)
                 exit.exitStatus = event.exitStatus
                 events.append(exit)
