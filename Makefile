@@ -14,8 +14,12 @@ BPF_BUILD := .build/bpf
 BPF_OBJ := $(BPF_BUILD)/proctrace.bpf.o
 SKEL := Sources/CProcTraceBPF/generated/proctrace.skel.h
 BIN := .build/$(CONFIG)/proctrace
+# Release binaries carry the Swift runtime and Foundation (static libraries
+# from the toolchain): they need only Debian's libraries to run. Bound at
+# load time (-z now), so the whole GOT is read-only, as Debian hardens.
+SWIFT_LINK := $(if $(filter release,$(CONFIG)),--static-swift-stdlib -Xlinker -z -Xlinker now)
 
-.PHONY: all build deps bpf run test test-kernels bench clean install uninstall
+.PHONY: all build deps bpf run test test-kernels bench clean install uninstall deb test-install
 all: build
 
 deps:
@@ -40,7 +44,7 @@ bpf: $(SKEL)
 
 build: bpf
 	$(if $(Q),@echo "  SWIFT    proctrace ($(CONFIG))")
-	$(Q)$(SWIFT) build -c $(CONFIG) --product proctrace $(if $(Q),-q)
+	$(Q)$(SWIFT) build -c $(CONFIG) $(SWIFT_LINK) --product proctrace $(if $(Q),-q)
 
 run: build
 	$(BIN) record $(ARGS)
@@ -48,7 +52,8 @@ run: build
 test: bpf
 	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
 	$(Q)$(SWIFT) test --skip-build $(TEST_ARGS)
-	$(Q)if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-kernels; fi
+	@# CI also runs the kernel matrix and the .deb under a real systemd (both in qemu).
+	$(Q)if [ "$$CI" = true ]; then $(MAKE) --no-print-directory test-kernels test-install; fi
 
 # The integration tests on Debian's 5.10, 6.1 and 6.12 kernels in qemu and on
 # this machine's (scripts/qemu/test-kernels.sh; in `make test` when CI=true).
@@ -66,7 +71,7 @@ $(LOADGEN): scripts/loadgen.c
 
 bench: bpf $(LOADGEN)
 	$(if $(Q),@echo "  SWIFT    proctrace and proctrace-bench (release)")
-	$(Q)$(SWIFT) build -c release --product proctrace $(if $(Q),-q)
+	$(Q)$(SWIFT) build -c release $(SWIFT_LINK) --product proctrace $(if $(Q),-q)
 	$(Q)$(SWIFT) build -c release --product proctrace-bench $(if $(Q),-q)
 	$(Q)scripts/bench.sh
 
@@ -111,3 +116,24 @@ uninstall:
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml ]; then \
 		echo "kept $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml (changed since install)"; \
 	fi
+
+# --- Debian package and its install test (docs/service.md) -------------------
+# `make deb`: .build/proctrace_<version>_<arch>.deb, staged by `make install`.
+DEB_ROOT := .build/deb/root
+DEB = .build/proctrace_$$($(BIN) --version)_$$(dpkg --print-architecture).deb
+deb: build
+	$(Q)scripts/install-deps.sh dpkg-dev binutils
+	$(Q)rm -rf $(DEB_ROOT)
+	$(Q)$(MAKE) --no-print-directory install BIN=$(BIN) DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr \
+		UNITDIR=/lib/systemd/system ZSHCOMPDIR=/usr/share/zsh/vendor-completions
+	$(if $(Q),@echo "  DEB      $(DEB)")
+	$(Q)scripts/deb/build-deb.sh $(DEB_ROOT) .build > /dev/null
+
+# `make test-install`: the .deb in a clean Debian 12 under qemu, systemd as
+# PID 1 (root; the guest image is built once and cached in .build/test-install).
+test-install: deb
+	$(Q)scripts/install-deps.sh lintian debootstrap qemu-system-x86 qemu-utils e2fsprogs
+	$(if $(Q),@echo "  LINTIAN  $(DEB)")
+	$(Q)lintian --pedantic --fail-on error,warning $(DEB)
+	$(Q)scripts/test-install/make-rootfs.sh .build/test-install
+	$(Q)scripts/test-install/run.sh .build/test-install $(DEB)

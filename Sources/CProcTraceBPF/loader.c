@@ -13,9 +13,19 @@
 
 #define PT_MAX_LINKS 16
 
+/* Records handed over per poll or consume at most. libbpf consumes until
+ * the ring is empty, which under a sustained storm faster than the consumer
+ * is never: the caller would not see a stop request (SIGTERM) or write the
+ * lost counter. After this many it gets control back and polls again. */
+#define PT_BATCH_RECORDS 8192
+#define PT_BATCH_FULL (-ECANCELED)
+
 struct pt_bpf {
 	struct proctrace_bpf *skel;
 	struct ring_buffer *ring;
+	pt_record_fn on_record;
+	void *ctx;
+	int batch;
 	struct bpf_link *links[PT_MAX_LINKS];
 	struct bpf_link *iter_link;
 	int link_count;
@@ -86,6 +96,22 @@ int pt_bpf_has_current_task_btf(const struct pt_bpf *bpf)
 	return bpf->current_task_btf;
 }
 
+/* libbpf advances past a record before a negative return stops it, so the
+ * record that fills the batch is delivered and none is skipped. */
+static int pt_on_sample(void *ctx, void *data, size_t size)
+{
+	struct pt_bpf *bpf = ctx;
+	int err = bpf->on_record(bpf->ctx, data, size);
+	if (err)
+		return err;
+	return ++bpf->batch >= PT_BATCH_RECORDS ? PT_BATCH_FULL : 0;
+}
+
+static int pt_batch_result(struct pt_bpf *bpf, int result)
+{
+	return result == PT_BATCH_FULL && bpf->batch >= PT_BATCH_RECORDS ? bpf->batch : result;
+}
+
 int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record, void *ctx,
 		 struct pt_bpf **out, int *stage, char *detail, size_t detail_len)
 {
@@ -134,7 +160,9 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 	if (err)
 		return pt_fail(bpf, err, PT_BPF_STAGE_LOAD, stage, detail, detail_len, "loading the BPF programs");
 
-	bpf->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), (ring_buffer_sample_fn)on_record, ctx, NULL);
+	bpf->on_record = on_record;
+	bpf->ctx = ctx;
+	bpf->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), pt_on_sample, bpf, NULL);
 	if (!bpf->ring)
 		return pt_fail(bpf, -errno, PT_BPF_STAGE_RING, stage, detail, detail_len, "creating the ring buffer");
 
@@ -160,16 +188,18 @@ int pt_bpf_poll(struct pt_bpf *bpf, int timeout_ms)
 {
 	/* The programs may submit without a wake-up (batching), so a timed-out
 	 * wait still has to look at what is there. */
-	int woken = ring_buffer__poll(bpf->ring, timeout_ms);
-	if (woken < 0)
+	bpf->batch = 0;
+	int woken = pt_batch_result(bpf, ring_buffer__poll(bpf->ring, timeout_ms));
+	if (woken < 0 || bpf->batch >= PT_BATCH_RECORDS)
 		return woken;
-	int ready = ring_buffer__consume(bpf->ring);
-	return ready < 0 ? ready : woken + ready;
+	int ready = pt_batch_result(bpf, ring_buffer__consume(bpf->ring));
+	return ready < 0 ? ready : bpf->batch;
 }
 
 int pt_bpf_consume(struct pt_bpf *bpf)
 {
-	return ring_buffer__consume(bpf->ring);
+	bpf->batch = 0;
+	return pt_batch_result(bpf, ring_buffer__consume(bpf->ring));
 }
 
 uint64_t pt_bpf_lost(struct pt_bpf *bpf)

@@ -35,7 +35,8 @@ typedef int (*pt_record_fn)(void *ctx, void *data, size_t size);
 int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record, void *ctx,
 		 struct pt_bpf **out, int *stage, char *detail, size_t detail_len);
 
-/* Waits up to timeout_ms for records and consumes all that are ready.
+/* Waits up to timeout_ms for records and consumes those ready, at most a
+ * batch (8192) so that the caller regains control under any storm.
  * Returns records consumed or a negative errno (-EINTR when interrupted). */
 int pt_bpf_poll(struct pt_bpf *bpf, int timeout_ms);
 
