@@ -2,8 +2,9 @@
 # Installs the Debian packages proctrace needs to build and run, if missing.
 set -euo pipefail
 # systemd (systemd-analyze), python3 (the man page), strace and util-linux
-# (setpriv): make install and the service tests.
-packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config systemd python3 strace util-linux)
+# (setpriv, unshare): make install and the service tests. rsyslog, prometheus
+# and systemd's journald: the output tests run the real receivers.
+packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config systemd python3 strace util-linux rsyslog prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
