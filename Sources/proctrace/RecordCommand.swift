@@ -42,6 +42,11 @@ struct RecordCommand: ParsableCommand {
             + "delivered record says how many.", valueName: "size"))
     var spoolSize: String = "256M"
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464; :9464 for every address).",
+        valueName: "address:port"))
+    var metricsListen: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
@@ -109,6 +114,9 @@ struct RecordCommand: ParsableCommand {
         if spool != nil && files == output.count {
             throw ValidationError("--spool is for journal and syslog outputs; a file needs none")
         }
+        if let metricsListen, !metricsListen.contains(":") {
+            throw ValidationError("--metrics-listen needs ADDRESS:PORT, e.g. 127.0.0.1:9464")
+        }
         if let spool, spool.isEmpty { throw ValidationError("--spool needs a directory") }
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
@@ -147,6 +155,7 @@ struct RecordCommand: ParsableCommand {
             }
         }
         configuration.spoolDirectory = spool
+        configuration.metricsListen = metricsListen
         configuration.spoolBytes = SizeParser.bytes(spoolSize) ?? 256 << 20
         configuration.duration = duration
         configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)

@@ -41,6 +41,7 @@ public enum RecordSettingsSchema {
         Key("output", .list(ofIntegers: false), short: "-o"),
         Key("spool", .string(choices: nil)),
         Key("spool_size", .size),
+        Key("metrics_listen", .string(choices: nil)),
         Key("duration", .seconds),
         Key("backend", .string(choices: ["auto", "bpf", "netlink"])),
         Key("threads", .flag(invertible: false)),

@@ -100,6 +100,50 @@ public final class RecordSession {
         let recorder = Recorder(source: source, sink: sink)
         recorder.filter = configuration.filter
         recorder.transform = configuration.transform
+        var metrics: RecordMetrics?
+        var server: MetricsServer?
+        let eventCounts = UnsafeMutablePointer<UInt64>.allocate(capacity: EventKind.allCases.count)
+        eventCounts.initialize(repeating: 0, count: EventKind.allCases.count)
+        defer { eventCounts.deallocate() }
+        if let address = configuration.metricsListen {
+            let published = RecordMetrics(version: ProcTraceVersion.current, backend: source.backendName)
+            do {
+                server = try MetricsServer(address: address, metrics: published)
+            } catch {
+                HostInfo.standardError("proctrace: \(error)")
+                return 1
+            }
+            metrics = published
+            // Counted where written records pass (after the filter); `start` is counted by hand.
+            let redact = configuration.transform
+            recorder.transform = { event in
+                eventCounts[Int(event.kind.rawValue)] += 1
+                redact?(&event)
+            }
+            eventCounts[Int(EventKind.start.rawValue)] = 1
+        }
+        let ringGauge = metrics != nil && source.backendName == "bpf"
+            ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
+        func publishMetrics() {
+            guard let metrics else { return }
+            metrics.publish { values in
+                for index in values.recordsByEvent.indices { values.recordsByEvent[index] = eventCounts[index] }
+                values.lost = recorder.lostTotal
+                values.unwritten = recorder.unwritten
+                values.processes = UInt64(recorder.tree.count)
+                if source.backendName == "bpf" { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
+                values.ringBufferUsed = ringGauge?.usedBytes
+                values.outputs = outputs.map { output in
+                    if let queued = output.sink as? QueuedSink { return (output.name, queued.snapshot) }
+                    var counters = OutputCounters()
+                    let failed = (sink as? FanOutSink)?.members.first { $0.sink === output.sink }?.failed ?? recorder.unwritten
+                    counters.sent = recorder.written + recorder.unwritten - min(failed, recorder.written + recorder.unwritten)
+                    counters.dropped = failed
+                    return (output.name, counters)
+                }
+            }
+        }
+        defer { server?.stop() }
         let reparents = ReparentTracker(lookup: ProcParentLookup())
         recorder.derive = reparents.process
         recorder.deriveAfterBatch = reparents.retryPending
@@ -135,6 +179,8 @@ public final class RecordSession {
         }
         // Senders start after the drop: a thread keeps the capabilities it was created with.
         network.forEach { $0.start() }
+        publishMetrics()
+        server?.start()
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
         // Whether someone deleted the log: one fstat a second, never per record.
@@ -153,6 +199,7 @@ public final class RecordSession {
                     break
                 }
             }
+            defer { publishMetrics() }
             do {
                 try recorder.pump(timeoutMilliseconds: configuration.pollIntervalMilliseconds)
             } catch let error as LogWriteFailure {
