@@ -124,8 +124,14 @@ public final class RecordSession {
         }
         let ringGauge = metrics != nil && source.backendName == "bpf"
             ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
-        func publishMetrics() {
+        // At most ten times a second (a storm brings many small batches; a
+        // scrape every second needs no more): one clock read per batch otherwise.
+        var nextPublish: Int64 = 0
+        func publishMetrics(force: Bool = false) {
             guard let metrics else { return }
+            let now = Clock.monotonicNanoseconds
+            guard force || now >= nextPublish else { return }
+            nextPublish = now + 100_000_000
             metrics.publish { values in
                 for index in values.recordsByEvent.indices { values.recordsByEvent[index] = eventCounts[index] }
                 values.lost = recorder.lostTotal
@@ -217,6 +223,7 @@ public final class RecordSession {
             reportWriteError(error)
         }
         network.forEach { $0.stop() }
+        publishMetrics(force: true)
         var outputFailed = false
         for output in network {
             let counts = output.snapshot

@@ -27,8 +27,8 @@ struct JournalOutputTests {
             sleep 0.5
             kill -INT $P; wait $P || echo "record exited $?" >&2
             journalctl --flush
-            journalctl -D "$D/journal" -o json PROCTRACE_EVENT=exec > "$D/exec.json"
-            journalctl -D "$D/journal" -o json SYSLOG_IDENTIFIER=proctrace > "$D/all.json"
+            journalctl -a -D "$D/journal" -o json PROCTRACE_EVENT=exec > "$D/exec.json"
+            journalctl -a -D "$D/journal" -o json SYSLOG_IDENTIFIER=proctrace > "$D/all.json"
             kill $J; wait $J || true
             """
         let result = try Shell.run(

@@ -47,8 +47,11 @@ struct SyslogOutputTests {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
+    /// Read from the line's head, as the encoder writes it (a hostile record elsewhere on the
+    /// machine may hold escapes JSONSerialization refuses).
     static func seq(_ line: String) -> Int? {
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
+        guard line.hasPrefix("{\"seq\":") else { return nil }
+        return Int(line.dropFirst(7).prefix { $0.isNumber })
     }
 
     @Test func everyRecordOfAForkStormArrivesThroughAnRsyslogOutage() throws {
@@ -124,5 +127,45 @@ struct SyslogOutputTests {
         // The first run's records come first, in order, then the second run's.
         #expect(received == first + second, "received \(received.count), wrote \(first.count) + \(second.count)")
         print("syslog restart: \(first.count) spooled by the first run, \(second.count) by the second, \(received.count) received")
+    }
+
+    @Test func anOverflowingSpoolLosesOnlyWhatItCountsAndSaysSo() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run(Self.rsyslog + """
+            "$PROCTRACE" record --config /dev/null -o syslog+tcp://127.0.0.1:$PORT --spool "$D/spool" \\
+                --spool-size 64K 2>"$D/record.err" & P=$!
+            for i in $(seq 200); do [ -s "$D/spool"/*/0000000000000001.spool ] 2>/dev/null && break; sleep 0.05; done
+            sleep 1
+            storm 300
+            start_rsyslog
+            storm 10
+            sleep 2
+            kill -INT $P; wait $P; echo "record exited $?"
+            sleep 0.5
+            stop_rsyslog
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let recordErrors = (try? String(contentsOf: directory.appendingPathComponent("record.err"), encoding: .utf8)) ?? ""
+        #expect(result.status == 0, "\(result.errors) \(recordErrors)")
+        // Records were lost: the exit status says so.
+        #expect(result.output.contains("record exited 1"), "\(result.output) \(recordErrors)")
+        let raw = ((try? String(contentsOf: directory.appendingPathComponent("received.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n")
+        let announced = raw.compactMap { line -> Int? in
+            guard let range = line.range(of: "[proctrace@32473 dropped=\"") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }.reduce(0, +)
+        let received = try Self.receivedLines(directory)
+        let records = received.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let stop = try #require(records.last { $0["event"] as? String == "stop" }, "the stop record arrived")
+        let unwritten = try #require(stop["unwritten"] as? Int)
+        let lastSeq = try #require(stop["seq"] as? Int)
+        let seqs = Set(received.compactMap(Self.seq))
+        #expect(unwritten > 0, "the storm overflowed 64K")
+        #expect(announced == unwritten, "the delivered records say how many were dropped")
+        // Every seq up to stop either arrived or is counted as dropped: no silent loss.
+        #expect(seqs.count + unwritten == lastSeq, "received \(seqs.count), dropped \(unwritten), last seq \(lastSeq)")
+        #expect(recordErrors.contains("dropped"), "\(recordErrors)")
+        print("syslog overflow: \(lastSeq) records, \(seqs.count) received, \(unwritten) dropped and announced \(announced)")
     }
 }
