@@ -14,7 +14,8 @@ struct JournalOutputTests {
         try FileManager.default.copyItem(atPath: "/bin/true", toPath: hostile.path)
         let script = """
             set -e
-            D="$1"
+            D="$1"; J=""; P=""
+            trap 'for x in $P $J; do kill -KILL $x 2>/dev/null; done; true' EXIT
             mount -t tmpfs tmpfs /run/systemd
             mkdir -p /run/log && mount -t tmpfs tmpfs /run/log
             mkdir -p /var/log/journal "$D/journal" && mount --bind "$D/journal" /var/log/journal
@@ -25,11 +26,11 @@ struct JournalOutputTests {
             for i in $(seq 200); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
             for i in $(seq 20); do /bin/true; "$HOSTILE"; done
             sleep 0.5
-            kill -INT $P; wait $P || echo "record exited $?" >&2
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
             journalctl --flush
             journalctl -a -D "$D/journal" -o json PROCTRACE_EVENT=exec > "$D/exec.json"
             journalctl -a -D "$D/journal" -o json SYSLOG_IDENTIFIER=proctrace > "$D/all.json"
-            kill $J; wait $J || true
+            kill $J; wait $J || true; J=""
             """
         let result = try Shell.run(
             "exec unshare -m --propagation private sh -c '\(script.replacingOccurrences(of: "'", with: "'\\''"))' sh \"$D\"",

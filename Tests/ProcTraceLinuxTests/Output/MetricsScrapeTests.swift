@@ -10,6 +10,8 @@ struct MetricsScrapeTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Shell.run("""
             set -e
+            P=""; PR=""; W=""
+            trap 'for x in $P $PR $W; do kill -KILL $x 2>/dev/null; done; true' EXIT
             free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
             MPORT=$(free_port); PPORT=$(free_port)
             cat > "$D/prometheus.yml" <<CONF
@@ -43,8 +45,8 @@ struct MetricsScrapeTests {
             curl -s "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode 'query=proctrace_build_info' > "$D/build_info.json"
             curl -s "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode 'query=proctrace_lost_records_total' > "$D/lost.json"
             echo go > "$D/go"
-            kill -INT $P; wait $P || echo "record exited $?" >&2
-            kill $PR; wait $PR || true
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
+            kill $PR; wait $PR || true; PR=""; W=""
             echo "$WANT $VALUE"
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
         let recordErrors = (try? String(contentsOf: directory.appendingPathComponent("record.err"), encoding: .utf8)) ?? ""

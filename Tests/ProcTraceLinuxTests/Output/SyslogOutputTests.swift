@@ -25,7 +25,10 @@ struct SyslogOutputTests {
             done
             echo "rsyslog did not listen" >&2; return 1
         }
-        stop_rsyslog() { kill -TERM $R; wait $R || true; }
+        stop_rsyslog() { kill -TERM $R; wait $R || true; R=""; }
+        R=""; P=""
+        # Whatever fails, nothing started here outlives the script.
+        trap '[ -n "$P" ] && kill -KILL $P 2>/dev/null; [ -n "$R" ] && kill -KILL $R 2>/dev/null; true' EXIT
         wait_started() {
             for i in $(seq 200); do grep -q '"event":"start"' "$1" 2>/dev/null && return 0; sleep 0.05; done
             echo "record did not start" >&2; return 1
@@ -71,7 +74,7 @@ struct SyslogOutputTests {
             wait $S
             storm 200
             sleep 1
-            kill -INT $P; wait $P || echo "record exited $?" >&2
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
             sleep 0.5
             stop_rsyslog
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
@@ -102,7 +105,7 @@ struct SyslogOutputTests {
             wait_started "$D/first.jsonl"
             storm 100
             sleep 0.5
-            kill -INT $P; wait $P || echo "first record exited $?" >&2
+            kill -INT $P; wait $P || echo "first record exited $?" >&2; P=""
             ls "$D/spool"/*/ | grep -q spool || { echo "nothing spooled" >&2; exit 1; }
             start_rsyslog
             "$PROCTRACE" record --config /dev/null -o "$D/second.jsonl" -o syslog+tcp://127.0.0.1:$PORT \\
@@ -110,7 +113,7 @@ struct SyslogOutputTests {
             wait_started "$D/second.jsonl"
             storm 20
             sleep 1.5
-            kill -INT $P; wait $P || echo "second record exited $?" >&2
+            kill -INT $P; wait $P || echo "second record exited $?" >&2; P=""
             sleep 0.5
             stop_rsyslog
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
@@ -141,7 +144,7 @@ struct SyslogOutputTests {
             start_rsyslog
             storm 10
             sleep 2
-            kill -INT $P; wait $P; echo "record exited $?"
+            kill -INT $P; STATUS=0; wait $P || STATUS=$?; P=""; echo "record exited $STATUS"
             sleep 0.5
             stop_rsyslog
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
