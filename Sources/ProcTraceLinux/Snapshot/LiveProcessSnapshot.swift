@@ -38,8 +38,7 @@ public struct LiveProcessSnapshot {
             event.exitStatus = procFS.exitStatus(pid)
             events.append(event)
             if let lastRan = procFS.lastRan(pid) {
-                let schedulerNow = procFS.schedulerClockNow() ?? monotonicNow
-                var exit = Event(kind: .exit, time: now - max(schedulerNow - lastRan, 0), pid: pid, ppid: stat.ppid,
+                var exit = Event(kind: .exit, time: now - max(monotonicNow - lastRan, 0), pid: pid, ppid: stat.ppid,
                                  startTime: event.startTime)
                 exit.exitStatus = event.exitStatus
                 events.append(exit)

@@ -22,19 +22,7 @@ extension ProcFS {
     /// exiting, so for a zombie this is about when it exited. nil when the
     /// kernel does not provide the file.
     public func lastRan(_ pid: Int32) -> Int64? {
-        executionStart(in: "\(root)/\(pid)/sched")
-    }
-
-    /// The scheduler's clock now: this thread is running, so its own
-    /// se.exec_start is within a time slice of now. That clock can drift
-    /// from CLOCK_MONOTONIC (12.5 s on a VM, measured), so an age is taken
-    /// within it: schedulerClockNow() - lastRan(pid). nil without the file.
-    public func schedulerClockNow() -> Int64? {
-        executionStart(in: "\(root)/thread-self/sched")
-    }
-
-    private func executionStart(in path: String) -> Int64? {
-        guard let text = FileIO.readSmallFile(path, limit: 8192) else { return nil }
+        guard let text = FileIO.readSmallFile("\(root)/\(pid)/sched", limit: 8192) else { return nil }
         let key = Array("se.exec_start".utf8)
         for line in text.split(separator: UInt8(ascii: "\n")) where line.starts(with: key) {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
