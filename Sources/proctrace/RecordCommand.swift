@@ -18,13 +18,34 @@ struct RecordCommand: ParsableCommand {
               sudo proctrace record --threads --max-args-bytes 65536 | jq -c 'select(.event=="exec")'
               sudo proctrace record -o events.jsonl --rotate-size 100M --rotate-keep 10 --compress
               sudo proctrace record --pid 1234 --descendants --event fork,exec,exit
+              sudo proctrace record -o journal
+              sudo proctrace record -o events.jsonl -o syslog+tcp://logs.example:6514 --spool /var/spool/proctrace
             """
     )
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Append records to FILE instead of standard output.", valueName: "file"))
-    var output: String?
+    @Option(name: .shortAndLong, parsing: .unconditionalSingleValue, help: ArgumentHelp(
+        "Where records go instead of standard output (repeatable, each output counts its own losses): a FILE to "
+            + "append to; journal (one journal entry per record); syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or "
+            + "syslog+unix:///dev/log (RFC 5424). A file called journal is ./journal.", valueName: "output"))
+    var output: [String] = []
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Keep records a journal or syslog receiver has not taken yet in DIR (one subdirectory per output), so an "
+            + "outage or a restart of proctrace loses none; without it they wait in memory (16M per output).",
+        valueName: "dir"))
+    var spool: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "The most each output's spool holds (e.g. 256M); past it records are dropped, counted, and the next "
+            + "delivered record says how many.", valueName: "size"))
+    var spoolSize: String = "256M"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464; :9464 for every address).",
+        valueName: "address:port"))
+    var metricsListen: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
@@ -77,7 +98,26 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("--duration must be a positive number of seconds, at most "
                 + "\(Int(Self.maximumDurationSeconds)) (100 years); to record until stopped, leave it out")
         }
-        if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
+        if output.contains(where: \.isEmpty) { throw ValidationError("--output needs a file name, journal or a syslog address") }
+        let targets: [OutputTarget?]
+        do {
+            targets = try output.map(OutputTarget.network)
+        } catch {
+            throw ValidationError("--output \(error)")
+        }
+        let files = targets.filter { $0 == nil }.count
+        if files > 1 { throw ValidationError("--output: at most one file (add journal or syslog outputs beside it)") }
+        if Set(output).count != output.count { throw ValidationError("--output: the same output is given twice") }
+        guard let spoolBytes = SizeParser.bytes(spoolSize), spoolBytes >= 64 * 1024 else {
+            throw ValidationError("--spool-size must be a size of at least 64K, e.g. 256M")
+        }
+        if spool != nil && files == output.count {
+            throw ValidationError("--spool is for journal and syslog outputs; a file needs none")
+        }
+        if let metricsListen, !metricsListen.contains(":") {
+            throw ValidationError("--metrics-listen needs ADDRESS:PORT, e.g. 127.0.0.1:9464")
+        }
+        if let spool, spool.isEmpty { throw ValidationError("--spool needs a directory") }
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
@@ -88,7 +128,7 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("--file-mode must be octal permissions such as 0640")
         }
         if let rotateSize {
-            guard output != nil else { throw ValidationError("--rotate-size needs --output FILE") }
+            guard files == 1 else { throw ValidationError("--rotate-size needs --output FILE") }
             guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096, bytes <= Self.maximumRotateBytes else {
                 throw ValidationError("--rotate-size must be a size from 4K to 1024G, e.g. 100M")
             }
@@ -103,11 +143,20 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         var configuration = RecordConfiguration()
-        do {
-            configuration.outputPath = try output.map { try ExactPath(bytes: RawArguments.exactBytes(of: $0, option: "--output", short: "-o")) }
-        } catch {
-            throw ValidationError("--output: \(error)")
+        for value in output {
+            if let target = try? OutputTarget.network(value) {
+                configuration.networkOutputs.append(target)
+                continue
+            }
+            do {
+                configuration.outputPath = try ExactPath(bytes: RawArguments.exactBytes(of: value, option: "--output", short: "-o"))
+            } catch {
+                throw ValidationError("--output: \(error)")
+            }
         }
+        configuration.spoolDirectory = spool
+        configuration.metricsListen = metricsListen
+        configuration.spoolBytes = SizeParser.bytes(spoolSize) ?? 256 << 20
         configuration.duration = duration
         configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)
         configuration.bpf.traceThreads = threads

@@ -1,6 +1,7 @@
 #ifndef CPROCTRACESYSTEM_H
 #define CPROCTRACESYSTEM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* SIGINT/SIGTERM ask for a graceful stop (drain, write `stop`, flush); a
@@ -27,5 +28,14 @@ enum {
  * become keep & permitted, and no_new_privs is set. Returns 0, or -errno with
  * the step in *failed_step. */
 int pt_capabilities_limit(uint64_t keep, int *failed_step);
+
+/* Sends `fd` over the connected datagram `socket` (SCM_RIGHTS, no data):
+ * how a journal entry too large for one datagram reaches journald. Returns 0
+ * or -errno. EINTR is retried. */
+int pt_send_descriptor(int socket, int fd);
+
+/* A memfd holding `data`, sealed against change (journald accepts only
+ * sealed ones), or -errno. */
+int pt_sealed_memfd(const void *data, size_t length);
 
 #endif

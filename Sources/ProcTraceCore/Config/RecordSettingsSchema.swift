@@ -38,7 +38,10 @@ public enum RecordSettingsSchema {
     }
 
     public static let keys: [Key] = [
-        Key("output", .string(choices: nil), short: "-o"),
+        Key("output", .list(ofIntegers: false), short: "-o"),
+        Key("spool", .string(choices: nil)),
+        Key("spool_size", .size),
+        Key("metrics_listen", .string(choices: nil)),
         Key("duration", .seconds),
         Key("backend", .string(choices: ["auto", "bpf", "netlink"])),
         Key("threads", .flag(invertible: false)),

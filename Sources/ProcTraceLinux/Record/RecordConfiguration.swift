@@ -8,6 +8,15 @@ public struct RecordConfiguration {
     /// nil: standard output.
     public var outputPath: ExactPath?
     public var fileMode: mode_t = 0o640
+    /// The journal and syslog receivers to send to as well (or instead, with no outputPath).
+    public var networkOutputs: [OutputTarget] = []
+    /// Where network outputs keep records their receiver has not taken yet
+    /// (one subdirectory each); nil: in memory, `memoryQueueBytes` each.
+    public var spoolDirectory: String?
+    public var spoolBytes: UInt64 = 256 << 20
+    public var memoryQueueBytes = 16 << 20
+    /// Serve Prometheus metrics at http://ADDRESS:PORT/metrics.
+    public var metricsListen: String?
     /// Stop by itself after this many seconds.
     public var duration: Double?
     public var bpf = BPFSettings()

@@ -42,7 +42,8 @@ public final class RecordSession {
             stoppingSince = since
             return now - since < 2_000_000_000
         }
-        let sink: LogSink
+        var outputs: [(name: String, sink: LogSink)] = []
+        var rotating: RotatingLogSink?
         let reopenIfDeleted: (() throws -> String?)?
         do {
             if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
@@ -50,19 +51,42 @@ public final class RecordSession {
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
-                (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
+                outputs.append((path.text, file))
+                rotating = file
+                reopenIfDeleted = file.reopenIfDeleted
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
-                (sink, reopenIfDeleted) = (file, file.reopenIfDeleted)
+                outputs.append((path.text, file))
+                reopenIfDeleted = file.reopenIfDeleted
             } else {
-                (sink, reopenIfDeleted) = (FileSink.standardOutput(), nil)
+                if configuration.networkOutputs.isEmpty { outputs.append(("standard output", FileSink.standardOutput())) }
+                reopenIfDeleted = nil
             }
         } catch {
             HostInfo.standardError("proctrace: cannot open the log: \(error)")
             return 1
         }
+        let network: [QueuedSink]
+        do {
+            network = try configuration.networkOutputs.map(makeNetworkSink)
+        } catch {
+            HostInfo.standardError("proctrace: \(error)")
+            return 1
+        }
+        outputs += network.map { ($0.name, $0 as LogSink) }
+        let sink: LogSink
+        if outputs.count == 1 {
+            sink = outputs[0].sink
+        } else {
+            let fanOut = rotating.map { RotatingFanOutSink(outputs, rotating: $0) } ?? FanOutSink(outputs)
+            fanOut.onFirstFailure = { member, error in
+                HostInfo.standardError("proctrace: \(member.name): \(error); the other outputs go on, its losses are counted")
+            }
+            sink = fanOut
+        }
+        defer { network.forEach { $0.stop() } }
 
         let source: EventSource
         do {
@@ -73,8 +97,59 @@ public final class RecordSession {
         }
         defer { source.close() }
 
+        var transform = configuration.transform
+        var metrics: RecordMetrics?
+        var server: MetricsServer?
+        let eventCounts = UnsafeMutablePointer<UInt64>.allocate(capacity: EventKind.allCases.count)
+        eventCounts.initialize(repeating: 0, count: EventKind.allCases.count)
+        defer { eventCounts.deallocate() }
+        if let address = configuration.metricsListen {
+            let published = RecordMetrics(version: ProcTraceVersion.current, backend: source.backendName)
+            do {
+                server = try MetricsServer(address: address, metrics: published)
+            } catch {
+                HostInfo.standardError("proctrace: \(error)")
+                return 1
+            }
+            metrics = published
+            // Counted where written records pass (after the filter); `start` is counted by hand.
+            let redact = configuration.transform
+            transform = { event in
+                eventCounts[Int(event.kind.rawValue)] += 1
+                redact?(&event)
+            }
+            eventCounts[Int(EventKind.start.rawValue)] = 1
+        }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
-                                filter: configuration.filter, transform: configuration.transform)
+                                filter: configuration.filter, transform: transform)
+        let ringGauge = metrics != nil && source.backendName == "bpf"
+            ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
+        // At most ten times a second (a storm brings many small batches; a
+        // scrape every second needs no more): one clock read per batch otherwise.
+        var nextPublish: Int64 = 0
+        func publishMetrics(force: Bool = false) {
+            guard let metrics else { return }
+            let now = Clock.monotonicNanoseconds
+            guard force || now >= nextPublish else { return }
+            nextPublish = now + 100_000_000
+            metrics.publish { values in
+                for index in values.recordsByEvent.indices { values.recordsByEvent[index] = eventCounts[index] }
+                values.lost = recorder.lostTotal
+                values.unwritten = recorder.unwritten
+                values.processes = UInt64(recorder.tree.count)
+                if source.backendName == "bpf" { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
+                values.ringBufferUsed = ringGauge?.usedBytes
+                values.outputs = outputs.map { output in
+                    if let queued = output.sink as? QueuedSink { return (output.name, queued.snapshot) }
+                    var counters = OutputCounters()
+                    let failed = (sink as? FanOutSink)?.members.first { $0.sink === output.sink }?.failed ?? recorder.unwritten
+                    counters.sent = recorder.written + recorder.unwritten - min(failed, recorder.written + recorder.unwritten)
+                    counters.dropped = failed
+                    return (output.name, counters)
+                }
+            }
+        }
+        defer { server?.stop() }
         var stream = StreamInfo(
             backend: source.backendName, host: HostInfo.hostName, bootID: ProcFS().bootID(),
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,
@@ -106,6 +181,10 @@ public final class RecordSession {
         if configuration.dropCapabilitiesAfterStart {
             dropCapabilities(for: source)
         }
+        // Senders start after the drop: a thread keeps the capabilities it was created with.
+        network.forEach { $0.start() }
+        publishMetrics()
+        server?.start()
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
         // Whether someone deleted the log: one fstat a second, never per record.
@@ -124,6 +203,7 @@ public final class RecordSession {
                     break
                 }
             }
+            defer { publishMetrics() }
             do {
                 try recorder.pump(timeoutMilliseconds: configuration.pollIntervalMilliseconds)
             } catch let error as LogWriteFailure {
@@ -140,11 +220,57 @@ public final class RecordSession {
         } catch {
             reportWriteError(error)
         }
+        network.forEach { $0.stop() }
+        publishMetrics(force: true)
+        var outputFailed = false
+        for output in network {
+            let counts = output.snapshot
+            if counts.dropped > 0 || counts.waiting > 0 {
+                outputFailed = outputFailed || counts.dropped > 0
+                HostInfo.standardError("proctrace: \(output.name): \(counts.sent) records delivered, \(counts.dropped) dropped "
+                    + "(queue full), \(counts.waiting) still waiting" + (configuration.spoolDirectory == nil
+                        ? " (lost: no --spool)" : " in the spool (sent by the next run)"))
+            }
+        }
+        if let fanOut = sink as? FanOutSink {
+            for member in fanOut.members where member.failed > 0 && !(member.sink is QueuedSink) {
+                outputFailed = true
+                HostInfo.standardError("proctrace: \(member.name): \(member.failed) records could not be written")
+            }
+        }
         if recorder.unwritten > 0 {
             HostInfo.standardError("proctrace: \(recorder.unwritten) records could not be written to the log")
             return 1
         }
-        return outputLost ? 1 : 0
+        return outputLost || outputFailed ? 1 : 0
+    }
+
+    private func makeNetworkSink(_ target: OutputTarget) throws -> QueuedSink {
+        let transport: RecordTransport
+        switch target {
+        case .journal: transport = JournalTransport()
+        case .syslog(let endpoint): transport = SyslogTransport(endpoint: endpoint)
+        case .file: throw DeliveryError("\(target): not a network output")
+        }
+        let queue: RecordQueue
+        if let directory = configuration.spoolDirectory {
+            let own = directory + "/" + target.spoolName
+            do {
+                if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemCallError("mkdir", directory, errno: errno) }
+                let spool = try DiskSpool(directory: own, capacity: Int(clamping: configuration.spoolBytes))
+                if spool.pendingBytes > 0 {
+                    HostInfo.standardError("proctrace: \(target): \(spool.pendingBytes) bytes of records from an earlier run wait in \(own); sending them first")
+                }
+                queue = spool
+            } catch {
+                throw DeliveryError("cannot open the spool for \(target): \(error) (check --spool)")
+            }
+        } else {
+            queue = MemoryRecordQueue(capacity: configuration.memoryQueueBytes)
+        }
+        let sink = QueuedSink(transport: transport, queue: queue)
+        sink.onTrouble = { HostInfo.standardError("proctrace: \($0)") }
+        return sink
     }
 
     private func dropCapabilities(for source: EventSource) {

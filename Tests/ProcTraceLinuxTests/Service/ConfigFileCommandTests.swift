@@ -46,7 +46,7 @@ import Testing
         let (status, _, errors) = try LiveRecording.runCapturingErrors(
             Binaries.proctrace, ["record", "--config", file.path, "--duration", "1"])
         #expect(status == 1)
-        #expect(errors == "\(file.path):1: 'output' must be a string, not an integer\n")
+        #expect(errors == "\(file.path):1: 'output' must be a non-empty string or an array of them, not an integer\n")
     }
 
     @Test func recordRefusesAConfigurationFileItCannotRead() throws {

@@ -1,0 +1,38 @@
+import ProcTraceCore
+
+/// One network output's way of delivering a record (journald, syslog).
+/// Used only from that output's sender thread.
+public protocol RecordTransport: AnyObject {
+    /// What to call it in messages and metrics ("journal", "syslog+tcp://…").
+    var name: String { get }
+    /// Connects if not connected; throws while the receiver is not there.
+    func connect() throws
+    /// Sends one record: its JSON line (no newline) and the event read back
+    /// from it (nil if it did not parse). `droppedBefore` records were lost
+    /// to an overflowing queue since the previous delivered one.
+    /// Throws when the connection broke (the sender reconnects and resends).
+    func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws
+    /// Bytes sent on this connection so far.
+    var bytesSent: UInt64 { get }
+    /// Bytes sent on this connection that the receiver has acknowledged; nil
+    /// when the connection is known to be broken.
+    func acknowledgedBytes() -> UInt64?
+    /// How long an acknowledged byte stays uncommitted, in nanoseconds: a
+    /// receiver that dies within it may not have processed the data yet.
+    var settleNanoseconds: Int64 { get }
+    func disconnect()
+}
+
+/// Counts of one output, for failure accounting and metrics.
+public struct OutputCounters: Sendable, Equatable {
+    /// Records the receiver has (committed).
+    public var sent: UInt64 = 0
+    /// Records that went into the queue or spool.
+    public var spooled: UInt64 = 0
+    /// Records lost because the queue or spool was full.
+    public var dropped: UInt64 = 0
+    /// Records waiting now.
+    public var waiting: UInt64 = 0
+
+    public init() {}
+}

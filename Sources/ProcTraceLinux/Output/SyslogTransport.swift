@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcTraceCore
+
+/// `--output syslog+tcp://…`, `syslog+udp://…`, `syslog+unix://…`: RFC 5424
+/// messages; over TCP framed by octet counting (RFC 6587: "LENGTH SP MSG").
+/// TCP bytes count as delivered once the receiver's kernel acknowledged them
+/// and a second has passed with the connection still open.
+public final class SyslogTransport: RecordTransport {
+    public let endpoint: OutputTarget.SyslogEndpoint
+    public let name: String
+    public private(set) var bytesSent: UInt64 = 0
+    private var fd: Int32 = -1
+    private let message: SyslogMessage
+    private var frame: [UInt8] = []
+
+    public init(endpoint: OutputTarget.SyslogEndpoint, hostName: String = HostInfo.hostName, processID: Int32 = getpid()) {
+        self.endpoint = endpoint
+        name = OutputTarget.syslog(endpoint).description
+        message = SyslogMessage(hostName: hostName, processID: processID)
+    }
+
+    deinit { disconnect() }
+
+    private var isStream: Bool {
+        if case .tcp = endpoint { return true }
+        return false
+    }
+
+    public var settleNanoseconds: Int64 { isStream ? 1_000_000_000 : 0 }
+
+    public func connect() throws {
+        guard fd < 0 else { return }
+        switch endpoint {
+        case .tcp(let host, let port): fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_STREAM.rawValue), name: name)
+        case .udp(let host, let port): fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue), name: name)
+        case .unix(let path):
+            do {
+                fd = try connectUnixSocket(path: path, type: Int32(SOCK_DGRAM.rawValue))
+            } catch {
+                throw DeliveryError("\(name): \(error)")
+            }
+        }
+        bytesSent = 0
+    }
+
+    public func disconnect() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
+    public func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws {
+        frame.removeAll(keepingCapacity: true)
+        var body: [UInt8] = []
+        message.append(line: line, event: event, droppedBefore: droppedBefore, to: &body)
+        if isStream {
+            frame.append(contentsOf: String(body.count).utf8)
+            frame.append(0x20)
+        }
+        frame.append(contentsOf: body)
+        var done = 0
+        var timeouts = 0
+        while done < frame.count {
+            let sent = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            if sent >= 0 {
+                done += sent
+                continue
+            }
+            let error = errno
+            if error == EINTR { continue }
+            // A slow receiver: wait (this is the sender thread) but not forever.
+            if (error == EAGAIN || error == EWOULDBLOCK) && timeouts < 30 {
+                timeouts += 1
+                continue
+            }
+            if error == EMSGSIZE && !isStream {
+                throw DeliveryError("\(name): a record of \(frame.count) bytes is too large for one datagram; use syslog+tcp")
+            }
+            throw DeliveryError("\(name): \(SystemCallError("send", name, errno: error))")
+        }
+        bytesSent += UInt64(frame.count)
+    }
+
+    public func acknowledgedBytes() -> UInt64? {
+        guard fd >= 0 else { return nil }
+        guard isStream else { return bytesSent }
+        // A syslog receiver never writes back: readable means it closed.
+        var byte: UInt8 = 0
+        let peeked = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { return nil }
+        var unacknowledged: Int32 = 0
+        guard ioctl(fd, UInt(TIOCOUTQ), &unacknowledged) == 0 else { return nil }
+        return bytesSent - min(bytesSent, UInt64(max(0, unacknowledged)))
+    }
+
+    static func connectInternet(host: String, port: UInt16, type: Int32, name: String) throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = type
+        hints.ai_family = AF_UNSPEC
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        guard status == 0, let first = found else {
+            throw DeliveryError("\(name): cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(found) }
+        var lastError = ECONNREFUSED
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { lastError = errno; continue }
+            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
+                // At most two seconds for the handshake, so a stop is never held longer.
+                var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                var soError: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                if poll(&waiting, 1, 2000) == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length) == 0, soError == 0 {
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+                    setSendTimeout(fd, seconds: 1)
+                    return fd
+                }
+                lastError = soError != 0 ? soError : ETIMEDOUT
+            } else {
+                lastError = errno
+            }
+            close(fd)
+        }
+        throw DeliveryError("\(name): \(SystemCallError("connect", "\(host):\(port)", errno: lastError))")
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `record --metrics-listen` scraped by Debian's real Prometheus (its own
+/// config, storage in a temporary directory, loopback only, 1 s scrapes).
+@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+struct MetricsScrapeTests {
+    @Test func prometheusQueryReturnsTheExecCountOfAKnownWorkload() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            P=""; PR=""; W=""
+            trap 'for x in $P $PR $W; do kill -KILL $x 2>/dev/null; done; true' EXIT
+            free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+            MPORT=$(free_port); PPORT=$(free_port)
+            cat > "$D/prometheus.yml" <<CONF
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: proctrace
+                static_configs:
+                  - targets: ['127.0.0.1:$MPORT']
+            CONF
+            prometheus --config.file="$D/prometheus.yml" --storage.tsdb.path="$D/tsdb" \\
+                --web.listen-address=127.0.0.1:$PPORT 2>"$D/prometheus.err" & PR=$!
+            # The workload: a shell that waits (no exec) until told, then execs /bin/true 25 times.
+            mkfifo "$D/go"
+            sh -c 'read x < "$1"; for i in $(seq 25); do /bin/true; done; read x < "$1"' sh "$D/go" & W=$!
+            "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" --pid $W --descendants \\
+                --metrics-listen 127.0.0.1:$MPORT 2>"$D/record.err" & P=$!
+            for i in $(seq 200); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
+            echo go > "$D/go"
+            WANT=""
+            for i in $(seq 100); do
+                WANT=$(grep -c '"event":"exec"' "$D/events.jsonl" || true)
+                [ "$WANT" -ge 26 ] && break; sleep 0.1
+            done
+            VALUE=""
+            for i in $(seq 60); do
+                VALUE=$(curl -s "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode 'query=proctrace_records_total{event="exec"}' \\
+                    | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")')
+                [ "$VALUE" = "$WANT" ] && break; sleep 0.5
+            done
+            curl -s "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode 'query=proctrace_build_info' > "$D/build_info.json"
+            curl -s "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode 'query=proctrace_lost_records_total' > "$D/lost.json"
+            echo go > "$D/go"
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
+            kill $PR; wait $PR || true; PR=""; W=""
+            echo "$WANT $VALUE"
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let recordErrors = (try? String(contentsOf: directory.appendingPathComponent("record.err"), encoding: .utf8)) ?? ""
+        #expect(result.status == 0, "\(result.errors) \(recordErrors)")
+        #expect(!result.errors.contains("record exited"), "\(result.errors) \(recordErrors)")
+        let numbers = result.output.split(whereSeparator: \.isWhitespace).map(String.init)
+        // 25 × /bin/true and the seq in $(seq 25): every exec of the workload, as the log has them.
+        #expect(numbers.first == "26", "the log's exec count: \(result.output)")
+        #expect(numbers.count == 2 && numbers[0] == numbers[1], "Prometheus returned \(result.output) \(result.errors)")
+        let buildInfo = (try? String(contentsOf: directory.appendingPathComponent("build_info.json"), encoding: .utf8)) ?? ""
+        #expect(buildInfo.contains("\"backend\":\"bpf\""), "\(buildInfo)")
+        let lost = (try? String(contentsOf: directory.appendingPathComponent("lost.json"), encoding: .utf8)) ?? ""
+        #expect(lost.contains("\"proctrace_lost_records_total\""), "\(lost)")
+    }
+}
