@@ -38,4 +38,8 @@ int pt_send_descriptor(int socket, int fd);
  * sealed ones), or -errno. */
 int pt_sealed_memfd(const void *data, size_t length);
 
+/* The scheduler's clock of `cpu` now, in nanoseconds (what se.exec_start of
+ * a task that last ran there is measured in), or -1. */
+long long pt_scheduler_clock_on_cpu(int cpu);
+
 #endif

@@ -19,14 +19,17 @@ public struct LiveProcessSnapshot {
 
     public func events(includeArguments: Bool = true) -> [Event] {
         let now = Clock.realtimeNanoseconds
-        let schedulerNow = procFS.schedulerClockNow() ?? Clock.nanoseconds(CLOCK_MONOTONIC)
+        var schedulerNow: [Int32: Int64] = [:]
         let snapshot = ProcSnapshot.read(procFS, time: now,
                                          maxArgumentBytes: includeArguments ? Self.maxArgumentBytes : nil, threads: false)
         var events: [Event] = []
         for exists in snapshot.processes {
             events.append(exists)
-            guard exists.state == UInt8(ascii: "Z"), let lastRan = procFS.lastRan(exists.pid) else { continue }
-            var exit = Event(kind: .exit, time: now - max(schedulerNow - lastRan, 0), pid: exists.pid,
+            guard exists.state == UInt8(ascii: "Z"), let lastRan = procFS.lastRan(exists.pid),
+                let cpu = procFS.stat(exists.pid)?.processor else { continue }
+            if schedulerNow[cpu] == nil { schedulerNow[cpu] = procFS.schedulerClockNow(onCPU: cpu) }
+            guard let clock = schedulerNow[cpu] else { continue }
+            var exit = Event(kind: .exit, time: now - max(clock - lastRan, 0), pid: exists.pid,
                              ppid: exists.ppid, startTime: exists.startTime)
             exit.exitStatus = exists.exitStatus
             events.append(exit)

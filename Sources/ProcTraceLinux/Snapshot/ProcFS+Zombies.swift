@@ -1,23 +1,26 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcTraceSystem
 import ProcTraceCore
 
 extension ProcFS {
     /// When the task last ran, in the scheduler's clock (nanoseconds):
     /// `se.exec_start` of /proc/PID/sched. A zombie never runs again after
     /// exiting, so for a zombie this is about when it exited. Compare it with
-    /// `schedulerClockNow()`, not CLOCK_MONOTONIC: the two drift apart
-    /// (10.4 s after 90 minutes of uptime on the test VM, measured). nil
-    /// when the kernel does not provide the file.
+    /// `schedulerClockNow(onCPU:)` of the CPU it last ran on, not
+    /// CLOCK_MONOTONIC: the two drift apart (10.4 s after 90 minutes of
+    /// uptime on the test VM, measured), and so do the CPUs' clocks (1.75 s).
+    /// nil when the kernel does not provide the file.
     public func lastRan(_ pid: Int32) -> Int64? {
         execStart(of: "\(root)/\(pid)/sched")
     }
 
-    /// The scheduler's clock now, to a time slice: `se.exec_start` of the
-    /// calling thread, which is running as it reads it.
-    public func schedulerClockNow() -> Int64? {
-        execStart(of: "\(root)/thread-self/sched")
+    /// The scheduler's clock of `cpu` now, to a time slice (the calling
+    /// thread runs there for the moment it reads its own `se.exec_start`).
+    public func schedulerClockNow(onCPU cpu: Int32) -> Int64? {
+        let now = pt_scheduler_clock_on_cpu(cpu)
+        return now >= 0 ? Int64(now) : nil
     }
 
     private func execStart(of path: String) -> Int64? {

@@ -17,6 +17,8 @@ public struct ProcStat: Equatable, Sendable {
     public var threadCount: Int32 = 1
     /// A zombie's wait status (field 52); nil when not shown (older kernel, not permitted).
     public var exitCode: UInt32?
+    /// The CPU it last ran on (field 39).
+    public var processor: Int32?
 
     /// Start time in boot nanoseconds, to tick precision (/proc has no better).
     public var startTimeApproximate: UInt64 {
@@ -46,7 +48,7 @@ public struct ProcStat: Equatable, Sendable {
         let rest = text[(close + 1)...].split(omittingEmptySubsequences: true) { $0 == 0x20 || $0 == 0x0a }
         // rest[0] = state (field 3), rest[1] = ppid (4), rest[2] = pgrp (5), rest[3] = session (6),
         // rest[6] = flags (9), rest[17] = num_threads (20), rest[19] = starttime (22),
-        // rest[49] = exit_code (52).
+        // rest[36] = processor (39), rest[49] = exit_code (52).
         guard rest.count > 19, let state = rest[0].first,
             let ppid = Int32(String(decoding: rest[1], as: UTF8.self)),
             let pgrp = Int32(String(decoding: rest[2], as: UTF8.self)),
@@ -56,8 +58,10 @@ public struct ProcStat: Equatable, Sendable {
             let start = UInt64(String(decoding: rest[19], as: UTF8.self))
         else { return nil }
         let exitCode = rest.count > 49 ? UInt32(String(decoding: rest[49], as: UTF8.self)) : nil
+        let processor = rest.count > 36 ? Int32(String(decoding: rest[36], as: UTF8.self)) : nil
         return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, session: session,
-                        startTicks: start, flags: flags, threadCount: threadCount, exitCode: exitCode)
+                        startTicks: start, flags: flags, threadCount: threadCount, exitCode: exitCode,
+                        processor: processor)
     }
 }
 
