@@ -34,8 +34,20 @@ public final class FileSink: LogSink {
         self.notices = notices
     }
 
+    /// Standard output. A pipe or FIFO there is opened again through
+    /// /proc/self/fd/1, which gives this process an open file description of
+    /// its own, made non-blocking: a reader that stops reading then holds a
+    /// write only while `whileBlocked` allows, and whoever shares the
+    /// original description (the shell, the other end's parent) is not
+    /// affected. A terminal or file is written as it is.
     public static func standardOutput() -> FileSink {
-        FileSink(fd: STDOUT_FILENO, name: "standard output")
+        var info = stat()
+        guard fstat(STDOUT_FILENO, &info) == 0, info.st_mode & S_IFMT == S_IFIFO else {
+            return FileSink(fd: STDOUT_FILENO, name: "standard output")
+        }
+        let fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return FileSink(fd: STDOUT_FILENO, name: "standard output") }
+        return FileSink(fd: fd, name: "standard output", ownsDescriptor: true)
     }
 
     /// Opens `path` for appending: created with `mode` if missing, never

@@ -61,7 +61,11 @@ public final class RecordSession {
                 outputs.append((path.text, file))
                 reopenIfDeleted = file.reopenIfDeleted
             } else {
-                if configuration.networkOutputs.isEmpty { outputs.append(("standard output", FileSink.standardOutput())) }
+                if configuration.networkOutputs.isEmpty {
+                    let standardOutput = FileSink.standardOutput()
+                    standardOutput.whileBlocked = keepWritingWhileBlocked
+                    outputs.append(("standard output", standardOutput))
+                }
                 reopenIfDeleted = nil
             }
         } catch {

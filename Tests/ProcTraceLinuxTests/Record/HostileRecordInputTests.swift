@@ -247,6 +247,27 @@ struct HostileRecordOutputTests {
         #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
     }
 
+    /// `record | reader-that-stops`: the write to standard output blocked past --duration.
+    @Test func aStalledPipeOnStandardOutputCannotHoldTheRecorderPastTheDuration() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        _ = fcntl(ends[0], 1031 /* F_SETPIPE_SZ */, 4096)
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--config", "/dev/null", "--duration", "1"]
+        recorder.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        recorder.standardError = FileHandle.nullDevice
+        try recorder.run()
+        let deadline = Date().addingTimeInterval(15)
+        while recorder.isRunning && Date() < deadline { usleep(50_000) }
+        let hung = recorder.isRunning
+        if hung { kill(recorder.processIdentifier, SIGKILL) }
+        recorder.waitUntilExit()
+        #expect(!hung, "still writing 15 s after a 1 s --duration")
+        #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
+    }
+
     @Test func aLogWhoseDirectoryIsDeletedStopsWithStatus1() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-gone-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
