@@ -26,16 +26,5 @@ enum EightDigits {
 
     /// 10 to the power `exponent` (0...7).
     @inline(__always)
-    static func powerOfTen(_ exponent: Int) -> UInt64 {
-        switch exponent {
-        case 0: 1
-        case 1: 10
-        case 2: 100
-        case 3: 1_000
-        case 4: 10_000
-        case 5: 100_000
-        case 6: 1_000_000
-        default: 10_000_000
-        }
-    }
+    static func powerOfTen(_ exponent: Int) -> UInt64 { ByteBuffer.powerOfTen(exponent) }
 }

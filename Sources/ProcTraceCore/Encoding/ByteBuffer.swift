@@ -126,7 +126,7 @@ public final class ByteBuffer {
 
     /// 10^exponent for 0...19 (a table the compiler builds from the switch).
     @inline(__always)
-    private static func powerOfTen(_ exponent: Int) -> UInt64 {
+    static func powerOfTen(_ exponent: Int) -> UInt64 {
         switch exponent {
         case 0: 1
         case 1: 10

@@ -238,13 +238,7 @@ struct HostileRecordOutputTests {
         recorder.arguments = ["record", "--config", "/dev/null", "--output", fifo, "--duration", "1"]
         recorder.standardError = FileHandle.nullDevice
         try recorder.run()
-        let deadline = Date().addingTimeInterval(15)
-        while recorder.isRunning && Date() < deadline { usleep(50_000) }
-        let hung = recorder.isRunning
-        if hung { kill(recorder.processIdentifier, SIGKILL) }
-        recorder.waitUntilExit()
-        #expect(!hung, "still writing 15 s after a 1 s --duration")
-        #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
+        expectEndsOnTimeWithStatus1(recorder)
     }
 
     /// `record | reader-that-stops`: the write to standard output blocked past --duration.
@@ -259,13 +253,7 @@ struct HostileRecordOutputTests {
         recorder.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
         recorder.standardError = FileHandle.nullDevice
         try recorder.run()
-        let deadline = Date().addingTimeInterval(15)
-        while recorder.isRunning && Date() < deadline { usleep(50_000) }
-        let hung = recorder.isRunning
-        if hung { kill(recorder.processIdentifier, SIGKILL) }
-        recorder.waitUntilExit()
-        #expect(!hung, "still writing 15 s after a 1 s --duration")
-        #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
+        expectEndsOnTimeWithStatus1(recorder)
     }
 
     @Test func aLogWhoseDirectoryIsDeletedStopsWithStatus1() throws {
@@ -295,5 +283,17 @@ struct HostileRecordOutputTests {
             #expect(record["argv"] is NSNull, "\(record)")
             #expect((record["unavailable"] as? [String])?.contains("argv") == true, "\(record)")
         }
+    }
+
+    /// A 1 s --duration with a reader that takes nothing: over by itself within
+    /// 15 s, status 1 for the records it could not write.
+    private func expectEndsOnTimeWithStatus1(_ recorder: Process) {
+        let deadline = Date().addingTimeInterval(15)
+        while recorder.isRunning && Date() < deadline { usleep(50_000) }
+        let hung = recorder.isRunning
+        if hung { kill(recorder.processIdentifier, SIGKILL) }
+        recorder.waitUntilExit()
+        #expect(!hung, "still writing 15 s after a 1 s --duration")
+        #expect(recorder.terminationStatus == 1, "records it could not write make the status 1")
     }
 }
