@@ -171,4 +171,56 @@ struct SyslogOutputTests {
         #expect(recordErrors.contains("dropped"), "\(recordErrors)")
         print("syslog overflow: \(lastSeq) records, \(seqs.count) received, \(unwritten) dropped and announced \(announced)")
     }
+
+    /// syslog+udp:// and syslog+unix:// (datagrams, no delivery guarantee) against the same
+    /// real rsyslog: imudp on a free port and imuxsock on a socket of the test's, each into
+    /// its own file. A small workload at an easy pace on loopback: every record arrives.
+    @Test func datagramOutputsReachRsyslogOverUDPAndAUnixSocket() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            UDP=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            mkdir -p "$D/work"
+            cat > "$D/rsyslog.conf" <<CONF
+            global(workDirectory="$D/work" maxMessageSize="1m")
+            module(load="imudp")
+            module(load="imuxsock" SysSock.Use="off")
+            template(name="raw" type="string" string="%rawmsg%\\n")
+            ruleset(name="udp") { action(type="omfile" file="$D/udp.log" template="raw") }
+            ruleset(name="unix") { action(type="omfile" file="$D/unix.log" template="raw") }
+            input(type="imudp" address="127.0.0.1" port="$UDP" ruleset="udp")
+            input(type="imuxsock" Socket="$D/log.sock" ruleset="unix" RateLimit.Interval="0")
+            CONF
+            R=""; P=""
+            trap '[ -n "$P" ] && kill -KILL $P 2>/dev/null; [ -n "$R" ] && kill -KILL $R 2>/dev/null; true' EXIT
+            rsyslogd -n -f "$D/rsyslog.conf" -i "$D/rsyslog.pid" 2>>"$D/rsyslog.err" & R=$!
+            for i in $(seq 100); do [ -S "$D/log.sock" ] && break; sleep 0.1; done
+            [ -S "$D/log.sock" ] || { echo "rsyslog made no socket" >&2; exit 1; }
+            sleep 0.5
+            "$PROCTRACE" record --config /dev/null --pid $$ --descendants -o "$D/events.jsonl" \\
+                -o syslog+udp://127.0.0.1:$UDP -o "syslog+unix://$D/log.sock" 2>"$D/record.err" & P=$!
+            for i in $(seq 200); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
+            for i in $(seq 20); do /bin/true marker-$i; sleep 0.02; done
+            sleep 1
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
+            sleep 1
+            kill -TERM $R; wait $R || true; R=""
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let recordErrors = (try? String(contentsOf: directory.appendingPathComponent("record.err"), encoding: .utf8)) ?? ""
+        #expect(result.status == 0, "\(result.errors) \(recordErrors)")
+        #expect(!result.errors.contains("record exited"), "\(result.errors) \(recordErrors)")
+        let written = try Self.lines(directory.appendingPathComponent("events.jsonl"))
+        let execs = written.filter { $0.contains("\"event\":\"exec\"") && $0.contains("marker-") }
+        #expect(execs.count == 20, "\(execs.count) marker execs in the file")
+        for file in ["udp.log", "unix.log"] {
+            let text = (try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            let received = text.split(separator: "\n").compactMap { line -> String? in
+                guard line.contains(" proctrace "), let brace = line.firstIndex(of: "{") else { return nil }
+                return String(line[brace...])
+            }
+            #expect(received == written, "\(file): \(received.count) received of \(written.count) written")
+            #expect(text.contains(" exec "), "\(file): MSGID is the event name")
+        }
+    }
 }
