@@ -53,12 +53,3 @@ struct FilterOptions: ParsableArguments {
                     kinds: try kinds(), excludedPids: excludedPids)
     }
 }
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        var text = self
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return text
-    }
-}

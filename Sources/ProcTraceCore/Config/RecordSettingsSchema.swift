@@ -143,7 +143,7 @@ public enum RecordSettingsSchema {
         case (.eventList, let value):
             var names: [String] = []
             switch value {
-            case .string(let text): names = text.split(separator: ",").map { String($0).trimmingSpaces }
+            case .string(let text): names = text.split(separator: ",").map { String($0.trimmingSpaces) }
             case .array(let array):
                 for element in array {
                     guard case .string(let text) = element else { return wrongType("a string or an array of strings") }
@@ -177,11 +177,4 @@ extension ConfigValue {
 
 extension String {
     fileprivate var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
-
-    fileprivate var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return String(text)
-    }
 }

@@ -63,7 +63,7 @@ public final class ReportBuilder {
     private func currentRow(for event: Event) -> Int? {
         guard let row = rowByPid[event.pid] else { return nil }
         let known = processes[row].startTime
-        guard known == event.startTime || known == 0 || event.startTime == 0 else { return nil }
+        guard ProcessID.startTimesAgree(known, event.startTime) else { return nil }
         return row
     }
 

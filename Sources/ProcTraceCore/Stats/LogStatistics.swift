@@ -68,7 +68,7 @@ public final class LogStatistics {
             }
         case .reap:
             if var zombie = zombies.removeValue(forKey: event.pid),
-                zombie.startTime == event.startTime || zombie.startTime == 0 || event.startTime == 0 {
+                ProcessID.startTimesAgree(zombie.startTime, event.startTime) {
                 if event.ppid != 0 && event.ppid != zombie.parentPid {
                     zombie.parentPid = event.ppid
                     zombie.parentComm = tree[event.ppid]?.comm

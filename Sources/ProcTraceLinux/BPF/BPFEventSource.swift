@@ -158,7 +158,7 @@ public final class BPFEventSource: EventSource {
 
     private func enrichFromProc(_ event: inout Event) {
         let pid = event.pid
-        guard let stat = procFS.stat(pid), sameProcess(stat, event) else {
+        guard let stat = procFS.stat(pid), stat.startedInTick(ofBootNanoseconds: event.startTime) else {
             event.unavailable.formUnion([.filename, .argv])
             return
         }
@@ -180,15 +180,10 @@ public final class BPFEventSource: EventSource {
             event.unavailable.insert(.filename)
         }
         // The process may have exited and its PID been reused while we read.
-        if let again = procFS.stat(pid), !sameProcess(again, event) {
+        if let again = procFS.stat(pid), !again.startedInTick(ofBootNanoseconds: event.startTime) {
             event.filename = nil
             event.argv = nil
             event.unavailable.formUnion([.filename, .argv])
         }
-    }
-
-    private func sameProcess(_ stat: ProcStat, _ event: Event) -> Bool {
-        let tickNanoseconds = UInt64(1_000_000_000 / max(Clock.ticksPerSecond, 1))
-        return stat.startTicks == event.startTime / tickNanoseconds
     }
 }

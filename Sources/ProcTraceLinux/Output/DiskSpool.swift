@@ -100,14 +100,15 @@ public final class DiskSpool: RecordQueue {
         let size = segments[segments.count - 1].size
         var done = 0
         while done < fits {
-            let wrote = write(appendFD, bytes.baseAddress! + done, fits - done)
-            if wrote < 0 && errno == EINTR { continue }
-            if wrote <= 0 {
-                let error = SystemCallError("write", name, errno: wrote < 0 ? errno : ENOSPC)
+            let offset = done
+            do {
+                let wrote = try retryingSystemCall("write", name) { write(appendFD, bytes.baseAddress! + offset, fits - offset) }
+                if wrote == 0 { throw SystemCallError("write", name, errno: ENOSPC) }
+                done += wrote
+            } catch {
                 _ = ftruncate(appendFD, off_t(size))  // no half record in the spool
                 throw error
             }
-            done += wrote
         }
         segments[segments.count - 1].size += fits
         return fits

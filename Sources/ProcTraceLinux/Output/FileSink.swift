@@ -74,30 +74,30 @@ public final class FileSink: LogSink {
         // blocking where no signal or --duration could end the wait.
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
         while true {
-            let fd = path.withCString { open($0, flags, mode) }
-            if fd >= 0 {
-                // A FIFO or socket stays non-blocking, so a reader that stalls
-                // cannot hold a write past a stop (whileBlocked); files need not.
-                var info = stat()
-                let kind = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : S_IFREG
-                if kind != S_IFIFO && kind != S_IFSOCK {
-                    let status = fcntl(fd, F_GETFL)
-                    if status >= 0 { _ = fcntl(fd, F_SETFL, status & ~O_NONBLOCK) }
+            let fd: Int32
+            do {
+                fd = try path.withCString { name in try retryingSystemCall("open") { open(name, flags, mode) } }
+            } catch let error as SystemCallError {
+                switch error.errno {
+                case ENXIO where isFIFO(path):
+                    guard keepWaiting("waiting for a reader on the FIFO \(path)") else { throw OutputError.noReader(path) }
+                    _ = poll(nil, 0, 50)
+                    continue
+                case ELOOP:
+                    throw OutputError.symbolicLink(path)
+                default:
+                    throw OutputError.open(path, errno: error.errno)
                 }
-                return fd
             }
-            let error = errno
-            switch error {
-            case EINTR:
-                continue  // a stop signal is seen by the next wait, if there is one
-            case ENXIO where isFIFO(path):
-                guard keepWaiting("waiting for a reader on the FIFO \(path)") else { throw OutputError.noReader(path) }
-                _ = poll(nil, 0, 50)
-            case ELOOP:
-                throw OutputError.symbolicLink(path)
-            default:
-                throw OutputError.open(path, errno: error)
+            // A FIFO or socket stays non-blocking, so a reader that stalls
+            // cannot hold a write past a stop (whileBlocked); files need not.
+            var info = stat()
+            let kind = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : S_IFREG
+            if kind != S_IFIFO && kind != S_IFSOCK {
+                let status = fcntl(fd, F_GETFL)
+                if status >= 0 { _ = fcntl(fd, F_SETFL, status & ~O_NONBLOCK) }
             }
+            return fd
         }
     }
 

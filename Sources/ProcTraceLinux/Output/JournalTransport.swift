@@ -43,17 +43,14 @@ public final class JournalTransport: RecordTransport {
     public func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws {
         entry.removeAll(keepingCapacity: true)
         Self.encode(line: line, event: event, droppedBefore: droppedBefore, into: &entry)
-        let sent = entry.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if sent < 0 {
-            let error = errno
-            if error == EMSGSIZE || error == ENOBUFS {
-                try sendAsMemfd()
-            } else if error == EINTR {
-                try send(line: line, event: event, droppedBefore: droppedBefore)
-                return
-            } else {
-                throw DeliveryError("journal: \(SystemCallError("send", socketPath, errno: error))")
+        do {
+            try entry.withUnsafeBytes { bytes in
+                try retryingSystemCall("send", socketPath) { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
             }
+        } catch let error as SystemCallError where error.errno == EMSGSIZE || error.errno == ENOBUFS {
+            try sendAsMemfd()
+        } catch {
+            throw DeliveryError("journal: \(error)")
         }
         bytesSent += UInt64(entry.count)
     }

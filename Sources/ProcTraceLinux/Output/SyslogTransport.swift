@@ -62,13 +62,19 @@ public final class SyslogTransport: RecordTransport {
         var done = 0
         var timeouts = 0
         while done < frame.count {
-            let sent = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if sent >= 0 {
+            let error: Int32
+            do {
+                let offset = done
+                let sent = try frame.withUnsafeBytes { bytes in
+                    try retryingSystemCall("send", name) {
+                        Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                    }
+                }
                 done += sent
                 continue
+            } catch let failure as SystemCallError {
+                error = failure.errno
             }
-            let error = errno
-            if error == EINTR { continue }
             // A slow receiver: wait (this is the sender thread) but not forever.
             if (error == EAGAIN || error == EWOULDBLOCK) && timeouts < 30 {
                 timeouts += 1

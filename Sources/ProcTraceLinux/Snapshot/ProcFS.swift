@@ -65,15 +65,6 @@ public struct ProcStat: Equatable, Sendable {
     }
 }
 
-extension String {
-    var trimmingSpaces: Substring {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " || s.last == "\n" { s = s.dropLast() }
-        return s
-    }
-}
-
 /// Reads processes from /proc. Every read may race with the process's exit
 /// or a recycled PID: callers check start time against what they expect.
 public struct ProcFS {
@@ -151,7 +142,7 @@ public struct ProcFS {
     /// `/proc/sys/kernel/random/boot_id`.
     public func bootID() -> String {
         guard let bytes = FileIO.readSmallFile("\(root)/sys/kernel/random/boot_id") else { return "" }
-        return String(String(decoding: bytes, as: UTF8.self).trimmingSpaces)
+        return String(String(decoding: bytes, as: UTF8.self).split(separator: "\n").first?.trimmingSpaces ?? "")
     }
 }
 

@@ -10,21 +10,11 @@ public enum FileIO {
 
     /// Reads a whole small file at `path` relative to the open directory `directory`.
     public static func readSmallFile(at directory: Int32, _ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while result.count < limit {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
+        guard let fd = try? retryingSystemCall("openat", path, { openat(directory, path, O_RDONLY | O_CLOEXEC) }) else {
+            return nil
         }
-        return result
+        defer { close(fd) }
+        return try? readAll(fd: fd, name: path, limit: limit, chunkSize: 4096)
     }
 
     /// readlink(2); nil on error.
@@ -69,9 +59,9 @@ public enum FileIO {
 
     /// Reads `fd` to its end (or to `limit` bytes), retrying EINTR; a read
     /// error is thrown, never taken for the end of the file.
-    public static func readAll(fd: Int32, name: String, limit: Int = .max) throws -> [UInt8] {
+    public static func readAll(fd: Int32, name: String, limit: Int = .max, chunkSize: Int = 64 * 1024) throws -> [UInt8] {
         var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while result.count < limit {
             let n = try chunk.withUnsafeMutableBytes { raw in
                 try retryingSystemCall("read", name) { read(fd, raw.baseAddress, min(raw.count, limit - result.count)) }
