@@ -177,11 +177,34 @@ struct RecordCommand: ParsableCommand {
         }
         try service.configure(&configuration)
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
-        let session = RecordSession(configuration: configuration) {
-            try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: HostInfo.standardError)
+        let session = RecordSession(
+            configuration: configuration,
+            makeSource: { try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: StandardError.line) },
+            notify: { StandardError.line("proctrace: \($0)") })
+        let outcome: RecordOutcome
+        do {
+            outcome = try session.run()
+        } catch {
+            StandardError.line("proctrace: \(error)")
+            throw ExitCode.failure
         }
-        let status = session.run()
-        if status != 0 { throw ExitCode(status) }
+        Self.report(outcome)
+        if !outcome.isComplete { throw ExitCode.failure }
+    }
+
+    /// One line per output that lost or still holds records, then the log's own losses.
+    private static func report(_ outcome: RecordOutcome) {
+        for output in outcome.undelivered {
+            StandardError.line("proctrace: \(output.name): \(output.sent) records delivered, \(output.dropped) dropped "
+                + "(queue full), \(output.waiting) still waiting"
+                + (outcome.spooled ? " in the spool (sent by the next run)" : " (lost: no --spool)"))
+        }
+        for output in outcome.failedOutputs {
+            StandardError.line("proctrace: \(output.name): \(output.failed) records could not be written")
+        }
+        if outcome.unwritten > 0 {
+            StandardError.line("proctrace: \(outcome.unwritten) records could not be written to the log")
+        }
     }
 }
 

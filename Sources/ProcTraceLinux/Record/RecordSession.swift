@@ -9,15 +9,19 @@ import ProcTraceCore
 public final class RecordSession {
     public let configuration: RecordConfiguration
     private let makeSource: () throws -> EventSource
+    private let notify: (RecordNotice) -> Void
 
-    public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> EventSource) {
+    /// `notify` hears what there is to tell while recording goes on.
+    public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> EventSource,
+                notify: @escaping (RecordNotice) -> Void) {
         self.configuration = configuration
         self.makeSource = makeSource
+        self.notify = notify
     }
 
-    /// Returns the process exit status. Fatal problems are reported on
-    /// standard error as one line naming the cause and the remedy.
-    public func run() -> Int32 {
+    /// Records until a stop signal or the duration. Throws when recording
+    /// cannot begin; otherwise says what could not be written or delivered.
+    public func run() throws(RecordFailure) -> RecordOutcome {
         pt_signals_install()
 
         // Waiting to open the log (a FIFO nobody reads yet) ends like recording does.
@@ -26,7 +30,7 @@ public final class RecordSession {
         func keepWaiting(_ what: String) -> Bool {
             if !announcedWait {
                 announcedWait = true
-                HostInfo.standardError("proctrace: \(what) (Ctrl-C, SIGTERM or --duration end the wait)")
+                notify(.waiting(what))
             }
             return pt_signals_received() == 0 && openDeadline.map { Clock.bootNanoseconds < $0 } != false
         }
@@ -50,14 +54,14 @@ public final class RecordSession {
                 let file = try RotatingFileSink(
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
-                file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
+                file.notices.forEach { notify(.output($0)) }
                 outputs.append((path.text, file))
                 rotating = file
                 reopenIfDeleted = file.reopenIfDeleted
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
-                file.notices.forEach { HostInfo.standardError("proctrace: \($0)") }
+                file.notices.forEach { notify(.output($0)) }
                 outputs.append((path.text, file))
                 reopenIfDeleted = file.reopenIfDeleted
             } else {
@@ -69,15 +73,13 @@ public final class RecordSession {
                 reopenIfDeleted = nil
             }
         } catch {
-            HostInfo.standardError("proctrace: cannot open the log: \(error)")
-            return 1
+            throw .openingLog(error)
         }
         let network: [QueuedSink]
         do {
             network = try configuration.networkOutputs.map(makeNetworkSink)
         } catch {
-            HostInfo.standardError("proctrace: \(error)")
-            return 1
+            throw .openingNetworkOutput(error)
         }
         outputs += network.map { ($0.name, $0 as LogSink) }
         let sink: LogSink
@@ -85,9 +87,7 @@ public final class RecordSession {
             sink = outputs[0].sink
         } else {
             let fanOut = rotating.map { RotatingFanOutSink(outputs, rotating: $0) } ?? FanOutSink(outputs)
-            fanOut.onFirstFailure = { member, error in
-                HostInfo.standardError("proctrace: \(member.name): \(error); the other outputs go on, its losses are counted")
-            }
+            fanOut.onFirstFailure = { [notify] member, error in notify(.outputFailed(name: member.name, error)) }
             sink = fanOut
         }
         defer { network.forEach { $0.stop() } }
@@ -96,8 +96,7 @@ public final class RecordSession {
         do {
             source = try makeSource()
         } catch {
-            HostInfo.standardError("proctrace: \(error)")
-            return 1
+            throw .startingSource(error)
         }
         defer { source.close() }
 
@@ -112,8 +111,7 @@ public final class RecordSession {
             do {
                 server = try MetricsServer(address: address, metrics: published)
             } catch {
-                HostInfo.standardError("proctrace: \(error)")
-                return 1
+                throw .startingMetrics(error)
             }
             metrics = published
             // Counted where written records pass (after the filter); `start` is counted by hand.
@@ -164,23 +162,20 @@ public final class RecordSession {
         func reportWriteError(_ error: Error) {
             guard !reportedWriteError else { return }
             reportedWriteError = true
-            HostInfo.standardError(
-                "proctrace: writing the log failed: \(error); records that cannot be written are counted "
-                    + "and reported in the stop record (free space, or check the output)")
+            notify(.writeFailed(error))
         }
 
         do {
             try recorder.start(stream, time: Clock.realtimeNanoseconds)
         } catch {
-            HostInfo.standardError("proctrace: cannot write the start record: \(error)")
-            return 1
+            throw .writingStart(error)
         }
         do {
             try recorder.record(snapshot: source.snapshot())
         } catch let error as LogWriteFailure {
             reportWriteError(error)
         } catch {
-            HostInfo.standardError("proctrace: reading the running processes failed: \(error)")
+            notify(.snapshotFailed(error))
         }
         if configuration.dropCapabilitiesAfterStart {
             dropCapabilities(for: source)
@@ -200,9 +195,9 @@ public final class RecordSession {
             if let reopenIfDeleted, now >= nextOutputCheck {
                 nextOutputCheck = now.addingSaturating(seconds: 1)
                 do {
-                    if let notice = try reopenIfDeleted() { HostInfo.standardError("proctrace: \(notice)") }
+                    if let notice = try reopenIfDeleted() { notify(.output(notice)) }
                 } catch {
-                    HostInfo.standardError("proctrace: \(error)")
+                    notify(.outputLost(error))
                     outputLost = true
                     break
                 }
@@ -214,7 +209,7 @@ public final class RecordSession {
                 reportWriteError(error)
                 if error.errno == EPIPE { break }
             } catch {
-                HostInfo.standardError("proctrace: reading events failed: \(error)")
+                notify(.readingFailed(error))
                 break
             }
         }
@@ -226,27 +221,23 @@ public final class RecordSession {
         }
         network.forEach { $0.stop() }
         publishMetrics(force: true)
-        var outputFailed = false
+        var outcome = RecordOutcome()
+        outcome.spooled = configuration.spoolDirectory != nil
         for output in network {
             let counts = output.snapshot
             if counts.dropped > 0 || counts.waiting > 0 {
-                outputFailed = outputFailed || counts.dropped > 0
-                HostInfo.standardError("proctrace: \(output.name): \(counts.sent) records delivered, \(counts.dropped) dropped "
-                    + "(queue full), \(counts.waiting) still waiting" + (configuration.spoolDirectory == nil
-                        ? " (lost: no --spool)" : " in the spool (sent by the next run)"))
+                outcome.undelivered.append(.init(name: output.name, sent: counts.sent, dropped: counts.dropped,
+                                                 waiting: counts.waiting))
             }
         }
         if let fanOut = sink as? FanOutSink {
             for member in fanOut.members where member.failed > 0 && !(member.sink is QueuedSink) {
-                outputFailed = true
-                HostInfo.standardError("proctrace: \(member.name): \(member.failed) records could not be written")
+                outcome.failedOutputs.append((member.name, member.failed))
             }
         }
-        if recorder.unwritten > 0 {
-            HostInfo.standardError("proctrace: \(recorder.unwritten) records could not be written to the log")
-            return 1
-        }
-        return outputLost || outputFailed ? 1 : 0
+        outcome.unwritten = recorder.unwritten
+        outcome.outputLost = outputLost
+        return outcome
     }
 
     private func makeNetworkSink(_ target: OutputTarget) throws -> QueuedSink {
@@ -263,7 +254,7 @@ public final class RecordSession {
                 if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemCallError("mkdir", directory, errno: errno) }
                 let spool = try DiskSpool(directory: own, capacity: Int(clamping: configuration.spoolBytes))
                 if spool.pendingBytes > 0 {
-                    HostInfo.standardError("proctrace: \(target): \(spool.pendingBytes) bytes of records from an earlier run wait in \(own); sending them first")
+                    notify(.networkOutput("\(target): \(spool.pendingBytes) bytes of records from an earlier run wait in \(own); sending them first"))
                 }
                 queue = spool
             } catch {
@@ -273,7 +264,7 @@ public final class RecordSession {
             queue = MemoryRecordQueue(capacity: configuration.memoryQueueBytes)
         }
         let sink = QueuedSink(transport: transport, queue: queue)
-        sink.onTrouble = { HostInfo.standardError("proctrace: \($0)") }
+        sink.onTrouble = { [notify] in notify(.networkOutput($0)) }
         return sink
     }
 
@@ -281,7 +272,7 @@ public final class RecordSession {
         do {
             try CapabilityDrop.limit(to: BackendPrivileges.neededAfterStart(by: source))
         } catch {
-            HostInfo.standardError("proctrace: warning: \(error); recording goes on with the capabilities it has")
+            notify(.capabilitiesKept(error))
         }
     }
 }

@@ -143,6 +143,14 @@ import Testing
 /// The same, where recording has to start (root).
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct HostileRecordOutputTests {
+    /// A log that takes no byte (a full disk): one line naming the call and the cause, exit status 1, no hang.
+    @Test func aLogThatCannotTakeTheStartRecordFailsWithOneLine() throws {
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(
+            Binaries.proctrace, ["record", "--config", "/dev/null", "--output", "/dev/full", "--duration", "5"])
+        #expect(status == 1)
+        #expect(errors == "proctrace: cannot write the start record: write(/dev/full): No space left on device\n", "\(errors)")
+    }
+
     /// `--output` bytes that are not UTF-8 became U+FFFD: the log went to another file.
     @Test func anOutputPathThatIsNotUTF8IsUsedExactly() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-bytes-\(UUID())").path
