@@ -40,7 +40,7 @@ struct RecordCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "The most each output's spool holds (e.g. 256M); past it records are dropped, counted, and the next "
             + "delivered record says how many.", valueName: "size"))
-    var spoolSize: String = "256M"
+    var spoolSize: ByteSize = .mebibytes(256)
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464; :9464 for every address).",
@@ -62,10 +62,10 @@ struct RecordCommand: ParsableCommand {
     var maxArgsBytes: UInt32 = 32 * 1024
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
-    var ringBufferSize: String = "16M"
+    var ringBufferSize: ByteSize = .mebibytes(16)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
-    var fileMode: String = "0640"
+    var fileMode = FileMode(bits: 0o640)
 
     @Flag(inversion: .prefixedNo, help: "Leave proctrace's own process out of the log.")
     var excludeSelf = true
@@ -74,7 +74,7 @@ struct RecordCommand: ParsableCommand {
         "With --output: when the file passes SIZE (e.g. 100M), start a new one. Each file begins with "
             + "start and the live processes, so it replays on its own (when those alone pass SIZE, a file takes SIZE "
             + "of records after them).", valueName: "size"))
-    var rotateSize: String?
+    var rotateSize: ByteSize?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Rotated files to keep (FILE.1 … FILE.N), 1 to 10000.", valueName: "n"))
     var rotateKeep = 5
@@ -108,7 +108,7 @@ struct RecordCommand: ParsableCommand {
         let files = targets.filter { $0 == nil }.count
         if files > 1 { throw ValidationError("--output: at most one file (add journal or syslog outputs beside it)") }
         if Set(output).count != output.count { throw ValidationError("--output: the same output is given twice") }
-        guard let spoolBytes = SizeParser.bytes(spoolSize), spoolBytes >= 64 * 1024 else {
+        guard spoolSize >= .kibibytes(64) else {
             throw ValidationError("--spool-size must be a size of at least 64K, e.g. 256M")
         }
         if spool != nil && files == output.count {
@@ -121,15 +121,15 @@ struct RecordCommand: ParsableCommand {
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
-        guard let ring = SizeParser.bytes(ringBufferSize), ring >= 4096, ring & (ring - 1) == 0, ring <= 1 << 30 else {
+        guard ringBufferSize.isPowerOfTwo, (4096...1 << 30).contains(ringBufferSize.bytes) else {
             throw ValidationError("--ring-buffer-size must be a power of two between 4K and 1G, e.g. 16M")
         }
-        guard let mode = UInt32(fileMode, radix: 8), mode <= 0o777 else {
+        guard fileMode.isPermissions else {
             throw ValidationError("--file-mode must be octal permissions such as 0640")
         }
         if let rotateSize {
             guard files == 1 else { throw ValidationError("--rotate-size needs --output FILE") }
-            guard let bytes = SizeParser.bytes(rotateSize), bytes >= 4096, bytes <= Self.maximumRotateBytes else {
+            guard (4096...Self.maximumRotateBytes).contains(rotateSize.bytes) else {
                 throw ValidationError("--rotate-size must be a size from 4K to 1024G, e.g. 100M")
             }
         }
@@ -156,18 +156,18 @@ struct RecordCommand: ParsableCommand {
         }
         configuration.spoolDirectory = spool
         configuration.metricsListen = metricsListen
-        configuration.spoolBytes = SizeParser.bytes(spoolSize) ?? 256 << 20
+        configuration.spoolBytes = spoolSize.bytes
         configuration.duration = duration
-        configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)
+        configuration.fileMode = .init(fileMode.bits)
         configuration.bpf.traceThreads = threads
         configuration.bpf.maxArgumentBytes = maxArgsBytes
-        configuration.bpf.ringBufferBytes = UInt32(SizeParser.bytes(ringBufferSize) ?? 16 << 20)
+        configuration.bpf.ringBufferBytes = UInt32(ringBufferSize.bytes)
         configuration.bpf.verbose = common.verbose
         configuration.bpf.simulateLoadFailure = ProcessEnvironment.isSet("PROCTRACE_SIMULATE_BPF_FAILURE")
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
         configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
-        configuration.rotateBytes = rotateSize.flatMap(SizeParser.bytes)
+        configuration.rotateBytes = rotateSize?.bytes
         configuration.rotateKeep = rotateKeep
         configuration.compressRotated = compress
         // The backends leave proctrace out themselves (in the kernel for BPF); the filter need not.
@@ -207,5 +207,3 @@ struct RecordCommand: ParsableCommand {
         }
     }
 }
-
-extension Backend: ExpressibleByArgument {}

@@ -110,16 +110,16 @@ public enum RecordSettingsSchema {
         case (.size, .integer(let value)) where value > 0:
             return .success([key.option + "=" + String(value)])
         case (.size, .string(let text)):
-            guard SizeParser.bytes(text) != nil else {
+            guard ByteSize(text) != nil else {
                 return .failure(ConfigKeyProblem("'\(key.name)' must be a size such as \"100M\", not \"\(UntrustedText.escaped(text))\""))
             }
             return .success([key.option + "=" + text])
         case (.size, _):
             return wrongType("a size such as \"100M\" or a number of bytes")
-        case (.fileMode, .string(let text)) where UInt32(text, radix: 8).map { $0 <= 0o777 } == true:
+        case (.fileMode, .string(let text)) where FileMode(text)?.isPermissions == true:
             return .success([key.option + "=" + text])
-        case (.fileMode, .integer(let value)) where (0...0o777).contains(value):
-            return .success([key.option + "=" + "0" + String(value, radix: 8)])
+        case (.fileMode, .integer(let value)) where UInt32(exactly: value).map(FileMode.init(bits:))?.isPermissions == true:
+            return .success([key.option + "=" + FileMode(bits: UInt32(value)).description])
         case (.fileMode, _):
             return .failure(ConfigKeyProblem("'\(key.name)' must be octal permissions such as \"0640\" or 0o640"))
         case (.flag(let invertible), .boolean(let on)):
