@@ -96,13 +96,18 @@ public final class RotatingFileSink: RotatingLogSink {
     /// Compresses at level 1: rotation happens on the consumer's thread, so
     /// speed matters more than ratio (the ring buffer absorbs the pause).
     static func gzip(_ source: ExactPath, to target: ExactPath, mode: mode_t) throws {
-        let input = source.withCString { open($0, O_RDONLY | O_CLOEXEC) }
-        guard input >= 0 else { throw OutputError.open(source, errno: errno) }
+        func opening(_ path: ExactPath, _ flags: Int32) throws -> Int32 {
+            do {
+                return try path.withCString { name in try retryingSystemCall("open") { open(name, flags, mode) } }
+            } catch let error as SystemCallError {
+                throw OutputError.open(path, errno: error.errno)
+            }
+        }
+        let input = try opening(source, O_RDONLY | O_CLOEXEC)
         defer { close(input) }
         // A fresh file (O_EXCL): one left there by someone else keeps its owner and mode.
         _ = target.withCString { unlink($0) }
-        let output = target.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
-        guard output >= 0 else { throw OutputError.open(target, errno: errno) }
+        let output = try opening(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
         guard let gz = gzdopen(output, "wb1") else {
             close(output)
             throw SystemCallError("gzdopen", target.text, errno: ENOMEM)

@@ -16,14 +16,20 @@ public enum ConfigurationFileReader {
                             effectiveGroup: gid_t = getegid()) throws -> [UInt8] {
         let name = path.description
         // O_NONBLOCK: a FIFO must not hang the open; it is refused below.
-        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
-        guard fd >= 0 else {
-            throw ConfigurationFileRefusal("cannot read the configuration file \(name): \(String(cString: strerror(errno)))")
+        let fd: Int32
+        do {
+            fd = try path.withCString { file in
+                try retryingSystemCall("open") { open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
+            }
+        } catch let error as SystemCallError {
+            throw ConfigurationFileRefusal("cannot read the configuration file \(name): \(error.message)")
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw ConfigurationFileRefusal("cannot read the configuration file \(name): fstat: \(String(cString: strerror(errno)))")
+        do {
+            try retryingSystemCall("fstat") { fstat(fd, &info) }
+        } catch let error as SystemCallError {
+            throw ConfigurationFileRefusal("cannot read the configuration file \(name): fstat: \(error.message)")
         }
         func refuse(_ reason: String) -> ConfigurationFileRefusal {
             ConfigurationFileRefusal("refusing the configuration file \(name): \(reason)")
