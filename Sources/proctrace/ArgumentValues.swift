@@ -17,3 +17,15 @@ extension FileMode: ExpressibleByArgument {
 }
 
 extension Backend: ExpressibleByArgument {}
+
+/// One --output value, parsed once: a journal or syslog target, a file (nil),
+/// or why it is neither (said by validate(), with the option's name).
+struct OutputArgument: ExpressibleByArgument {
+    let text: String
+    let target: Result<OutputTarget?, Error>
+
+    init(argument: String) {
+        text = argument
+        target = Result { try OutputTarget.network(argument) }
+    }
+}

@@ -29,7 +29,7 @@ struct RecordCommand: ParsableCommand {
         "Where records go instead of standard output (repeatable, each output counts its own losses): a FILE to "
             + "append to; journal (one journal entry per record); syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or "
             + "syslog+unix:///dev/log (RFC 5424). A file called journal is ./journal.", valueName: "output"))
-    var output: [String] = []
+    var output: [OutputArgument] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Keep records a journal or syslog receiver has not taken yet in DIR (one subdirectory per output), so an "
@@ -98,16 +98,16 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("--duration must be a positive number of seconds, at most "
                 + "\(Int(Self.maximumDurationSeconds)) (100 years); to record until stopped, leave it out")
         }
-        if output.contains(where: \.isEmpty) { throw ValidationError("--output needs a file name, journal or a syslog address") }
+        if output.contains(where: \.text.isEmpty) { throw ValidationError("--output needs a file name, journal or a syslog address") }
         let targets: [OutputTarget?]
         do {
-            targets = try output.map(OutputTarget.network)
+            targets = try output.map { try $0.target.get() }
         } catch {
             throw ValidationError("--output \(error)")
         }
         let files = targets.filter { $0 == nil }.count
         if files > 1 { throw ValidationError("--output: at most one file (add journal or syslog outputs beside it)") }
-        if Set(output).count != output.count { throw ValidationError("--output: the same output is given twice") }
+        if Set(output.map(\.text)).count != output.count { throw ValidationError("--output: the same output is given twice") }
         guard spoolSize >= .kibibytes(64) else {
             throw ValidationError("--spool-size must be a size of at least 64K, e.g. 256M")
         }
@@ -144,12 +144,12 @@ struct RecordCommand: ParsableCommand {
     func run() throws {
         var configuration = RecordConfiguration()
         for value in output {
-            if let target = try? OutputTarget.network(value) {
+            if case .success(let target?) = value.target {
                 configuration.networkOutputs.append(target)
                 continue
             }
             do {
-                configuration.outputPath = try ExactPath(bytes: RawArguments.exactBytes(of: value, option: "--output", short: "-o"))
+                configuration.outputPath = try ExactPath(bytes: RawArguments.exactBytes(of: value.text, option: "--output", short: "-o"))
             } catch {
                 throw ValidationError("--output: \(error)")
             }
