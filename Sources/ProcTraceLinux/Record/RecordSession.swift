@@ -124,7 +124,7 @@ public final class RecordSession {
         }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
                                 filter: configuration.filter, transform: transform)
-        let ringGauge = metrics != nil && source.backendName == "bpf"
+        let ringGauge = metrics != nil && source is BPFEventSource
             ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
         // At most ten times a second (a storm brings many small batches; a
         // scrape every second needs no more): one clock read per batch otherwise.
@@ -139,7 +139,7 @@ public final class RecordSession {
                 values.lost = recorder.lostTotal
                 values.unwritten = recorder.unwritten
                 values.processes = UInt64(recorder.tree.count)
-                if source.backendName == "bpf" { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
+                if source is BPFEventSource { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
                 values.ringBufferUsed = ringGauge?.usedBytes
                 values.outputs = outputs.map { output in
                     if let queued = output.sink as? QueuedSink { return (output.name, queued.snapshot) }
