@@ -63,4 +63,37 @@ struct RecordHookModesTests {
 
         try HookExpectations.checkFailedExecs(in: recording)
     }
+
+    /// The tracepoints the recorder's BPF links are attached to, as the kernel
+    /// lists them in /proc/PID/fdinfo (`tp_name`), not as proctrace says.
+    static func attachedTracepoints(of pid: Int32) -> Set<String> {
+        var names = Set<String>()
+        let directory = "/proc/\(pid)/fdinfo"
+        for fd in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            guard let text = try? String(contentsOfFile: "\(directory)/\(fd)", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("tp_name:") {
+                names.insert(line.dropFirst("tp_name:".count).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return names
+    }
+
+    /// Only `syscall` hooks a system call tracepoint; `auto` never chooses it where another mode loads.
+    @Test func onlyTheSyscallModeHooksSysExit() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-hooks-\(UUID()).jsonl").path
+        defer { unlink(log) }
+        for mode in ["auto", "syscall"] {
+            unlink(log)
+            let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", "bpf", "--hooks", mode])
+            let tracepoints = Self.attachedTracepoints(of: recorder.processIdentifier)
+            kill(recorder.processIdentifier, SIGINT)
+            recorder.waitUntilExit()
+            let start = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first ?? ""
+            #expect(tracepoints.contains("sched_process_exit"), "the links are visible: \(tracepoints)")
+            let hooksSyscalls = start.contains(#""hooks":"syscall""#)
+            #expect(tracepoints.contains("sys_exit") == hooksSyscalls, "\(mode): \(tracepoints) \(start)")
+            #expect(!tracepoints.contains("sys_enter"))
+            #expect(hooksSyscalls == (mode == "syscall"), "\(start)")
+        }
+    }
 }
