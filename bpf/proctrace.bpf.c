@@ -779,28 +779,26 @@ static __always_inline void read_ids(struct task_ids *ids, struct task_struct *t
 	ids->seen = 1;
 }
 
-static __always_inline struct task_ids *ids_of(struct task_struct *task)
+/* Storage is created only in process context (fork, exec, the seeding
+ * iterator): allocating under the scheduler's run-queue lock at a switch
+ * could deadlock on kernels whose local storage uses kmalloc. */
+static __always_inline struct task_ids *ids_of(struct task_struct *task, __u64 flags)
 {
 	if (task->pid != task->tgid || (task->flags & PF_KTHREAD))
 		return NULL;
 	if (self_tgid && task->tgid == self_tgid)
 		return NULL;
-	return bpf_task_storage_get(&task_ids, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return bpf_task_storage_get(&task_ids, task, 0, flags);
 }
 
-/* Records what changed since the last look. The first look at a process
- * that was running before the start only remembers. */
+/* Records what changed since the last look. */
 static __always_inline void notice_changes(struct task_struct *task)
 {
-	struct task_ids *kept = ids_of(task);
-	if (!kept)
+	struct task_ids *kept = ids_of(task, 0);
+	if (!kept || !kept->seen)
 		return;
 	struct task_ids now = {};
 	read_ids(&now, task);
-	if (!kept->seen) {
-		*kept = now;
-		return;
-	}
 	bool cred_changed = now.uid != kept->uid || now.euid != kept->euid || now.suid != kept->suid ||
 			    now.gid != kept->gid || now.egid != kept->egid || now.sgid != kept->sgid;
 	bool session_changed = now.sid != kept->sid || now.pgid != kept->pgid;
@@ -840,7 +838,7 @@ int BPF_PROG(sched_mode_exit, struct task_struct *task)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_mode_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct task_ids *kept = ids_of(child);
+	struct task_ids *kept = ids_of(child, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (kept)
 		read_ids(kept, child);
 	return 0;
@@ -850,8 +848,22 @@ int BPF_PROG(sched_mode_fork, struct task_struct *parent, struct task_struct *ch
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_mode_exec, struct task_struct *task)
 {
-	struct task_ids *kept = ids_of(task);
+	struct task_ids *kept = ids_of(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (kept)
+		read_ids(kept, task);
+	return 0;
+}
+
+/* Run once by the loader after attaching: what every process already
+ * running has now is its starting state. */
+SEC("iter/task")
+int sched_mode_seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	if (!task)
+		return 0;
+	struct task_ids *kept = ids_of(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (kept && !kept->seen)
 		read_ids(kept, task);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -192,6 +193,30 @@ static int pt_attach(struct pt_bpf *bpf, struct bpf_program *prog, int *stage, c
 	return 0;
 }
 
+/* sched mode: one pass of the seeding iterator gives every running process
+ * its starting credentials and session (read() runs the program). */
+static int pt_seed_task_ids(struct pt_bpf *bpf)
+{
+	struct bpf_link *link = bpf_program__attach_iter(bpf->skel->progs.sched_mode_seed, NULL);
+	if (!link)
+		return -errno;
+	int err = 0;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		char buf[64];
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			;
+		if (n < 0)
+			err = -errno;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+	return err;
+}
+
 /* Opens, loads and attaches the lifecycle programs and one mode's hooks. */
 static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *settings, int mode, int *stage,
 			 char *detail, size_t detail_len)
@@ -250,10 +275,18 @@ static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *setti
 			int owner = pt_program_mode(prog);
 			if ((pass == 0) != (owner != 0) || (owner && owner != mode))
 				continue;
+			if (prog == skel->progs.sched_mode_seed)
+				continue; /* run once, below */
 			err = pt_attach(bpf, prog, stage, detail, detail_len);
 			if (err)
 				return err;
 		}
+	}
+	if (mode == PT_HOOKS_SCHED) {
+		err = pt_seed_task_ids(bpf);
+		if (err)
+			return pt_fail(bpf, err, PT_BPF_STAGE_ATTACH, stage, detail, detail_len,
+				       "seeding the task storage");
 	}
 	bpf->hook_mode = mode;
 	return 0;
