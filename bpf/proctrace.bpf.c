@@ -669,6 +669,28 @@ FEXIT_SYSCALL(__x64_sys_setpgid, NR_setpgid)
 FEXIT_SYSCALL(__x64_sys_execve, NR_execve)
 FEXIT_SYSCALL(__x64_sys_execveat, NR_execveat)
 
+/* 5.10's BTF gives these functions' argument as a pointer to a forward
+ * declaration, which its verifier will not let a program read. The loader
+ * then loads these instead: the caller's registers are where every system
+ * call keeps them, at the top of its kernel stack (x86_64: 16 KiB, no padding
+ * before FRED, which such kernels lack). Only the return value is read. */
+#define X86_64_THREAD_SIZE (16 * 1024)
+#define FEXIT_SYSCALL_STACK_ARGS(fn, nr)                                             \
+	SEC("fexit/" #fn)                                                            \
+	int fexit_stack_##fn(unsigned long long *ctx)                                \
+	{                                                                            \
+		struct task_struct *task = current_task();                           \
+		char *stack = BPF_CORE_READ(task, stack);                            \
+		struct pt_regs *regs = (struct pt_regs *)(stack + X86_64_THREAD_SIZE \
+				       - bpf_core_type_size(struct pt_regs));        \
+		follow_syscall(task, regs, nr, (long)ctx[1]);                        \
+		return 0;                                                            \
+	}
+
+FEXIT_SYSCALL_STACK_ARGS(__x64_sys_setpgid, NR_setpgid)
+FEXIT_SYSCALL_STACK_ARGS(__x64_sys_execve, NR_execve)
+FEXIT_SYSCALL_STACK_ARGS(__x64_sys_execveat, NR_execveat)
+
 /* setsid has no arguments, so its x64 wrapper is not in BTF everywhere. */
 SEC("fexit/ksys_setsid")
 int BPF_PROG(fexit_ksys_setsid, int ret)

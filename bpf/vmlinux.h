@@ -122,6 +122,7 @@ struct thread_info {
 
 struct task_struct {
 	struct thread_info thread_info;
+	void *stack;
 	unsigned int flags;
 	struct mm_struct *mm;
 	int exit_state;

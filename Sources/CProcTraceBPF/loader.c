@@ -33,12 +33,15 @@ struct pt_bpf {
 	int cpus;
 	int current_task_btf;
 	int hook_mode;
+	int syscall_args_from_stack;
 	/* One line per mode tried and refused: "mode: why". */
 	char refused[1024];
 };
 
 static int pt_verbose;
 static char pt_last_message[512];
+/* libbpf's "prog 'NAME': failed to load" line: which program the kernel refused. */
+static char pt_refused_program[160];
 
 static int pt_print(enum libbpf_print_level level, const char *format, va_list args)
 {
@@ -50,6 +53,9 @@ static int pt_print(enum libbpf_print_level level, const char *format, va_list a
 		size_t n = strlen(pt_last_message);
 		while (n > 0 && (pt_last_message[n - 1] == '\n' || pt_last_message[n - 1] == ' '))
 			pt_last_message[--n] = 0;
+		const char *prog = strstr(pt_last_message, "prog '");
+		if (prog && strstr(prog, "': failed to load"))
+			snprintf(pt_refused_program, sizeof(pt_refused_program), "%s", prog);
 	}
 	if (!pt_verbose && level != LIBBPF_WARN)
 		return 0;
@@ -71,8 +77,8 @@ static int pt_fail(struct pt_bpf *bpf, int err, int stage_value, int *stage, cha
 	if (stage)
 		*stage = stage_value;
 	if (detail && detail_len)
-		snprintf(detail, detail_len, "%s%s%s", what ? what : "", (what && pt_last_message[0]) ? ": " : "",
-			 pt_last_message);
+		snprintf(detail, detail_len, "%s%s%s%s%s", what ? what : "", (what && pt_last_message[0]) ? ": " : "",
+			 pt_last_message, pt_refused_program[0] ? ", " : "", pt_refused_program);
 	pt_teardown(bpf);
 	return err < 0 ? err : -err;
 }
@@ -218,10 +224,11 @@ static int pt_seed_task_ids(struct pt_bpf *bpf)
 }
 
 /* Opens, loads and attaches the lifecycle programs and one mode's hooks. */
-static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *settings, int mode, int *stage,
-			 char *detail, size_t detail_len)
+static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *settings, int mode, int stack_args,
+			 int *stage, char *detail, size_t detail_len)
 {
 	pt_last_message[0] = 0;
+	pt_refused_program[0] = 0;
 	bpf->skel = proctrace_bpf__open();
 	if (!bpf->skel)
 		return pt_fail(bpf, -errno, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "opening the BPF object");
@@ -248,7 +255,14 @@ static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *setti
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
 		int owner = pt_program_mode(prog);
-		bpf_program__set_autoload(prog, owner == 0 || owner == mode);
+		int stack_variant = !strncmp(bpf_program__name(prog), "fexit_stack_", 12);
+		int replaced = !stack_variant && owner == PT_HOOKS_FENTRY &&
+			       (prog == skel->progs.fexit___x64_sys_setpgid || prog == skel->progs.fexit___x64_sys_execve ||
+				prog == skel->progs.fexit___x64_sys_execveat);
+		int wanted = owner == 0 || owner == mode;
+		if (owner == PT_HOOKS_FENTRY)
+			wanted = wanted && (stack_args ? !replaced : !stack_variant);
+		bpf_program__set_autoload(prog, wanted);
 	}
 	/* Maps only one mode uses, so that a kernel without them runs the others. */
 	bpf_map__set_autocreate(skel->maps.task_ids, mode == PT_HOOKS_SCHED);
@@ -273,7 +287,7 @@ static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *setti
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, skel->obj) {
 			int owner = pt_program_mode(prog);
-			if ((pass == 0) != (owner != 0) || (owner && owner != mode))
+			if ((pass == 0) != (owner != 0) || (owner && owner != mode) || !bpf_program__autoload(prog))
 				continue;
 			if (prog == skel->progs.sched_mode_seed)
 				continue; /* run once, below */
@@ -289,6 +303,7 @@ static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *setti
 				       "seeding the task storage");
 	}
 	bpf->hook_mode = mode;
+	bpf->syscall_args_from_stack = stack_args;
 	return 0;
 }
 
@@ -327,7 +342,10 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 		int mode = chain[i];
 		if (only && mode != only)
 			continue;
-		err = pt_start_mode(bpf, settings, mode, stage, detail, detail_len);
+		err = pt_start_mode(bpf, settings, mode, 0, stage, detail, detail_len);
+		/* A verifier that cannot read the system call functions' argument (5.10). */
+		if (err == -EACCES && mode == PT_HOOKS_FENTRY && strstr(detail, "prog 'fexit___x64_sys_"))
+			err = pt_start_mode(bpf, settings, mode, 1, stage, detail, detail_len);
 		if (!err)
 			break;
 		size_t used = strlen(bpf->refused);
@@ -340,6 +358,11 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 	}
 	*out = bpf;
 	return 0;
+}
+
+int pt_bpf_syscall_args_from_stack(const struct pt_bpf *bpf)
+{
+	return bpf->syscall_args_from_stack;
 }
 
 int pt_bpf_hook_mode(const struct pt_bpf *bpf)

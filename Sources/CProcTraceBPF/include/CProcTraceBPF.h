@@ -61,6 +61,8 @@ int pt_bpf_has_current_task_btf(const struct pt_bpf *bpf);
 int pt_bpf_hook_mode(const struct pt_bpf *bpf);
 const char *pt_bpf_hooks_refused(const struct pt_bpf *bpf);
 const char *pt_bpf_hook_mode_name(int mode);
+/* 1 when fexit reads the system call arguments from the kernel stack (5.10). */
+int pt_bpf_syscall_args_from_stack(const struct pt_bpf *bpf);
 
 /* libbpf messages are kept quiet unless verbose; this gives the last warning. */
 const char *pt_bpf_last_message(void);

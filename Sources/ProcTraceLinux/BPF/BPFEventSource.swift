@@ -68,6 +68,7 @@ public final class BPFEventSource: EventSource {
         }
         handle = started
         choices = [pt_bpf_has_current_task_btf(started) != 0 ? "current_task_btf" : "current_task_probe_read"]
+        if pt_bpf_syscall_args_from_stack(started) != 0 { choices.append("syscall_args_from_stack") }
         hooks = HookMode(loaderValue: pt_bpf_hook_mode(started)) ?? .syscall
         hooksRefused = String(cString: pt_bpf_hooks_refused(started)).split(separator: "\n").map(String.init)
         attachedAt = UInt64(Clock.bootNanoseconds)
