@@ -18,6 +18,8 @@ extension FileMode: ExpressibleByArgument {
 
 extension Backend: ExpressibleByArgument {}
 
+extension HookMode: ExpressibleByArgument {}
+
 /// One --output value, parsed once: a journal or syslog target, a file (nil),
 /// or why it is neither (said by validate(), with the option's name).
 struct OutputArgument: ExpressibleByArgument {
