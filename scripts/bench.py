@@ -5,18 +5,27 @@
                                       count what a recording caught of one loadgen run
                                       (untraced-threads: a threads run recorded without
                                       --threads, so no thread records are expected)
+  bench.py env                        the machine, the kernel and the commit, as JSON
   bench.py progstats                  run time and run count of the newest loaded proctrace
                                       programs (kernel.bpf_stats_enabled=1), as JSON
   bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
                                       and put it in BENCHMARKS.md between the markers
+  bench.py tax-report RESULTS BENCHMARKS
+                                      the same for the system-call tax rows
+                                      (scripts/bench-syscall-tax.sh), between the tax markers
 """
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
+import time
 
 BEGIN = "<!-- bench:begin (written by make bench; edits here are replaced) -->"
 END = "<!-- bench:end -->"
+TAX_BEGIN = "<!-- tax:begin (written by make bench, phase tax; edits here are replaced) -->"
+TAX_END = "<!-- tax:end -->"
 
 
 def capture(log_path, loadgen_json, threads_traced=True):
@@ -111,6 +120,22 @@ def progstats():
         if p.get("name") in PROGRAMS and p["id"] > newest.get(p["name"], {"id": -1})["id"]:
             newest[p["name"]] = p
     return {name: [p.get("run_time_ns", 0), p.get("run_cnt", 0)] for name, p in newest.items()}
+
+
+def env():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem = int(line.split()[1])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "?"
+    return {"kind": "env", "date": time.strftime("%Y-%m-%d %H:%M %Z"), "host": platform.node(),
+            "cpu": cpu, "cpus": os.cpu_count(), "mem": f"{mem / 1048576:.1f} GiB",
+            "kernel": platform.release(), "commit": commit}
 
 
 def kernel_text(rows):
@@ -277,34 +302,116 @@ def soak_text(k):
             f"stop `lost` {k['stop_lost']}, `unwritten` {k['stop_unwritten']}. Load {k['load']}.")
 
 
+def spread(values, digits=3):
+    """median (min–max), for a table cell"""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def tax_text(rows):
+    tracers = [r for r in rows if r["kind"] == "tax-tracer"]
+    pairs = [r for r in rows if r["kind"] == "tax"]
+    if not pairs:
+        return ""
+    env = next((r for r in rows if r["kind"] == "env"), None)
+    out = []
+    if env:
+        out.append(f"Measured {env['date']} on `{env['host']}` ({env['cpus']} CPUs, kernel {env['kernel']}, "
+                   f"proctrace {env['commit']}).")
+        out.append("")
+    p0 = pairs[0]
+    out.append(f"Load on CPU {p0['load_cpu']}, tracer on CPU {p0['tracer_cpu']}; loads: "
+               f"{p0['without']['getppid']['count']:,} raw `getppid()`, {p0['without']['pingpong']['count']:,} pipe "
+               f"round trips between two threads on one CPU, {p0['without']['exec']['generated']:,} fork+exec+exit+reap "
+               f"of one worker. Ratio = traced ÷ untraced CPU time per operation, per pair (ABBA order), "
+               f"median (min–max) over the pairs.")
+    out.append("")
+    out.append("| tracer | hook | getppid ns/call untraced → traced | **getppid ratio** | pingpong ns/round trip untraced → traced | "
+               "pingpong ratio | fork+exec CPU µs/process untraced → traced | fork+exec ratio | tracer CPU µs per exec | saw the load | pairs | load (first–last) |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+    names = []
+    for p in pairs:
+        if p["tracer"] not in names:
+            names.append(p["tracer"])
+
+    def hook(name):
+        info = next((t for t in tracers if t["tracer"] == name), {})
+        keys = [k for k in info if "hook" in k]
+        return ", ".join(str(info[k]) for k in keys) if keys else "–"
+
+    def per_exec_us(side):
+        e = side["exec"]
+        return e["cpu_seconds"] * 1e6 / e["generated"]
+
+    for name in names:
+        ps = [p for p in pairs if p["tracer"] == name]
+        cells = []
+        for load in ("getppid", "pingpong"):
+            w = [p["without"][load]["cpu_ns_per_op"] for p in ps]
+            t = [p["with"][load]["cpu_ns_per_op"] for p in ps]
+            ratios = [b / a for a, b in zip(w, t)]
+            cells.append(f"{statistics.median(w):,.0f} → {statistics.median(t):,.0f}")
+            cells.append(f"**{spread(ratios)}**" if load == "getppid" else spread(ratios))
+        w = [per_exec_us(p["without"]) for p in ps]
+        t = [per_exec_us(p["with"]) for p in ps]
+        cells.append(f"{statistics.median(w):,.0f} → {statistics.median(t):,.0f}")
+        cells.append(spread([b / a for a, b in zip(w, t)]))
+        cells.append(f"{statistics.median(p['with']['tracer_exec_cpu_ns'] / 1e3 / p['with']['exec']['generated'] for p in ps):,.1f}")
+        saw = sum(1 for p in ps if p["saw_exec_load"])
+        out.append(f"| {name} | {hook(name)} | {' | '.join(cells)} | {saw}/{len(ps)} | {len(ps)} | {ps[0]['load']} – {ps[-1]['load']} |")
+    out.append("")
+    for t in tracers:
+        if not t["started"]:
+            out.append(f"- {t['tracer']}: did not start here: `{t.get('error', '?').splitlines()[-1] if t.get('error') else '?'}`")
+        elif t.get("measured") is False:
+            out.append(f"- {t['tracer']}: {hook(t['tracer'])} (the mode measured above under that name).")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def replace_between(markdown_path, begin, end, text):
+    try:
+        with open(markdown_path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        doc = f"{head}{begin}\n{text}\n{end}{tail}"
+    else:
+        doc = f"{doc.rstrip()}\n\n{begin}\n{text}\n{end}\n"
+    with open(markdown_path, "w") as f:
+        f.write(doc)
+
+
 def report(results_path, markdown_path):
     with open(results_path) as f:
         results = [json.loads(line) for line in f if line.strip()]
     text = render(results)
     print(text)
-    try:
-        with open(markdown_path) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        doc = f"{head}{BEGIN}\n{text}\n{END}{tail}"
-    else:
-        doc = f"{doc.rstrip()}\n\n{BEGIN}\n{text}\n{END}\n"
-    with open(markdown_path, "w") as f:
-        f.write(doc)
+    replace_between(markdown_path, BEGIN, END, text)
+
+
+def tax_report(results_path, markdown_path):
+    with open(results_path) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    text = tax_text(results)
+    print(text)
+    if text:
+        replace_between(markdown_path, TAX_BEGIN, TAX_END, text.rstrip())
 
 
 if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "capture":
         traced = not (len(sys.argv) == 5 and sys.argv[4] == "untraced-threads")
         print(json.dumps(capture(sys.argv[2], sys.argv[3], traced)))
+    elif len(sys.argv) == 2 and sys.argv[1] == "env":
+        print(json.dumps(env()))
     elif len(sys.argv) == 2 and sys.argv[1] == "progstats":
         print(json.dumps(progstats()))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "tax-report":
+        tax_report(sys.argv[2], sys.argv[3])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -5,8 +5,9 @@
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
 # RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
-# soak), PHASES (a subset of "storms sigstop cost kernel fixed memory soak"),
-# QUICK=1 (small counts, for checking the script).
+# soak), TAX_PAIRS (pairs per tracer in the system-call tax, 5), PHASES (a
+# subset of "storms sigstop cost kernel fixed memory soak tax"), QUICK=1 (small
+# counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,11 +39,12 @@ else
   CONSUMER_PROCESSES=250000 ROUNDS=5 REPORT_RECORDS=1000000
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
-PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak}
+MAIN_PHASES="storms sigstop cost kernel fixed memory soak"
+PHASES=${PHASES:-$MAIN_PHASES tax}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak|report) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak report" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report|tax) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak tax report" >&2; exit 2 ;;
   esac
 done
 
@@ -76,22 +78,7 @@ stop_recorder() {
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
 echo "== environment"
-emit "$(python3 - "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" <<'EOF'
-import json, os, platform, sys, time
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
-mem = 0
-for line in open("/proc/meminfo"):
-    if line.startswith("MemTotal"):
-        mem = int(line.split()[1])
-print(json.dumps({"kind": "env", "date": time.strftime("%Y-%m-%d %H:%M %Z"), "host": platform.node(),
-                  "cpu": cpu, "cpus": os.cpu_count(), "mem": f"{mem / 1048576:.1f} GiB",
-                  "kernel": platform.release(), "commit": sys.argv[1]}))
-EOF
-)"
+emit "$(python3 scripts/bench.py env)"
 
 # -- 1. Completeness: storms at full speed, one recording each.
 storm() {
@@ -314,17 +301,28 @@ phase_report() {
   rm -f "$log" "$big"
 }
 
+# -- 9. The system-call tax of proctrace in each hook mode and of its peers
+# (scripts/bench-syscall-tax.sh).
+phase_tax() {
+  echo "== system-call tax: proctrace per hook mode, bpftrace, forkstat, execsnoop"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN LOADGEN=$LOADGEN APPEND=1 PAIRS=${TAX_PAIRS:-5} scripts/bench-syscall-tax.sh
+}
+
 for phase in $PHASES; do
   "phase_$phase"
 done
 
 echo "== report"
 # Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
-if [ "$PHASES" = "storms sigstop cost kernel fixed memory soak" ]; then
+# The system-call tax has its own section, replaced whenever the phase ran.
+if [ "${PHASES% tax}" = "$MAIN_PHASES" ]; then
   python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
-else
+elif [ "$PHASES" != tax ]; then
   python3 scripts/bench.py report "$RESULTS" /dev/null
 fi
+case " $PHASES " in
+  *" tax "*) python3 scripts/bench.py tax-report "$RESULTS" BENCHMARKS.md ;;
+esac
 if [ -s "$OUT/recorder.err" ]; then
   echo "proctrace said (standard error):" >&2
   cat "$OUT/recorder.err" >&2
