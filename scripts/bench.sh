@@ -5,9 +5,10 @@
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
 # RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
-# soak), TAX_PAIRS (pairs per tracer in the system-call tax, 5), PHASES (a
-# subset of "storms sigstop cost kernel fixed memory soak tax"), QUICK=1 (small
-# counts, for checking the script).
+# soak), TAX_PAIRS (pairs per tracer in the system-call tax, 5),
+# TAX_KERNEL_PAIRS (the same in the qemu guests, 3), KERNELS (the guests, "5.10
+# 6.1 6.12"), PHASES (a subset of "storms sigstop cost kernel fixed memory soak
+# tax tax-kernels"), QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,11 +41,11 @@ else
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 MAIN_PHASES="storms sigstop cost kernel fixed memory soak"
-PHASES=${PHASES:-$MAIN_PHASES tax}
+PHASES=${PHASES:-$MAIN_PHASES tax tax-kernels}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak|report|tax) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak tax report" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report|tax|tax-kernels) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak tax tax-kernels report" >&2; exit 2 ;;
   esac
 done
 
@@ -308,21 +309,33 @@ phase_tax() {
   RESULTS=$RESULTS OUT=$OUT BIN=$BIN LOADGEN=$LOADGEN APPEND=1 PAIRS=${TAX_PAIRS:-5} scripts/bench-syscall-tax.sh
 }
 
+# -- 10. The same for proctrace's hook modes on Debian's kernels in qemu
+# (scripts/qemu/bench-kernels.sh; KERNELS narrows them).
+phase_tax-kernels() {
+  echo "== system-call tax on Debian's kernels in qemu: proctrace per hook mode"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN LOADGEN=$LOADGEN PAIRS=${TAX_KERNEL_PAIRS:-3} scripts/qemu/bench-kernels.sh
+}
+
 for phase in $PHASES; do
   "phase_$phase"
 done
 
 echo "== report"
 # Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
-# The system-call tax has its own section, replaced whenever the phase ran.
-if [ "${PHASES% tax}" = "$MAIN_PHASES" ]; then
+# The system-call tax has its own section, rewritten from what ran whenever
+# tax or tax-kernels did.
+main=() tax=()
+for phase in $PHASES; do
+  case $phase in tax|tax-kernels) tax+=("$phase") ;; *) main+=("$phase") ;; esac
+done
+if [ "${main[*]}" = "$MAIN_PHASES" ]; then
   python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
-elif [ "$PHASES" != tax ]; then
+elif [ ${#main[@]} -gt 0 ]; then
   python3 scripts/bench.py report "$RESULTS" /dev/null
 fi
-case " $PHASES " in
-  *" tax "*) python3 scripts/bench.py tax-report "$RESULTS" BENCHMARKS.md ;;
-esac
+if [ ${#tax[@]} -gt 0 ]; then
+  python3 scripts/bench.py tax-report "$RESULTS" BENCHMARKS.md
+fi
 if [ -s "$OUT/recorder.err" ]; then
   echo "proctrace said (standard error):" >&2
   cat "$OUT/recorder.err" >&2
