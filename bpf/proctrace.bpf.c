@@ -2,9 +2,12 @@
 /*
  * proctrace's kernel side: process lifecycle records into one ring buffer.
  *
- * Only tp_btf programs and a task iterator, so nothing needs tracefs,
- * kprobes or fentry. Every record that cannot be reserved is counted in a
- * per-CPU counter that user space reports as a `lost` record.
+ * tp_btf programs and a task iterator for the lifecycle itself; reaps,
+ * credential and session changes and failed execs come from the hooks the
+ * loader chose for this kernel (hook_mode, docs/hooks.md): fentry/fexit,
+ * kprobes, scheduler tracepoints only, or the sys_exit tracepoint. Every
+ * record that cannot be reserved is counted in a per-CPU counter that user
+ * space reports as a `lost` record.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +28,8 @@ const volatile __u64 wakeup_bytes = 0;
  * bpf_get_current_task_btf (5.11+) exists. Without it the current task is
  * a plain address, read through bpf_probe_read_kernel. */
 const volatile bool have_current_task_btf = true;
+/* enum pt_hook_mode, chosen by the loader; only that mode's programs load. */
+const volatile __u32 hook_mode = PT_HOOKS_SYSCALL;
 
 #define SIGCHLD 17
 #define SIG_IGN ((void *)1)
@@ -50,6 +55,8 @@ const volatile bool have_current_task_btf = true;
 #define NR_setresgid 119
 #define NR_wait4 61
 #define NR_waitid 247
+#define NR_execve 59
+#define NR_execveat 322
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -354,7 +361,18 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	__u64 *reported = bpf_map_lookup_elem(&exits_reported, &pid);
 	if (reported && *reported == start_time)
 		bpf_map_delete_elem(&exits_reported, &pid);
-	reap_tracked(pid, 0, PT_REAP_FREED, start_time);
+	/* With scheduler hooks only, free is where every wait(2) reap is seen:
+	 * the releaser is the real parent at release (init or a subreaper once
+	 * the first parent died), which the task still points to. */
+	__u32 reaper = 0;
+	if (hook_mode == PT_HOOKS_SCHED) {
+		reaper = BPF_CORE_READ(task, real_parent, tgid);
+		if (!reaper) {
+			struct zombie *z = bpf_map_lookup_elem(&zombies, &pid);
+			reaper = z ? z->parent : 0;
+		}
+	}
+	reap_tracked(pid, reaper, PT_REAP_FREED, start_time);
 	return 0;
 }
 
@@ -459,6 +477,121 @@ static __always_inline void emit_task_info_record(__u16 kind, struct task_struct
 	submit(&rec, sizeof(rec));
 }
 
+/* A failed execve/execveat: the filename and arguments are re-read from the
+ * caller's memory, which still holds them (the old image stays on failure). */
+static __always_inline void emit_exec_failed(struct task_struct *task, const char *filename,
+					     const char *const *argv, long ret)
+{
+	struct pt_exec_failed *rec = bpf_ringbuf_reserve(&events, sizeof(*rec) + PT_FILENAME_MAX + 2 * PT_FAILED_ARGS_CAP, 0);
+	if (!rec) {
+		count_lost();
+		return;
+	}
+	char *data = (char *)(rec + 1);
+	rec->hdr.flags = 0;
+	fill_header_probed(&rec->hdr, PT_EXEC_FAILED, 0, task);
+	rec->hdr.reserved = 0;
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm), &leader->comm);
+	rec->error = -ret;
+	rec->reserved = 0;
+
+	long filename_len = bpf_probe_read_user_str(data, PT_FILENAME_MAX, filename);
+	if (filename_len < 1)
+		filename_len = 1;
+	filename_len -= 1;
+	if (filename_len >= PT_FILENAME_MAX - 1)
+		rec->hdr.flags |= PT_FLAG_FILENAME_TRUNCATED;
+	filename_len &= PT_FILENAME_MAX - 1;
+	rec->filename_len = filename_len;
+
+	__u32 used = 0;
+	for (int i = 0; i < PT_FAILED_ARGS_MAX && argv; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (used >= PT_FAILED_ARGS_CAP) {
+			rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+			break;
+		}
+		__u32 at = (filename_len + used) & (PT_FILENAME_MAX + PT_FAILED_ARGS_CAP - 1);
+		long n = bpf_probe_read_user_str(data + at, PT_FAILED_ARGS_CAP, arg);
+		if (n < 1) {
+			rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+			break;
+		}
+		used += n;
+	}
+	if (used > PT_FAILED_ARGS_CAP) {
+		used = PT_FAILED_ARGS_CAP;
+		rec->hdr.flags |= PT_FLAG_ARGS_TRUNCATED;
+	}
+	rec->args_len = used;
+	rec->hdr.size = sizeof(*rec) + filename_len + used;
+
+	__u64 flags = 0;
+	if (wakeup_bytes) {
+		__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		flags = waiting + rec->hdr.size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
+	bpf_ringbuf_submit(rec, flags);
+}
+
+/* What a returning system call means for the log, whichever hook saw it
+ * return: the sys_exit tracepoint, fexit or a kretprobe. regs are the
+ * caller's saved registers (the arguments), ret the result. */
+static __always_inline void follow_syscall(struct task_struct *task, struct pt_regs *regs,
+					   long nr, long ret)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (self_tgid && tgid == self_tgid)
+		return;
+	if (nr == NR_execve || nr == NR_execveat) {
+		if (ret >= 0 || !regs)
+			return;
+		if (nr == NR_execve)
+			emit_exec_failed(task, (const char *)BPF_CORE_READ(regs, di),
+					 (const char *const *)BPF_CORE_READ(regs, si), ret);
+		else
+			emit_exec_failed(task, (const char *)BPF_CORE_READ(regs, si),
+					 (const char *const *)BPF_CORE_READ(regs, dx), ret);
+		return;
+	}
+	if (ret < 0)
+		return;
+	if (nr == NR_setsid || nr == NR_setpgid) {
+		/* setpgid may move a child; its own record follows from its pid. */
+		if (nr == NR_setpgid && regs) {
+			__u32 target = BPF_CORE_READ(regs, di);
+			if (target && target != tgid) {
+				struct pt_session rec = {};
+				fill_header_probed(&rec.hdr, PT_SESSION, sizeof(rec), task);
+				fill_task_info_probed(&rec.info, task);
+				__u32 pgid = BPF_CORE_READ(regs, si);
+				rec.hdr.pid = target;
+				rec.hdr.tid = target;
+				rec.hdr.ppid = tgid;
+				rec.hdr.start_time = 0;
+				rec.info.pgid = pgid ? pgid : target;
+				submit(&rec, sizeof(rec));
+				return;
+			}
+		}
+		emit_task_info_record(PT_SESSION, task);
+		return;
+	}
+	/* Credentials are per thread; glibc applies them to every thread, so
+	 * the leader's change is the process's. */
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return;
+	emit_task_info_record(PT_CRED, task);
+}
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return have_current_task_btf ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -475,49 +608,251 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	case NR_setregid:
 	case NR_setresuid:
 	case NR_setresgid:
+	case NR_execve:
+	case NR_execveat:
 		break;
 	default:
 		return 0;
 	}
-	struct task_struct *task = have_current_task_btf ? bpf_get_current_task_btf()
-							 : (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = current_task();
 	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
 		return 0; /* 32-bit system call numbers differ */
 	if (nr == NR_wait4 || nr == NR_waitid) {
 		handle_wait_return(task, regs, nr, ret);
 		return 0;
 	}
-	if (ret < 0)
-		return 0;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	if (self_tgid && tgid == self_tgid)
-		return 0;
-	if (nr == NR_setsid || nr == NR_setpgid) {
-		/* setpgid may move a child; its own record follows from its pid. */
-		if (nr == NR_setpgid) {
-			__u32 target = BPF_CORE_READ(regs, di);
-			if (target && target != tgid) {
-				struct pt_session rec = {};
-				fill_header_probed(&rec.hdr, PT_SESSION, sizeof(rec), task);
-				fill_task_info_probed(&rec.info, task);
-				__u32 pgid = BPF_CORE_READ(regs, si);
-				rec.hdr.pid = target;
-				rec.hdr.tid = target;
-				rec.hdr.ppid = tgid;
-				rec.hdr.start_time = 0;
-				rec.info.pgid = pgid ? pgid : target;
-				submit(&rec, sizeof(rec));
-				return 0;
-			}
-		}
-		emit_task_info_record(PT_SESSION, task);
-		return 0;
+	follow_syscall(task, regs, nr, ret);
+	return 0;
+}
+
+/* ---- fentry/fexit and kprobe modes: only the functions that matter ---- */
+
+/* release_task runs in the releaser: the waiter inside wait(2) (the exact
+ * reaper and time), the exiting task itself when its parent autoreaps
+ * (already reported at exit), or a tracer or de_thread. Only a release by
+ * the real parent's process (init or a subreaper after reparenting) is a
+ * wait; anything else is left to sched_process_free, as at sys_exit. */
+static __always_inline void follow_release(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (BPF_CORE_READ(p, pid) != tgid)
+		return;
+	__u32 parent = BPF_CORE_READ(p, real_parent, tgid);
+	__u32 releaser = BPF_CORE_READ(current_task(), tgid);
+	if (releaser != parent)
+		return;
+	reap_tracked(tgid, releaser, PT_REAP_WAIT, BPF_CORE_READ(p, start_boottime));
+}
+
+SEC("fentry/release_task")
+int BPF_PROG(fentry_release_task, struct task_struct *p)
+{
+	follow_release(p);
+	return 0;
+}
+
+#define FEXIT_SYSCALL(fn, nr)                                                        \
+	SEC("fexit/" #fn)                                                            \
+	int BPF_PROG(fexit_##fn, const struct pt_regs *regs, long ret)               \
+	{                                                                            \
+		follow_syscall(current_task(), (struct pt_regs *)regs, nr, ret);     \
+		return 0;                                                            \
 	}
-	/* Credentials are per thread; glibc applies them to every thread, so
-	 * the leader's change is the process's. */
-	if (BPF_CORE_READ(task, pid) != tgid)
-		return 0;
-	emit_task_info_record(PT_CRED, task);
+
+FEXIT_SYSCALL(__x64_sys_setuid, NR_setuid)
+FEXIT_SYSCALL(__x64_sys_setgid, NR_setgid)
+FEXIT_SYSCALL(__x64_sys_setreuid, NR_setreuid)
+FEXIT_SYSCALL(__x64_sys_setregid, NR_setregid)
+FEXIT_SYSCALL(__x64_sys_setresuid, NR_setresuid)
+FEXIT_SYSCALL(__x64_sys_setresgid, NR_setresgid)
+FEXIT_SYSCALL(__x64_sys_setpgid, NR_setpgid)
+FEXIT_SYSCALL(__x64_sys_execve, NR_execve)
+FEXIT_SYSCALL(__x64_sys_execveat, NR_execveat)
+
+/* setsid has no arguments, so its x64 wrapper is not in BTF everywhere. */
+SEC("fexit/ksys_setsid")
+int BPF_PROG(fexit_ksys_setsid, int ret)
+{
+	follow_syscall(current_task(), NULL, NR_setsid, ret);
+	return 0;
+}
+
+/* A kretprobe sees only the result: the entry probe keeps the pointer to the
+ * caller's saved registers (the arguments) for the return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, __u64); /* const struct pt_regs * */
+} syscall_regs SEC(".maps");
+
+static __always_inline void keep_regs(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 regs = ctx->di;
+	bpf_map_update_elem(&syscall_regs, &id, &regs, BPF_ANY);
+}
+
+static __always_inline struct pt_regs *take_regs(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *regs = bpf_map_lookup_elem(&syscall_regs, &id);
+	if (!regs)
+		return NULL;
+	struct pt_regs *found = (struct pt_regs *)*regs;
+	bpf_map_delete_elem(&syscall_regs, &id);
+	return found;
+}
+
+SEC("kprobe/release_task")
+int kprobe_release_task(struct pt_regs *ctx)
+{
+	follow_release((struct task_struct *)ctx->di);
+	return 0;
+}
+
+#define KRETPROBE_SYSCALL(fn, nr)                                                    \
+	SEC("kretprobe/" #fn)                                                        \
+	int kretprobe_##fn(struct pt_regs *ctx)                                      \
+	{                                                                            \
+		follow_syscall(current_task(), NULL, nr, ctx->ax);                   \
+		return 0;                                                            \
+	}
+
+#define KPROBE_SYSCALL_WITH_ARGS(fn, nr)                                             \
+	SEC("kprobe/" #fn)                                                           \
+	int kprobe_##fn(struct pt_regs *ctx)                                         \
+	{                                                                            \
+		keep_regs(ctx);                                                      \
+		return 0;                                                            \
+	}                                                                            \
+	SEC("kretprobe/" #fn)                                                        \
+	int kretprobe_##fn(struct pt_regs *ctx)                                      \
+	{                                                                            \
+		struct pt_regs *regs = take_regs();                                  \
+		if (regs)                                                            \
+			follow_syscall(current_task(), regs, nr, ctx->ax);           \
+		return 0;                                                            \
+	}
+
+KRETPROBE_SYSCALL(__x64_sys_setuid, NR_setuid)
+KRETPROBE_SYSCALL(__x64_sys_setgid, NR_setgid)
+KRETPROBE_SYSCALL(__x64_sys_setreuid, NR_setreuid)
+KRETPROBE_SYSCALL(__x64_sys_setregid, NR_setregid)
+KRETPROBE_SYSCALL(__x64_sys_setresuid, NR_setresuid)
+KRETPROBE_SYSCALL(__x64_sys_setresgid, NR_setresgid)
+KRETPROBE_SYSCALL(ksys_setsid, NR_setsid)
+KPROBE_SYSCALL_WITH_ARGS(__x64_sys_setpgid, NR_setpgid)
+KPROBE_SYSCALL_WITH_ARGS(__x64_sys_execve, NR_execve)
+KPROBE_SYSCALL_WITH_ARGS(__x64_sys_execveat, NR_execveat)
+
+/* ---- sched mode: no hook on any system call ---- */
+
+/* The credentials and session a process had when last looked at, kept with
+ * the task (freed with it). Compared at every switch-out of a leader: a
+ * change made by set*id, setsid or setpgid shows at the next one. */
+struct task_ids {
+	__u32 uid, euid, suid, gid, egid, sgid;
+	__u32 sid, pgid;
+	__u32 seen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, 1 /* BPF_F_NO_PREALLOC */);
+	__type(key, int);
+	__type(value, struct task_ids);
+} task_ids SEC(".maps");
+
+static __always_inline void read_ids(struct task_ids *ids, struct task_struct *task)
+{
+	struct cred *cred = task->real_cred;
+	struct signal_struct *signal = task->signal;
+	ids->uid = cred->uid.val;
+	ids->euid = cred->euid.val;
+	ids->suid = cred->suid.val;
+	ids->gid = cred->gid.val;
+	ids->egid = cred->egid.val;
+	ids->sgid = cred->sgid.val;
+	ids->sid = pid_nr_of(signal->pids[PIDTYPE_SID]);
+	ids->pgid = pid_nr_of(signal->pids[PIDTYPE_PGID]);
+	ids->seen = 1;
+}
+
+static __always_inline struct task_ids *ids_of(struct task_struct *task)
+{
+	if (task->pid != task->tgid || (task->flags & PF_KTHREAD))
+		return NULL;
+	if (self_tgid && task->tgid == self_tgid)
+		return NULL;
+	return bpf_task_storage_get(&task_ids, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/* Records what changed since the last look. The first look at a process
+ * that was running before the start only remembers. */
+static __always_inline void notice_changes(struct task_struct *task)
+{
+	struct task_ids *kept = ids_of(task);
+	if (!kept)
+		return;
+	struct task_ids now = {};
+	read_ids(&now, task);
+	if (!kept->seen) {
+		*kept = now;
+		return;
+	}
+	bool cred_changed = now.uid != kept->uid || now.euid != kept->euid || now.suid != kept->suid ||
+			    now.gid != kept->gid || now.egid != kept->egid || now.sgid != kept->sgid;
+	bool session_changed = now.sid != kept->sid || now.pgid != kept->pgid;
+	if (!cred_changed && !session_changed)
+		return;
+	*kept = now;
+	struct pt_cred rec = {};
+	fill_header(&rec.hdr, cred_changed ? PT_CRED : PT_SESSION, sizeof(rec), task);
+	fill_task_info(&rec.info, task);
+	submit(&rec, sizeof(rec));
+	if (cred_changed && session_changed) {
+		rec.hdr.kind = PT_SESSION;
+		submit(&rec, sizeof(rec));
+	}
+}
+
+/* Only when the mode is sched: the loader attaches these before the
+ * lifecycle programs, so a change made just before exit is written
+ * before the exit record. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_mode_switch, bool preempt, struct task_struct *prev)
+{
+	if (prev->exit_state)
+		return 0; /* its last switch-out; sched_mode_exit looked already */
+	notice_changes(prev);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_mode_exit, struct task_struct *task)
+{
+	notice_changes(task);
+	return 0;
+}
+
+/* A child starts with what its fork record says. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_mode_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct task_ids *kept = ids_of(child);
+	if (kept)
+		read_ids(kept, child);
+	return 0;
+}
+
+/* An exec (setuid or not) writes its credentials in the exec record. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_mode_exec, struct task_struct *task)
+{
+	struct task_ids *kept = ids_of(task);
+	if (kept)
+		read_ids(kept, task);
 	return 0;
 }
 

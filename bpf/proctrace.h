@@ -28,6 +28,16 @@ enum pt_record_kind {
 	PT_COMM = 8,
 	PT_CRED = 9,
 	PT_SESSION = 10,
+	PT_EXEC_FAILED = 11,
+};
+
+/* Which kernel hooks follow reaps, credential and session changes and failed
+ * execs (chosen by the loader at start, named in the start record). */
+enum pt_hook_mode {
+	PT_HOOKS_SYSCALL = 1, /* tp_btf/sys_exit: exact, but every system call of the host pays */
+	PT_HOOKS_FENTRY = 2,  /* fentry/fexit on release_task and the few system calls that matter */
+	PT_HOOKS_KPROBE = 3,  /* the same functions through kprobes/kretprobes */
+	PT_HOOKS_SCHED = 4,   /* scheduler tracepoints only: reaps at free, changes seen at switch-out */
 };
 
 /* pt_reap.reason */
@@ -120,6 +130,20 @@ struct pt_session {
 	struct pt_task_info info;
 };
 
+/* An execve/execveat that returned an error (fentry, kprobe and syscall hooks).
+ * Followed by filename_len bytes of the filename as passed (no NUL), then
+ * args_len bytes of the arguments, each NUL-terminated, as far as readable. */
+#define PT_FAILED_ARGS_CAP 4096 /* a power of two */
+#define PT_FAILED_ARGS_MAX 64   /* arguments read at most */
+struct pt_exec_failed {
+	struct pt_header hdr;
+	char comm[PT_COMM_LEN];
+	__u32 error;        /* the errno the call returned (positive) */
+	__u32 filename_len;
+	__u32 args_len;
+	__u32 reserved;
+};
+
 #define PT_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 PT_STATIC_ASSERT(sizeof(struct pt_header) == 40, "pt_header layout");
 PT_STATIC_ASSERT(sizeof(struct pt_task_info) == 48, "pt_task_info layout");
@@ -131,5 +155,6 @@ PT_STATIC_ASSERT(sizeof(struct pt_exists) == 96, "pt_exists layout");
 PT_STATIC_ASSERT(sizeof(struct pt_comm) == 56, "pt_comm layout");
 PT_STATIC_ASSERT(sizeof(struct pt_cred) == 88, "pt_cred layout");
 PT_STATIC_ASSERT(sizeof(struct pt_session) == 88, "pt_session layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exec_failed) == 72, "pt_exec_failed layout");
 
 #endif /* PROCTRACE_H */

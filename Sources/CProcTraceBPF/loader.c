@@ -11,7 +11,7 @@
 
 #include "proctrace.skel.h"
 
-#define PT_MAX_LINKS 16
+#define PT_MAX_LINKS 64
 
 /* Records handed over per poll or consume at most. libbpf consumes until
  * the ring is empty, which under a sustained storm faster than the consumer
@@ -31,6 +31,9 @@ struct pt_bpf {
 	int link_count;
 	int cpus;
 	int current_task_btf;
+	int hook_mode;
+	/* One line per mode tried and refused: "mode: why". */
+	char refused[1024];
 };
 
 static int pt_verbose;
@@ -59,6 +62,8 @@ const char *pt_bpf_last_message(void)
 	return pt_last_message;
 }
 
+static void pt_teardown(struct pt_bpf *bpf);
+
 static int pt_fail(struct pt_bpf *bpf, int err, int stage_value, int *stage, char *detail, size_t detail_len,
 		   const char *what)
 {
@@ -67,7 +72,7 @@ static int pt_fail(struct pt_bpf *bpf, int err, int stage_value, int *stage, cha
 	if (detail && detail_len)
 		snprintf(detail, detail_len, "%s%s%s", what ? what : "", (what && pt_last_message[0]) ? ": " : "",
 			 pt_last_message);
-	pt_bpf_stop(bpf);
+	pt_teardown(bpf);
 	return err < 0 ? err : -err;
 }
 
@@ -112,6 +117,148 @@ static int pt_batch_result(struct pt_bpf *bpf, int result)
 	return result == PT_BATCH_FULL && bpf->batch >= PT_BATCH_RECORDS ? bpf->batch : result;
 }
 
+const char *pt_bpf_hook_mode_name(int mode)
+{
+	switch (mode) {
+	case PT_HOOKS_FENTRY: return "fentry";
+	case PT_HOOKS_KPROBE: return "kprobe";
+	case PT_HOOKS_SCHED: return "sched";
+	case PT_HOOKS_SYSCALL: return "syscall";
+	default: return "auto";
+	}
+}
+
+/* Which mode a program belongs to (0: every mode loads it). */
+static int pt_program_mode(const struct bpf_program *prog)
+{
+	const char *section = bpf_program__section_name(prog);
+	if (!strncmp(section, "fentry/", 7) || !strncmp(section, "fexit/", 6))
+		return PT_HOOKS_FENTRY;
+	if (!strncmp(section, "kprobe/", 7) || !strncmp(section, "kretprobe/", 10))
+		return PT_HOOKS_KPROBE;
+	if (!strncmp(bpf_program__name(prog), "sched_mode_", 11))
+		return PT_HOOKS_SCHED;
+	if (!strcmp(section, "tp_btf/sys_exit"))
+		return PT_HOOKS_SYSCALL;
+	return 0;
+}
+
+/* Why this kernel cannot have the mode before trying it (NULL: try). The
+ * functions fentry attaches to are looked up in the kernel's BTF, so one
+ * object serves kernels that renamed or inlined one. */
+static const char *pt_mode_refusal(struct proctrace_bpf *skel, int mode, char *why, size_t why_len)
+{
+	if (mode == PT_HOOKS_SCHED && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		snprintf(why, why_len, "this kernel has no task storage for tracing programs (Linux 5.11)");
+		return why;
+	}
+	if (mode != PT_HOOKS_FENTRY)
+		return NULL;
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(why, why_len, "the kernel's BTF cannot be read");
+		return why;
+	}
+	const char *missing = NULL;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (pt_program_mode(prog) != PT_HOOKS_FENTRY)
+			continue;
+		const char *target = strchr(bpf_program__section_name(prog), '/') + 1;
+		if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
+			missing = target;
+			break;
+		}
+	}
+	if (missing)
+		snprintf(why, why_len, "this kernel's BTF has no function %s", missing);
+	btf__free(btf);
+	return missing ? why : NULL;
+}
+
+static int pt_attach(struct pt_bpf *bpf, struct bpf_program *prog, int *stage, char *detail, size_t detail_len)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+	if (!link) {
+		int attach_err = -errno;
+		char what[128];
+		snprintf(what, sizeof(what), "attaching %s", bpf_program__name(prog));
+		return pt_fail(bpf, attach_err, PT_BPF_STAGE_ATTACH, stage, detail, detail_len, what);
+	}
+	if (prog == bpf->skel->progs.snapshot_tasks)
+		bpf->iter_link = link;
+	else if (bpf->link_count < PT_MAX_LINKS)
+		bpf->links[bpf->link_count++] = link;
+	return 0;
+}
+
+/* Opens, loads and attaches the lifecycle programs and one mode's hooks. */
+static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *settings, int mode, int *stage,
+			 char *detail, size_t detail_len)
+{
+	pt_last_message[0] = 0;
+	bpf->skel = proctrace_bpf__open();
+	if (!bpf->skel)
+		return pt_fail(bpf, -errno, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "opening the BPF object");
+
+	struct proctrace_bpf *skel = bpf->skel;
+	char why[256];
+	if (pt_mode_refusal(skel, mode, why, sizeof(why))) {
+		if (stage)
+			*stage = PT_BPF_STAGE_KERNEL;
+		snprintf(detail, detail_len, "%s", why);
+		pt_teardown(bpf);
+		return -EOPNOTSUPP;
+	}
+	uint32_t max_args = settings->max_args_bytes;
+	if (max_args > PT_ARGS_CAP)
+		max_args = PT_ARGS_CAP;
+	skel->rodata->max_args_bytes = max_args;
+	skel->rodata->trace_threads = settings->trace_threads != 0;
+	skel->rodata->self_tgid = settings->self_tgid;
+	skel->rodata->wakeup_bytes = settings->wakeup_bytes;
+	skel->rodata->have_current_task_btf = bpf->current_task_btf;
+	skel->rodata->hook_mode = mode;
+
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		int owner = pt_program_mode(prog);
+		bpf_program__set_autoload(prog, owner == 0 || owner == mode);
+	}
+	/* Maps only one mode uses, so that a kernel without them runs the others. */
+	bpf_map__set_autocreate(skel->maps.task_ids, mode == PT_HOOKS_SCHED);
+	bpf_map__set_autocreate(skel->maps.syscall_regs, mode == PT_HOOKS_KPROBE);
+
+	int err = bpf_map__set_max_entries(skel->maps.exec_buffers, bpf->cpus);
+	if (!err && settings->ring_bytes)
+		err = bpf_map__set_max_entries(skel->maps.events, settings->ring_bytes);
+	if (err)
+		return pt_fail(bpf, err, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "sizing the maps");
+
+	err = proctrace_bpf__load(skel);
+	if (err)
+		return pt_fail(bpf, err, PT_BPF_STAGE_LOAD, stage, detail, detail_len, "loading the BPF programs");
+
+	bpf->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), pt_on_sample, bpf, NULL);
+	if (!bpf->ring)
+		return pt_fail(bpf, -errno, PT_BPF_STAGE_RING, stage, detail, detail_len, "creating the ring buffer");
+
+	/* The mode's programs first: on a tracepoint both use (sched_process_exit)
+	 * they then run first, so a change seen there precedes the exit record. */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, skel->obj) {
+			int owner = pt_program_mode(prog);
+			if ((pass == 0) != (owner != 0) || (owner && owner != mode))
+				continue;
+			err = pt_attach(bpf, prog, stage, detail, detail_len);
+			if (err)
+				return err;
+		}
+	}
+	bpf->hook_mode = mode;
+	return 0;
+}
+
 int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record, void *ctx,
 		 struct pt_bpf **out, int *stage, char *detail, size_t detail_len)
 {
@@ -131,57 +278,45 @@ int pt_bpf_start(const struct pt_bpf_settings *settings, pt_record_fn on_record,
 		pt_bpf_stop(bpf);
 		return -EOPNOTSUPP;
 	}
-
-	bpf->skel = proctrace_bpf__open();
-	if (!bpf->skel)
-		return pt_fail(bpf, -errno, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "opening the BPF object");
-
-	struct proctrace_bpf *skel = bpf->skel;
-	uint32_t max_args = settings->max_args_bytes;
-	if (max_args > PT_ARGS_CAP)
-		max_args = PT_ARGS_CAP;
-	skel->rodata->max_args_bytes = max_args;
-	skel->rodata->trace_threads = settings->trace_threads != 0;
-	skel->rodata->self_tgid = settings->self_tgid;
-	skel->rodata->wakeup_bytes = settings->wakeup_bytes;
+	bpf->on_record = on_record;
+	bpf->ctx = ctx;
 	bpf->current_task_btf = pt_kernel_has_helper("BPF_FUNC_get_current_task_btf");
-	skel->rodata->have_current_task_btf = bpf->current_task_btf;
-
 	bpf->cpus = libbpf_num_possible_cpus();
 	if (bpf->cpus <= 0)
 		bpf->cpus = 1;
-	int err = bpf_map__set_max_entries(skel->maps.exec_buffers, bpf->cpus);
-	if (!err && settings->ring_bytes)
-		err = bpf_map__set_max_entries(skel->maps.events, settings->ring_bytes);
-	if (err)
-		return pt_fail(bpf, err, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "sizing the maps");
 
-	err = proctrace_bpf__load(skel);
-	if (err)
-		return pt_fail(bpf, err, PT_BPF_STAGE_LOAD, stage, detail, detail_len, "loading the BPF programs");
-
-	bpf->on_record = on_record;
-	bpf->ctx = ctx;
-	bpf->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), pt_on_sample, bpf, NULL);
-	if (!bpf->ring)
-		return pt_fail(bpf, -errno, PT_BPF_STAGE_RING, stage, detail, detail_len, "creating the ring buffer");
-
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_link *link = bpf_program__attach(prog);
-		if (!link) {
-			int attach_err = -errno;
-			char what[128];
-			snprintf(what, sizeof(what), "attaching %s", bpf_program__name(prog));
-			return pt_fail(bpf, attach_err, PT_BPF_STAGE_ATTACH, stage, detail, detail_len, what);
-		}
-		if (prog == skel->progs.snapshot_tasks)
-			bpf->iter_link = link;
-		else if (bpf->link_count < PT_MAX_LINKS)
-			bpf->links[bpf->link_count++] = link;
+	/* auto: the cheapest hooks that load; the sys_exit hook, which every
+	 * system call of the host pays for, only when nothing else does. */
+	static const int chain[] = { PT_HOOKS_FENTRY, PT_HOOKS_KPROBE, PT_HOOKS_SCHED, PT_HOOKS_SYSCALL };
+	int only = settings->hook_mode;
+	int err = -EINVAL;
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+		int mode = chain[i];
+		if (only && mode != only)
+			continue;
+		err = pt_start_mode(bpf, settings, mode, stage, detail, detail_len);
+		if (!err)
+			break;
+		size_t used = strlen(bpf->refused);
+		snprintf(bpf->refused + used, sizeof(bpf->refused) - used, "%s%s: %s (%s)", used ? "\n" : "",
+			 pt_bpf_hook_mode_name(mode), detail, strerror(-err));
+	}
+	if (err) {
+		pt_bpf_stop(bpf);
+		return err;
 	}
 	*out = bpf;
 	return 0;
+}
+
+int pt_bpf_hook_mode(const struct pt_bpf *bpf)
+{
+	return bpf->hook_mode;
+}
+
+const char *pt_bpf_hooks_refused(const struct pt_bpf *bpf)
+{
+	return bpf->refused;
 }
 
 int pt_bpf_poll(struct pt_bpf *bpf, int timeout_ms)
@@ -223,17 +358,28 @@ int pt_bpf_snapshot_fd(struct pt_bpf *bpf)
 	return fd < 0 ? -errno : fd;
 }
 
-void pt_bpf_stop(struct pt_bpf *bpf)
+static void pt_teardown(struct pt_bpf *bpf)
 {
 	if (!bpf)
 		return;
 	for (int i = 0; i < bpf->link_count; i++)
 		bpf_link__destroy(bpf->links[i]);
+	bpf->link_count = 0;
 	if (bpf->iter_link)
 		bpf_link__destroy(bpf->iter_link);
+	bpf->iter_link = NULL;
 	if (bpf->ring)
 		ring_buffer__free(bpf->ring);
+	bpf->ring = NULL;
 	if (bpf->skel)
 		proctrace_bpf__destroy(bpf->skel);
+	bpf->skel = NULL;
+}
+
+void pt_bpf_stop(struct pt_bpf *bpf)
+{
+	if (!bpf)
+		return;
+	pt_teardown(bpf);
 	free(bpf);
 }

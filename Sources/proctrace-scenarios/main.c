@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -279,6 +280,33 @@ static int scenario_changes(void)
 	return 0;
 }
 
+/* Two execs that fail: a missing file (ENOENT) and a file without execute
+ * permission (EACCES); the child then exits 0. */
+static int scenario_exec_failed(void)
+{
+	char noexec[] = "/tmp/proctrace-noexec-XXXXXX";
+	int fd = mkstemp(noexec);
+	if (fd < 0 || fchmod(fd, 0644))
+		return 1;
+	close(fd);
+	pid_t child = fork();
+	if (child == 0) {
+		char *missing_argv[] = { "missing", "arg 1", NULL };
+		char *noexec_argv[] = { "noexec", "x", NULL };
+		char *envp[] = { NULL };
+		int missing_errno = 0, noexec_errno = 0;
+		if (execve("/nonexistent/proctrace-missing", missing_argv, envp) < 0)
+			missing_errno = errno;
+		if (execve(noexec, noexec_argv, envp) < 0)
+			noexec_errno = errno;
+		_exit(missing_errno == ENOENT && noexec_errno == EACCES ? 0 : 3);
+	}
+	int status = wait_for(child);
+	unlink(noexec);
+	printf("{\"pid\":%d,\"child\":%d,\"noexec\":\"%s\",\"status\":%d}\n", getpid(), child, noexec, status);
+	return 0;
+}
+
 static void *busy_thread(void *arg)
 {
 	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
@@ -378,6 +406,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "subreaper")) return scenario_subreaper();
 	if (!strcmp(name, "daemon")) return scenario_daemon();
 	if (!strcmp(name, "changes")) return scenario_changes();
+	if (!strcmp(name, "exec-failed")) return scenario_exec_failed();
 	if (!strcmp(name, "thread-exits"))
 		return scenario_thread_exits(argc > 2 ? atoi(argv[2]) : 300, argc > 3 ? atoi(argv[3]) : 8);
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);

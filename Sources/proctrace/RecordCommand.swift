@@ -55,6 +55,13 @@ struct RecordCommand: ParsableCommand {
             + "else netlink, saying why on standard error).", valueName: "backend"))
     var backend: Backend = .auto
 
+    @Option(help: ArgumentHelp(
+        "BPF hooks for reaps, credential and session changes and failed execs: fentry, kprobe, sched (scheduler "
+            + "tracepoints only: no system call pays), syscall (the sys_exit tracepoint: exact, every system call "
+            + "pays), or auto (the cheapest that loads, saying on standard error what was refused). docs/hooks.md.",
+        valueName: "hooks"))
+    var hooks: HookMode = .auto
+
     @Flag(help: "Also record thread_start and thread_exit (bpf backend only).")
     var threads = false
 
@@ -160,6 +167,7 @@ struct RecordCommand: ParsableCommand {
         configuration.duration = duration
         configuration.fileMode = .init(UInt32(fileMode, radix: 8) ?? 0o640)
         configuration.bpf.traceThreads = threads
+        configuration.bpf.hookMode = hooks
         configuration.bpf.maxArgumentBytes = maxArgsBytes
         configuration.bpf.ringBufferBytes = UInt32(SizeParser.bytes(ringBufferSize) ?? 16 << 20)
         configuration.bpf.verbose = common.verbose
@@ -186,3 +194,4 @@ struct RecordCommand: ParsableCommand {
 }
 
 extension Backend: ExpressibleByArgument {}
+extension HookMode: ExpressibleByArgument {}

@@ -22,6 +22,7 @@ struct pt_bpf_settings {
 	uint32_t ring_bytes;
 	int trace_threads;
 	int verbose;
+	int hook_mode; /* enum pt_hook_mode; 0: auto, the cheapest that loads */
 };
 
 struct pt_bpf;
@@ -54,6 +55,12 @@ void pt_bpf_stop(struct pt_bpf *bpf);
 /* What the loader chose for this kernel: 1 when the current task comes from
  * bpf_get_current_task_btf (5.11+), 0 when read through probes. */
 int pt_bpf_has_current_task_btf(const struct pt_bpf *bpf);
+
+/* The hooks the loader settled on (enum pt_hook_mode), and why the cheaper
+ * ones it tried were refused: one "mode: why" per line ("" when none was). */
+int pt_bpf_hook_mode(const struct pt_bpf *bpf);
+const char *pt_bpf_hooks_refused(const struct pt_bpf *bpf);
+const char *pt_bpf_hook_mode_name(int mode);
 
 /* libbpf messages are kept quiet unless verbose; this gives the last warning. */
 const char *pt_bpf_last_message(void);

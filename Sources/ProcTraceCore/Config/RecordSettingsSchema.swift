@@ -44,6 +44,7 @@ public enum RecordSettingsSchema {
         Key("metrics_listen", .string(choices: nil)),
         Key("duration", .seconds),
         Key("backend", .string(choices: ["auto", "bpf", "netlink"])),
+        Key("hooks", .string(choices: ["auto", "fentry", "kprobe", "sched", "syscall"])),
         Key("threads", .flag(invertible: false)),
         Key("max_args_bytes", .integer(minimum: 0)),
         Key("ring_buffer_size", .size),

@@ -131,6 +131,23 @@ public struct KernelRecordDecoder {
             try require(L.CommRecord.byteCount)
             event.kind = .comm
             event.comm = comm(L.CommRecord.comm)
+        case .execFailed:
+            try require(L.ExecFailed.byteCount)
+            event.kind = .execFailed
+            event.comm = comm(L.ExecFailed.comm)
+            event.errorNumber = i32(L.ExecFailed.error)
+            let filenameLength = Int(u32(L.ExecFailed.filenameLength))
+            let argsLength = Int(u32(L.ExecFailed.argsLength))
+            let (end, overflow) = L.ExecFailed.byteCount.addingReportingOverflow(filenameLength &+ argsLength)
+            guard !overflow, end <= body.count else {
+                throw RecordDecodingError.truncated(kind: rawKind, needed: end, got: body.count)
+            }
+            let filenameStart = L.ExecFailed.byteCount
+            event.filename = Array(body[filenameStart..<(filenameStart + filenameLength)])
+            event.filenameTruncated = flags & L.Flag.filenameTruncated != 0
+            let argsStart = filenameStart + filenameLength
+            event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
+            event.argvTruncated = flags & L.Flag.argsTruncated != 0
         case .cred, .session:
             try require(L.taskInfoRecordByteCount)
             event.kind = kind == .cred ? .cred : .session

@@ -4,6 +4,7 @@
 public enum KernelRecordLayout {
     public enum Kind: UInt16 {
         case fork = 1, exec, exit, reap, threadStart, threadExit, exists, comm, cred, session
+        case execFailed = 11
     }
 
     public enum Flag {
@@ -74,6 +75,15 @@ public enum KernelRecordLayout {
     public enum CommRecord {
         public static let comm = 40
         public static let byteCount = 56
+    }
+
+    /// struct pt_exec_failed; filename then NUL-terminated arguments follow.
+    public enum ExecFailed {
+        public static let comm = 40
+        public static let error = 56
+        public static let filenameLength = 60
+        public static let argsLength = 64
+        public static let byteCount = 72
     }
 
     /// pt_cred and pt_session: header + task info.

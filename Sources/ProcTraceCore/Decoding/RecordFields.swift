@@ -24,6 +24,9 @@ struct RecordFields {
     var proctraceVersion = ""
     var recorderPid: Int32 = 0
     var bpfChoices: [String]?
+    var hooks: String?
+    var hooksRefused: [String] = []
+    var unavailableEvents: [String] = []
 
     mutating func read(_ field: LogField, from scanner: inout JSONScanner) throws {
         seen |= field.bit
@@ -79,6 +82,10 @@ struct RecordFields {
         case .signal: signal = try readOptionalInt(&scanner, field, in: 1...127)
         case .coreDumped: coreDumped = try scanner.scanBool()
         case .durationNs: event.durationNs = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
+        case .errno: event.errorNumber = scanner.consumeNull() ? nil : try readInt32(&scanner, .errno)
+        case .error:
+            // The name follows from errno; it is read only to be checked.
+            if !scanner.consumeNull() { _ = try scanner.scanString() }
         case .reaper: event.reaper = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
         case .reason:
             let token = try scanner.scanString()
@@ -114,6 +121,9 @@ struct RecordFields {
         case .proctraceVersion: proctraceVersion = try string(try scanner.scanString(), scanner)
         case .recorderPid: recorderPid = try readInt32(&scanner, field)
         case .bpfChoices: bpfChoices = try readStrings(&scanner)
+        case .hooks: hooks = try string(try scanner.scanString(), scanner)
+        case .hooksRefused: hooksRefused = try readStrings(&scanner)
+        case .unavailableEvents: unavailableEvents = try readStrings(&scanner)
         case .events: event.eventCount = try scanner.scanUnsigned()
         case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
@@ -141,6 +151,9 @@ struct RecordFields {
             event.stream = StreamInfo(version: version!, backend: backend, host: host, bootID: bootID, kernel: kernel,
                                       proctraceVersion: proctraceVersion, recorderPid: recorderPid)
             event.stream?.bpfChoices = bpfChoices
+            event.stream?.hooks = hooks
+            event.stream?.hooksRefused = hooksRefused
+            event.stream?.unavailableEvents = unavailableEvents
         case .exit, .exists:
             if let signal {
                 event.exitStatus = WaitStatus(signal: signal, coreDumped: coreDumped)

@@ -99,6 +99,18 @@ public struct JSONLineEncoder {
                 out.append(UInt8(ascii: "\""))
                 out.append(contentsOf: (event.reapReason ?? .freed).name.utf8)
                 out.append(UInt8(ascii: "\""))
+            case .errno:
+                if let number = event.errorNumber {
+                    key(field, out)
+                    out.appendDecimal(Int64(number))
+                } else { unknown(entry, out) }
+            case .error:
+                if let number = event.errorNumber, let name = ErrnoName.of(number) {
+                    key(field, out)
+                    out.append(UInt8(ascii: "\""))
+                    out.append(name)
+                    out.append(UInt8(ascii: "\""))
+                } else { unknown(entry, out) }
             case .uid, .euid, .suid, .gid, .egid, .sgid:
                 if let credentials = event.credentials {
                     key(field, out)
@@ -130,6 +142,21 @@ public struct JSONLineEncoder {
                 for (index, choice) in choices.enumerated() {
                     if index > 0 { out.append(UInt8(ascii: ",")) }
                     JSONStringEscaper.appendQuoted(choice, to: out)
+                }
+                out.append(UInt8(ascii: "]"))
+            case .hooks:
+                guard let hooks = event.stream?.hooks else { break }
+                key(field, out)
+                JSONStringEscaper.appendQuoted(hooks, to: out)
+            case .hooksRefused, .unavailableEvents:
+                guard let stream = event.stream else { break }
+                let names = field == .hooksRefused ? stream.hooksRefused : stream.unavailableEvents
+                guard !names.isEmpty else { break }
+                key(field, out)
+                out.append(UInt8(ascii: "["))
+                for (index, name) in names.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONStringEscaper.appendQuoted(name, to: out)
                 }
                 out.append(UInt8(ascii: "]"))
             case .format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid:

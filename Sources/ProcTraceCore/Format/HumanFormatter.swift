@@ -78,6 +78,10 @@ public struct HumanFormatter {
             if let session = event.session { parts.append("sid=\(session.sid) pgid=\(session.pgid)") }
         case .reparent:
             parts.append("reparented \(event.oldPpid) → \(event.ppid)")
+        case .execFailed:
+            let name = event.errorNumber.flatMap(ErrnoName.of).map { "\($0)" } ?? "error"
+            parts.append("failed: \(name) (\(event.errorNumber ?? 0))")
+            parts.append(contentsOf: commandLine(event))
         case .fork, .comm:
             break
         }
@@ -153,6 +157,7 @@ public struct HumanFormatter {
         case .lost: .yellow
         case .fork: .blue
         case .exec: .green
+        case .execFailed: .red
         case .exit: event.exitStatus.map { $0.exitCode == 0 } == false ? .red : nil
         case .reap, .threadStart, .threadExit: .dim
         case .reparent: .magenta

@@ -44,6 +44,8 @@ public struct Event: Sendable {
     /// reap: who released it and how we know.
     public var reaper: Int32?
     public var reapReason: ReapReason?
+    /// exec_failed: the errno execve returned (positive).
+    public var errorNumber: Int32?
     /// exists: the ps state letter (R, S, D, T, t, Z, X, I).
     public var state: UInt8 = 0
     public var isKernelThread = false
@@ -159,6 +161,12 @@ public struct StreamInfo: Hashable, Sendable {
     public var recorderPid: Int32
     /// What the BPF loader chose for this kernel (nil for other backends).
     public var bpfChoices: [String]? = nil
+    /// Which kernel hooks follow reaps, credential and session changes (BPF only).
+    public var hooks: String? = nil
+    /// The cheaper hooks tried first and why the kernel refused them ("mode: why").
+    public var hooksRefused: [String] = []
+    /// Record kinds this stream cannot contain (their `event` names).
+    public var unavailableEvents: [String] = []
 
     public init(
         version: Int = StreamInfo.schemaVersion, backend: String, host: String, bootID: String,

@@ -15,6 +15,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case lost
     case resync
     case stop
+    case execFailed
 
     /// The value of the `event` field.
     public var name: String { jsonName.description }
@@ -37,6 +38,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .lost: "lost"
         case .resync: "resync"
         case .stop: "stop"
+        case .execFailed: "exec_failed"
         }
     }
 

@@ -10,6 +10,8 @@ enum LogField: Int, CaseIterable {
     case kernelThread, unavailable
     case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid, bpfChoices
     case events, lost, unwritten, count, processes
+    case hooks, hooksRefused, unavailableEvents
+    case errno, error
 
     var key: StaticString {
         switch self {
@@ -58,6 +60,11 @@ enum LogField: Int, CaseIterable {
         case .unwritten: "unwritten"
         case .count: "count"
         case .processes: "processes"
+        case .hooks: "hooks"
+        case .hooksRefused: "hooks_refused"
+        case .unavailableEvents: "unavailable_events"
+        case .errno: "errno"
+        case .error: "error"
         }
     }
 

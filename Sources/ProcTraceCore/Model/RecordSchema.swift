@@ -42,6 +42,7 @@ enum RecordSchema {
         switch kind {
         case .start:
             return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid) + rare(.bpfChoices)
+                + rare(.hooks, .hooksRefused, .unavailableEvents)
         case .stop:
             return always(.events, .lost, .unwritten)
         case .lost:
@@ -54,6 +55,9 @@ enum RecordSchema {
         case .exec:
             return process + always(.filename) + rare(.filenameTruncated) + always(.argv, .argvTruncated)
                 + rare(.oldPid) + usual(credentials + session) + flags
+        case .execFailed:
+            return process + always(.filename) + rare(.filenameTruncated) + always(.argv, .argvTruncated)
+                + always(.errno, .error) + flags
         case .fork:
             return process + usual(credentials + session) + flags
         case .exit:

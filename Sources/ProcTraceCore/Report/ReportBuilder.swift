@@ -33,7 +33,8 @@ public final class ReportBuilder {
         case .lost:
             lost.append(LostMark(time: event.time, count: event.lostCount))
             return
-        case .stop, .resync:
+        case .stop, .resync, .execFailed:
+            // A failed exec leaves the process as it was; the page does not show attempts.
             return
         default:
             break
@@ -123,7 +124,7 @@ public final class ReportBuilder {
             process.credentials = event.credentials ?? process.credentials
         case .session:
             process.session = event.session ?? process.session
-        case .start, .stop, .lost, .resync, .comm, .threadStart, .threadExit:
+        case .start, .stop, .lost, .resync, .comm, .threadStart, .threadExit, .execFailed:
             break
         }
     }

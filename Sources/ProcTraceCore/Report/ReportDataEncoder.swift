@@ -181,7 +181,7 @@ public enum ReportDataEncoder {
             payload += [session]
         case .threadStart, .threadExit:
             payload += [Int64(event.tid)]
-        case .comm, .start, .stop, .lost, .resync:
+        case .comm, .start, .stop, .lost, .resync, .execFailed:
             break
         }
         payload.append(Int64(event.unavailable.rawValue))

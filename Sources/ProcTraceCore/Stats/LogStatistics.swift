@@ -15,6 +15,7 @@ public final class LogStatistics {
     private var report = StatisticsReport()
     private var programs = BoundedCounter<[UInt8]>()
     private var failures = BoundedCounter<FailureKey>()
+    private var failedExecs = BoundedCounter<Int32>()
     private var adopters = BoundedCounter<Int32>()
     private var adopterNames: [Int32: Comm] = [:]
     private var zombies: [Int32: PendingZombie] = [:]
@@ -90,6 +91,8 @@ public final class LogStatistics {
         case .stop:
             report.stopLost += event.lostCount ?? 0
             report.stopUnwritten += event.unwrittenCount
+        case .execFailed:
+            failedExecs.add(event.errorNumber ?? 0)
         case .start, .resync, .threadStart, .threadExit, .comm, .cred, .session:
             break
         }
@@ -121,12 +124,13 @@ public final class LogStatistics {
         final.failures = failures.top(listLength) { a, b in
             a.comm.bytes != b.comm.bytes ? a.comm.bytes.lexicographicallyPrecedes(b.comm.bytes) : a.status.raw < b.status.raw
         }.map { .init(comm: $0.key.comm, status: $0.key.status.summary, count: $0.count) }
+        final.failedExecs = failedExecs.top(listLength, precedes: <).map { .init(errorNumber: $0.key, count: $0.count) }
         final.adopters = adopters.top(listLength, precedes: <).map {
             .init(pid: $0.key, comm: adopterNames[$0.key], orphans: $0.count)
         }
         final.invalidLines = invalidLines
         final.isApproximate = programs.isApproximate || failures.isApproximate || adopters.isApproximate
-            || forgottenZombies > 0 || treeForgot > 0
+            || failedExecs.isApproximate || forgottenZombies > 0 || treeForgot > 0
         return final
     }
 

@@ -86,6 +86,12 @@ extension StatisticsReport {
             string("status", Array($0.status.utf8))
             number("count", $0.count)
         }
+        objects("failed_execs", failedExecs) {
+            signed("errno", Int64($0.errorNumber))
+            key("error")
+            if let name = $0.name { JSONStringEscaper.appendQuoted(name, to: out) } else { out.append("null") }
+            number("count", $0.count)
+        }
         number("zombie_threshold_ns", zombieThresholdNs)
         number("lingering_zombie_count", lingeringZombieCount)
         objects("lingering_zombies", lingeringZombies) {

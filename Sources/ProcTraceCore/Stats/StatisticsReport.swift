@@ -19,6 +19,14 @@ public struct StatisticsReport {
         public var count: UInt64
     }
 
+    /// exec_failed records with one errno.
+    public struct FailedExecs: Equatable {
+        public var errorNumber: Int32
+        public var count: UInt64
+        /// "ENOENT", nil when Linux has no name for the number.
+        public var name: String? { ErrnoName.of(errorNumber).map { "\($0)" } }
+    }
+
     public struct Zombie: Equatable {
         public var pid: Int32
         public var comm: Comm
@@ -53,6 +61,8 @@ public struct StatisticsReport {
     public var longestLived: [Lifetime] = []
     public var shortestLived: [Lifetime] = []
     public var failures: [Failure] = []
+    /// Failed execs by errno, the most frequent first.
+    public var failedExecs: [FailedExecs] = []
     public var zombieThresholdNs: UInt64 = 0
     public var lingeringZombieCount: UInt64 = 0
     public var lingeringZombies: [Zombie] = []

@@ -48,6 +48,9 @@ extension StatisticsReport {
         section("Non-zero exits and signals by program", failures.map {
             pad(String($0.count), 8, right: true) + "  " + pad(name($0.comm), 16) + " " + $0.status
         })
+        section("Failed execs by errno", failedExecs.map {
+            pad(String($0.count), 8, right: true) + "  " + ($0.name ?? "errno") + " (\($0.errorNumber))"
+        })
         section("Zombies that lingered longer than \(DurationText.format(nanoseconds: zombieThresholdNs))"
                 + (lingeringZombieCount > 0 ? ": \(lingeringZombieCount)" : ""),
                 lingeringZombies.map {

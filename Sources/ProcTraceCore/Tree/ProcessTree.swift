@@ -116,6 +116,9 @@ public final class ProcessTree {
             follow(node, toParent: event.ppid)
         case .start, .lost, .resync, .stop:
             break
+        case .execFailed:
+            // The process is unchanged: the old image still runs.
+            break
         }
     }
 

@@ -24,6 +24,9 @@ public final class BPFEventSource: EventSource {
     /// What the loader chose for this kernel, for the `start` record
     /// (docs/events.md): how the programs find the current task.
     public private(set) var choices: [String] = []
+    /// The hooks the loader settled on, and the cheaper ones refused ("mode: why").
+    public private(set) var hooks: HookMode = .syscall
+    public private(set) var hooksRefused: [String] = []
 
     public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
@@ -49,6 +52,7 @@ public final class BPFEventSource: EventSource {
         cSettings.ring_bytes = settings.ringBufferBytes
         cSettings.trace_threads = settings.traceThreads ? 1 : 0
         cSettings.verbose = settings.verbose ? 1 : 0
+        cSettings.hook_mode = settings.hookMode.loaderValue
 
         var stage: Int32 = 0
         var detail = [CChar](repeating: 0, count: 512)
@@ -64,6 +68,8 @@ public final class BPFEventSource: EventSource {
         }
         handle = started
         choices = [pt_bpf_has_current_task_btf(started) != 0 ? "current_task_btf" : "current_task_probe_read"]
+        hooks = HookMode(loaderValue: pt_bpf_hook_mode(started)) ?? .syscall
+        hooksRefused = String(cString: pt_bpf_hooks_refused(started)).split(separator: "\n").map(String.init)
         attachedAt = UInt64(Clock.bootNanoseconds)
     }
 

@@ -10,6 +10,8 @@ public struct BPFSettings: Sendable {
     /// the consumer polls on `pollInterval` anyway.
     public var wakeupBytes: UInt64 = 256 * 1024
     public var verbose = false
+    /// The hooks to use; a mode the kernel refuses is an error unless `auto`.
+    public var hookMode: HookMode = .auto
     /// Fail as a load failure would, without touching the kernel: lets tests
     /// and admins check the netlink fallback (PROCTRACE_SIMULATE_BPF_FAILURE=1).
     public var simulateLoadFailure = false

@@ -13,14 +13,22 @@ public enum Backend: String, CaseIterable, Sendable {
     public func makeSource(
         bpf: BPFSettings, netlink: NetlinkSettings, reportFallback: (String) -> Void
     ) throws -> EventSource {
+        func startBPF() throws -> EventSource {
+            let source = try BPFEventSource(settings: bpf)
+            if !source.hooksRefused.isEmpty {
+                reportFallback("proctrace: hooks: \(source.hooksRefused.joined(separator: "; ")); "
+                    + "using \(source.hooks.rawValue) (docs/hooks.md says what each records)")
+            }
+            return source
+        }
         switch self {
         case .bpf:
-            return try BPFEventSource(settings: bpf)
+            return try startBPF()
         case .netlink:
             return try NetlinkEventSource(settings: netlink)
         case .auto:
             do {
-                return try BPFEventSource(settings: bpf)
+                return try startBPF()
             } catch {
                 let source = try NetlinkEventSource(settings: netlink)
                 reportFallback("proctrace: \(error); tracing with the netlink proc connector instead "

@@ -159,6 +159,13 @@ public final class RecordSession {
             kernel: HostInfo.kernelRelease, proctraceVersion: ProcTraceVersion.current,
             recorderPid: getpid())
         stream.bpfChoices = (source as? BPFEventSource)?.choices
+        if let bpf = source as? BPFEventSource {
+            stream.hooks = bpf.hooks.rawValue
+            stream.hooksRefused = bpf.hooksRefused
+            stream.unavailableEvents = bpf.hooks.unavailableEvents
+        } else {
+            stream.unavailableEvents = [EventKind.execFailed.name]
+        }
 
         var reportedWriteError = false
         func reportWriteError(_ error: Error) {

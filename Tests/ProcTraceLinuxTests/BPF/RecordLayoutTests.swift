@@ -18,6 +18,7 @@ struct RecordLayoutTests {
         #expect(MemoryLayout<pt_comm>.size == L.CommRecord.byteCount)
         #expect(MemoryLayout<pt_cred>.size == L.taskInfoRecordByteCount)
         #expect(MemoryLayout<pt_session>.size == L.taskInfoRecordByteCount)
+        #expect(MemoryLayout<pt_exec_failed>.size == L.ExecFailed.byteCount)
     }
 
     @Test func offsetsMatchTheCHeader() {
@@ -45,6 +46,10 @@ struct RecordLayoutTests {
         #expect(MemoryLayout<pt_reap>.offset(of: \.reason) == L.Reap.reason)
         #expect(MemoryLayout<pt_exists>.offset(of: \.exit_status) == L.Exists.exitStatus)
         #expect(MemoryLayout<pt_comm>.offset(of: \.comm) == L.CommRecord.comm)
+        #expect(MemoryLayout<pt_exec_failed>.offset(of: \.comm) == L.ExecFailed.comm)
+        #expect(MemoryLayout<pt_exec_failed>.offset(of: \.error) == L.ExecFailed.error)
+        #expect(MemoryLayout<pt_exec_failed>.offset(of: \.filename_len) == L.ExecFailed.filenameLength)
+        #expect(MemoryLayout<pt_exec_failed>.offset(of: \.args_len) == L.ExecFailed.argsLength)
     }
 
     @Test func kindsAndFlagsMatchTheCHeader() {
@@ -55,6 +60,7 @@ struct RecordLayoutTests {
         #expect(UInt32(PT_THREAD_START.rawValue) == UInt32(L.Kind.threadStart.rawValue))
         #expect(UInt32(PT_EXISTS.rawValue) == UInt32(L.Kind.exists.rawValue))
         #expect(UInt32(PT_SESSION.rawValue) == UInt32(L.Kind.session.rawValue))
+        #expect(UInt32(PT_EXEC_FAILED.rawValue) == UInt32(L.Kind.execFailed.rawValue))
         #expect(PT_FLAG_ARGS_TRUNCATED == UInt32(L.Flag.argsTruncated))
         #expect(PT_FLAG_ZOMBIE == UInt32(L.Flag.zombie))
         #expect(PT_FLAG_KERNEL_THREAD == UInt32(L.Flag.kernelThread))

@@ -6,7 +6,14 @@ import Testing
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct NetlinkRecordTests {
     static let shared: Result<Recording, Error> = Result {
-        try LiveRecording.record(arguments: ["--backend", "netlink"], scenarios: ["thread-exec", "exec-argv", "threads"])
+        try LiveRecording.record(arguments: ["--backend", "netlink"], scenarios: ["thread-exec", "exec-argv", "threads", "exec-failed"])
+    }
+
+    @Test func theStartRecordSaysFailedExecsAreNotVisible() throws {
+        let recording = try Self.shared.get()
+        #expect(recording.records.first?["unavailable_events"] as? [String] == ["exec_failed"])
+        #expect(recording.records.first?["hooks"] == nil)
+        try HookExpectations.checkFailedExecs(in: recording)
     }
 
     /// A comm is the program's name, or null and listed in `unavailable`: never "" and never the old name.

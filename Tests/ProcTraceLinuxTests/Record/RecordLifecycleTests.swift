@@ -6,7 +6,7 @@ import Testing
 struct RecordLifecycleTests {
     static let scenarios = [
         "tree", "exec-argv", "exit3", "sigkill", "segv", "threads", "thread-exec", "clone-parent", "zombie",
-        "autoreap", "changes",
+        "autoreap", "changes", "exec-failed",
     ]
     // --backend bpf: a kernel where BPF does not load must fail here, not fall back.
     static let shared: Result<Recording, Error> = Result {
@@ -14,6 +14,34 @@ struct RecordLifecycleTests {
     }
 
     func recording() throws -> Recording { try Self.shared.get() }
+
+    /// How a wait(2) reap is reported with the hooks this recording got (docs/hooks.md).
+    func waitReason(in recording: Recording) -> String {
+        recording.records.first?["hooks"] as? String == "sched" ? "freed" : "wait"
+    }
+
+    @Test func theCheapestHooksThatLoadAreChosenAndNamed() throws {
+        let recording = try recording()
+        let start = try #require(recording.records.first)
+        let hooks = try #require(start["hooks"] as? String)
+        let refused = (start["hooks_refused"] as? [String] ?? []).map { String($0.prefix { $0 != ":" }) }
+        print("@@report hooks: \(hooks)\(refused.isEmpty ? "" : " (refused: \(refused.joined(separator: ", ")))")")
+        // auto tries fentry, kprobe, sched, then syscall, and says why each was refused.
+        let chain = HookExpectations.chain
+        let chosen = try #require(chain.firstIndex(of: hooks))
+        #expect(refused == Array(chain[..<chosen]), "\(start["hooks_refused"] ?? "")")
+        #expect(recording.standardError.contains("proctrace: hooks: ") == !refused.isEmpty, "\(recording.standardError)")
+        // The kernel allows these (the qemu guests say so): the first of them is chosen.
+        if let first = chain.first(where: HookExpectations.mustLoad.contains) {
+            #expect(hooks == first)
+        }
+        #expect(start["unavailable_events"] as? [String] == (hooks == "sched" ? ["exec_failed"] : nil))
+    }
+
+    @Test func failedExecsAreRecordedWhereTheHooksSeeThem() throws {
+        let recording = try recording()
+        try HookExpectations.checkFailedExecs(in: recording)
+    }
 
     func pid(_ scenario: String, _ key: String, in recording: Recording) throws -> Int {
         try #require(recording.scenario(scenario)[key] as? Int, "scenario \(scenario) printed no \(key)")
@@ -71,7 +99,7 @@ struct RecordLifecycleTests {
                 #expect(exits.count == 1)
                 #expect(exits.first?["exit_code"] as? Int == 0)
                 let reap = try #require(recording.records(pid: pid, event: "reap").first)
-                #expect(reap["reason"] as? String == "wait")
+                #expect(reap["reason"] as? String == waitReason(in: recording))
                 #expect(reap["reaper"] as? Int == reaper)
                 #expect(reap["start_time"] as? Int == exits.first?["start_time"] as? Int)
             }
@@ -146,7 +174,8 @@ struct RecordLifecycleTests {
         let exit = try #require(recording.records(pid: child, event: "exit").first)
         let reap = try #require(recording.records(pid: child, event: "reap").first)
         #expect(exit["exit_code"] as? Int == 5)
-        #expect(reap["reason"] as? String == "wait")
+        #expect(reap["reason"] as? String == waitReason(in: recording))
+        #expect(reap["reaper"] as? Int == (try pid("zombie", "pid", in: recording)))
         let exitTime = try #require(Self.nanoseconds(exit["time"] as? String))
         let reapTime = try #require(Self.nanoseconds(reap["time"] as? String))
         #expect(reapTime - exitTime > 900_000_000, "the parent sleeps 1 s before waiting")

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// `record --hooks MODE` for every mode: one the kernel allows records the
+/// lifecycle with that mode's documented precision (docs/hooks.md); one it
+/// refuses fails with one line saying why, and only where the kernel may refuse it.
+@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+struct RecordHookModesTests {
+    static let scenarios = ["tree", "zombie", "changes", "exec-failed"]
+
+    @Test(arguments: HookExpectations.chain)
+    func modeRecordsWhatItPromises(_ mode: String) throws {
+        let recording: Recording
+        do {
+            recording = try LiveRecording.record(arguments: ["--backend", "bpf", "--hooks", mode], scenarios: Self.scenarios)
+        } catch RecordingError.recorderDidNotStart(let errors) {
+            #expect(!HookExpectations.mustLoad.contains(mode), "this kernel must allow \(mode): \(errors)")
+            let lines = errors.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("proctrace: BPF unavailable: "), "\(errors)")
+            print("@@report hooks \(mode): refused")
+            return
+        }
+        print("@@report hooks \(mode): loaded")
+        let start = try #require(recording.records.first)
+        #expect(start["hooks"] as? String == mode)
+        #expect(start["hooks_refused"] == nil, "an explicit mode is not a fallback")
+        #expect(recording.exitStatus == 0, "\(recording.standardError)")
+
+        // Reaps: the real parent as reaper in every mode; exact (wait) except with sched (at free).
+        let tree = recording.scenario("tree")
+        let parent = try #require(tree["pid"] as? Int)
+        let children = try #require(tree["children"] as? [Int])
+        let grandchildren = try #require(tree["grandchildren"] as? [Int])
+        for (pid, reaper) in Array(zip(children, [parent, parent])) + Array(zip(grandchildren, children)) {
+            let reap = try #require(recording.records(pid: pid, event: "reap").first, "no reap of \(pid)")
+            #expect(reap["reaper"] as? Int == reaper)
+            #expect(reap["reason"] as? String == (mode == "sched" ? "freed" : "wait"))
+        }
+        let zombie = try #require(recording.scenario("zombie")["child"] as? Int)
+        let exit = try #require(recording.records(pid: zombie, event: "exit").first)
+        let reap = try #require(recording.records(pid: zombie, event: "reap").first)
+        let waited = try #require(RecordLifecycleTests.nanoseconds(reap["time"] as? String))
+            - (try #require(RecordLifecycleTests.nanoseconds(exit["time"] as? String)))
+        #expect(waited > 900_000_000 && waited < 3_000_000_000, "reaped when the parent waited, 1 s after the exit")
+
+        // setsid, then setresgid/setresuid: a session record and the final credentials.
+        let changed = try #require(recording.scenario("changes")["child"] as? Int)
+        let session = try #require(recording.records(pid: changed, event: "session").first)
+        #expect(session["sid"] as? Int == changed)
+        let creds = recording.records(pid: changed, event: "cred")
+        #expect(creds.last?["uid"] as? Int == 65534 && creds.last?["euid"] as? Int == 65534
+                && creds.last?["gid"] as? Int == 65534, "\(creds)")
+        // Every change precedes the exit.
+        let seqOfExit = recording.records(pid: changed, event: "exit").first?["seq"] as? Int ?? 0
+        #expect(creds.allSatisfy { ($0["seq"] as? Int ?? .max) < seqOfExit })
+
+        try HookExpectations.checkFailedExecs(in: recording)
+    }
+}
