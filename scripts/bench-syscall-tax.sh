@@ -76,24 +76,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# -- The tracers: a name, the command (run with the output in a file), and
-# what the output says once it is attached.
-names=() commands=() ready=()
-add() { names+=("$1"); commands+=("$2"); ready+=("$3"); }
+# -- The tracers: a name, the command (run with the output in a file), what
+# the output says once it is attached, and what it hooks (proctrace's start
+# record says that itself).
+names=() commands=() ready=() hooks=()
+add() { names+=("$1"); commands+=("$2"); ready+=("$3"); hooks+=("${4:-}"); }
 DEFAULT_INFO=""
 if "$BIN" record --help 2>&1 | grep -q -- '--hooks'; then
   # Every mode; one this kernel does not allow is reported as not started.
   for mode in ${HOOKS:-fentry kprobe sched syscall}; do
-    add "proctrace --hooks $mode" "$BIN record --config /dev/null --hooks $mode" '"event":"start"'
+    add "proctrace --hooks $mode" "$BIN record --config /dev/null --backend bpf --hooks $mode" '"event":"start"'
   done
   DEFAULT_INFO=yes # the default (auto) is one of them: its start record says which
 else
   add "proctrace" "$BIN record --config /dev/null" '"event":"start"'
 fi
 SCHED='tracepoint:sched:sched_process_fork,tracepoint:sched:sched_process_exec,tracepoint:sched:sched_process_exit,tracepoint:sched:sched_process_free'
-add "bpftrace (sched tracepoints)" "bpftrace -e '$SCHED { printf(\"%s %d %d %s\\n\", probe, pid, tid, comm); }'" 'Attaching'
-add "forkstat" "stdbuf -oL forkstat -e all" 'Event'
-add "execsnoop (libbpf-tools)" "stdbuf -oL $EXECSNOOP" 'PCOMM'
+add "bpftrace (sched tracepoints)" "bpftrace -e '$SCHED { printf(\"%s %d %d %s\\n\", probe, pid, tid, comm); }'" 'Attaching' \
+  "sched_process_fork/exec/exit/free tracepoints, a line per event"
+add "forkstat" "stdbuf -oL forkstat -e all" 'Event' "proc connector (netlink), all events"
+add "execsnoop (libbpf-tools)" "stdbuf -oL $EXECSNOOP" 'PCOMM' "syscalls:sys_enter_execve/sys_exit_execve tracepoints"
 
 echo "tracers: $(printf '"%s" ' "${names[@]}")" >&2
 selected=()
@@ -134,48 +136,26 @@ side() {
 }
 
 echo "== system-call tax: load on CPU $LOAD_CPU, tracer on CPU $TRACER_CPU, $PAIRS pairs per tracer" >&2
+# tracer_row I MEASURED STARTED: the tracer's row, from its output and errors.
+tracer_row() {
+  emit "$(python3 scripts/bench.py tax-tracer "${names[$1]}" "${commands[$1]}" "${hooks[$1]}" "$2" "$3" \
+    "$OUT/tax-tracer.out" "$OUT/tax-tracer.err")"
+}
 started=()
 for i in "${selected[@]}"; do
-  info='{}' ok=true
   if start_tracer "$i"; then
-    if [[ ${names[$i]} == proctrace* ]]; then
-      info=$(grep -m1 '"event":"start"' "$OUT/tax-tracer.out")
-    fi
     stop_tracer
+    tracer_row "$i" true true
     started+=("$i")
   else
-    ok=false
-    info=$(python3 -c 'import json,sys; print(json.dumps({"error": sys.stdin.read().strip()[-400:]}))' < "$OUT/tax-tracer.err")
+    tracer_row "$i" true false
   fi
-  emit "$(python3 - "${names[$i]}" "${commands[$i]}" "$ok" "$info" <<'EOF'
-import json, sys
-name, command, ok, info = sys.argv[1], sys.argv[2], sys.argv[3] == "true", json.loads(sys.argv[4])
-row = {"kind": "tax-tracer", "tracer": name, "command": command, "started": ok}
-if "error" in info:
-    row["error"] = info["error"]
-for key, value in info.items():
-    if key == "bpf_choices" or "hook" in key:
-        row[key] = value
-print(json.dumps(row))
-EOF
-)"
 done
-
 # With --hooks, the default is not measured again: this row says which mode it is.
 if [ -n "$DEFAULT_INFO" ]; then
   add "proctrace (default)" "$BIN record --config /dev/null" '"event":"start"'
   last=$((${#names[@]} - 1))
-  start_tracer "$last" || { echo "proctrace record with its default hooks did not start" >&2; cat "$OUT/tax-tracer.err" >&2; exit 1; }
-  info=$(grep -m1 '"event":"start"' "$OUT/tax-tracer.out")
-  stop_tracer
-  emit "$(python3 - "$info" <<'EOF'
-import json, sys
-info = json.loads(sys.argv[1])
-row = {"kind": "tax-tracer", "tracer": "proctrace (default)", "started": True, "measured": False}
-row.update({k: v for k, v in info.items() if k == "bpf_choices" or "hook" in k})
-print(json.dumps(row))
-EOF
-)"
+  if start_tracer "$last"; then stop_tracer; tracer_row "$last" false true; else tracer_row "$last" false false; fi
 fi
 
 for pair in $(seq "$PAIRS"); do

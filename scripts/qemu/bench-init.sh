@@ -17,7 +17,7 @@ echo "@@bench kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 TRACER=0
 start() { # MODE: proctrace on CPU 0, returns once its start record is out
-	if [ "$1" = default ]; then set --; else set -- --hooks "$1"; fi
+	if [ "$1" = default ]; then set --; else set -- --backend bpf --hooks "$1"; fi
 	taskset -c 0 /pt/proctrace record --config /dev/null "$@" >/tmp/trace.out 2>/tmp/trace.err &
 	TRACER=$!
 	for _ in $(seq 1200); do
