@@ -93,6 +93,12 @@ public enum EventSamples {
         session.session = SessionIDs(sid: 4242, pgid: 4242)
         events.append(session)
 
+        var failed = process(.execFailed, pid: 4242, comm: "bash", at: 4_500_000)
+        failed.filename = Array("/no/such file".utf8)
+        failed.argv = ArgumentVector(strings: ["such", "x\ny"])
+        failed.errorNumber = 2
+        events.append(failed)
+
         var reparent = process(.reparent, pid: 4245, ppid: 1, comm: "orphan")
         reparent.oldPpid = 4242
         events.append(reparent)

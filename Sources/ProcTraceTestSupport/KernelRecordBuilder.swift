@@ -92,4 +92,21 @@ public struct KernelRecordBuilder {
         record.put(UInt32(reason.rawValue), at: L.Reap.reason)
         return record.bytes
     }
+
+    public static func execFailed(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, filename: String,
+                                  arguments: [String], error: UInt32, truncated: Bool = false,
+                                  comm: String = "bash") -> [UInt8] {
+        let name = Array(filename.utf8)
+        let args = ArgumentVector(strings: arguments).bytes
+        var record = KernelRecordBuilder(
+            kind: .execFailed, size: L.ExecFailed.byteCount + name.count + args.count,
+            flags: truncated ? L.Flag.argsTruncated : 0, time: time, startTime: startTime, pid: pid, tid: pid, ppid: ppid)
+        record.put(Array(comm.utf8.prefix(15)), at: L.ExecFailed.comm)
+        record.put(error, at: L.ExecFailed.error)
+        record.put(UInt32(name.count), at: L.ExecFailed.filenameLength)
+        record.put(UInt32(args.count), at: L.ExecFailed.argsLength)
+        record.put(name, at: L.ExecFailed.byteCount)
+        record.put(args, at: L.ExecFailed.byteCount + name.count)
+        return record.bytes
+    }
 }

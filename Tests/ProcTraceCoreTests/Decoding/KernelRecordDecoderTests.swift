@@ -82,8 +82,23 @@ struct KernelRecordDecoderTests {
         #expect(event.reapReason == .autoreap)
     }
 
+    @Test func decodesAFailedExecWithItsErrnoFilenameAndArguments() throws {
+        let bytes = KernelRecordBuilder.execFailed(pid: 42, ppid: 7, startTime: 900, time: 3_000,
+                                                   filename: "/no/such", arguments: ["such", "", "a b"], error: 2)
+        let event = try decode(bytes)
+        #expect(event.kind == .execFailed)
+        #expect(event.pid == 42 && event.ppid == 7 && event.startTime == 900 && event.comm == Comm("bash"))
+        #expect(event.errorNumber == 2)
+        #expect(event.filename == Array("/no/such".utf8))
+        #expect(event.argv?.arguments == [Array("such".utf8), [], Array("a b".utf8)])
+        #expect(!event.argvTruncated)
+        let line = String(decoding: EventSamples.line(event), as: UTF8.self)
+        #expect(line.contains(#""event":"exec_failed","pid":42,"ppid":7,"comm":"bash","start_time":900,"filename":"/no/such","argv":["such","","a b"],"argv_truncated":false,"errno":2,"error":"ENOENT"}"#), "\(line)")
+    }
+
     @Test func everyShorterPrefixOfEveryRecordThrows() {
         let records = [
+            KernelRecordBuilder.execFailed(pid: 1, ppid: 0, startTime: 1, time: 2, filename: "/x", arguments: ["x"], error: 13),
             KernelRecordBuilder.fork(pid: 1, ppid: 0, startTime: 1, time: 2),
             KernelRecordBuilder.exec(pid: 1, ppid: 0, startTime: 1, time: 2, filename: "/x", arguments: ["x", "y"]),
             KernelRecordBuilder.exit(pid: 1, ppid: 0, startTime: 1, time: 2, status: 0),
@@ -100,6 +115,13 @@ struct KernelRecordDecoderTests {
         let record = KernelRecordBuilder.exec(pid: 1, ppid: 0, startTime: 1, time: 2, filename: "/x", arguments: ["x"])
         for field in [KernelRecordLayout.Exec.argsLength, KernelRecordLayout.Exec.filenameLength] {
             var builder = KernelRecordBuilder(bytes: record)
+            builder.put(UInt32.max, at: field)
+            #expect(throws: RecordDecodingError.self) { try decode(builder.bytes) }
+        }
+        let failed = KernelRecordBuilder.execFailed(pid: 1, ppid: 0, startTime: 1, time: 2, filename: "/x", arguments: ["x"],
+                                                    error: 2)
+        for field in [KernelRecordLayout.ExecFailed.argsLength, KernelRecordLayout.ExecFailed.filenameLength] {
+            var builder = KernelRecordBuilder(bytes: failed)
             builder.put(UInt32.max, at: field)
             #expect(throws: RecordDecodingError.self) { try decode(builder.bytes) }
         }

@@ -24,6 +24,7 @@ import Testing
             "11:06:40.123 comm            4242       1 renamed",
             "11:06:40.123 cred            4242       1 bash             uid=0 euid=0 suid=0 gid=0 egid=0 sgid=4294967294",
             "11:06:40.123 session         4242       1 bash             sid=4242 pgid=4242",
+            "11:06:40.127 exec_failed     4242       1 bash             failed: ENOENT (2) such $'x\\ny' (/no/such file)",
             "11:06:40.123 reparent        4245       1 orphan           reparented 4242 → 1",
             "11:06:40.128 lost         17 records lost",
             "11:06:40.128 lost         records lost (how many is unknown)",

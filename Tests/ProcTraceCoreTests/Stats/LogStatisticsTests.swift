@@ -54,6 +54,9 @@ import Testing
                      1  cc               exited 1
                      1  make             exited 2
 
+            Failed execs by errno
+              none
+
             Zombies that lingered longer than 5.000s: 2
                  8.100s      102  cc               parent 101 make
                  7.100s      103  cc               parent 1 systemd
@@ -92,6 +95,30 @@ import Testing
         #expect(json.contains(#""lingering_zombies":[{"pid":102,"comm":"cc","parent_pid":101,"parent_comm":"make","lingered_ns":8100000000,"never_reaped":false}"#))
         #expect(json.contains(#""adopters":[{"pid":1,"comm":"systemd","orphans":1}]"#))
         #expect(json.filter { $0 == "\n" }.count == 1 && json.hasSuffix("}\n"))
+    }
+
+    @Test func failedExecsAreCountedByErrno() {
+        let statistics = LogStatistics()
+        let tree = ProcessTree()
+        for (index, number) in [2, 13, 2, 2, 13, 8].enumerated() {
+            var event = EventSamples.process(.execFailed, pid: 40 + Int32(index), at: Int64(index) * 1000)
+            event.errorNumber = Int32(number)
+            tree.apply(&event)
+            statistics.add(event, tree: tree)
+        }
+        let report = statistics.finish()
+        #expect(report.failedExecs.map(\.errorNumber) == [2, 13, 8])
+        #expect(report.failedExecs.map(\.count) == [3, 2, 1])
+        #expect(report.count(.execFailed) == 6)
+        let text = report.text(clock: .utc)
+        #expect(text.contains("""
+            Failed execs by errno
+                     3  ENOENT (2)
+                     2  EACCES (13)
+                     1  ENOEXEC (8)
+            """), "\(text)")
+        #expect(text.contains("  exec_failed           6"))
+        #expect(report.json().contains(#""failed_execs":[{"errno":2,"error":"ENOENT","count":3},{"errno":13,"error":"EACCES","count":2},{"errno":8,"error":"ENOEXEC","count":1}]"#))
     }
 
     @Test func theRateHistogramStaysBoundedOverALongLog() {
