@@ -14,7 +14,8 @@
 # execsnoop (syscall tracepoints). The loads' times are CPU time (loadgen:
 # thread or process CPU clock, median of 10 chunks), so other work on the
 # machine shows much less than in wall-clock time; BPF programs run in the
-# traced task and are in it.
+# traced task and are in it. Each side lists the BPF tracing programs of
+# other tracers that were loaded meanwhile (they tax the untraced side too).
 #
 # Writes one JSON line per pair (kind "tax") and one per tracer (kind
 # "tax-tracer": its command, whether it started, what hook it chose) to
@@ -45,7 +46,7 @@ fi
 if [ "${QUICK:-0}" = 1 ]; then
   N_GETPPID=1000000 N_PINGPONG=20000 N_EXEC=100 PAIRS=${PAIRS_QUICK:-2}
 else
-  N_GETPPID=10000000 N_PINGPONG=300000 N_EXEC=1000
+  N_GETPPID=5000000 N_PINGPONG=100000 N_EXEC=500
 fi
 
 mkdir -p "$OUT"
@@ -103,14 +104,27 @@ for i in "${!names[@]}"; do
   if [ -z "${TRACERS:-}" ] || [[ "|$TRACERS|" == *"|${names[$i]}|"* ]]; then selected+=("$i"); fi
 done
 
+# Other BPF tracers on the machine (other users' recordings, tests) tax the
+# untraced side too: each side notes the tracing programs loaded that are not
+# its tracer's (OURS: the programs that appeared when it started).
+OURS=""
+foreign_bpf() {
+  python3 scripts/bench.py bpf-progs | tr ' ' '\n' | grep -vxF -f <(printf '%s\n' $OURS none) | cut -d: -f2- | sort -u | paste -sd' ' || true
+}
+
 # Starts tracer $1 on TRACER_CPU; returns once attached (1 if it did not attach).
 start_tracer() {
-  local i=$1 log=$OUT/tax-tracer.out
+  local i=$1 log=$OUT/tax-tracer.out before
   : > "$log"
+  before=$(python3 scripts/bench.py bpf-progs)
   taskset -c "$TRACER_CPU" bash -c "exec ${commands[$i]}" > "$log" 2>"$OUT/tax-tracer.err" &
   TRACER=$!
   for _ in $(seq 300); do
-    grep -q -- "${ready[$i]}" "$log" 2>/dev/null && { sleep 0.5; return 0; }
+    grep -q -- "${ready[$i]}" "$log" 2>/dev/null && {
+      sleep 0.5
+      OURS=$(python3 scripts/bench.py bpf-progs | tr ' ' '\n' | grep -vxF -f <(printf '%s\n' $before none) | paste -sd' ' || true)
+      return 0
+    }
     kill -0 "$TRACER" 2>/dev/null || break
     sleep 0.05
   done
@@ -121,18 +135,20 @@ start_tracer() {
 stop_tracer() {
   kill -INT "$TRACER"
   wait "$TRACER" || true
-  TRACER=0
+  TRACER=0 OURS=""
 }
 
 # One side of a pair: the three loads; with a tracer when TRACER is set.
 side() {
-  local g p e c0=0 c1=0 c2=0
+  local g p e c0=0 c1=0 f0 f1
+  f0=$(foreign_bpf)
   g=$("$LOADGEN" --mode getppid --count "$N_GETPPID" --cpu "$LOAD_CPU")
   p=$("$LOADGEN" --mode pingpong --count "$N_PINGPONG" --cpu "$LOAD_CPU")
   [ "$TRACER" != 0 ] && c0=$(cpu_ns "$TRACER")
   e=$("$LOADGEN" --mode forkexec --workers 1 --count "$N_EXEC" --cpu "$LOAD_CPU" --program "$MARK" --run "tax$$")
   [ "$TRACER" != 0 ] && { sleep 0.3; c1=$(cpu_ns "$TRACER"); }
-  echo "{\"getppid\":$g,\"pingpong\":$p,\"exec\":$e,\"tracer_exec_cpu_ns\":$((c1 - c0))}"
+  f1=$(foreign_bpf)
+  echo "{\"getppid\":$g,\"pingpong\":$p,\"exec\":$e,\"tracer_exec_cpu_ns\":$((c1 - c0)),\"foreign_bpf\":\"$(printf '%s\n' $f0 $f1 | sort -u | paste -sd' ')\"}"
 }
 
 echo "== system-call tax: load on CPU $LOAD_CPU, tracer on CPU $TRACER_CPU, $PAIRS pairs per tracer" >&2

@@ -6,6 +6,7 @@
                                       (untraced-threads: a threads run recorded without
                                       --threads, so no thread records are expected)
   bench.py env                        the machine, the kernel and the commit, as JSON
+  bench.py bpf-progs                  id:name of the tracing BPF programs loaded now (tax bench)
   bench.py progstats                  run time and run count of the newest loaded proctrace
                                       programs (kernel.bpf_stats_enabled=1), as JSON
   bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
@@ -113,6 +114,21 @@ def capture(log_path, loadgen_json, threads_traced=True):
 
 
 PROGRAMS = ("handle_fork", "handle_exec", "handle_exit", "handle_free", "handle_rename", "handle_sys_exit")
+
+
+TRACING_TYPES = ("tracing", "raw_tracepoint", "tracepoint", "kprobe", "perf_event")
+
+
+def bpf_progs():
+    """id:name of every tracing-kind BPF program loaded on the machine, space-separated."""
+    shown = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], check=True,
+                                      capture_output=True, text=True).stdout)
+    return " ".join(f"{p['id']}:{p.get('name', '?')}" for p in shown if p.get("type") in TRACING_TYPES)
+
+
+def taxes_syscalls(name):
+    """A program that runs on every system call (proctrace's sys_exit, a syscalls tracepoint)."""
+    return "sys_exit" in name or "sys_enter" in name or name.startswith("tracepoint__sys")
 
 
 def progstats():
@@ -371,8 +387,8 @@ def tax_table(rows):
         return [value(p["with"]) / value(p["without"]) for p in ps]
 
     out.append("| tracer | hook | **getppid** (median chunk) | getppid (fastest chunk) | pingpong (median chunk) | "
-               "pingpong (fastest chunk) | fork+exec CPU | saw the exec load | pairs | load (first–last) |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---|---:|---|")
+               "pingpong (fastest chunk) | fork+exec CPU | saw the exec load | pairs | other tracers loaded meanwhile: pairs (with a syscall hook) | load (first–last) |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---|---:|---|---|")
     for name in names:
         ps = [p for p in pairs if p["tracer"] == name]
         cells = []
@@ -383,7 +399,11 @@ def tax_table(rows):
                 cells.append(f"**{text}**" if bold else text)
         cells.append(spread(ratios(ps, per_exec_us)))
         saw = sum(1 for p in ps if p["saw_exec_load"])
-        out.append(f"| {name} | {hook(name)} | {' | '.join(cells)} | {saw}/{len(ps)} | {len(ps)} | "
+        foreign = [set((p["with"].get("foreign_bpf", "") + " " + p["without"].get("foreign_bpf", "")).split()) for p in ps]
+        others = f"{sum(1 for f in foreign if f)} ({sum(1 for f in foreign if any(taxes_syscalls(n) for n in f))})"
+        if "kernel" in p0:
+            others = "– (none in the guest)"
+        out.append(f"| {name} | {hook(name)} | {' | '.join(cells)} | {saw}/{len(ps)} | {len(ps)} | {others} | "
                    f"{ps[0]['load']} – {ps[-1]['load']} |")
     out.append("")
     out.append("Raw figures (median over the pairs), untraced → traced:")
@@ -522,6 +542,8 @@ if __name__ == "__main__":
         print(json.dumps(capture(sys.argv[2], sys.argv[3], traced)))
     elif len(sys.argv) == 2 and sys.argv[1] == "env":
         print(json.dumps(env()))
+    elif len(sys.argv) == 2 and sys.argv[1] == "bpf-progs":
+        print(bpf_progs())
     elif len(sys.argv) == 2 and sys.argv[1] == "progstats":
         print(json.dumps(progstats()))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
