@@ -61,15 +61,18 @@ test-kernels: bpf
 	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
 	$(Q)scripts/qemu/test-kernels.sh .build/debug
 
-# Capture completeness, overhead and throughput (root; ~8 minutes); not part of
-# `make test`. Results on stdout and in BENCHMARKS.md. QUICK=1 checks the script.
+# Capture completeness, overhead, throughput and the system-call tax against
+# peers (root; ~40 minutes); not part of `make test`. Results on stdout and in
+# BENCHMARKS.md. QUICK=1 checks the script.
 LOADGEN := .build/bench/loadgen
 $(LOADGEN): scripts/loadgen.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC       $@")
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $< -lpthread
 
+# bpftrace, forkstat and libbpf-tools (execsnoop): the peers in the system-call tax.
 bench: bpf $(LOADGEN)
+	$(Q)scripts/install-deps.sh bpftrace forkstat libbpf-tools
 	$(if $(Q),@echo "  SWIFT    proctrace and proctrace-bench (release)")
 	$(Q)$(SWIFT) build -c release $(SWIFT_LINK) --product proctrace $(if $(Q),-q)
 	$(Q)$(SWIFT) build -c release --product proctrace-bench $(if $(Q),-q)

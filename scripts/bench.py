@@ -5,18 +5,31 @@
                                       count what a recording caught of one loadgen run
                                       (untraced-threads: a threads run recorded without
                                       --threads, so no thread records are expected)
+  bench.py env                        the machine, the kernel and the commit, as JSON
+  bench.py bpf-progs                  id:name of the tracing BPF programs loaded now (tax bench)
   bench.py progstats                  run time and run count of the newest loaded proctrace
                                       programs (kernel.bpf_stats_enabled=1), as JSON
   bench.py report RESULTS BENCHMARKS  render results (JSON Lines) as Markdown, print it,
                                       and put it in BENCHMARKS.md between the markers
+  bench.py tax-tracer NAME COMMAND HOOKS MEASURED STARTED OUTPUT ERRORS
+                                      a tracer's row for the tax (what it hooks, or why it did not start)
+  bench.py tax-guest SERIAL_LOG LOAD  the tax rows of one guest of scripts/qemu/bench-kernels.sh
+  bench.py tax-report RESULTS BENCHMARKS
+                                      the same for the system-call tax rows
+                                      (scripts/bench-syscall-tax.sh), between the tax markers
 """
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
+import time
 
 BEGIN = "<!-- bench:begin (written by make bench; edits here are replaced) -->"
 END = "<!-- bench:end -->"
+TAX_BEGIN = "<!-- tax:begin (written by make bench, phase tax; edits here are replaced) -->"
+TAX_END = "<!-- tax:end -->"
 
 
 def capture(log_path, loadgen_json, threads_traced=True):
@@ -103,6 +116,21 @@ def capture(log_path, loadgen_json, threads_traced=True):
 PROGRAMS = ("handle_fork", "handle_exec", "handle_exit", "handle_free", "handle_rename", "handle_sys_exit")
 
 
+TRACING_TYPES = ("tracing", "raw_tracepoint", "tracepoint", "kprobe", "perf_event")
+
+
+def bpf_progs():
+    """id:name of every tracing-kind BPF program loaded on the machine, space-separated."""
+    shown = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], check=True,
+                                      capture_output=True, text=True).stdout)
+    return " ".join(f"{p['id']}:{p.get('name', '?')}" for p in shown if p.get("type") in TRACING_TYPES)
+
+
+def taxes_syscalls(name):
+    """A program that runs on every system call (proctrace's sys_exit, a syscalls tracepoint)."""
+    return "sys_exit" in name or "sys_enter" in name or name.startswith("tracepoint__sys")
+
+
 def progstats():
     shown = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], check=True,
                                       capture_output=True, text=True).stdout)
@@ -111,6 +139,22 @@ def progstats():
         if p.get("name") in PROGRAMS and p["id"] > newest.get(p["name"], {"id": -1})["id"]:
             newest[p["name"]] = p
     return {name: [p.get("run_time_ns", 0), p.get("run_cnt", 0)] for name, p in newest.items()}
+
+
+def env():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem = int(line.split()[1])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "?"
+    return {"kind": "env", "date": time.strftime("%Y-%m-%d %H:%M %Z"), "host": platform.node(),
+            "cpu": cpu, "cpus": os.cpu_count(), "mem": f"{mem / 1048576:.1f} GiB",
+            "kernel": platform.release(), "commit": commit}
 
 
 def kernel_text(rows):
@@ -277,34 +321,246 @@ def soak_text(k):
             f"stop `lost` {k['stop_lost']}, `unwritten` {k['stop_unwritten']}. Load {k['load']}.")
 
 
+def spread(values, digits=3):
+    """median (min–max), for a table cell"""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def tax_text(rows):
+    env = next((r for r in rows if r["kind"] == "env"), None)
+    kernels = []
+    for r in rows:
+        if r["kind"] == "tax" and r.get("kernel") not in kernels:
+            kernels.append(r.get("kernel"))
+    out = []
+    for kernel in kernels:
+        group = [r for r in rows if r["kind"] in ("tax", "tax-tracer") and r.get("kernel") == kernel]
+        if kernel is None:
+            if env:
+                out.append(f"#### This machine: kernel {env['kernel']} (measured {env['date']}, `{env['host']}`, "
+                           f"{env['cpus']} CPUs, proctrace {env['commit']})")
+            else:
+                out.append("#### This machine")
+        else:
+            out.append(f"#### Debian's {kernel} in qemu (tcg, 2 virtual CPUs): ratios only")
+        out.append("")
+        out.append(tax_table(group))
+    return "\n".join(out).rstrip() + "\n" if out else ""
+
+
+def tax_table(rows):
+    tracers = [r for r in rows if r["kind"] == "tax-tracer"]
+    pairs = [r for r in rows if r["kind"] == "tax"]
+    p0 = pairs[0]
+    # A tcg guest's CPU clock ticks coarsely (whole ticks per chunk), and its
+    # clocks run on while the host runs something else: there the wall clock of
+    # the fastest chunk is the guest's own time. On this machine, CPU time and
+    # the median chunk (the usual cost).
+    guest = "kernel" in p0
+    med, fast = ("wall_ns_per_op", "wall_ns_per_op_min") if guest else ("cpu_ns_per_op", "cpu_ns_per_op_min")
+    clock = "wall-clock" if guest else "CPU"
+    out = [f"Load on CPU {p0['load_cpu']}, tracer on CPU {p0['tracer_cpu']}: "
+           f"{p0['without']['getppid']['count']:,} raw `getppid()`, {p0['without']['pingpong']['count']:,} pipe "
+           f"round trips between two threads on that CPU, {p0['without']['exec']['generated']:,} fork+exec+exit+reap "
+           f"by one worker. Ratio = traced ÷ untraced {clock} time per operation, per pair (ABBA order), "
+           f"median (min–max) over the pairs; the loads run in 50 chunks, and each ratio is of the median chunk "
+           f"or of the fastest chunk{' (the one to read in a tcg guest)' if guest else ''}.", ""]
+    names = []
+    for p in pairs:
+        if p["tracer"] not in names:
+            names.append(p["tracer"])
+
+    def hook(name):
+        info = next((t for t in tracers if t["tracer"] == name), {})
+        text = info.get("hooks", "–")
+        if info.get("backend", "bpf") != "bpf":
+            text = f"{info['backend']} backend"
+        refused = [r.split(":", 1)[0] for r in info.get("hooks_refused", [])]
+        if refused:
+            text += f" ({', '.join(refused)} refused)"
+        return text
+
+    def per_exec_us(side):
+        return side["exec"]["cpu_seconds"] * 1e6 / side["exec"]["generated"]
+
+    def ratios(ps, value):
+        return [value(p["with"]) / value(p["without"]) for p in ps]
+
+    out.append("| tracer | hook | **getppid** (median chunk) | getppid (fastest chunk) | getppid (median chunk), pairs without another tracer's syscall hook | "
+               "pingpong (median chunk) | pingpong (fastest chunk) | fork+exec CPU | saw the exec load | pairs | "
+               "other tracers loaded meanwhile: pairs (with a syscall hook) | load (first–last) |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|")
+    for name in names:
+        ps = [p for p in pairs if p["tracer"] == name]
+        foreign = [set((p["with"].get("foreign_bpf", "") + " " + p["without"].get("foreign_bpf", "")).split()) for p in ps]
+        clean = [p for p, f in zip(ps, foreign) if not any(taxes_syscalls(n) for n in f)]
+        cells = []
+        for load in ("getppid", "pingpong"):
+            for stat in (med, fast):
+                text = spread(ratios(ps, lambda side: side[load][stat]))
+                bold = stat == (fast if guest else med) and load == "getppid"
+                cells.append(f"**{text}**" if bold else text)
+            if load == "getppid":
+                cells.append("–" if guest or not clean else
+                             f"{spread(ratios(clean, lambda side: side['getppid'][med]))} ({len(clean)} pairs)")
+        cells.append(spread(ratios(ps, per_exec_us)))
+        saw = sum(1 for p in ps if p["saw_exec_load"])
+        others = f"{sum(1 for f in foreign if f)} ({sum(1 for f in foreign if any(taxes_syscalls(n) for n in f))})"
+        if "kernel" in p0:
+            others = "– (none in the guest)"
+        out.append(f"| {name} | {hook(name)} | {' | '.join(cells)} | {saw}/{len(ps)} | {len(ps)} | {others} | "
+                   f"{ps[0]['load']} – {ps[-1]['load']} |")
+    out.append("")
+    out.append("Raw figures (median over the pairs), untraced → traced:")
+    out.append("")
+    out.append(f"| tracer | getppid ns/call ({clock}, median chunk) | getppid ns/call (fastest chunk) | pingpong ns/round trip (median chunk) | "
+               "pingpong ns/round trip (fastest chunk) | fork+exec CPU µs/process | tracer CPU µs per exec (the machine's other execs included) |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for name in names:
+        ps = [p for p in pairs if p["tracer"] == name]
+
+        def raw(value):
+            return (f"{statistics.median(value(p['without']) for p in ps):,.0f} → "
+                    f"{statistics.median(value(p['with']) for p in ps):,.0f}")
+        tracer_us = statistics.median(p["with"]["tracer_exec_cpu_ns"] / 1e3 / p["with"]["exec"]["generated"] for p in ps)
+        out.append(f"| {name} | {raw(lambda s: s['getppid'][med])} | {raw(lambda s: s['getppid'][fast])} | "
+                   f"{raw(lambda s: s['pingpong'][med])} | {raw(lambda s: s['pingpong'][fast])} | {raw(per_exec_us)} | {tracer_us:,.1f} |")
+    out.append("")
+    for t in tracers:
+        if not t["started"]:
+            out.append(f"- {t['tracer']}: did not start here: `{t.get('error') or '?'}`")
+        elif t.get("measured") is False:
+            out.append(f"- {t['tracer']}: {hook(t['tracer'])}: the mode measured above under that name.")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# What a proctrace start record says of its hooks, kept in the tracer's row.
+START_KEYS = ("backend", "bpf_choices", "hooks", "hooks_refused", "unavailable_events")
+
+
+def start_info(record):
+    return {k: v for k, v in json.loads(record).items() if k in START_KEYS}
+
+
+def tax_tracer(name, command, hooks, measured, started, output_path, error_path):
+    """A tracer's row for the tax table: how it was run, whether it attached, what it hooks."""
+    row = {"kind": "tax-tracer", "tracer": name, "command": command, "started": started, "measured": measured}
+    if hooks:
+        row["hooks"] = hooks
+    if name.startswith("proctrace") and started:
+        with open(output_path, errors="replace") as f:
+            row.update(start_info(next(line for line in f if '"event":"start"' in line)))
+    if not started:
+        with open(error_path, errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip()]
+        row["error"] = lines[-1] if lines else "no output"
+    return row
+
+
+def tax_guest(log_path, host_load):
+    """The rows of one tax-bench guest's serial log (scripts/qemu/bench-init.sh)."""
+    kernel = None
+    tracers, sides, extra, order = [], {}, {}, {}
+    name = lambda mode: "proctrace" if mode == "default" else f"proctrace --hooks {mode}"
+
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            line = line.replace("\r", "").rstrip("\n")
+            at = line.find("@@")
+            if at < 0:
+                continue
+            words = line[at:].split(" ", 5)
+            tag = words[0]
+            if tag == "@@bench" and words[1] == "kernel":
+                kernel = words[2]
+            elif tag == "@@taxstart":
+                row = {"kind": "tax-tracer", "kernel": kernel, "tracer": name(words[1]), "started": True}
+                row.update(start_info(line[at:].split(" ", 2)[2]))
+                tracers.append(row)
+            elif tag == "@@taxdefault":
+                row = {"kind": "tax-tracer", "kernel": kernel, "tracer": "proctrace (default)", "started": True,
+                       "measured": False}
+                row.update(start_info(line[at:].split(" ", 1)[1]))
+                tracers.append(row)
+            elif tag == "@@taxerror":
+                rest = line[at:].split(" ", 2)
+                tracers.append({"kind": "tax-tracer", "kernel": kernel, "tracer": name(rest[1]), "started": False,
+                                "error": rest[2] if len(rest) > 2 else ""})
+            elif tag == "@@tax":
+                pair, mode, side, load, result = int(words[1]), words[2], words[3], words[4], words[5]
+                sides.setdefault((pair, mode), {}).setdefault(side, {"tracer_exec_cpu_ns": 0})[load] = json.loads(result)
+                order.setdefault((pair, mode), [])
+                if side not in order[(pair, mode)]:
+                    order[(pair, mode)].append(side)
+            elif tag == "@@taxside":
+                pair, mode, cpu, exec_cpu, saw = words[1:6] if len(words) == 6 else (words + [""])[1:6]
+                extra[(int(pair), mode)] = (int(cpu), int(exec_cpu), saw.strip() == "true")
+    rows = list(tracers)
+    for (pair, mode), s in sides.items():
+        if (pair, mode) not in extra or "with" not in s or "without" not in s:
+            continue
+        cpu, exec_cpu, saw = extra[(pair, mode)]
+        s["with"]["tracer_exec_cpu_ns"] = exec_cpu
+        rows.append({"kind": "tax", "kernel": kernel, "tracer": name(mode), "pair": pair,
+                     "order": " ".join(order[(pair, mode)]), "load_cpu": 1, "tracer_cpu": 0,
+                     "without": s["without"], "with": s["with"], "tracer_cpu_ns": cpu, "saw_exec_load": saw,
+                     "load": host_load})
+    return rows
+
+
+def replace_between(markdown_path, begin, end, text):
+    try:
+        with open(markdown_path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        doc = f"{head}{begin}\n{text}\n{end}{tail}"
+    else:
+        doc = f"{doc.rstrip()}\n\n{begin}\n{text}\n{end}\n"
+    with open(markdown_path, "w") as f:
+        f.write(doc)
+
+
 def report(results_path, markdown_path):
     with open(results_path) as f:
         results = [json.loads(line) for line in f if line.strip()]
     text = render(results)
     print(text)
-    try:
-        with open(markdown_path) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        doc = f"{head}{BEGIN}\n{text}\n{END}{tail}"
-    else:
-        doc = f"{doc.rstrip()}\n\n{BEGIN}\n{text}\n{END}\n"
-    with open(markdown_path, "w") as f:
-        f.write(doc)
+    replace_between(markdown_path, BEGIN, END, text)
+
+
+def tax_report(results_path, markdown_path):
+    with open(results_path) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    text = tax_text(results)
+    print(text)
+    if text:
+        replace_between(markdown_path, TAX_BEGIN, TAX_END, text.rstrip())
 
 
 if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "capture":
         traced = not (len(sys.argv) == 5 and sys.argv[4] == "untraced-threads")
         print(json.dumps(capture(sys.argv[2], sys.argv[3], traced)))
+    elif len(sys.argv) == 2 and sys.argv[1] == "env":
+        print(json.dumps(env()))
+    elif len(sys.argv) == 2 and sys.argv[1] == "bpf-progs":
+        print(bpf_progs())
     elif len(sys.argv) == 2 and sys.argv[1] == "progstats":
         print(json.dumps(progstats()))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 9 and sys.argv[1] == "tax-tracer":
+        name, command, hooks, measured, started, output, error = sys.argv[2:]
+        print(json.dumps(tax_tracer(name, command, hooks, measured == "true", started == "true", output, error)))
+    elif len(sys.argv) == 4 and sys.argv[1] == "tax-guest":
+        for row in tax_guest(sys.argv[2], sys.argv[3]):
+            print(json.dumps(row))
+    elif len(sys.argv) == 4 and sys.argv[1] == "tax-report":
+        tax_report(sys.argv[2], sys.argv[3])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

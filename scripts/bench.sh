@@ -5,8 +5,10 @@
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
 # RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
-# soak), PHASES (a subset of "storms sigstop cost kernel fixed memory soak"),
-# QUICK=1 (small counts, for checking the script).
+# soak), TAX_PAIRS (pairs per tracer in the system-call tax, 5),
+# TAX_KERNEL_PAIRS (the same in the qemu guests, 3), KERNELS (the guests, "5.10
+# 6.1 6.12"), PHASES (a subset of "storms sigstop cost kernel fixed memory soak
+# tax tax-kernels"), QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,11 +40,12 @@ else
   CONSUMER_PROCESSES=250000 ROUNDS=5 REPORT_RECORDS=1000000
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
-PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak}
+MAIN_PHASES="storms sigstop cost kernel fixed memory soak"
+PHASES=${PHASES:-$MAIN_PHASES tax tax-kernels}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak|report) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak report" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report|tax|tax-kernels) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak tax tax-kernels report" >&2; exit 2 ;;
   esac
 done
 
@@ -76,22 +79,7 @@ stop_recorder() {
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
 echo "== environment"
-emit "$(python3 - "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" <<'EOF'
-import json, os, platform, sys, time
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
-mem = 0
-for line in open("/proc/meminfo"):
-    if line.startswith("MemTotal"):
-        mem = int(line.split()[1])
-print(json.dumps({"kind": "env", "date": time.strftime("%Y-%m-%d %H:%M %Z"), "host": platform.node(),
-                  "cpu": cpu, "cpus": os.cpu_count(), "mem": f"{mem / 1048576:.1f} GiB",
-                  "kernel": platform.release(), "commit": sys.argv[1]}))
-EOF
-)"
+emit "$(python3 scripts/bench.py env)"
 
 # -- 1. Completeness: storms at full speed, one recording each.
 storm() {
@@ -314,16 +302,39 @@ phase_report() {
   rm -f "$log" "$big"
 }
 
+# -- 9. The system-call tax of proctrace in each hook mode and of its peers
+# (scripts/bench-syscall-tax.sh).
+phase_tax() {
+  echo "== system-call tax: proctrace per hook mode, bpftrace, forkstat, execsnoop"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN LOADGEN=$LOADGEN APPEND=1 PAIRS=${TAX_PAIRS:-5} scripts/bench-syscall-tax.sh
+}
+
+# -- 10. The same for proctrace's hook modes on Debian's kernels in qemu
+# (scripts/qemu/bench-kernels.sh; KERNELS narrows them).
+phase_tax-kernels() {
+  echo "== system-call tax on Debian's kernels in qemu: proctrace per hook mode"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN LOADGEN=$LOADGEN PAIRS=${TAX_KERNEL_PAIRS:-3} scripts/qemu/bench-kernels.sh
+}
+
 for phase in $PHASES; do
   "phase_$phase"
 done
 
 echo "== report"
 # Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
-if [ "$PHASES" = "storms sigstop cost kernel fixed memory soak" ]; then
+# The system-call tax has its own section, rewritten from what ran whenever
+# tax or tax-kernels did.
+main=() tax=()
+for phase in $PHASES; do
+  case $phase in tax|tax-kernels) tax+=("$phase") ;; *) main+=("$phase") ;; esac
+done
+if [ "${main[*]}" = "$MAIN_PHASES" ]; then
   python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
-else
+elif [ ${#main[@]} -gt 0 ]; then
   python3 scripts/bench.py report "$RESULTS" /dev/null
+fi
+if [ ${#tax[@]} -gt 0 ]; then
+  python3 scripts/bench.py tax-report "$RESULTS" BENCHMARKS.md
 fi
 if [ -s "$OUT/recorder.err" ]; then
   echo "proctrace said (standard error):" >&2
