@@ -82,7 +82,7 @@ for n in $(seq "$K"); do "$OUT/big1" 0.02; done
 sleep 0.3
 c2=$(cpu_ns "$REC")
 stop
-misses=$(grep '"event":"exec"' "$OUT/log" | grep -c '"exe_sha256":"' || true)
+misses=$(grep '"event":"exec"' "$OUT/log" | grep "$OUT/big" | grep -c '"exe_sha256":"' || true)
 python3 - "$c0" "$c1" "$c2" "$K" "$misses" <<'PY'
 import sys
 c0, c1, c2, k, hashed = map(int, sys.argv[1:])
