@@ -39,9 +39,7 @@ struct AuditFieldsLiveTests {
         }
 
         func object(_ line: String?) -> [String: Any] {
-            guard let line else { return [:] }
-            let parsable = line.replacingOccurrences(of: "\\udc", with: "\\u00")
-            return (try? JSONSerialization.jsonObject(with: Data(parsable.utf8))) as? [String: Any] ?? [:]
+            line.flatMap { LiveRecording.object($0) } ?? [:]
         }
     }
 
