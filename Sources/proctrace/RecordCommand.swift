@@ -68,6 +68,11 @@ struct RecordCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
     var maxArgsBytes: UInt32 = 32 * 1024
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Hash (exe_sha256) executables up to this size (e.g. 64M); larger ones get null. 0: hash none.",
+        valueName: "size"))
+    var hashMaxBytes: ByteSize = .mebibytes(64)
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
     var ringBufferSize: ByteSize = .mebibytes(16)
 
@@ -128,6 +133,9 @@ struct RecordCommand: ParsableCommand {
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
+        guard hashMaxBytes.bytes <= 1 << 40 else {
+            throw ValidationError("--hash-max-bytes must be a size up to 1024G, e.g. 64M (0: hash no executable)")
+        }
         guard ringBufferSize.isPowerOfTwo, (4096...1 << 30).contains(ringBufferSize.bytes) else {
             throw ValidationError("--ring-buffer-size must be a power of two between 4K and 1G, e.g. 16M")
         }
@@ -175,6 +183,8 @@ struct RecordCommand: ParsableCommand {
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
         configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
+        configuration.netlink.hashMaxBytes = Int(hashMaxBytes.bytes)
+        configuration.bpf.hashMaxBytes = configuration.netlink.hashMaxBytes
         configuration.rotateBytes = rotateSize?.bytes
         configuration.rotateKeep = rotateKeep
         configuration.compressRotated = compress

@@ -47,6 +47,7 @@ public enum RecordSettingsSchema {
         Key("hooks", .string(choices: ["auto", "fentry", "kprobe", "sched", "syscall"])),
         Key("threads", .flag(invertible: false)),
         Key("max_args_bytes", .integer(minimum: 0)),
+        Key("hash_max_bytes", .size),
         Key("ring_buffer_size", .size),
         Key("file_mode", .fileMode),
         Key("exclude_self", .flag(invertible: true)),
@@ -57,6 +58,9 @@ public enum RecordSettingsSchema {
         Key("descendants", .flag(invertible: false)),
         Key("comm", .list(ofIntegers: false)),
         Key("uid", .list(ofIntegers: true)),
+        Key("container", .list(ofIntegers: false)),
+        Key("cgroup", .list(ofIntegers: false)),
+        Key("auid", .list(ofIntegers: true)),
         Key("event", .eventList),
         Key("redact", .list(ofIntegers: false)),
         Key("keep_capabilities", .flag(invertible: false)),
@@ -108,7 +112,8 @@ public enum RecordSettingsSchema {
             return .success([key.option + "=" + String(value)])
         case (.seconds, _):
             return .failure(ConfigKeyProblem("'\(key.name)' must be a positive number of seconds"))
-        case (.size, .integer(let value)) where value > 0:
+        // 0 is a size (hash_max_bytes = 0 turns hashing off); the command says which sizes it takes.
+        case (.size, .integer(let value)) where value >= 0:
             return .success([key.option + "=" + String(value)])
         case (.size, .string(let text)):
             guard ByteSize(text) != nil else {

@@ -98,4 +98,29 @@ import Testing
         #expect(lines.last!.hasSuffix("└─ [depth 99999] 100000 p100000"))
         #expect(lines[64].hasSuffix("└─ 65 p65") && lines[65].hasSuffix("└─ [depth 65] 66 p66"))
     }
+
+    @Test func argumentsShowWhereAndWhoWhenTheyDifferFromTheParent() {
+        let tree = ProcessTree()
+        func exec(_ pid: Int32, ppid: Int32, cwd: String, tty: String?, auid: UInt32?, cgroup: String) {
+            var fork = EventSamples.process(.fork, pid: pid, ppid: ppid, comm: "sh")
+            tree.apply(&fork)
+            var event = EventSamples.process(.exec, pid: pid, ppid: ppid, comm: "sh")
+            event.argv = ArgumentVector(strings: ["sh"])
+            var context = ProcessContext()
+            context.cwd = Array(cwd.utf8)
+            context.tty = tty.map { Array($0.utf8) }
+            context.auid = auid
+            context.setCgroup(Array(cgroup.utf8))
+            event.context = context
+            tree.apply(&event)
+        }
+        exec(10, ppid: 1, cwd: "/root", tty: "pts/1", auid: 1000, cgroup: "/user.slice")
+        exec(11, ppid: 10, cwd: "/root", tty: "pts/1", auid: 1000, cgroup: "/user.slice")
+        exec(12, ppid: 10, cwd: "/srv/a b", tty: nil, auid: 1000, cgroup: "/docker/\(EventSamples.containerID)")
+        let text = TreeTextRenderer(now: 0, showArguments: true).render(tree.roots)
+        #expect(text.contains("10 sh: sh [cwd=/root tty=pts/1 auid=1000]"), "\(text)")
+        #expect(text.contains("11 sh: sh\n") || text.hasSuffix("11 sh: sh"), "nothing differs from its parent: \(text)")
+        #expect(text.contains("12 sh: sh [cwd='/srv/a b' container=4f3c2b1a09e8]"), "\(text)")
+        #expect(!TreeTextRenderer(now: 0).render(tree.roots).contains("cwd="), "only with --args")
+    }
 }

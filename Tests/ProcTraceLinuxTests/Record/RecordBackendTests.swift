@@ -135,7 +135,7 @@ struct RecordBackendTests {
         #expect(recorder.terminationStatus == 0)
 
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
-        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let records = try lines.map { try #require(LiveRecording.object($0)) }
         let lost = records.filter { $0["event"] as? String == "lost" }.compactMap { $0["count"] as? Int }
         let stop = try #require(records.last)
         #expect(stop["event"] as? String == "stop")
@@ -144,7 +144,7 @@ struct RecordBackendTests {
         // 500 forks, exits and reaps were generated; what arrived plus what was counted lost covers them.
         let burstRecords = records.filter { ["fork", "exit", "reap"].contains($0["event"] as? String ?? "") }.count
         #expect(burstRecords + lost.reduce(0, +) >= 1500)
-        let exit = try #require(exitAfterLoss.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        let exit = try #require(exitAfterLoss.flatMap { LiveRecording.object($0) })
         #expect(exit["exit_code"] as? Int == 3)
     }
 
@@ -179,7 +179,7 @@ struct RecordBackendTests {
         // What reached the disk is whole lines only.
         let text = try String(contentsOfFile: log, encoding: .utf8)
         for line in text.split(separator: "\n") {
-            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "a broken line: \(line.prefix(80))")
+            #expect(LiveRecording.object(line) != nil, "a broken line: \(line.prefix(80))")
         }
     }
 }

@@ -84,15 +84,18 @@ enum LiveRecording {
 
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
-        let records = lines.map { line -> [String: Any] in
-            // JSONSerialization rejects the lone surrogates that carry invalid UTF-8 bytes;
-            // tests assert those on the raw line.
-            let parsable = line.replacingOccurrences(of: "\\udc", with: "\\u00")
-            return (try? JSONSerialization.jsonObject(with: Data(parsable.utf8))) as? [String: Any] ?? ["unparsable": line]
-        }
+        let records = lines.map { line -> [String: Any] in LiveRecording.object(line) ?? ["unparsable": line] }
         return Recording(
             lines: lines, records: records, scenarios: printed, exitStatus: recorder.terminationStatus,
             standardError: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", testPid: getpid())
+    }
+
+    /// A log line as JSON. JSONSerialization rejects the lone surrogates that carry invalid UTF-8
+    /// bytes (any process on the machine may have them in its argv, cwd or cgroup); tests assert
+    /// those on the raw line.
+    static func object(_ line: some StringProtocol) -> [String: Any]? {
+        let parsable = line.replacingOccurrences(of: "\\udc", with: "\\u00")
+        return (try? JSONSerialization.jsonObject(with: Data(parsable.utf8))) as? [String: Any]
     }
 
     /// Runs a program to completion; returns its exit status and standard output.
