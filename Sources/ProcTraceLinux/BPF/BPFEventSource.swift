@@ -139,14 +139,19 @@ public final class BPFEventSource: EventSource {
         guard fd >= 0 else { throw SystemCallError("bpf_iter_create", errno: -fd) }
         defer { Glibc.close(fd) }
         let bytes = try FileIO.readAll(fd: fd, name: "the BPF task iterator")
-        let recordSize = KernelRecordLayout.Exists.byteCount
+        typealias L = KernelRecordLayout
         var events: [Event] = []
-        events.reserveCapacity(bytes.count / recordSize)
+        events.reserveCapacity(bytes.count / L.Exists.byteCount)
         try bytes.withUnsafeBytes { raw in
             var offset = 0
-            while offset + recordSize <= raw.count {
-                var event = try receiver.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + recordSize)]))
-                offset += recordSize
+            while offset + L.Header.byteCount <= raw.count {
+                // Each record says its size: the fixed part and its paths.
+                let size = Int(raw.loadUnaligned(fromByteOffset: offset + L.Header.size, as: UInt32.self))
+                guard size >= L.Exists.byteCount, offset + size <= raw.count else {
+                    throw RecordDecodingError.sizeMismatch(declared: size, got: raw.count - offset)
+                }
+                var event = try receiver.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]))
+                offset += size
                 if event.startTime >= attachedAt { continue }
                 if settings.excludedProcess != 0 && event.pid == settings.excludedProcess { continue }
                 enrichFromProc(&event)
