@@ -349,7 +349,9 @@ static __always_inline __u64 fill_audit_ids(struct pt_audit *audit, struct task_
 	struct pid_namespace *pidns = pid->numbers[0].ns;
 	audit->nspid = pid->numbers[0].nr;
 	if (level > 0) {
-		struct upid *upid = (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+		/* An index BTF-typed pointers cannot take (5.10): from a probed copy. */
+		void *pid_addr = BPF_CORE_READ(task, thread_pid);
+		struct upid *upid = pid_addr + bpf_core_field_offset(struct pid, numbers) +
 				    (__u64)(level & 63) * bpf_core_type_size(struct upid);
 		audit->nspid = BPF_CORE_READ(upid, nr);
 		pidns = BPF_CORE_READ(upid, ns);
