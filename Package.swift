@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // SHA-256 of executables (exe_sha256): BoringSSL's, with the CPU's SHA extensions.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -26,7 +28,10 @@ let package = Package(
         // Linux: BPF and netlink backends, /proc, system calls, signals, files.
         .target(
             name: "ProcTraceLinux",
-            dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib"]
+            dependencies: [
+                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),

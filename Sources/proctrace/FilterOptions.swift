@@ -18,6 +18,20 @@ struct FilterOptions: ParsableArguments {
                                                         valueName: "uid"))
     var uids: [UInt32] = []
 
+    @Option(name: .customLong("container"),
+            help: ArgumentHelp("Only processes in this container: its id, or the first 12 or more hex digits of it "
+                               + "(repeatable).", valueName: "id"))
+    var containers: [String] = []
+
+    @Option(name: .customLong("cgroup"),
+            help: ArgumentHelp("Only processes in this cgroup v2 path or below it, e.g. /system.slice (repeatable).",
+                               valueName: "path"))
+    var cgroups: [String] = []
+
+    @Option(name: .customLong("auid"), help: ArgumentHelp("Only processes with this login user ID (repeatable).",
+                                                         valueName: "auid"))
+    var auids: [UInt32] = []
+
     @Option(name: .customLong("event"),
             help: ArgumentHelp("Only these records, comma separated: \(EventKind.allCases.map(\.name).joined(separator: ",")). "
                                + "start, stop, lost and resync always pass.", valueName: "list"))
@@ -29,6 +43,16 @@ struct FilterOptions: ParsableArguments {
         }
         if let pid = pids.first(where: { $0 <= 0 }) {
             throw ValidationError("--pid \(pid) is not a process ID; give a positive number.")
+        }
+        for container in containers {
+            guard (12...ContainerID.length).contains(container.utf8.count), container.utf8.allSatisfy(\.isHexDigit) else {
+                throw ValidationError("--container \(UntrustedText.escaped(container)) is not a container id; give its 64 "
+                                      + "hex digits or the first 12 or more.")
+            }
+        }
+        if let cgroup = cgroups.first(where: { !$0.hasPrefix("/") }) {
+            throw ValidationError("--cgroup \(UntrustedText.escaped(cgroup)) is not a cgroup path; give one from the root, "
+                                  + "e.g. /system.slice.")
         }
         _ = try kinds()
     }
@@ -49,8 +73,19 @@ struct FilterOptions: ParsableArguments {
     }
 
     func makeFilter(excluding excludedPids: Set<Int32> = []) throws -> EventFilter {
-        EventFilter(pids: Set(pids), descendants: descendants, comms: Set(comms.map { Comm($0) }), uids: Set(uids),
-                    kinds: try kinds(), excludedPids: excludedPids)
+        var filter = EventFilter(pids: Set(pids), descendants: descendants, comms: Set(comms.map { Comm($0) }),
+                                 uids: Set(uids), kinds: try kinds(), excludedPids: excludedPids)
+        filter.containers = containers.map { Array($0.lowercased().utf8) }
+        filter.cgroups = cgroups.map { Array($0.utf8) }
+        filter.auids = Set(auids)
+        return filter
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
     }
 }
 

@@ -61,6 +61,11 @@ struct RecordCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Capture at most this many bytes of each exec's arguments (up to 262144).", valueName: "bytes"))
     var maxArgsBytes: UInt32 = 32 * 1024
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Hash (exe_sha256) executables up to this size (e.g. 64M); larger ones get null. 0: hash none.",
+        valueName: "size"))
+    var hashMaxBytes: String = "64M"
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
     var ringBufferSize: String = "16M"
 
@@ -121,6 +126,9 @@ struct RecordCommand: ParsableCommand {
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
+        guard SizeParser.bytes(hashMaxBytes).map({ $0 <= 1 << 40 }) == true else {
+            throw ValidationError("--hash-max-bytes must be a size up to 1024G, e.g. 64M (0: hash no executable)")
+        }
         guard let ring = SizeParser.bytes(ringBufferSize), ring >= 4096, ring & (ring - 1) == 0, ring <= 1 << 30 else {
             throw ValidationError("--ring-buffer-size must be a power of two between 4K and 1G, e.g. 16M")
         }
@@ -167,6 +175,8 @@ struct RecordCommand: ParsableCommand {
         configuration.bpf.excludedProcess = excludeSelf ? Int32(ProcessIdentity.current) : 0
         configuration.netlink.maxArgumentBytes = Int(maxArgsBytes)
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
+        configuration.netlink.hashMaxBytes = Int(SizeParser.bytes(hashMaxBytes) ?? UInt64(ExecutableHasher.defaultMaxBytes))
+        configuration.bpf.hashMaxBytes = configuration.netlink.hashMaxBytes
         configuration.rotateBytes = rotateSize.flatMap(SizeParser.bytes)
         configuration.rotateKeep = rotateKeep
         configuration.compressRotated = compress

@@ -46,6 +46,7 @@ public enum RecordSettingsSchema {
         Key("backend", .string(choices: ["auto", "bpf", "netlink"])),
         Key("threads", .flag(invertible: false)),
         Key("max_args_bytes", .integer(minimum: 0)),
+        Key("hash_max_bytes", .size),
         Key("ring_buffer_size", .size),
         Key("file_mode", .fileMode),
         Key("exclude_self", .flag(invertible: true)),
@@ -56,6 +57,9 @@ public enum RecordSettingsSchema {
         Key("descendants", .flag(invertible: false)),
         Key("comm", .list(ofIntegers: false)),
         Key("uid", .list(ofIntegers: true)),
+        Key("container", .list(ofIntegers: false)),
+        Key("cgroup", .list(ofIntegers: false)),
+        Key("auid", .list(ofIntegers: true)),
         Key("event", .eventList),
         Key("redact", .list(ofIntegers: false)),
         Key("keep_capabilities", .flag(invertible: false)),
@@ -107,7 +111,8 @@ public enum RecordSettingsSchema {
             return .success([key.option + "=" + String(value)])
         case (.seconds, _):
             return .failure(ConfigKeyProblem("'\(key.name)' must be a positive number of seconds"))
-        case (.size, .integer(let value)) where value > 0:
+        // 0 is a size (hash_max_bytes = 0 turns hashing off); the command says which sizes it takes.
+        case (.size, .integer(let value)) where value >= 0:
             return .success([key.option + "=" + String(value)])
         case (.size, .string(let text)):
             guard SizeParser.bytes(text) != nil else {

@@ -13,6 +13,12 @@ public struct EventFilter {
     public var comms: Set<Comm> = []
     /// Only processes with these real user IDs.
     public var uids: Set<UInt32> = []
+    /// Only processes in containers whose id begins with one of these (lowercase hex, ≥ 1 digit).
+    public var containers: [[UInt8]] = []
+    /// Only processes in one of these cgroups or below them (`/system.slice` takes `/system.slice/cron.service`).
+    public var cgroups: [[UInt8]] = []
+    /// Only processes with these login uids.
+    public var auids: Set<UInt32> = []
     /// Only these kinds of record; nil: every kind.
     public var kinds: Set<EventKind>?
     /// Never these processes (the recorder itself).
@@ -37,6 +43,7 @@ public struct EventFilter {
     /// Lets everything through.
     public var isEmpty: Bool {
         pids.isEmpty && comms.isEmpty && uids.isEmpty && kinds == nil && excludedPids.isEmpty
+            && containers.isEmpty && cgroups.isEmpty && auids.isEmpty
     }
 
     public mutating func matches(_ event: Event, in tree: ProcessTree) -> Bool {
@@ -53,7 +60,29 @@ public struct EventFilter {
                 uids.contains(uid)
             else { return false }
         }
+        if !containers.isEmpty || !cgroups.isEmpty || !auids.isEmpty {
+            // A record without the context (exit, reap, …) is judged by its process's last one.
+            guard let context = event.context ?? tree.node(event.processID)?.context else { return false }
+            if !containers.isEmpty {
+                guard let id = context.containerID, containers.contains(where: { id.starts(with: $0) }) else { return false }
+            }
+            if !cgroups.isEmpty {
+                guard let cgroup = context.cgroup, cgroups.contains(where: { EventFilter.cgroup(cgroup, isAtOrBelow: $0) })
+                else { return false }
+            }
+            if !auids.isEmpty {
+                guard let auid = context.auid, auids.contains(auid) else { return false }
+            }
+        }
         return true
+    }
+
+    /// Whether `path` is `prefix` or a cgroup below it (whole path components: `/a` is not above `/ab`).
+    static func cgroup(_ path: [UInt8], isAtOrBelow prefix: [UInt8]) -> Bool {
+        var prefix = prefix
+        while prefix.count > 1 && prefix.last == UInt8(ascii: "/") { prefix.removeLast() }
+        guard path.starts(with: prefix) else { return false }
+        return path.count == prefix.count || prefix == [UInt8(ascii: "/")] || path[prefix.count] == UInt8(ascii: "/")
     }
 
     private mutating func isSelected(_ event: Event, in tree: ProcessTree) -> Bool {

@@ -59,9 +59,11 @@ public struct HumanFormatter {
             if event.state == UInt8(ascii: "Z"), let status = event.exitStatus { parts.append("zombie, \(status.summary)") }
             if event.isKernelThread { parts.append("kernel thread") }
             parts.append(contentsOf: commandLine(event))
+            parts.append(contentsOf: contextFacts(event))
         case .exec:
             parts.append(contentsOf: commandLine(event))
             if let oldPid = event.oldPid { parts.append("(exec'd by thread \(oldPid))") }
+            parts.append(contentsOf: contextFacts(event))
         case .exit:
             if let status = event.exitStatus { parts.append(status.summary) }
             if let duration = event.durationNs { parts.append("after \(DurationText.format(nanoseconds: duration))") }
@@ -78,7 +80,9 @@ public struct HumanFormatter {
             if let session = event.session { parts.append("sid=\(session.sid) pgid=\(session.pgid)") }
         case .reparent:
             parts.append("reparented \(event.oldPpid) → \(event.ppid)")
-        case .fork, .comm:
+        case .fork:
+            parts.append(contentsOf: contextFacts(event))
+        case .comm:
             break
         }
         if !event.unavailable.isEmpty {
@@ -100,6 +104,20 @@ public struct HumanFormatter {
         if let filename = event.filename, filename != first {
             parts.append("(\(TerminalEscaper.escape(filename)))")
         }
+        return parts
+    }
+
+    /// Who and where, as far as known: `exe=` only when it is not the file named, `container=` its short id.
+    private func contextFacts(_ event: Event) -> [String] {
+        guard let context = event.context else { return [] }
+        var parts: [String] = []
+        if event.kind != .fork { // a fork record carries only who and which cgroup
+            if let exe = context.exe, exe != event.filename { parts.append("exe=" + TerminalEscaper.shellQuoted(exe)) }
+            if let cwd = context.cwd { parts.append("cwd=" + TerminalEscaper.shellQuoted(cwd)) }
+            if let tty = context.tty { parts.append("tty=" + TerminalEscaper.escape(tty)) }
+        }
+        if let auid = context.auid { parts.append("auid=\(auid)") }
+        if let id = context.containerID { parts.append("container=" + TerminalEscaper.escape(Array(id.prefix(12)))) }
         return parts
     }
 

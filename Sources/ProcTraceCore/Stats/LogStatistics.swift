@@ -14,6 +14,9 @@ public final class LogStatistics {
 
     private var report = StatisticsReport()
     private var programs = BoundedCounter<[UInt8]>()
+    private var binaries = BoundedCounter<SHA256Digest>()
+    /// The path each counted binary was first seen at (kept while it is counted).
+    private var binaryPaths: [SHA256Digest: [UInt8]] = [:]
     private var failures = BoundedCounter<FailureKey>()
     private var adopters = BoundedCounter<Int32>()
     private var adopterNames: [Int32: Comm] = [:]
@@ -51,6 +54,11 @@ public final class LogStatistics {
             zombies[event.pid] = nil
         case .exec:
             programs.add(event.filename ?? event.argv?.arguments.first ?? event.comm.bytes)
+            if let context = event.context, let digest = context.exeSHA256 {
+                binaries.add(digest)
+                if binaryPaths[digest] == nil { binaryPaths[digest] = context.exe ?? event.filename ?? [] }
+                if binaryPaths.count > binaries.counts.count * 2 { binaryPaths = binaryPaths.filter { binaries.counts[$0.key] != nil } }
+            }
         case .exit:
             if let status = event.exitStatus, status.exitCode != 0 {
                 failures.add(FailureKey(comm: event.comm, status: status))
@@ -118,6 +126,9 @@ public final class LogStatistics {
         }
         let bytesFirst: ([UInt8], [UInt8]) -> Bool = { $0.lexicographicallyPrecedes($1) }
         final.mostExecuted = programs.top(listLength, precedes: bytesFirst).map { .init(name: $0.key, count: $0.count) }
+        final.topBinaries = binaries.top(listLength) { $0.hex < $1.hex }.map {
+            .init(sha256: $0.key, exe: binaryPaths[$0.key] ?? [], count: $0.count)
+        }
         final.failures = failures.top(listLength) { a, b in
             a.comm.bytes != b.comm.bytes ? a.comm.bytes.lexicographicallyPrecedes(b.comm.bytes) : a.status.raw < b.status.raw
         }.map { .init(comm: $0.key.comm, status: $0.key.status.summary, count: $0.count) }
@@ -125,7 +136,7 @@ public final class LogStatistics {
             .init(pid: $0.key, comm: adopterNames[$0.key], orphans: $0.count)
         }
         final.invalidLines = invalidLines
-        final.isApproximate = programs.isApproximate || failures.isApproximate || adopters.isApproximate
+        final.isApproximate = programs.isApproximate || binaries.isApproximate || failures.isApproximate || adopters.isApproximate
             || forgottenZombies > 0 || treeForgot > 0
         return final
     }

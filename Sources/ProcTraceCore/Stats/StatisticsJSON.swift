@@ -73,6 +73,11 @@ extension StatisticsReport {
             string("program", $0.name)
             number("count", $0.count)
         }
+        objects("top_binaries", topBinaries) {
+            string("exe_sha256", Array($0.sha256.hex.utf8))
+            string("exe", $0.exe)
+            number("count", $0.count)
+        }
         let lifetime: (Lifetime) -> Void = {
             signed("pid", Int64($0.pid))
             string("comm", $0.comm.bytes)

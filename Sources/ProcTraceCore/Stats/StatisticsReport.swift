@@ -5,6 +5,13 @@ public struct StatisticsReport {
         public var count: UInt64
     }
 
+    /// One binary by its contents (exe_sha256): how often it was exec'd, and the path it first ran from.
+    public struct Binary: Equatable {
+        public var sha256: SHA256Digest
+        public var exe: [UInt8]
+        public var count: UInt64
+    }
+
     public struct Lifetime: Equatable {
         public var pid: Int32
         public var comm: Comm
@@ -50,6 +57,8 @@ public struct StatisticsReport {
     public var countsByKind: [UInt64] = Array(repeating: 0, count: EventKind.allCases.count)
     public var forksOverTime = RateHistogram()
     public var mostExecuted: [Program] = []
+    /// Most exec'd binaries by exe_sha256 (two paths of one file are one binary; a rewritten file is another).
+    public var topBinaries: [Binary] = []
     public var longestLived: [Lifetime] = []
     public var shortestLived: [Lifetime] = []
     public var failures: [Failure] = []

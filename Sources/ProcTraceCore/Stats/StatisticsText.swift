@@ -39,6 +39,9 @@ extension StatisticsReport {
         section("Most exec'd programs", mostExecuted.map {
             pad(String($0.count), 8, right: true) + "  " + TerminalEscaper.escape($0.name)
         })
+        section("Most exec'd binaries by SHA-256", topBinaries.map {
+            pad(String($0.count), 8, right: true) + "  " + String($0.sha256.hex.prefix(16)) + "  " + TerminalEscaper.escape($0.exe)
+        })
         let lifetime: (Lifetime) -> String = {
             pad(DurationText.format(nanoseconds: $0.durationNs), 9, right: true) + pad(String($0.pid), 9, right: true) + "  "
                 + name($0.comm)

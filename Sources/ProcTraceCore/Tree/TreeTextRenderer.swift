@@ -62,6 +62,20 @@ public struct TreeTextRenderer {
             argv.forEach { out += " " + TerminalEscaper.shellQuoted($0) }
             if node.argvTruncated { out += " …" }
         }
+        if showArguments, let context = node.context { appendContext(context, of: node, isTop: isTop, to: &out) }
+    }
+
+    /// With the arguments: where it runs, and who logged in, where that differs from its parent (as the user is shown).
+    private func appendContext(_ context: ProcessContext, of node: ProcessNode, isTop: Bool, to out: inout String) {
+        let parent = isTop ? nil : node.parent?.context
+        var facts: [String] = []
+        if let cwd = context.cwd, cwd != parent?.cwd { facts.append("cwd=" + TerminalEscaper.shellQuoted(cwd)) }
+        if let tty = context.tty, tty != parent?.tty { facts.append("tty=" + TerminalEscaper.escape(tty)) }
+        if let auid = context.auid, auid != parent?.auid { facts.append("auid=\(auid)") }
+        if let id = context.containerID, id != parent?.containerID {
+            facts.append("container=" + TerminalEscaper.escape(Array(id.prefix(12))))
+        }
+        if !facts.isEmpty { out += " [" + facts.joined(separator: " ") + "]" }
     }
 }
 

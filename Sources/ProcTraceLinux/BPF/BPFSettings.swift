@@ -13,6 +13,8 @@ public struct BPFSettings: Sendable {
     /// Fail as a load failure would, without touching the kernel: lets tests
     /// and admins check the netlink fallback (PROCTRACE_SIMULATE_BPF_FAILURE=1).
     public var simulateLoadFailure = false
+    /// Executables larger than this get no exe_sha256 (0: none is hashed).
+    public var hashMaxBytes = ExecutableHasher.defaultMaxBytes
 
     public init() {}
 

@@ -24,6 +24,7 @@ public final class NetlinkEventSource: EventSource {
     private var socket: NetlinkSocket?
     private let settings: NetlinkSettings
     private let procFS: ProcFS
+    private let contextReader: ProcessContextReader
     private let parser = ProcConnectorParser()
     private var exits = ProcessExitTracker()
     private var processes: [Int32: KnownProcess] = [:]
@@ -42,6 +43,7 @@ public final class NetlinkEventSource: EventSource {
     public init(settings: NetlinkSettings = NetlinkSettings(), procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
+        contextReader = ProcessContextReader(hasher: ExecutableHasher(maxBytes: settings.hashMaxBytes))
         do {
             socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
         } catch {
@@ -75,7 +77,7 @@ public final class NetlinkEventSource: EventSource {
     private func readProc() -> ProcSnapshot {
         let snapshot = ProcSnapshot.read(procFS, time: Clock.realtimeNanoseconds,
                                          maxArgumentBytes: settings.maxArgumentBytes,
-                                         excluding: settings.excludedProcess)
+                                         excluding: settings.excludedProcess, context: contextReader)
         processes.removeAll(keepingCapacity: true)
         exits.removeAll()
         zombies.removeAll()
@@ -226,13 +228,19 @@ public final class NetlinkEventSource: EventSource {
         }
         var record = Event(kind: .fork, time: time, pid: pid, ppid: parent)
         let bootTime = bootNanoseconds(event)
+        // The connector stamps the fork with the clock of the CPU that sent it, which may run behind the
+        // one that set the child's start time (1.75 s apart seen on a VM): a child of this parent started
+        // within that skew is this fork's, not a recycled PID's.
         if let directory = ProcessDirectory(procFS, pid: pid), let stat = directory.stat(),
             stat.startTimeApproximate <= bootTime + ProcStat.nanosecondsPerTick
+                || (stat.ppid == parent && stat.startTimeApproximate <= bootTime + NetlinkEventSource.clockSkewAllowance)
         {
             record.startTime = stat.startTimeApproximate
             record.comm = Comm(stat.comm)
             record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
-            record.credentials = directory.credentials()
+            let status = directory.status()
+            record.credentials = status.flatMap(ProcFS.credentials(fromStatus:))
+            contextReader.read(directory, stat: stat, status: status, extent: .fork, into: &record)
         } else {
             // Gone already: the fork's own time, to the same tick precision.
             record.startTime = bootTime / ProcStat.nanosecondsPerTick * ProcStat.nanosecondsPerTick
@@ -241,6 +249,8 @@ public final class NetlinkEventSource: EventSource {
             } else {
                 record.unavailable.insert(.comm)
             }
+            record.context = ProcessContext()
+            record.unavailable.formUnion(UnavailableFields.context.subtracting(.execOnlyContext))
         }
         if record.credentials == nil { record.unavailable.insert(.credentials) }
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: parent,
@@ -256,6 +266,8 @@ public final class NetlinkEventSource: EventSource {
             // later records until a rename says it.
             record.comm = Comm()
             record.unavailable.formUnion([.filename, .argv, .credentials, .comm])
+            record.context = ProcessContext()
+            record.unavailable.formUnion(.context)
             processes[pid]?.comm = nil
             ready.append(record)
             return
@@ -265,11 +277,13 @@ public final class NetlinkEventSource: EventSource {
         record.comm = Comm(stat.comm)
         record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
         ProcSnapshot.readProgram(of: directory, into: &record, maxArgumentBytes: settings.maxArgumentBytes)
-        if let credentials = directory.credentials() {
+        let status = directory.status()
+        if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
             record.credentials = credentials
         } else {
             record.unavailable.insert(.credentials)
         }
+        contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
         ready.append(record)
     }
@@ -326,6 +340,9 @@ public final class NetlinkEventSource: EventSource {
         if let known = processes[pid], known.startTime != stat.startTimeApproximate { return nil }
         return (directory, stat)
     }
+
+    /// How far apart two CPUs' clocks may be (see handleFork).
+    static let clockSkewAllowance: UInt64 = 3_000_000_000
 
     private func bootNanoseconds(_ event: ProcConnectorEvent) -> UInt64 {
         UInt64(clamping: Int64(bitPattern: event.timestamp) &+ monotonicToBoot)

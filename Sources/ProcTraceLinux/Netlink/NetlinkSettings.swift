@@ -15,6 +15,8 @@ public struct NetlinkSettings: Sendable {
     /// between are reported at once and share the next re-read, so a consumer
     /// that cannot keep up does not spend its time re-reading /proc.
     public var minimumResyncIntervalMilliseconds: Int32 = 1000
+    /// Executables larger than this get no exe_sha256 (0: none is hashed).
+    public var hashMaxBytes = ExecutableHasher.defaultMaxBytes
 
     public init() {}
 }

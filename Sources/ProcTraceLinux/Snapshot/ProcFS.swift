@@ -11,6 +11,8 @@ public struct ProcStat: Equatable, Sendable {
     public var ppid: Int32
     public var pgrp: Int32
     public var session: Int32
+    /// The controlling terminal's device number (field 7, `tty_nr`); 0 for none.
+    public var ttyNumber: UInt32 = 0
     /// Clock ticks after boot.
     public var startTicks: UInt64
     public var flags: UInt32
@@ -47,7 +49,7 @@ public struct ProcStat: Equatable, Sendable {
         // The file ends in a newline, after exit_code (the last field).
         let rest = text[(close + 1)...].split(omittingEmptySubsequences: true) { $0 == 0x20 || $0 == 0x0a }
         // rest[0] = state (field 3), rest[1] = ppid (4), rest[2] = pgrp (5), rest[3] = session (6),
-        // rest[6] = flags (9), rest[17] = num_threads (20), rest[19] = starttime (22),
+        // rest[4] = tty_nr (7), rest[6] = flags (9), rest[17] = num_threads (20), rest[19] = starttime (22),
         // rest[36] = processor (39), rest[49] = exit_code (52).
         guard rest.count > 19, let state = rest[0].first,
             let ppid = Int32(String(decoding: rest[1], as: UTF8.self)),
@@ -59,8 +61,10 @@ public struct ProcStat: Equatable, Sendable {
         else { return nil }
         let exitCode = rest.count > 49 ? UInt32(String(decoding: rest[49], as: UTF8.self)) : nil
         let processor = rest.count > 36 ? Int32(String(decoding: rest[36], as: UTF8.self)) : nil
+        // tty_nr is printed as a signed int.
+        let tty = Int32(String(decoding: rest[4], as: UTF8.self)).map { UInt32(bitPattern: $0) } ?? 0
         return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, session: session,
-                        startTicks: start, flags: flags, threadCount: threadCount, exitCode: exitCode,
+                        ttyNumber: tty, startTicks: start, flags: flags, threadCount: threadCount, exitCode: exitCode,
                         processor: processor)
     }
 }

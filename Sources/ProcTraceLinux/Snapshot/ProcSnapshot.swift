@@ -16,10 +16,11 @@ public struct ProcSnapshot {
 
     /// Reads /proc. `time` is stamped on every event (nanoseconds since the
     /// epoch). With `maxArgumentBytes` nil, filename and argv are not read;
-    /// with `threads` false, neither are thread IDs.
+    /// with `threads` false, neither are thread IDs; with `context` nil,
+    /// neither is who, where and which binary.
     public static func read(
         _ procFS: ProcFS, time: Int64, maxArgumentBytes: Int?, excluding excludedProcess: Int32 = 0,
-        threads: Bool = true
+        threads: Bool = true, context: ProcessContextReader? = nil
     ) -> ProcSnapshot {
         var snapshot = ProcSnapshot()
         for pid in procFS.pids() where pid != excludedProcess {
@@ -30,11 +31,13 @@ public struct ProcSnapshot {
             event.state = stat.state
             event.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
             event.isKernelThread = stat.isKernelThread
-            if let credentials = directory.credentials() {
+            let status = directory.status()
+            if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
                 event.credentials = credentials
             } else {
                 event.unavailable.insert(.credentials)
             }
+            context?.read(directory, stat: stat, status: status, extent: .full, into: &event)
             if stat.state == UInt8(ascii: "Z") {
                 event.exitStatus = stat.exitCode.map(WaitStatus.init(raw:))
                 event.unavailable.formUnion([.filename, .argv])

@@ -10,7 +10,7 @@ import ProcTraceCore
 /// another process.
 public final class ProcessDirectory {
     public let pid: Int32
-    private let fd: Int32
+    let fd: Int32
 
     public init?(_ procFS: ProcFS, pid: Int32) {
         let fd = open("\(procFS.root)/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -40,6 +40,11 @@ public final class ProcessDirectory {
     }
 
     public func credentials() -> Credentials? {
-        FileIO.readSmallFile(at: fd, "status").flatMap(ProcFS.credentials(fromStatus:))
+        status().flatMap(ProcFS.credentials(fromStatus:))
+    }
+
+    /// The text of /proc/PID/status (credentials, NSpid).
+    public func status() -> [UInt8]? {
+        FileIO.readSmallFile(at: fd, "status")
     }
 }

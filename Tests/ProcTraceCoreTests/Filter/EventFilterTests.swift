@@ -75,4 +75,33 @@ import Testing
         #expect(kept(events, EventFilter(comms: [Comm("a-very-long-program-name")])) == ["fork 7"])
         #expect(EventFilter().isEmpty && !EventFilter(kinds: []).isEmpty)
     }
+
+    @Test func containerCgroupAndLoginUidMatchTheProcessesLastContext() {
+        func exec(_ pid: Int32, cgroup: String, auid: UInt32?) -> Event {
+            var event = EventSamples.process(.exec, pid: pid, ppid: 1)
+            var context = ProcessContext()
+            context.setCgroup(Array(cgroup.utf8))
+            context.auid = auid
+            event.context = context
+            return event
+        }
+        let id = EventSamples.containerID
+        let events = [
+            exec(10, cgroup: "/system.slice/docker-\(id).scope", auid: nil),
+            exec(11, cgroup: "/system.slice/cron.service", auid: 1000),
+            exec(12, cgroup: "/system.slicer/x", auid: 1001),
+            exec(13, cgroup: "/user.slice/user-1000.slice/session-3.scope", auid: 1000),
+            EventSamples.process(.exit, pid: 10, ppid: 1),  // no context of its own: the exec's
+            EventSamples.process(.exit, pid: 14, ppid: 1),  // no context known at all
+        ]
+        var byContainer = EventFilter()
+        byContainer.containers = [Array(id.prefix(12).utf8)]
+        #expect(kept(events, byContainer) == ["exec 10", "exit 10"])
+        var byCgroup = EventFilter()
+        byCgroup.cgroups = [Array("/system.slice/".utf8)]
+        #expect(kept(events, byCgroup) == ["exec 10", "exec 11", "exit 10"], "whole components: not /system.slicer")
+        var byLogin = EventFilter()
+        byLogin.auids = [1000]
+        #expect(kept(events, byLogin) == ["exec 11", "exec 13"])
+    }
 }

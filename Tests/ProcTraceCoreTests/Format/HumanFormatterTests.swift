@@ -9,12 +9,12 @@ import Testing
         let lines = EventSamples.everyKind().map { formatter.format($0) }
         #expect(lines == [
             "11:06:40.123 start        proctrace 0.1.0 recording on build-01 (bpf, kernel 6.1.0-18-amd64, schema 1, recorder pid 999, 2026-11-18T11:06:40.123456789Z)",
-            "11:06:40.123 exists             1       0 systemd          state S /sbin/init splash (/usr/lib/systemd/systemd)",
+            "11:06:40.123 exists             1       0 systemd          state S /sbin/init splash (/usr/lib/systemd/systemd) cwd=/",
             "11:06:40.123 exists            77       1 defunct          state Z zombie, exited 3 [unavailable: filename, argv]",
             "11:06:40.123 exists             2       0 kthreadd         kernel thread",
-            "11:06:40.123 fork            4243    4242 bash",
-            "11:06:40.123 exec            4243    4242 ls               ls -l '' 'with space' (/usr/bin/ls) (exec'd by thread 4250)",
-            "11:06:40.123 exec            4244    4242 xargs            xargs a …(truncated) [unavailable: filename, exe_sha256]",
+            "11:06:40.123 fork            4243    4242 bash             container=4f3c2b1a09e8",
+            "11:06:40.123 exec            4243    4242 ls               ls -l '' 'with space' (/usr/bin/ls) (exec'd by thread 4250) cwd=$'/srv/with space/bad\\edir' tty=pts/3 auid=1000 container=4f3c2b1a09e8",
+            "11:06:40.123 exec            4244    4242 xargs            xargs a …(truncated) exe=/usr/bin/xargs cwd=/tmp [unavailable: filename, exe_sha256]",
             "11:06:40.124 exit            4243    4242 ls               exited 42 after 1.0ms",
             "11:06:40.125 exit            4244    4242 xargs            killed by SIGSEGV (core dumped)",
             "11:06:40.126 reap            4243    4242 ls               reaped by 4242 (wait)",

@@ -117,3 +117,26 @@ import Testing
         #expect(DeviceNumber(kernelDev: (259 << 20) | 2) == DeviceNumber(major: 259, minor: 2))
     }
 }
+
+@Suite struct TerminalNameTests {
+    @Test(arguments: [
+        (136, 0, "pts/0"), (136, 3, "pts/3"), (137, 1, "pts/257"), (143, 255, "pts/2047"),
+        (4, 1, "tty1"), (4, 0, "tty0"), (4, 63, "tty63"), (4, 64, "ttyS0"), (4, 65, "ttyS1"),
+        (5, 0, "tty"), (5, 1, "console"), (5, 2, "ptmx"), (204, 64, "ttyAMA0"), (3, 2, "ttyp2"),
+        (188, 0, "188:0"), (4096, 1_048_575, "4096:1048575"),
+    ] as [(UInt32, UInt32, String)])
+    func namesEachKindOfTerminalAsDevDoes(major: UInt32, minor: UInt32, name: String) {
+        #expect(TerminalName.name(of: DeviceNumber(major: major, minor: minor)) == Array(name.utf8))
+    }
+
+    @Test func noTerminalIsNil() {
+        #expect(TerminalName.name(ttyNumber: 0) == nil)
+    }
+
+    @Test func statsTtyNumberIsDecodedAsTheKernelEncodesIt() {
+        // new_encode_dev: minor's low byte, major << 8, minor's high bits << 12.
+        #expect(TerminalName.name(ttyNumber: (136 << 8) | 5) == Array("pts/5".utf8))
+        #expect(TerminalName.name(ttyNumber: 0x0403) == Array("tty3".utf8))
+        #expect(TerminalName.name(ttyNumber: (136 << 8) | 0x34 | (0x12 << 20)) == Array("pts/\(0x1234)".utf8))
+    }
+}

@@ -39,6 +39,9 @@ import Testing
                      2  /usr/bin/cc
                      1  /usr/bin/make
 
+            Most exec'd binaries by SHA-256
+              none
+
             Longest-lived processes (that exited)
                  1.600s      101  make
                  1.100s      102  cc
@@ -111,5 +114,31 @@ import Testing
         #expect(counter.isApproximate)
         #expect(counter.counts.count <= 4)
         #expect(counter.top(2, precedes: <).map(\.key) == [1, 2])
+    }
+
+    @Test func binariesAreCountedByTheirHashNotTheirPath() {
+        let statistics = LogStatistics()
+        let tree = ProcessTree()
+        func exec(_ path: String, _ digest: SHA256Digest?) {
+            var event = EventSamples.process(.exec, comm: "x")
+            event.filename = Array(path.utf8)
+            var context = ProcessContext()
+            context.exe = Array(path.utf8)
+            context.exeSHA256 = digest
+            event.context = context
+            statistics.add(event, tree: tree)
+        }
+        let busybox = SHA256Digest(bytes: [UInt8](repeating: 1, count: 32))
+        let other = SHA256Digest(bytes: [UInt8](repeating: 2, count: 32))
+        exec("/bin/busybox", busybox)
+        exec("/bin/ls", busybox)     // a hard link or copy of the same file
+        exec("/bin/busybox", busybox)
+        exec("/usr/bin/env", other)
+        exec("/usr/bin/big", nil)    // not hashed: not counted
+        let report = statistics.finish()
+        #expect(report.topBinaries == [.init(sha256: busybox, exe: Array("/bin/busybox".utf8), count: 3),
+                                       .init(sha256: other, exe: Array("/usr/bin/env".utf8), count: 1)])
+        #expect(report.text(clock: .utc).contains("       3  0101010101010101  /bin/busybox"))
+        #expect(report.json().contains(#"{"exe_sha256":"\#(busybox.hex)","exe":"/bin/busybox","count":3}"#))
     }
 }

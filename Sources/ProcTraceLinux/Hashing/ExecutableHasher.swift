@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import ProcTraceCore
+
+/// SHA-256 of the files processes run (`exe_sha256`), through /proc/PID/exe,
+/// with a bounded cache keyed by the file's identity and version, so a
+/// program run a million times is read once. Not thread-safe: one per backend.
+///
+/// A cache hit costs the one fstatat the record needs anyway for
+/// `exe_inode`/`exe_device`; a miss opens the file, reads and hashes it on
+/// the calling thread (BENCHMARKS.md has the figures), and is kept only if
+/// the file did not change while it was read.
+public final class ExecutableHasher {
+    /// A file's identity and version: a new inode (a replaced binary) or a
+    /// rewrite in place (new size, mtime or ctime) is a new key.
+    public struct Key: Hashable {
+        public var device: UInt64
+        public var inode: UInt64
+        public var size: Int64
+        public var modified: timespec
+        public var changed: timespec
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            modified = status.st_mtim
+            changed = status.st_ctim
+        }
+
+        public static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.device == rhs.device && lhs.inode == rhs.inode && lhs.size == rhs.size
+                && lhs.modified.tv_sec == rhs.modified.tv_sec && lhs.modified.tv_nsec == rhs.modified.tv_nsec
+                && lhs.changed.tv_sec == rhs.changed.tv_sec && lhs.changed.tv_nsec == rhs.changed.tv_nsec
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(device)
+            hasher.combine(inode)
+            hasher.combine(size)
+            hasher.combine(modified.tv_nsec)
+            hasher.combine(changed.tv_nsec)
+        }
+    }
+
+    public struct Counters: Equatable {
+        public var hits: UInt64 = 0
+        public var misses: UInt64 = 0
+        /// Files not hashed for their size (over `maxBytes`).
+        public var tooLarge: UInt64 = 0
+        /// Files that could not be opened or read, or changed while read.
+        public var failed: UInt64 = 0
+        public var bytesHashed: UInt64 = 0
+        /// Time spent on misses (open, read, hash), nanoseconds.
+        public var missNanoseconds: UInt64 = 0
+    }
+
+    public static let defaultMaxBytes = 64 << 20
+    public static let defaultCapacity = 4096
+
+    /// Files larger than this are not hashed; 0: nothing is.
+    public let maxBytes: Int
+    public let capacity: Int
+    public private(set) var counters = Counters()
+    private var cache: [Key: ProcTraceCore.SHA256Digest] = [:]
+    /// Insertion order, for evicting the oldest entry once full.
+    private var order: [Key] = []
+    private var oldest = 0
+    private let chunk: UnsafeMutableRawBufferPointer
+
+    public init(maxBytes: Int = ExecutableHasher.defaultMaxBytes, capacity: Int = ExecutableHasher.defaultCapacity) {
+        self.maxBytes = max(maxBytes, 0)
+        self.capacity = max(capacity, 1)
+        chunk = .allocate(byteCount: 1 << 20, alignment: 64)
+        cache.reserveCapacity(min(self.capacity, 1024))
+    }
+
+    deinit {
+        chunk.deallocate()
+    }
+
+    public var isEnabled: Bool { maxBytes > 0 }
+
+    /// The digest of the file `status` describes, which `name` opens
+    /// relative to `directory` (a /proc/PID directory and "exe"); nil when it
+    /// is too large, cannot be read or changed while read.
+    public func digest(of status: stat, openingAt directory: Int32, _ name: String) -> ProcTraceCore.SHA256Digest? {
+        guard isEnabled else { return nil }
+        let key = Key(status)
+        if let digest = cache[key] {
+            counters.hits += 1
+            return digest
+        }
+        counters.misses += 1
+        guard status.st_size <= maxBytes else {
+            counters.tooLarge += 1
+            return nil
+        }
+        let started = Clock.monotonicNanoseconds
+        defer { counters.missNanoseconds += UInt64(max(Clock.monotonicNanoseconds - started, 0)) }
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            counters.failed += 1
+            return nil
+        }
+        defer { close(fd) }
+        var before = stat()
+        guard fstat(fd, &before) == 0, Key(before) == key, let digest = hash(fd), let after = ExecutableHasher.status(fd),
+              Key(after) == key
+        else {
+            // Another file than the one stat named (a PID reused, a path replaced), or one that changed while read.
+            counters.failed += 1
+            return nil
+        }
+        insert(digest, for: key)
+        return digest
+    }
+
+    /// The digest of the file a process runs, by its PID, checked against
+    /// the file's device and inode as the kernel reported them (BPF): nil
+    /// when the process is gone or runs another file now.
+    public func digest(pid: Int32, device: DeviceNumber, inode: UInt64, procRoot: String = "/proc") -> ProcTraceCore.SHA256Digest? {
+        guard isEnabled else { return nil }
+        let directory = open("\(procRoot)/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return nil }
+        defer { close(directory) }
+        var status = stat()
+        guard fstatat(directory, "exe", &status, 0) == 0, UInt64(status.st_ino) == inode,
+              DeviceNumber(userDev: UInt64(status.st_dev)) == device
+        else { return nil }
+        return digest(of: status, openingAt: directory, "exe")
+    }
+
+    private static func status(_ fd: Int32) -> stat? {
+        var status = stat()
+        return fstat(fd, &status) == 0 ? status : nil
+    }
+
+    private func hash(_ fd: Int32) -> ProcTraceCore.SHA256Digest? {
+        var sha = SHA256()
+        var offset: off_t = 0
+        while true {
+            let n = pread(fd, chunk.baseAddress, chunk.count, offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            offset += off_t(n)
+            if offset > maxBytes { return nil }
+        }
+        counters.bytesHashed += UInt64(offset)
+        return sha.finalize().withUnsafeBytes { ProcTraceCore.SHA256Digest(bytes: $0) }
+    }
+
+    private func insert(_ digest: ProcTraceCore.SHA256Digest, for key: Key) {
+        if order.count < capacity {
+            order.append(key)
+        } else {
+            cache[order[oldest]] = nil
+            order[oldest] = key
+            oldest = (oldest + 1) % capacity
+        }
+        cache[key] = digest
+    }
+
+    public var cachedCount: Int { cache.count }
+}
