@@ -66,7 +66,7 @@ struct {
 /* Bounds of the path walks: dentries plus mount crossings for cwd and exe,
  * kernfs levels for the cgroup. Deeper paths are marked truncated. */
 #ifndef PT_PATH_DEPTH
-#define PT_PATH_DEPTH 64
+#define PT_PATH_DEPTH 32
 #endif
 #define PT_CGROUP_DEPTH 32
 #define PT_NAME_LEN 256 /* NAME_MAX and its NUL: the longest cgroup name */

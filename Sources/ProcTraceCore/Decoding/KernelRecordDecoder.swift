@@ -24,6 +24,10 @@ public struct KernelRecordDecoder {
 
     /// Cgroup paths and terminal names seen before, shared by copies.
     private let names = KernelNameCache()
+    /// exe_sha256 of an exec's or existing process's file, by its pid and the
+    /// (device, inode) the kernel read (the platform side hashes it: nil when
+    /// it cannot). Without it the field is unavailable.
+    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64) -> SHA256Digest?)?
 
     public init(bootToEpochOffset: Int64) {
         self.bootToEpochOffset = bootToEpochOffset
@@ -136,15 +140,22 @@ public struct KernelRecordDecoder {
                     context.cwd = bytes(pathsStart, cwdLength)
                 }
                 if valid & V.exe == 0 {
-                    unavailable.formUnion([.exe, .exeInode, .exeDevice])
+                    unavailable.formUnion([.exe, .exeInode, .exeDevice, .exeSHA256])
                 } else if exeLength > 0 || !event.isKernelThread {
                     // A kernel thread runs no file: nothing to name, nothing unknown.
-                    context.exeInode = u64(base + A.exeInode)
-                    context.exeDevice = DeviceNumber(kernelDev: u32(base + A.exeDevice))
+                    let inode = u64(base + A.exeInode)
+                    let device = DeviceNumber(kernelDev: u32(base + A.exeDevice))
+                    context.exeInode = inode
+                    context.exeDevice = device
                     if valid & V.exeTruncated != 0 || exeLength == 0 {
                         unavailable.insert(.exe)
                     } else {
                         context.exe = bytes(pathsStart + cwdLength, exeLength)
+                    }
+                    if let digest = executableDigest?(event.pid, device, inode) {
+                        context.exeSHA256 = digest
+                    } else {
+                        unavailable.insert(.exeSHA256)
                     }
                 }
             }

@@ -18,6 +18,8 @@ public final class BPFEventSource: EventSource {
     private var reportedLost: UInt64 = 0
     private let receiver: Receiver
     private let procFS: ProcFS
+    /// exe_sha256 for exec and exists records (the kernel gives the file's device and inode).
+    public let hasher: ExecutableHasher
 
     public var counters: SourceCounters { receiver.counters }
 
@@ -28,7 +30,11 @@ public final class BPFEventSource: EventSource {
     public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
-        let receiver = Receiver(decoder: KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset()))
+        var decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
+        let hasher = ExecutableHasher(maxBytes: settings.hashMaxBytes)
+        self.hasher = hasher
+        decoder.executableDigest = { pid, device, inode in hasher.digest(pid: pid, device: device, inode: inode) }
+        let receiver = Receiver(decoder: decoder)
         self.receiver = receiver
 
         if settings.simulateLoadFailure {

@@ -7,7 +7,21 @@ import Testing
 struct KernelAuditDecodingTests {
     typealias L = KernelRecordLayout
     typealias V = KernelRecordLayout.Audit.Valid
-    let decoder = KernelRecordDecoder(bootToEpochOffset: 0)
+    let decoder: KernelRecordDecoder
+    /// What the decoder asked the hasher for: (pid, device, inode).
+    final class Asked { var files: [(Int32, DeviceNumber, UInt64)] = [] }
+    let asked = Asked()
+    static let digest = SHA256Digest(bytes: Array(0..<32))
+
+    init() {
+        var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
+        let asked = asked
+        decoder.executableDigest = { pid, device, inode in
+            asked.files.append((pid, device, inode))
+            return KernelAuditDecodingTests.digest
+        }
+        self.decoder = decoder
+    }
 
     func decode(_ bytes: [UInt8]) throws -> Event {
         try bytes.withUnsafeBytes { try decoder.decode($0) }
@@ -43,6 +57,9 @@ struct KernelAuditDecodingTests {
         #expect(context.pidns == 4_026_531_836 && context.mntns == 4_026_531_841)
         #expect(context.netns == 4_026_531_840 && context.userns == 4_026_531_837)
         #expect(context.nspid == 7)
+        #expect(context.exeSHA256 == Self.digest)
+        #expect(asked.files.count == 1 && asked.files.first?.0 == 42 && asked.files.first?.2 == 1_234_567)
+        #expect(asked.files.first?.1 == DeviceNumber(major: 8, minor: 1))
         #expect(event.unavailable.isEmpty)
     }
 
@@ -126,7 +143,8 @@ struct KernelAuditDecodingTests {
         #expect(event.state == UInt8(ascii: "Z"))
         #expect(event.context?.cwd == nil && event.context?.exe == nil && event.context?.mntns == nil)
         #expect(event.context?.cgroup == audit.cgroup && event.context?.userns == audit.userns)
-        #expect(event.unavailable.isSuperset(of: [.cwd, .exe, .exeInode, .exeDevice, .mntns, .netns]))
+        #expect(event.unavailable.isSuperset(of: [.cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .mntns, .netns]))
+        #expect(asked.files.isEmpty, "nothing to hash")
         #expect(!event.unavailable.contains(.cgroup))
     }
 
@@ -138,6 +156,14 @@ struct KernelAuditDecodingTests {
         #expect(event.isKernelThread)
         #expect(event.context?.exe == nil && event.context?.exeInode == nil && event.context?.exeDevice == nil)
         #expect(!event.unavailable.contains(.exe) && !event.unavailable.contains(.exeInode))
+        #expect(!event.unavailable.contains(.exeSHA256) && asked.files.isEmpty)
+    }
+
+    @Test func aFileTheHasherCannotReadIsUnavailable() throws {
+        var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
+        decoder.executableDigest = { _, _, _ in nil }
+        let event = try exec(KernelRecordBuilder.Audit()).withUnsafeBytes { try decoder.decode($0) }
+        #expect(event.context?.exeSHA256 == nil && event.unavailable == [.exeSHA256])
     }
 
     @Test func pathLengthsPastTheRecordAreRejected() throws {

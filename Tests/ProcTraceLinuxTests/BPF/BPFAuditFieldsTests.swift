@@ -154,7 +154,7 @@ struct BPFAuditFieldsTests {
 
     @Test func aWorkingDirectoryDeeperThanTheWalkIsUnknownNotCut() throws {
         let place = try Place()
-        // 80 levels: more than the kernel walk's 64 steps, far below PATH_MAX.
+        // 80 levels: more than the kernel walk's 32 steps, far below PATH_MAX.
         let deep = place.base + String(repeating: "/d", count: 80)
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         let (lines, pid, _) = try Self.record(script: "cd \"$1\" && exec /bin/sleep 1", argument: deep)
