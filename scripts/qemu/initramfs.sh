@@ -16,6 +16,7 @@ for applet in $(/bin/busybox --list); do
 	case $applet in true | sleep | busybox) continue ;; esac
 	ln -sf busybox "$root/bin/$applet"
 done
+ln -sf ../../bin/busybox "$root/usr/bin/sha256sum"
 elves=(/usr/bin/true /usr/bin/sleep /usr/bin/setpriv /usr/bin/script "$build/proctrace" "$build/proctrace-scenarios"
 	"$build/proctracePackageTests.xctest")
 cp /usr/bin/true /usr/bin/sleep "$root/bin/"
