@@ -108,9 +108,11 @@ struct BPFAuditFieldsTests {
 
     @Test func anExecSaysWhatProcSaysOfTheLiveProcess() throws {
         let place = try Place()
-        // loginuid is set in the shell, so the sleep it becomes inherits it.
+        // loginuid is set in the shell, so the sleep it becomes inherits it. It
+        // lives 3 s: exe_sha256 is read through /proc/PID/exe when the record
+        // is decoded, seconds late under software emulation.
         let (lines, pid, proc) = try Self.record(
-            script: "cd \"$1/link\" && echo 4321 > /proc/self/loginuid && exec /bin/sleep 1", argument: place.base)
+            script: "cd \"$1/link\" && echo 4321 > /proc/self/loginuid && exec /bin/sleep 3", argument: place.base)
         let records = Self.records(lines)
         let exec = try #require(records.last { $0.record["event"] as? String == "exec" && $0.record["pid"] as? Int == Int(pid) },
                                 "no exec record for \(pid)")
