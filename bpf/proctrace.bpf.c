@@ -70,20 +70,56 @@ struct {
 	__type(value, __u64);
 } lost_records SEC(".maps");
 
+/* Bounds of the path walks: dentries plus mount crossings for cwd and exe,
+ * kernfs levels for the cgroup. Deeper paths are marked truncated. */
+#ifndef PT_PATH_DEPTH
+#define PT_PATH_DEPTH 32
+#endif
+#define PT_CGROUP_DEPTH 32
+#define PT_NAME_LEN 256 /* NAME_MAX and its NUL: the longest cgroup name */
+
+/* Where the paths are put together before they go into a record. */
+struct path_scratch {
+	/* A dentry path is built backwards, ending at PT_PATH_MAX; the second
+	 * half only keeps the masked offsets' worst case inside the buffer. */
+	char path[2 * PT_PATH_MAX];
+	__u64 names[PT_CGROUP_DEPTH]; /* kernfs names, leaf first */
+	__u64 name_count;
+	__u64 spill; /* launder()'s */
+};
+
+/* exec and fork records: the fixed part, then their variable data. */
 struct exec_scratch {
 	struct pt_exec rec;
-	char data[PT_FILENAME_MAX + PT_ARGS_CAP];
+	char data[PT_FILENAME_MAX + PT_ARGS_CAP + 3 * PT_PATH_MAX];
+	struct path_scratch paths;
 };
 
 /* One scratch buffer per CPU (too large for a per-CPU map); user space sets
  * max_entries to the number of possible CPUs. Tracepoints run with preemption
- * off and a program never nests on its CPU, so a slot is never shared. */
+ * off and a program never nests on its CPU, so a slot is never shared (fork
+ * and exec take turns in it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct exec_scratch);
 } exec_buffers SEC(".maps");
+
+struct snapshot_scratch {
+	struct pt_exists rec;
+	char data[3 * PT_PATH_MAX];
+	struct path_scratch paths;
+};
+
+/* The task iterator's own: it runs preemptible, so it cannot borrow a CPU's
+ * exec slot; user space reads one snapshot at a time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct snapshot_scratch);
+} snapshot_buffer SEC(".maps");
 
 struct zombie {
 	__u64 start_time;
@@ -169,6 +205,224 @@ static __always_inline void fill_task_info(struct pt_task_info *info, struct tas
 	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->group_leader->comm);
 }
 
+/* kernfs_node.parent became __parent in 6.15. */
+static __always_inline struct kernfs_node *kernfs_parent_of(struct kernfs_node *kn)
+{
+	struct kernfs_node___old *old = (void *)kn;
+	if (bpf_core_field_exists(old->parent)) {
+		struct kernfs_node *parent = old->parent;
+		/* Keeps clang from merging the two loads into one at a selected
+		 * offset: the absent field's must stay in the branch the
+		 * verifier drops. */
+		barrier_var(parent);
+		return parent;
+	}
+	return kn->__parent;
+}
+
+/* Stores v and reads it back: the verifier then knows only that it is a
+ * number, so the paths out of a loop that differ only in v join into one
+ * state instead of each being followed through everything after it. */
+static __always_inline __u64 launder(__u64 *slot, __u64 v)
+{
+	*slot = v;
+	return *(volatile __u64 *)slot;
+}
+
+/* The absolute path of (dentry, vfsmnt) as d_path walks it: up the dentries,
+ * across each mount to where it is mounted, to the root of the mount
+ * namespace. Built backwards in path[] so that it ends at PT_PATH_MAX;
+ * returns where it starts. struct mount is reached by container_of, which
+ * BTF-typed pointers cannot do, so the walk reads through probes. */
+static __always_inline __u64 walk_path(struct path_scratch *scratch, void *dentry_ptr, void *vfsmnt_ptr,
+				       __u32 *valid, __u32 truncated_flag)
+{
+	char *path = scratch->path;
+	struct dentry *dentry = (void *)launder(&scratch->spill, (__u64)dentry_ptr);
+	struct vfsmount *vfsmnt = (void *)launder(&scratch->spill, (__u64)vfsmnt_ptr);
+	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	__u64 start = PT_PATH_MAX;
+	int i;
+	for (i = 0; i < PT_PATH_DEPTH; i++) {
+		if (dentry == mnt_root) {
+			if (mnt == parent_mnt)
+				break;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent_mnt;
+			parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+			mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+			continue;
+		}
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct qstr name;
+		bpf_core_read(&name, sizeof(name), &dentry->d_name);
+		__u64 len = name.len;
+		if (len + 1 >= start) { /* start stays above 0: the length fits PT_PATH_MAX - 1 */
+			*valid |= truncated_flag;
+			break;
+		}
+		start -= len + 1;
+		barrier_var(start); /* clang knows the mask below changes nothing; the verifier does not */
+		start &= PT_PATH_MAX - 1;
+		len &= PT_PATH_MAX - 1;
+		path[start] = '/';
+		bpf_probe_read_kernel(path + start + 1, len, name.name);
+		/* A root that is no mount's (a pseudo file: memfd, pipe) is its name. */
+		if (parent == dentry)
+			break;
+		dentry = parent;
+	}
+	if (i == PT_PATH_DEPTH)
+		*valid |= truncated_flag;
+	if (start == PT_PATH_MAX) {
+		start -= 1;
+		path[start] = '/';
+	}
+	return launder(&scratch->spill, start) & (PT_PATH_MAX - 1);
+}
+
+/* walk_path into dst; returns the bytes written. */
+static __always_inline __u64 put_path(char *dst, struct path_scratch *scratch, void *dentry, void *vfsmnt,
+				      __u32 *valid, __u32 truncated_flag)
+{
+	__u64 start = walk_path(scratch, dentry, vfsmnt, valid, truncated_flag);
+	__u64 len = PT_PATH_MAX - start;
+	if (bpf_probe_read_kernel(dst, len, scratch->path + start))
+		len = 0;
+	return launder(&scratch->spill, len) & (PT_PATH_MAX - 1);
+}
+
+/* The default hierarchy's path of a cgroup, from its root, into dst:
+ * the kernfs names leaf first into names[], then written root first. */
+static __always_inline __u64 put_cgroup_path(char *dst, struct path_scratch *scratch, struct kernfs_node *kn,
+					     __u32 *valid)
+{
+	__u64 count = 0;
+	int i;
+	for (i = 0; i < PT_CGROUP_DEPTH; i++) {
+		struct kernfs_node *parent = kernfs_parent_of(kn);
+		if (!parent)
+			break;
+		scratch->names[i] = (__u64)kn->name;
+		count++;
+		kn = parent;
+	}
+	if (i == PT_CGROUP_DEPTH)
+		*valid |= PT_AUDIT_CGROUP_TRUNCATED;
+	/* The next name is counted down in memory, so the second loop is
+	 * verified once, not once for every depth the first one found. */
+	scratch->name_count = count;
+	__u64 len = 0;
+	for (i = 0; i < PT_CGROUP_DEPTH; i++) {
+		__u64 left = *(volatile __u64 *)&scratch->name_count;
+		if (left == 0)
+			break;
+		scratch->name_count = left - 1;
+		if (len > PT_PATH_MAX - PT_NAME_LEN - 1) {
+			*valid |= PT_AUDIT_CGROUP_TRUNCATED;
+			break;
+		}
+		dst[len] = '/';
+		long got = bpf_probe_read_kernel_str(dst + len + 1, PT_NAME_LEN,
+						     (void *)scratch->names[(left - 1) & (PT_CGROUP_DEPTH - 1)]);
+		if (got < 1) {
+			*valid |= PT_AUDIT_CGROUP_TRUNCATED;
+			break;
+		}
+		len += got; /* the '/' and the name, without its NUL */
+		len &= PT_PATH_MAX - 1;
+	}
+	if (len == 0) { /* the root cgroup */
+		dst[0] = '/';
+		len = 1;
+	}
+	return launder(&scratch->spill, len) & (PT_PATH_MAX - 1);
+}
+
+/* What fork records carry too: login uid, session, pid namespace level and
+ * cgroup. Plain BTF loads except for a pid namespace other than the first. */
+static __always_inline __u64 fill_audit_ids(struct pt_audit *audit, struct task_struct *task, char *tail,
+					    struct path_scratch *scratch)
+{
+	if (bpf_core_field_exists(task->loginuid)) {
+		audit->auid = task->loginuid.val;
+		audit->sessionid = task->sessionid;
+		audit->valid |= PT_AUDIT_LOGINUID;
+	}
+	struct pid *pid = task->thread_pid;
+	unsigned int level = pid->level;
+	struct pid_namespace *pidns = pid->numbers[0].ns;
+	audit->nspid = pid->numbers[0].nr;
+	if (level > 0) {
+		/* An index BTF-typed pointers cannot take (5.10): from a probed copy. */
+		void *pid_addr = BPF_CORE_READ(task, thread_pid);
+		struct upid *upid = pid_addr + bpf_core_field_offset(struct pid, numbers) +
+				    (__u64)(level & 63) * bpf_core_type_size(struct upid);
+		audit->nspid = BPF_CORE_READ(upid, nr);
+		pidns = BPF_CORE_READ(upid, ns);
+	}
+	audit->valid |= PT_AUDIT_NSPID;
+	audit->pidns = BPF_CORE_READ(pidns, ns.inum);
+
+	struct cgroup *cgroup = task->cgroups->dfl_cgrp;
+	struct kernfs_node *kn = cgroup ? cgroup->kn : NULL;
+	if (!kn)
+		return 0;
+	audit->cgroup_id = kn->id;
+	audit->valid |= PT_AUDIT_CGROUP;
+	__u64 len = put_cgroup_path(tail, scratch, kn, &audit->valid);
+	audit->cgroup_len = len;
+	return len;
+}
+
+/* Everything pt_audit has, for exec and exists; the paths go at tail, which
+ * has room for three of PT_PATH_MAX. Returns the bytes written there. */
+static __always_inline __u64 fill_audit(struct pt_audit *audit, struct task_struct *task, char *tail,
+					struct path_scratch *scratch)
+{
+	struct tty_struct *tty = task->signal->tty;
+	if (tty) {
+		struct tty_driver *driver = tty->driver;
+		audit->tty = ((__u32)driver->major << 20) | (__u32)(driver->minor_start + tty->index);
+	}
+	audit->valid |= PT_AUDIT_TTY;
+
+	audit->userns = task->real_cred->user_ns->ns.inum;
+	struct nsproxy *nsproxy = task->nsproxy;
+	if (nsproxy) {
+		audit->mntns = nsproxy->mnt_ns->ns.inum;
+		audit->netns = nsproxy->net_ns->ns.inum;
+		audit->valid |= PT_AUDIT_NAMESPACES;
+	}
+
+	__u64 used = 0;
+	struct fs_struct *fs = task->fs;
+	if (fs) {
+		used = put_path(tail, scratch, fs->pwd.dentry, fs->pwd.mnt, &audit->valid, PT_AUDIT_CWD_TRUNCATED);
+		audit->cwd_len = used;
+		audit->valid |= PT_AUDIT_CWD;
+	}
+
+	struct mm_struct *mm = task->mm;
+	struct file *exe = mm ? mm->exe_file : NULL;
+	if (exe) {
+		struct inode *inode = exe->f_inode;
+		audit->exe_inode = inode->i_ino;
+		audit->exe_dev = inode->i_sb->s_dev;
+		__u64 len = put_path(tail + used, scratch, exe->f_path.dentry, exe->f_path.mnt, &audit->valid,
+				     PT_AUDIT_EXE_TRUNCATED);
+		audit->exe_len = len;
+		used += len;
+		audit->valid |= PT_AUDIT_EXE;
+	} else if (task->flags & PF_KTHREAD) {
+		audit->valid |= PT_AUDIT_EXE; /* known: it runs no file */
+	}
+
+	return used + fill_audit_ids(audit, task, tail + used, scratch);
+}
+
 /* The wait(2) status the parent will see, as wait_task_zombie computes it. */
 static __always_inline __u32 wait_status_of(struct task_struct *task)
 {
@@ -224,11 +478,22 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	/* The PID was free, so whatever held it before was released by now. */
 	reap_tracked(tgid, 0, PT_REAP_RECYCLED, 0);
 
-	struct pt_fork rec = {};
-	fill_header(&rec.hdr, PT_FORK, sizeof(rec), child);
-	fill_task_info(&rec.info, child);
-	rec.parent_start_time = child->real_parent->group_leader->start_boottime;
-	submit(&rec, sizeof(rec));
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct exec_scratch *buf = bpf_map_lookup_elem(&exec_buffers, &cpu);
+	if (!buf) {
+		count_lost();
+		return 0;
+	}
+	struct pt_fork *rec = (void *)&buf->rec;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	fill_header(&rec->hdr, PT_FORK, 0, child);
+	fill_task_info(&rec->info, child);
+	rec->parent_start_time = child->real_parent->group_leader->start_boottime;
+	__u64 size = sizeof(*rec) + fill_audit_ids(&rec->audit, child, (char *)(rec + 1), &buf->paths);
+	rec->hdr.size = size;
+	if (size > sizeof(struct pt_fork) + PT_PATH_MAX)
+		return 0; /* unreachable; keeps the verifier's bounds simple */
+	submit(rec, size);
 	return 0;
 }
 
@@ -280,7 +545,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	rec->args_len = args_len;
 	rec->args_total = total > 0xffffffffULL ? 0xffffffffU : (__u32)total;
 
-	__u64 size = sizeof(*rec) + filename_len + args_len;
+	__u64 used = (__u64)filename_len + args_len;
+	if (used > PT_FILENAME_MAX + PT_ARGS_CAP)
+		return 0; /* unreachable; keeps the verifier's bounds simple */
+	__u64 size = sizeof(*rec) + used + fill_audit(&rec->audit, task, buf->data + used, &buf->paths);
 	rec->hdr.size = size;
 	if (size > sizeof(*buf))
 		return 0; /* unreachable; keeps the verifier's bounds simple */
@@ -897,17 +1165,26 @@ bool snapshot_saw_init = false;
 
 static __always_inline void snapshot_one(struct seq_file *seq, struct task_struct *task)
 {
-	struct pt_exists rec = {};
-	fill_header(&rec.hdr, PT_EXISTS, sizeof(rec), task);
-	fill_task_info(&rec.info, task);
+	__u32 zero = 0;
+	struct snapshot_scratch *buf = bpf_map_lookup_elem(&snapshot_buffer, &zero);
+	if (!buf)
+		return;
+	struct pt_exists *rec = &buf->rec;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	fill_header(&rec->hdr, PT_EXISTS, 0, task);
+	fill_task_info(&rec->info, task);
 	if (BPF_CORE_READ(task, exit_state) == EXIT_ZOMBIE && BPF_CORE_READ(task, signal, live.counter) == 0) {
-		__u32 tgid = rec.hdr.pid;
-		rec.hdr.flags |= PT_FLAG_ZOMBIE;
-		rec.exit_status = wait_status_of(task);
-		struct zombie z = { .start_time = rec.hdr.start_time, .parent = rec.hdr.ppid };
+		__u32 tgid = rec->hdr.pid;
+		rec->hdr.flags |= PT_FLAG_ZOMBIE;
+		rec->exit_status = wait_status_of(task);
+		struct zombie z = { .start_time = rec->hdr.start_time, .parent = rec->hdr.ppid };
 		bpf_map_update_elem(&zombies, &tgid, &z, BPF_NOEXIST);
 	}
-	bpf_seq_write(seq, &rec, sizeof(rec));
+	__u64 size = sizeof(*rec) + fill_audit(&rec->audit, task, buf->data, &buf->paths);
+	rec->hdr.size = size;
+	if (size > sizeof(*rec) + sizeof(buf->data))
+		return; /* unreachable; keeps the verifier's bounds simple */
+	bpf_seq_write(seq, rec, size);
 }
 
 SEC("iter/task")

@@ -5,8 +5,10 @@
  * This header is the one contract between kernel and user side. It is
  * included by proctrace.bpf.c (with vmlinux.h types) and by the Swift C shim
  * (with <linux/types.h>). Every struct has fixed-width fields, explicit
- * padding and a static size assert; the Swift decoder in
- * Sources/ProcTraceCore/Decode/KernelRecordLayout.swift mirrors these offsets
+ * padding and a static size assert; variable-length data (filename, argv,
+ * paths) follows the fixed part, and hdr.size always says where the record
+ * ends. The Swift decoder in
+ * Sources/ProcTraceCore/Decoding/KernelRecordLayout.swift mirrors these offsets
  * and a test compares the two.
  */
 #ifndef PROCTRACE_H
@@ -16,6 +18,8 @@
 #define PT_FILENAME_MAX 4096        /* PATH_MAX, a power of two */
 #define PT_ARGS_CAP (256 * 1024)    /* hard cap on --max-args-bytes, a power of two */
 #define PT_ARGS_DEFAULT (32 * 1024)
+#define PT_PATH_MAX 4096            /* cwd, exe and cgroup paths, each; a power of two */
+#define PT_ID_UNSET 0xffffffffu     /* loginuid and sessionid before a login sets them */
 
 enum pt_record_kind {
 	PT_FORK = 1,
@@ -54,6 +58,21 @@ enum pt_reap_reason {
 #define PT_FLAG_ZOMBIE (1u << 2)
 #define PT_FLAG_KERNEL_THREAD (1u << 3)
 
+/* pt_audit.valid: what the kernel could read (a zombie has no mm, fs or
+ * nsproxy any more; a kernel without CONFIG_AUDIT has no loginuid). */
+#define PT_AUDIT_LOGINUID (1u << 0)  /* auid and sessionid */
+#define PT_AUDIT_TTY (1u << 1)       /* tty (0: no controlling terminal) */
+#define PT_AUDIT_CWD (1u << 2)
+#define PT_AUDIT_EXE (1u << 3)       /* exe path, inode and device (none for a kernel thread) */
+#define PT_AUDIT_CGROUP (1u << 4)
+#define PT_AUDIT_NAMESPACES (1u << 5) /* mntns and netns (the nsproxy's) */
+#define PT_AUDIT_NSPID (1u << 6)     /* nspid and pidns (the pid's) */
+/* A path longer than PT_PATH_MAX - 1 or deeper than the walk's bound: what
+ * was sent is only part of it (user space reports the path as unavailable). */
+#define PT_AUDIT_CWD_TRUNCATED (1u << 8)
+#define PT_AUDIT_EXE_TRUNCATED (1u << 9)
+#define PT_AUDIT_CGROUP_TRUNCATED (1u << 10)
+
 /* The first 40 bytes of every record. */
 struct pt_header {
 	__u16 kind;       /* enum pt_record_kind */
@@ -75,14 +94,37 @@ struct pt_task_info {
 	char comm[PT_COMM_LEN];
 };
 
+/* Who, where and which binary (issue 14), read in the kernel. The three
+ * paths follow the record's other variable data, in this order, each
+ * *_len bytes without a NUL: cwd, exe (both absolute, walked from the
+ * dentry up through the mounts to the root of the process's mount
+ * namespace) and cgroup (the default hierarchy's, from its root). */
+struct pt_audit {
+	__u32 auid;       /* task->loginuid */
+	__u32 sessionid;  /* task->sessionid */
+	__u32 tty;        /* the controlling terminal's dev_t (major << 20 | minor); 0: none */
+	__u32 nspid;      /* the pid in the process's own pid namespace */
+	__u32 pidns, mntns, netns, userns; /* ns_common.inum; userns from the credentials, always read */
+	__u64 cgroup_id;  /* the cgroup v2 id (kernfs node id, as bpf_get_current_cgroup_id) */
+	__u64 exe_inode;
+	__u32 exe_dev;    /* dev_t of the exe's superblock (major << 20 | minor) */
+	__u32 valid;      /* PT_AUDIT_* */
+	__u16 cwd_len, exe_len, cgroup_len;
+	__u16 reserved;
+};
+
+/* Followed by the cgroup path (audit.cgroup_len bytes); the fork's cwd and
+ * exe are its parent's, so their lengths are 0. */
 struct pt_fork {
 	struct pt_header hdr;
 	struct pt_task_info info;
 	__u64 parent_start_time;
+	struct pt_audit audit;
 };
 
 /* Followed by filename_len bytes of filename (no NUL), then args_len bytes of
- * the NUL-separated argument area exactly as the new program sees it. */
+ * the NUL-separated argument area exactly as the new program sees it, then
+ * the audit paths. */
 struct pt_exec {
 	struct pt_header hdr;
 	struct pt_task_info info;
@@ -90,6 +132,7 @@ struct pt_exec {
 	__u32 filename_len;
 	__u32 args_len;   /* bytes captured */
 	__u32 args_total; /* bytes the argument area really had */
+	struct pt_audit audit;
 };
 
 struct pt_exit {
@@ -107,12 +150,14 @@ struct pt_reap {
 
 /* thread_start / thread_exit carry only the header (pid = TGID, tid). */
 
-/* One per process from the task iterator, after the probes are attached. */
+/* One per process from the task iterator, after the probes are attached;
+ * followed by the audit paths (hdr.size says where the next one starts). */
 struct pt_exists {
 	struct pt_header hdr;
 	struct pt_task_info info;
 	__u32 exit_status; /* meaningful when PT_FLAG_ZOMBIE */
 	__u32 reserved;
+	struct pt_audit audit;
 };
 
 struct pt_comm {
@@ -147,11 +192,12 @@ struct pt_exec_failed {
 #define PT_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 PT_STATIC_ASSERT(sizeof(struct pt_header) == 40, "pt_header layout");
 PT_STATIC_ASSERT(sizeof(struct pt_task_info) == 48, "pt_task_info layout");
-PT_STATIC_ASSERT(sizeof(struct pt_fork) == 96, "pt_fork layout");
-PT_STATIC_ASSERT(sizeof(struct pt_exec) == 104, "pt_exec layout");
+PT_STATIC_ASSERT(sizeof(struct pt_audit) == 64, "pt_audit layout");
+PT_STATIC_ASSERT(sizeof(struct pt_fork) == 160, "pt_fork layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exec) == 168, "pt_exec layout");
 PT_STATIC_ASSERT(sizeof(struct pt_exit) == 64, "pt_exit layout");
 PT_STATIC_ASSERT(sizeof(struct pt_reap) == 48, "pt_reap layout");
-PT_STATIC_ASSERT(sizeof(struct pt_exists) == 96, "pt_exists layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exists) == 160, "pt_exists layout");
 PT_STATIC_ASSERT(sizeof(struct pt_comm) == 56, "pt_comm layout");
 PT_STATIC_ASSERT(sizeof(struct pt_cred) == 88, "pt_cred layout");
 PT_STATIC_ASSERT(sizeof(struct pt_session) == 88, "pt_session layout");

@@ -73,7 +73,10 @@ typedef struct {
 	gid_t val;
 } kgid_t;
 
+struct user_namespace;
+
 struct cred {
+	struct user_namespace *user_ns;
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t suid;
@@ -84,6 +87,7 @@ struct cred {
 
 struct upid {
 	int nr;
+	struct pid_namespace *ns;
 };
 
 struct pid {
@@ -96,6 +100,7 @@ struct signal_struct {
 	int group_exit_code;
 	unsigned int flags;
 	struct pid *pids[4];
+	struct tty_struct *tty;
 };
 
 struct sigaction {
@@ -111,9 +116,114 @@ struct sighand_struct {
 	struct k_sigaction action[64];
 };
 
+struct qstr {
+	union {
+		struct {
+			u32 hash;
+			u32 len;
+		};
+		u64 hash_len;
+	};
+	const unsigned char *name;
+};
+
+struct super_block {
+	u32 s_dev; /* dev_t: MKDEV, major << 20 | minor */
+};
+
+struct inode {
+	struct super_block *i_sb;
+	unsigned long i_ino;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+/* fs/mount.h: the vfsmount a path names is embedded in one. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+};
+
+struct fs_struct {
+	struct path pwd;
+};
+
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	struct file *exe_file;
+};
+
+struct tty_driver {
+	int major;
+	int minor_start;
+};
+
+struct tty_struct {
+	struct tty_driver *driver;
+	int index;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct pid_namespace {
+	struct ns_common ns;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+struct user_namespace {
+	struct ns_common ns;
+};
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+	struct net *net_ns;
+};
+
+/* 6.15 renamed parent to __parent (its name became RCU-protected). */
+struct kernfs_node {
+	struct kernfs_node *__parent;
+	const char *name;
+	u64 id;
+};
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
 };
 
 struct thread_info {
@@ -138,6 +248,11 @@ struct task_struct {
 	u64 start_boottime;
 	struct cred *real_cred;
 	struct cred *cred;
+	struct fs_struct *fs;
+	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
+	kuid_t loginuid;       /* CONFIG_AUDIT */
+	unsigned int sessionid; /* CONFIG_AUDIT */
 	char comm[16];
 	struct signal_struct *signal;
 	struct sighand_struct *sighand;

@@ -47,18 +47,67 @@ public struct KernelRecordBuilder {
         put(Array(comm.utf8.prefix(15)), at: base + L.TaskInfo.comm)
     }
 
+    /// struct pt_audit and its paths, as the kernel fills them for a login
+    /// shell's child unless a test says otherwise.
+    public struct Audit {
+        public var valid: UInt32 = L.Audit.Valid.loginUID | L.Audit.Valid.tty | L.Audit.Valid.cwd
+            | L.Audit.Valid.exe | L.Audit.Valid.cgroup | L.Audit.Valid.namespaces | L.Audit.Valid.nspid
+        public var auid: UInt32 = 1000
+        public var sessionID: UInt32 = 3
+        public var tty: UInt32 = 136 << 20 | 1 // pts/1
+        public var nspid: UInt32? = nil // nil: the pid
+        public var pidns: UInt32 = 4_026_531_836
+        public var mntns: UInt32 = 4_026_531_841
+        public var netns: UInt32 = 4_026_531_840
+        public var userns: UInt32 = 4_026_531_837
+        public var cgroupID: UInt64 = 4242
+        public var exeInode: UInt64 = 1_234_567
+        public var exeDevice: UInt32 = 8 << 20 | 1
+        public var cwd: [UInt8] = Array("/home/user/src".utf8)
+        public var exe: [UInt8]? = nil // nil: the exec's filename
+        public var cgroup: [UInt8] = Array("/user.slice/user-1000.slice/session-3.scope".utf8)
+
+        public init() {}
+    }
+
+    /// Writes the fixed part at `base` and appends the paths a record of this
+    /// kind carries (a fork's only the cgroup), fixing the header's size.
+    public mutating func putAudit(_ audit: Audit, at base: Int, pid: UInt32, exe: [UInt8], fork: Bool = false) {
+        typealias A = L.Audit
+        put(audit.auid, at: base + A.auid)
+        put(audit.sessionID, at: base + A.sessionID)
+        put(audit.tty, at: base + A.tty)
+        put(audit.nspid ?? pid, at: base + A.nspid)
+        put(audit.pidns, at: base + A.pidns)
+        put(audit.mntns, at: base + A.mntns)
+        put(audit.netns, at: base + A.netns)
+        put(audit.userns, at: base + A.userns)
+        put(audit.cgroupID, at: base + A.cgroupID)
+        put(audit.exeInode, at: base + A.exeInode)
+        put(audit.exeDevice, at: base + A.exeDevice)
+        put(audit.valid, at: base + A.valid)
+        let cwd = fork ? [] : audit.cwd
+        let exe = fork ? [] : exe
+        put(UInt16(cwd.count), at: base + A.cwdLength)
+        put(UInt16(exe.count), at: base + A.exeLength)
+        put(UInt16(audit.cgroup.count), at: base + A.cgroupLength)
+        bytes += cwd + exe + audit.cgroup
+        put(UInt32(bytes.count), at: L.Header.size)
+    }
+
     public static func fork(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, comm: String = "bash",
-                            parentStartTime: UInt64 = 0) -> [UInt8] {
+                            parentStartTime: UInt64 = 0, audit: Audit = Audit()) -> [UInt8] {
         var record = KernelRecordBuilder(kind: .fork, size: L.Fork.byteCount, time: time, startTime: startTime,
                                          pid: pid, tid: pid, ppid: ppid)
         record.putTaskInfo(comm: comm)
         record.put(parentStartTime, at: L.Fork.parentStartTime)
+        record.putAudit(audit, at: L.Fork.audit, pid: pid, exe: [], fork: true)
         return record.bytes
     }
 
     public static func exec(pid: UInt32, ppid: UInt32, startTime: UInt64, time: UInt64, filename: String,
                             arguments: [String], oldPid: UInt32? = nil, truncated: Bool = false,
-                            filenameTruncated: Bool = false) -> [UInt8] {
+                            filenameTruncated: Bool = false, audit: Audit = Audit()) -> [UInt8] {
         let name = Array(filename.utf8)
         let args = ArgumentVector(strings: arguments).bytes
         var record = KernelRecordBuilder(
@@ -72,6 +121,7 @@ public struct KernelRecordBuilder {
         record.put(UInt32(args.count), at: L.Exec.argsTotal)
         record.put(name, at: L.Exec.byteCount)
         record.put(args, at: L.Exec.byteCount + name.count)
+        record.putAudit(audit, at: L.Exec.audit, pid: pid, exe: audit.exe ?? name)
         return record.bytes
     }
 

@@ -9,6 +9,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm /dev/pts && mount -t tmpfs tmpfs /dev/shm && mount -t devpts devpts /dev/pts
+# The cgroup v2 hierarchy, where issue 14's tests make their cgroups.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ln -s /proc/self/fd /dev/fd 2>/dev/null
 # Foundation (CFSocket) wakes its run loop through UDP on the loopback.
 ip link set lo up

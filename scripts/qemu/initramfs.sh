@@ -2,7 +2,7 @@
 # Builds the test guest's initramfs (an uncompressed cpio):
 #   initramfs.sh OUT RUNS BUILD_DIR
 # busybox for the shell and mounts, coreutils true and sleep (the tests run
-# /bin/true and /bin/sleep), setpriv, proctrace, the scenario program and the
+# /bin/true and /bin/sleep), setpriv, script (a pseudo-terminal), proctrace, the scenario program and the
 # test bundle from BUILD_DIR, with every library ldd lists for them; RUNS is
 # the list of test runs for guest-init.sh.
 set -euo pipefail
@@ -16,10 +16,11 @@ for applet in $(/bin/busybox --list); do
 	case $applet in true | sleep | busybox) continue ;; esac
 	ln -sf busybox "$root/bin/$applet"
 done
-elves=(/usr/bin/true /usr/bin/sleep /usr/bin/setpriv "$build/proctrace" "$build/proctrace-scenarios"
+ln -sf ../../bin/busybox "$root/usr/bin/sha256sum"
+elves=(/usr/bin/true /usr/bin/sleep /usr/bin/setpriv /usr/bin/script "$build/proctrace" "$build/proctrace-scenarios"
 	"$build/proctracePackageTests.xctest")
 cp /usr/bin/true /usr/bin/sleep "$root/bin/"
-cp /usr/bin/setpriv "$root/usr/bin/"
+cp /usr/bin/setpriv /usr/bin/script "$root/usr/bin/"
 cp "$build/proctrace" "$build/proctrace-scenarios" "$build/proctracePackageTests.xctest" "$root/pt/"
 for lib in $(ldd "${elves[@]}" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"

@@ -22,6 +22,13 @@ public struct KernelRecordDecoder {
     /// Added to CLOCK_BOOTTIME nanoseconds to get nanoseconds since the epoch.
     public var bootToEpochOffset: Int64
 
+    /// Cgroup paths and terminal names seen before, shared by copies.
+    private let names = KernelNameCache()
+    /// exe_sha256 of an exec's or existing process's file, by its pid and the
+    /// (device, inode) the kernel read (the platform side hashes it: nil when
+    /// it cannot). Without it the field is unavailable.
+    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64) -> SHA256Digest?)?
+
     public init(bootToEpochOffset: Int64) {
         self.bootToEpochOffset = bootToEpochOffset
     }
@@ -73,12 +80,96 @@ public struct KernelRecordDecoder {
             event.comm = comm(base + L.TaskInfo.comm)
         }
 
+        /// struct pt_audit at `base` and the paths from `pathsStart` on (cwd,
+        /// exe, cgroup); a fork's context has only what fork records carry.
+        func readAudit(at base: Int, pathsStart: Int, fork: Bool, into event: inout Event) throws {
+            typealias A = L.Audit
+            typealias V = A.Valid
+            let valid = u32(base + A.valid)
+            let cwdLength = Int(body.loadUnaligned(fromByteOffset: base + A.cwdLength, as: UInt16.self))
+            let exeLength = Int(body.loadUnaligned(fromByteOffset: base + A.exeLength, as: UInt16.self))
+            let cgroupLength = Int(body.loadUnaligned(fromByteOffset: base + A.cgroupLength, as: UInt16.self))
+            let end = pathsStart + cwdLength + exeLength + cgroupLength
+            guard end <= body.count else {
+                throw RecordDecodingError.truncated(kind: rawKind, needed: end, got: body.count)
+            }
+            func bytes(_ start: Int, _ count: Int) -> [UInt8] { Array(body[start..<(start + count)]) }
+            var context = ProcessContext()
+            var unavailable: UnavailableFields = []
+
+            if valid & V.loginUID != 0 {
+                let auid = u32(base + A.auid)
+                let session = u32(base + A.sessionID)
+                context.auid = auid == A.unset ? nil : auid
+                context.auditSession = session == A.unset ? nil : session
+            } else {
+                unavailable.formUnion([.auid, .auditSession])
+            }
+            if valid & V.nspid != 0 {
+                let nspid = i32(base + A.nspid)
+                if nspid != event.pid { context.nspid = nspid }
+                if !fork { context.pidns = u32(base + A.pidns) }
+            } else {
+                unavailable.insert(fork ? .nspid : [.nspid, .pidns])
+            }
+            let cgroupStart = pathsStart + cwdLength + exeLength
+            if valid & V.cgroup == 0 || valid & V.cgroupTruncated != 0 {
+                unavailable.formUnion([.cgroup, .containerID])
+            } else {
+                let cgroup = names.cgroup(id: u64(base + A.cgroupID),
+                                          path: UnsafeRawBufferPointer(rebasing: body[cgroupStart..<(cgroupStart + cgroupLength)]))
+                context.cgroup = cgroup.path
+                context.containerID = cgroup.containerID
+            }
+            if !fork {
+                context.userns = u32(base + A.userns)
+                if valid & V.namespaces != 0 {
+                    context.mntns = u32(base + A.mntns)
+                    context.netns = u32(base + A.netns)
+                } else {
+                    unavailable.formUnion([.mntns, .netns])
+                }
+                if valid & V.tty != 0 {
+                    context.tty = names.terminal(kernelDevice: u32(base + A.tty))
+                } else {
+                    unavailable.insert(.tty)
+                }
+                if valid & V.cwd == 0 || valid & V.cwdTruncated != 0 || cwdLength == 0 {
+                    unavailable.insert(.cwd)
+                } else {
+                    context.cwd = bytes(pathsStart, cwdLength)
+                }
+                if valid & V.exe == 0 {
+                    unavailable.formUnion([.exe, .exeInode, .exeDevice, .exeSHA256])
+                } else if exeLength > 0 || !event.isKernelThread {
+                    // A kernel thread runs no file: nothing to name, nothing unknown.
+                    let inode = u64(base + A.exeInode)
+                    let device = DeviceNumber(kernelDev: u32(base + A.exeDevice))
+                    context.exeInode = inode
+                    context.exeDevice = device
+                    if valid & V.exeTruncated != 0 || exeLength == 0 {
+                        unavailable.insert(.exe)
+                    } else {
+                        context.exe = bytes(pathsStart + cwdLength, exeLength)
+                    }
+                    if let digest = executableDigest?(event.pid, device, inode) {
+                        context.exeSHA256 = digest
+                    } else {
+                        unavailable.insert(.exeSHA256)
+                    }
+                }
+            }
+            event.context = context
+            event.unavailable.formUnion(unavailable)
+        }
+
         switch kind {
         case .fork:
             try require(L.Fork.byteCount)
             event.kind = .fork
             readTaskInfo(into: &event)
             event.parentStartTime = u64(L.Fork.parentStartTime)
+            try readAudit(at: L.Fork.audit, pathsStart: L.Fork.byteCount, fork: true, into: &event)
         case .exec:
             try require(L.Exec.byteCount)
             event.kind = .exec
@@ -102,6 +193,7 @@ public struct KernelRecordDecoder {
                 event.argv = ArgumentVector(bytes: Array(body[argsStart..<(argsStart + argsLength)]))
                 event.argvTruncated = flags & L.Flag.argsTruncated != 0
             }
+            try readAudit(at: L.Exec.audit, pathsStart: argsStart + argsLength, fork: false, into: &event)
         case .exit:
             try require(L.Exit.byteCount)
             event.kind = .exit
@@ -127,6 +219,7 @@ public struct KernelRecordDecoder {
                 event.exitStatus = WaitStatus(raw: u32(L.Exists.exitStatus))
                 event.state = UInt8(ascii: "Z")
             }
+            try readAudit(at: L.Exists.audit, pathsStart: L.Exists.byteCount, fork: false, into: &event)
         case .comm:
             try require(L.CommRecord.byteCount)
             event.kind = .comm

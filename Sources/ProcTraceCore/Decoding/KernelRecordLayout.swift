@@ -42,9 +42,47 @@ public enum KernelRecordLayout {
         public static let byteCount = 48
     }
 
+    /// struct pt_audit, relative to its start (each record's `audit`).
+    public enum Audit {
+        public static let auid = 0
+        public static let sessionID = 4
+        public static let tty = 8
+        public static let nspid = 12
+        public static let pidns = 16
+        public static let mntns = 20
+        public static let netns = 24
+        public static let userns = 28
+        public static let cgroupID = 32
+        public static let exeInode = 40
+        public static let exeDevice = 48
+        public static let valid = 52
+        public static let cwdLength = 56
+        public static let exeLength = 58
+        public static let cgroupLength = 60
+        public static let byteCount = 64
+
+        /// pt_audit.valid: what the kernel could read.
+        public enum Valid {
+            public static let loginUID: UInt32 = 1 << 0
+            public static let tty: UInt32 = 1 << 1
+            public static let cwd: UInt32 = 1 << 2
+            public static let exe: UInt32 = 1 << 3
+            public static let cgroup: UInt32 = 1 << 4
+            public static let namespaces: UInt32 = 1 << 5
+            public static let nspid: UInt32 = 1 << 6
+            public static let cwdTruncated: UInt32 = 1 << 8
+            public static let exeTruncated: UInt32 = 1 << 9
+            public static let cgroupTruncated: UInt32 = 1 << 10
+        }
+
+        /// loginuid and sessionid before a login sets them.
+        public static let unset: UInt32 = 0xffff_ffff
+    }
+
     public enum Fork {
         public static let parentStartTime = 88
-        public static let byteCount = 96
+        public static let audit = 96
+        public static let byteCount = 160
     }
 
     public enum Exec {
@@ -52,7 +90,8 @@ public enum KernelRecordLayout {
         public static let filenameLength = 92
         public static let argsLength = 96
         public static let argsTotal = 100
-        public static let byteCount = 104
+        public static let audit = 104
+        public static let byteCount = 168
     }
 
     public enum Exit {
@@ -69,7 +108,8 @@ public enum KernelRecordLayout {
 
     public enum Exists {
         public static let exitStatus = 88
-        public static let byteCount = 96
+        public static let audit = 96
+        public static let byteCount = 160
     }
 
     public enum CommRecord {

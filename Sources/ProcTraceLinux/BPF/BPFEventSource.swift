@@ -18,6 +18,8 @@ public final class BPFEventSource: EventSource {
     private var reportedLost: UInt64 = 0
     private let receiver: Receiver
     private let procFS: ProcFS
+    /// exe_sha256 for exec and exists records (the kernel gives the file's device and inode).
+    public let hasher: ExecutableHasher
 
     public var counters: SourceCounters { receiver.counters }
 
@@ -31,7 +33,11 @@ public final class BPFEventSource: EventSource {
     public init(settings: BPFSettings, procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
-        let receiver = Receiver(decoder: KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset()))
+        var decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
+        let hasher = ExecutableHasher(maxBytes: settings.hashMaxBytes)
+        self.hasher = hasher
+        decoder.executableDigest = { pid, device, inode in hasher.digest(pid: pid, device: device, inode: inode) }
+        let receiver = Receiver(decoder: decoder)
         self.receiver = receiver
 
         if settings.simulateLoadFailure {
@@ -146,14 +152,19 @@ public final class BPFEventSource: EventSource {
         guard fd >= 0 else { throw SystemCallError("bpf_iter_create", errno: -fd) }
         defer { Glibc.close(fd) }
         let bytes = try FileIO.readAll(fd: fd, name: "the BPF task iterator")
-        let recordSize = KernelRecordLayout.Exists.byteCount
+        typealias L = KernelRecordLayout
         var events: [Event] = []
-        events.reserveCapacity(bytes.count / recordSize)
+        events.reserveCapacity(bytes.count / L.Exists.byteCount)
         try bytes.withUnsafeBytes { raw in
             var offset = 0
-            while offset + recordSize <= raw.count {
-                var event = try receiver.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + recordSize)]))
-                offset += recordSize
+            while offset + L.Header.byteCount <= raw.count {
+                // Each record says its size: the fixed part and its paths.
+                let size = Int(raw.loadUnaligned(fromByteOffset: offset + L.Header.size, as: UInt32.self))
+                guard size >= L.Exists.byteCount, offset + size <= raw.count else {
+                    throw RecordDecodingError.sizeMismatch(declared: size, got: raw.count - offset)
+                }
+                var event = try receiver.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]))
+                offset += size
                 if event.startTime >= attachedAt { continue }
                 if settings.excludedProcess != 0 && event.pid == settings.excludedProcess { continue }
                 enrichFromProc(&event)

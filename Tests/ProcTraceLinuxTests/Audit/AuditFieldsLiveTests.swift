@@ -7,8 +7,7 @@ import Testing
 /// backend that reads /proc to find it alive.
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct AuditFieldsLiveTests {
-    /// The backends whose records carry the fields (bpf: when the audit-bpf work fills them in the kernel).
-    static let backends = ["netlink"]
+    static let backends = ["netlink", "bpf"]
 
     /// The cgroup v2 hierarchy: /sys/fs/cgroup/unified on a hybrid host, else /sys/fs/cgroup (mounted
     /// there first where nothing is, as in the kernel matrix's guests).

@@ -141,7 +141,7 @@ enum LiveRecording {
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         recorder.arguments = ["record", "--config", "/dev/null", "--output", log] + arguments
         try recorder.run()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(90)  // the verifier under software emulation (make test-kernels)
         while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
             guard recorder.isRunning, Date() < deadline else { throw RecordingError.recorderDidNotStart(log) }
             usleep(20_000)
