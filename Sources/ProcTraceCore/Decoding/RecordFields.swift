@@ -298,21 +298,11 @@ struct RecordFields {
         let token = try scanner.scanString()
         let text = scanner.text(token)
         if !token.hasEscapes, let colon = text.firstIndex(of: UInt8(ascii: ":")),
-           let major = RecordFields.decimal(UnsafeRawBufferPointer(rebasing: text[..<colon])),
-           let minor = RecordFields.decimal(UnsafeRawBufferPointer(rebasing: text[(colon + 1)...])) {
+           let major = DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: text[..<colon])),
+           let minor = DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: text[(colon + 1)...])) {
             return DeviceNumber(major: major, minor: minor)
         }
         throw JSONLineDecodingError.invalidRecord("\"exe_device\" must be \"MAJOR:MINOR\", not \"\(try quoted(token, scanner))\"")
-    }
-
-    private static func decimal(_ digits: UnsafeRawBufferPointer) -> UInt32? {
-        guard !digits.isEmpty, digits.count <= 10 else { return nil }
-        var value: UInt64 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
-        }
-        return UInt32(exactly: value)
     }
 
     private func readDigest(_ scanner: inout JSONScanner) throws -> SHA256Digest? {

@@ -96,7 +96,7 @@ public final class ProcessContextReader {
         guard n > 0, let open = UnsafeRawBufferPointer(rebasing: scratch[0..<n]).firstIndex(of: UInt8(ascii: "[")),
               scratch[n - 1] == UInt8(ascii: "]")
         else { return nil }
-        return ProcessContextReader.decimal(UnsafeRawBufferPointer(rebasing: scratch[(open + 1)..<(n - 1)]))
+        return DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: scratch[(open + 1)..<(n - 1)]))
     }
 
     /// A file holding one decimal number (loginuid, sessionid).
@@ -104,7 +104,7 @@ public final class ProcessContextReader {
         guard let length = readFile(at: fd, name) else { return nil }
         var end = length
         while end > 0 && (scratch[end - 1] == 0x0a || scratch[end - 1] == 0x20) { end -= 1 }
-        return ProcessContextReader.decimal(UnsafeRawBufferPointer(rebasing: scratch[0..<end]))
+        return DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: scratch[0..<end]))
     }
 
     /// The cgroup v2 path: the `0::` line of /proc/PID/cgroup (on a v1 or
@@ -145,7 +145,7 @@ public final class ProcessContextReader {
             if status[index..<end].starts(with: key) {
                 let fields = status[(index + key.count)..<end].split { $0 == 0x09 || $0 == 0x20 }
                 guard let last = fields.last else { return nil }
-                return last.withUnsafeBytes { decimal($0) }.flatMap { Int32(exactly: $0) }
+                return last.withUnsafeBytes { DecimalDigits.uint32($0) }.flatMap { Int32(exactly: $0) }
             }
             index = end + 1
         }
@@ -168,15 +168,5 @@ public final class ProcessContextReader {
             length += n
         }
         return length
-    }
-
-    static func decimal(_ digits: UnsafeRawBufferPointer) -> UInt32? {
-        guard !digits.isEmpty, digits.count <= 10 else { return nil }
-        var value: UInt64 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
-        }
-        return UInt32(exactly: value)
     }
 }
