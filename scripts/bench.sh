@@ -5,7 +5,7 @@
 #
 # Knobs (environment): PAIRS (cost pairs per mode, 5), CHURN_SECONDS (120),
 # RATE (fixed exec rate, 1600), SOAK_SECONDS (600; 0 skips the real-kernel
-# soak), PHASES (a subset of "storms sigstop cost kernel fixed memory soak"),
+# soak), PHASES (a subset of "storms sigstop cost kernel fixed memory soak read"),
 # QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,11 +38,11 @@ else
   CONSUMER_PROCESSES=250000 ROUNDS=5 REPORT_RECORDS=1000000
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
-PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak}
+PHASES=${PHASES:-storms sigstop cost kernel fixed memory soak read}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak|report) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak report" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report|read) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak report read" >&2; exit 2 ;;
   esac
 done
 
@@ -314,13 +314,19 @@ phase_report() {
   rm -f "$log" "$big"
 }
 
+# -- 9. The read commands end to end (replay --max --json, stats, tree --from) beside jq and cat.
+phase_read() {
+  echo "== read: replay --max --json, stats and tree --from on a ~1M-line log, beside jq -c . and cat"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN BENCH=$BENCH ROUNDS=$ROUNDS scripts/bench-read.sh
+}
+
 for phase in $PHASES; do
   "phase_$phase"
 done
 
 echo "== report"
 # Only a full run replaces the figures in BENCHMARKS.md; a subset is printed.
-if [ "$PHASES" = "storms sigstop cost kernel fixed memory soak" ]; then
+if [ "$PHASES" = "storms sigstop cost kernel fixed memory soak read" ]; then
   python3 scripts/bench.py report "$RESULTS" BENCHMARKS.md
 else
   python3 scripts/bench.py report "$RESULTS" /dev/null
