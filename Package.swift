@@ -21,9 +21,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Event model, kernel record decoding, JSON, the pipeline, reading logs back.
+        // Event model, kernel record decoding, JSON, the pipeline, splitting and ordering logs read back.
         .target(name: "ProcTraceCore", dependencies: ["CZlib"]),
-        // Linux: BPF and netlink backends, /proc, system calls, signals, files.
+        // Linux: BPF and netlink backends, /proc, system calls, signals, files (log files read back too).
         .target(
             name: "ProcTraceLinux",
             dependencies: ["ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib"]
@@ -48,7 +48,8 @@ let package = Package(
         .testTarget(
             name: "ProcTraceCoreTests",
             dependencies: [
-                "ProcTraceCore", "ProcTraceTestSupport", "CZlib",
+                // ProcTraceLinux for LogReader: many of these read their fixtures from files.
+                "ProcTraceCore", "ProcTraceLinux", "ProcTraceTestSupport", "CZlib",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

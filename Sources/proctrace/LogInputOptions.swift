@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcTraceCore
+import ProcTraceLinux
 
 /// The log files a read command takes, and what to do with damaged lines.
 struct LogInputOptions: ParsableArguments {

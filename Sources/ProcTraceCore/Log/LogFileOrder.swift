@@ -3,14 +3,8 @@
 /// they were written: by the time of their first record, and, for files that
 /// start at the same time or have no record, oldest rotation suffix first.
 public enum LogFileOrder {
-    public static func sorted(_ paths: [String]) throws -> [String] {
-        guard paths.count > 1 else { return paths }
-        let keyed = try paths.map { path in (path: path, firstTime: try LogLineReader(path: path).firstRecord()?.time) }
-        return sorted(keyed).map(\.path)
-    }
-
     /// `entries` in writing order, given the time of each one's first record (nil: none).
-    static func sorted<Entry>(_ entries: [(path: String, firstTime: Int64?, entry: Entry)]) -> [Entry] {
+    public static func sorted<Entry>(_ entries: [(path: String, firstTime: Int64?, entry: Entry)]) -> [Entry] {
         sorted(entries.map { (path: $0.path, firstTime: $0.firstTime) }).map { entries[$0.position].entry }
     }
 
@@ -38,7 +32,7 @@ public enum LogFileOrder {
 extension LogLineReader {
     /// The first record among the first few lines that decodes, without
     /// consuming anything (a pipe's lines are still there to be read).
-    func firstRecord() throws -> Event? {
+    public func firstRecord() throws -> Event? {
         let decoder = JSONLineDecoder()
         var found: Event?
         var looked = 0

@@ -2,25 +2,28 @@
 import Glibc
 #endif
 
-/// Splits one file into lines, reading it in large chunks through a buffer
+/// Splits one input into lines, reading it in large chunks through a buffer
 /// that is reused, so memory stays at one chunk (or the longest line) however
 /// large the file.
-final class LogLineReader {
-    static let chunkSize = 1 << 20
+public final class LogLineReader {
+    public static let chunkSize = 1 << 20
     /// argv can be 2 MiB and escaping makes it at most 6 times longer.
-    static let maximumLineLength = 64 << 20
+    public static let maximumLineLength = 64 << 20
 
-    let input: LogFileInput
+    /// The input's name, for FILE:LINE in errors.
+    public let path: String
+    private let input: any LogByteInput
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// While looking ahead: where the lines handed out since began, kept in the buffer.
     private var mark: Int?
     /// Lines handed out so far: the number of the last one.
-    private(set) var lineNumber = 0
+    public private(set) var lineNumber = 0
 
-    init(path: String) throws {
-        input = try LogFileInput(path: path)
+    public init(input: any LogByteInput, path: String) {
+        self.input = input
+        self.path = path
         buffer = .allocate(byteCount: LogLineReader.chunkSize, alignment: 16)
     }
 
@@ -28,19 +31,17 @@ final class LogLineReader {
         buffer.deallocate()
     }
 
-    var path: String { input.path }
-
     /// Bytes after the last newline: a line still being written, or cut short.
-    var hasPartialLine: Bool { end > start }
+    public var hasPartialLine: Bool { end > start }
 
     /// No line handed out yet, and what is buffered begins with gzip's magic bytes.
-    var beginsWithGzipMagic: Bool {
+    public var beginsWithGzipMagic: Bool {
         lineNumber == 0 && end - start >= 2 && buffer[start] == 0x1f && buffer[start + 1] == 0x8b
     }
 
     /// The next complete line without its newline, valid until the next call;
     /// nil when the file has no more complete lines (yet).
-    func nextLine() throws -> UnsafeRawBufferPointer? {
+    public func nextLine() throws -> UnsafeRawBufferPointer? {
         var scanned = start
         while true {
             if scanned < end, let newline = memchr(buffer.baseAddress! + scanned, 0x0a, end - scanned) {
@@ -73,7 +74,7 @@ final class LogLineReader {
     /// Calls `body` with the lines ahead (at most one buffer's worth) until it
     /// returns false, then puts them back: the next `nextLine()` returns the
     /// first of them again. Reads a pipe only once.
-    func lookAhead(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+    public func lookAhead(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         let savedLineNumber = lineNumber
         mark = start
         defer {
@@ -85,7 +86,7 @@ final class LogLineReader {
     }
 
     /// Forgets buffered bytes and line numbers (the file was truncated and is read again from its start).
-    func restart() {
+    public func restart() {
         input.rewind()
         start = 0
         end = 0

@@ -9,9 +9,9 @@
 ///
 /// Whatever was read before a line that cannot be read is written out
 /// before the error is thrown.
-public final class LogTail {
+public final class LogTail<Log: RecordLog> {
     /// A fresh reader and replayer over the same input.
-    public typealias Open = () throws -> (reader: LogReader, replayer: LogReplayer)
+    public typealias Open = () throws -> (reader: Log, replayer: LogReplayer)
 
     private let open: Open
     private let last: Int?
@@ -37,7 +37,7 @@ public final class LogTail {
 
     /// Runs until the end of the input (or for ever, following); returns the reader, for its skipped-line count.
     @discardableResult
-    public func run() throws -> LogReader {
+    public func run() throws -> Log {
         var source = try open()
         if let last { source = try printLast(last, source) } else { try stream(source, skipping: 0) }
         while follow {
@@ -50,8 +50,8 @@ public final class LogTail {
         return source.reader
     }
 
-    private func printLast(_ last: Int, _ source: (reader: LogReader, replayer: LogReplayer))
-        throws -> (reader: LogReader, replayer: LogReplayer) {
+    private func printLast(_ last: Int, _ source: (reader: Log, replayer: LogReplayer))
+        throws -> (reader: Log, replayer: LogReplayer) {
         var recent = RecentLines(capacity: last, maximumBytes: maximumHeldBytes)
         let line = ByteBuffer(capacity: 4096)
         var matched = 0
@@ -86,7 +86,7 @@ public final class LogTail {
     }
 
     /// Writes every matching record after the first `skipping`, flushing what it has before rethrowing an error.
-    private func stream(_ source: (reader: LogReader, replayer: LogReplayer), skipping: Int) throws {
+    private func stream(_ source: (reader: Log, replayer: LogReplayer), skipping: Int) throws {
         var skipping = skipping
         do {
             while var event = try source.reader.next() {

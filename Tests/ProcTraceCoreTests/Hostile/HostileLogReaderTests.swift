@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 

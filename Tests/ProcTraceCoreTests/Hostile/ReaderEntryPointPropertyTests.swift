@@ -1,5 +1,6 @@
 import PropertyBased
 import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 

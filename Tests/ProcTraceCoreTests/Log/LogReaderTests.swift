@@ -1,4 +1,5 @@
 import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 

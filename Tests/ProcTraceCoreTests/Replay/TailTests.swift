@@ -1,5 +1,6 @@
 import Glibc
 import ProcTraceCore
+import ProcTraceLinux
 import Testing
 
 /// `proctrace tail` is `LogTail` with standard output as `write`: these run it.

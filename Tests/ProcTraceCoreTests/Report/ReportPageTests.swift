@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 @testable import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 

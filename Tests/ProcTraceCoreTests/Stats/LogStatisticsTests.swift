@@ -1,4 +1,5 @@
 @testable import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 

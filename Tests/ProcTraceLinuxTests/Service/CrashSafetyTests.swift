@@ -1,5 +1,6 @@
 import Foundation
 import ProcTraceCore
+import ProcTraceLinux
 import Testing
 
 /// A `record` killed with SIGKILL (no drain, no `stop`) leaves a log whose

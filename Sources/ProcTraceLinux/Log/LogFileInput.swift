@@ -2,6 +2,7 @@ import CZlib
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcTraceCore
 
 /// One log file opened for reading in chunks; gzip files (recognised by their
 /// magic bytes, not their name) are decompressed on the fly.
@@ -9,7 +10,7 @@ import Glibc
 /// A pipe, FIFO or terminal (`<(cat log)`, `/dev/stdin`) is read as it comes,
 /// once: nothing is read ahead of the caller and nothing is read twice, so
 /// what ordering the files looked at is still there to be read.
-final class LogFileInput {
+final class LogFileInput: LogByteInput {
     let path: String
     let isCompressed: Bool
     /// A regular file: it can be stat'ed for size, rewound, followed by name.
@@ -25,12 +26,13 @@ final class LogFileInput {
 
     init(path: String) throws {
         self.path = path
-        let descriptor = try LogFileInput.retrying(path, "cannot open") { open(path, O_RDONLY | O_CLOEXEC) }
+        let descriptor = try LogFileInput.call(path, "open", "cannot open") { open(path, O_RDONLY | O_CLOEXEC) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let error = errno
+        do {
+            try LogFileInput.call(path, "fstat", "cannot stat") { fstat(descriptor, &status) }
+        } catch {
             close(descriptor)
-            throw LogFileInput.failure(path, "cannot stat", error)
+            throw error
         }
         guard status.st_mode & S_IFMT != S_IFDIR else {
             close(descriptor)
@@ -47,7 +49,9 @@ final class LogFileInput {
             return
         }
         var magic: (UInt8, UInt8) = (0, 0)
-        let peeked = withUnsafeMutableBytes(of: &magic) { pread(descriptor, $0.baseAddress, 2, 0) }
+        let peeked = withUnsafeMutableBytes(of: &magic) { bytes in
+            try? retryingSystemCall("pread", path) { pread(descriptor, bytes.baseAddress, 2, 0) }
+        }
         isCompressed = peeked == 2 && magic == (0x1f, 0x8b)
         if isCompressed {
             guard let file = gzdopen(descriptor, "rb") else {
@@ -85,17 +89,18 @@ final class LogFileInput {
             }
             return Int(count)
         }
-        return try LogFileInput.retrying(path, "cannot read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        return try LogFileInput.call(path, "read", "cannot read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
     }
 
     /// How far reading has got (uncompressed regular files only: the byte offset in the file).
     var offset: Int64 {
-        isCompressed || !isRegularFile ? 0 : Int64(lseek(descriptor, 0, SEEK_CUR))
+        guard !isCompressed, isRegularFile else { return 0 }
+        return (try? retryingSystemCall("lseek", path) { lseek(descriptor, 0, SEEK_CUR) }).map(Int64.init) ?? 0
     }
 
     var size: Int64 {
         var status = stat()
-        return fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
+        return (try? retryingSystemCall("fstat", path) { fstat(descriptor, &status) }) != nil ? Int64(status.st_size) : 0
     }
 
     /// Whether the file no longer starts as it did (it was truncated and
@@ -110,30 +115,31 @@ final class LogFileInput {
 
     private func readHead() -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: LogFileInput.headLength)
-        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        return Array(bytes.prefix(max(count, 0)))
+        let count = bytes.withUnsafeMutableBytes { raw in
+            (try? retryingSystemCall("pread", path) { pread(descriptor, raw.baseAddress, raw.count, 0) }) ?? 0
+        }
+        return Array(bytes.prefix(count))
     }
 
     /// Back to the start (after the file was truncated under us).
     func rewind() {
-        if let compressed { gzrewind(compressed) } else if isRegularFile { lseek(descriptor, 0, SEEK_SET) }
+        if let compressed {
+            gzrewind(compressed)
+        } else if isRegularFile {
+            _ = try? retryingSystemCall("lseek", path) { lseek(descriptor, 0, SEEK_SET) }
+        }
         head = readHead()
     }
 
-    private static func retrying(_ path: String, _ what: String, _ call: () -> Int) throws -> Int {
-        while true {
-            let result = call()
-            if result >= 0 { return result }
-            if errno == EINTR { continue }
-            throw failure(path, what, errno)
+    /// A system call through the one EINTR policy; its failure said the way
+    /// the read commands have always said it ("cannot open: No such file or directory").
+    @discardableResult
+    private static func call<T: BinaryInteger>(_ path: String, _ name: String, _ what: String,
+                                               _ body: () -> T) throws -> T {
+        do {
+            return try retryingSystemCall(name, path, body)
+        } catch let error as SystemCallError {
+            throw LogReadError(path: path, reason: "\(what): \(error.message)")
         }
-    }
-
-    private static func retrying(_ path: String, _ what: String, _ call: () -> Int32) throws -> Int32 {
-        Int32(try retrying(path, what) { Int(call()) })
-    }
-
-    private static func failure(_ path: String, _ what: String, _ error: Int32) -> LogReadError {
-        LogReadError(path: path, reason: "\(what): \(String(cString: strerror(error)))")
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcTraceCore
 
 /// Reads one or more log files as one stream of events, in order, with
 /// bounded memory, knowing at every moment which FILE:LINE it is at.
@@ -16,7 +17,7 @@ import Glibc
 ///   appending to one file, or files out of order) is warned about, once per file.
 /// - Pipes and FIFOs are opened once and read once: ordering the files only
 ///   looks at lines still to be read.
-public final class LogReader {
+public final class LogReader: RecordLog {
     /// In the order they are read, each file once.
     public private(set) var paths: [String]
     public let skipInvalid: Bool
@@ -30,16 +31,16 @@ public final class LogReader {
     private let warn: (String) -> Void
     private let decoder = JSONLineDecoder()
     private var fileIndex = 0
-    private var current: LogLineReader?
+    private var current: OpenLogFile?
     /// Inputs opened while ordering that cannot be opened again (pipes), by index in `paths`.
-    private var opened: [Int: LogLineReader] = [:]
+    private var opened: [Int: OpenLogFile] = [:]
     /// The `seq` of the last record read, and whether the current file was warned about going backwards.
     private var lastSeq: UInt64?
     private var warnedBackwards = false
     /// Following the last file (`tail -F`): its end is not the end.
     private var following = false
     /// Files to read after the current one while following: those rotated away between two looks, then the new one.
-    private var queued: [LogLineReader] = []
+    private var queued: [OpenLogFile] = []
     /// Set when a file from `queued` is started: its first record is checked against `lastSeq` for a gap.
     private var checkGap = false
 
@@ -48,19 +49,19 @@ public final class LogReader {
                 warn: @escaping (String) -> Void = { _ in }) throws {
         self.skipInvalid = skipInvalid
         self.warn = warn
-        var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: LogLineReader?))] = []
+        var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: OpenLogFile?))] = []
         var seen: [FileIdentity: String] = [:]
         for path in paths {
-            let reader = try LogLineReader(path: path)
-            let identity = FileIdentity(device: reader.input.device, inode: reader.input.inode)
+            let reader = try OpenLogFile(path: path)
+            let identity = FileIdentity(device: reader.file.device, inode: reader.file.inode)
             if let earlier = seen[identity] {
                 warn("\(UntrustedText.escaped(path)) is the same file as \(UntrustedText.escaped(earlier)); reading it once")
                 continue
             }
             seen[identity] = path
-            let firstTime = ordered && paths.count > 1 ? try reader.firstRecord()?.time : nil
+            let firstTime = ordered && paths.count > 1 ? try reader.lines.firstRecord()?.time : nil
             // A regular file is opened again when its turn comes: few descriptors are held however many files.
-            inputs.append((path, firstTime, (path, reader.input.isRegularFile ? nil : reader)))
+            inputs.append((path, firstTime, (path, reader.file.isRegularFile ? nil : reader)))
         }
         let order = ordered ? LogFileOrder.sorted(inputs) : inputs.map(\.entry)
         self.paths = order.map(\.path)
@@ -71,7 +72,7 @@ public final class LogReader {
     /// FILE:LINE of the last line read (the file name escaped for printing).
     public var location: String {
         guard let current else { return finishedLocation }
-        return "\(UntrustedText.escaped(current.path)):\(current.lineNumber)"
+        return "\(UntrustedText.escaped(current.path)):\(current.lines.lineNumber)"
     }
 
     private var finishedLocation = ""
@@ -82,22 +83,23 @@ public final class LogReader {
         while true {
             if current == nil {
                 guard fileIndex < paths.count else { return nil }
-                current = try opened.removeValue(forKey: fileIndex) ?? LogLineReader(path: paths[fileIndex])
+                current = try opened.removeValue(forKey: fileIndex) ?? OpenLogFile(path: paths[fileIndex])
                 warnedBackwards = false
             }
             let reader = current!
-            while let line = try reader.nextLine() {
+            let lines = reader.lines
+            while let line = try lines.nextLine() {
                 if let event = try decode(line, at: reader) {
                     checkSequence(event, at: reader)
                     return event
                 }
             }
             if following && queued.isEmpty && fileIndex == paths.count - 1 { return nil }
-            if reader.hasPartialLine {
-                if reader.lineNumber == 0 && !reader.input.isRegularFile && reader.beginsWithGzipMagic {
+            if lines.hasPartialLine {
+                if lines.lineNumber == 0 && !reader.file.isRegularFile && lines.beginsWithGzipMagic {
                     throw gzipInPipe(reader)
                 }
-                warn("\(UntrustedText.escaped(reader.path)):\(reader.lineNumber + 1): last line is incomplete "
+                warn("\(UntrustedText.escaped(reader.path)):\(lines.lineNumber + 1): last line is incomplete "
                      + "(no newline at the end: the writer stopped mid-record); ignored")
             }
             if !queued.isEmpty {
@@ -106,19 +108,19 @@ public final class LogReader {
                 checkGap = true
                 continue
             }
-            finishedLocation = "\(UntrustedText.escaped(reader.path)):\(reader.lineNumber)"
+            finishedLocation = "\(UntrustedText.escaped(reader.path)):\(lines.lineNumber)"
             current = nil
             fileIndex += 1
         }
     }
 
-    private func decode(_ line: UnsafeRawBufferPointer, at reader: LogLineReader) throws -> Event? {
+    private func decode(_ line: UnsafeRawBufferPointer, at reader: OpenLogFile) throws -> Event? {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
         do {
             return try decoder.decode(line)
         } catch let error as JSONLineDecodingError {
-            if reader.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
-            let failure = LogReadError(path: reader.path, line: reader.lineNumber, reason: error.description,
+            if reader.lines.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
+            let failure = LogReadError(path: reader.path, line: reader.lines.lineNumber, reason: error.description,
                                        isNewerSchema: error.isNewerSchema)
             guard skipInvalid && failure.isSkippable else { throw failure }
             invalidLineCount += 1
@@ -128,12 +130,12 @@ public final class LogReader {
     }
 
     /// Only regular files are recognised as gzip (a pipe cannot be peeked at without consuming it).
-    private func gzipInPipe(_ reader: LogLineReader) -> LogReadError {
+    private func gzipInPipe(_ reader: OpenLogFile) -> LogReadError {
         LogReadError(path: reader.path, reason: "gzip data from a pipe: decompress it first "
                      + "(zcat FILE | proctrace ... /dev/stdin), or name the .gz file itself")
     }
 
-    private func checkSequence(_ event: Event, at reader: LogLineReader) {
+    private func checkSequence(_ event: Event, at reader: OpenLogFile) {
         defer { lastSeq = event.seq }
         guard let lastSeq else { return }
         if checkGap {
@@ -147,24 +149,14 @@ public final class LogReader {
         }
         if event.seq <= lastSeq && event.kind != .start && !warnedBackwards {
             warnedBackwards = true
-            warn("\(UntrustedText.escaped(reader.path)):\(reader.lineNumber): seq \(event.seq) comes after \(lastSeq): "
+            warn("\(UntrustedText.escaped(reader.path)):\(reader.lines.lineNumber): seq \(event.seq) comes after \(lastSeq): "
                  + "records are out of order (two recorders writing one file, or files from different recordings?)")
         }
     }
 
     // MARK: Following
 
-    /// What `checkFollowedFile()` found.
-    public enum FollowedFileChange: Equatable, Sendable {
-        case unchanged
-        /// A new file took the name: the rest of the old one is read, then the
-        /// files rotated away since, then the new one from its start.
-        case rotated
-        /// The file got shorter, or was rewritten in place: it is read again from its start.
-        case truncated
-        /// Nothing has the name right now (between rotation and re-creation).
-        case missing
-    }
+    public typealias FollowedFileChange = ProcTraceCore.FollowedFileChange
 
     /// From now on the end of the last file is not the end of the stream.
     public func startFollowing() {
@@ -176,17 +168,17 @@ public final class LogReader {
     public func checkFollowedFile() throws -> FollowedFileChange {
         guard following, queued.isEmpty, let path = paths.last else { return .unchanged }
         var status = stat()
-        guard stat(path, &status) == 0 else { return .missing }
+        guard (try? retryingSystemCall("stat", path, { stat(path, &status) })) != nil else { return .missing }
         guard let reader = current, fileIndex == paths.count - 1 else { return .unchanged }
-        if UInt64(status.st_ino) != reader.input.inode || UInt64(status.st_dev) != reader.input.device {
-            let newest = try LogLineReader(path: path)
+        if UInt64(status.st_ino) != reader.file.inode || UInt64(status.st_dev) != reader.file.device {
+            let newest = try OpenLogFile(path: path)
             queued = try rotatedAway(from: path, before: newest) + [newest]
             return .rotated
         }
-        if reader.input.isRegularFile && !reader.input.isCompressed
-            && (Int64(status.st_size) < reader.input.offset || reader.input.wasRewritten()) {
+        if reader.file.isRegularFile && !reader.file.isCompressed
+            && (Int64(status.st_size) < reader.file.offset || reader.file.wasRewritten()) {
             warn("\(UntrustedText.escaped(path)): file was truncated; reading it from the start")
-            reader.restart()
+            reader.lines.restart()
             lastSeq = nil
             return .truncated
         }
@@ -196,17 +188,17 @@ public final class LogReader {
     /// Rotated files (`PATH.1`, `PATH.2.gz`, …) written after the records read
     /// so far and before `newest` began, oldest first: more than one rotation
     /// can happen between two looks at the name.
-    private func rotatedAway(from path: String, before newest: LogLineReader) throws -> [LogLineReader] {
+    private func rotatedAway(from path: String, before newest: OpenLogFile) throws -> [OpenLogFile] {
         guard let lastSeq else { return [] }
-        let newestFirst = try newest.firstRecord()?.seq ?? UInt64.max
-        var found: [(seq: UInt64, reader: LogLineReader)] = []
+        let newestFirst = try newest.lines.firstRecord()?.seq ?? UInt64.max
+        var found: [(seq: UInt64, reader: OpenLogFile)] = []
         for index in 1...LogReader.maximumRotatedFiles {
             let names = ["\(path).\(index)", "\(path).\(index).gz"]
             var status = stat()
-            let existing = names.filter { stat($0, &status) == 0 }
+            let existing = names.filter { name in (try? retryingSystemCall("stat", name, { stat(name, &status) })) != nil }
             if existing.isEmpty { break }
             for name in existing {
-                guard let reader = try? LogLineReader(path: name), let first = try? reader.firstRecord() else { continue }
+                guard let reader = try? OpenLogFile(path: name), let first = try? reader.lines.firstRecord() else { continue }
                 if first.seq > lastSeq && first.seq < newestFirst { found.append((first.seq, reader)) }
             }
         }
