@@ -30,6 +30,15 @@ public final class LogReader: RecordLog {
 
     private let warn: (String) -> Void
     private let decoder = JSONLineDecoder()
+    private let decodingThreads: Int
+    /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
+    private var parallel: ParallelLineDecoder?
+    private var chunk: ParallelLineDecoder.Chunk?
+    private var chunkEvent = 0
+    private var chunkFailure = 0
+    /// The last line handed out of the current file while decoding ahead (the reader itself is further on).
+    private var parallelLineNumber = 0
+    private var readAhead = false
     private var fileIndex = 0
     private var current: OpenLogFile?
     /// Inputs opened while ordering that cannot be opened again (pipes), by index in `paths`.
@@ -45,9 +54,13 @@ public final class LogReader: RecordLog {
     private var checkGap = false
 
     /// Opens `paths` in the order they were written (see `LogFileOrder`) unless `ordered` is false.
-    public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true,
+    /// With `decodingThreads` > 0, each file's lines are decoded on that many
+    /// threads ahead of the caller (ParallelLineDecoder), with the same
+    /// records, warnings and errors in the same order; not while following.
+    public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true, decodingThreads: Int = 0,
                 warn: @escaping (String) -> Void = { _ in }) throws {
         self.skipInvalid = skipInvalid
+        self.decodingThreads = decodingThreads
         self.warn = warn
         var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: OpenLogFile?))] = []
         var seen: [FileIdentity: String] = [:]
@@ -69,10 +82,17 @@ public final class LogReader: RecordLog {
         canBeReadAgain = opened.isEmpty
     }
 
+    /// Threads worth decoding on ahead of the caller here: one per CPU (at
+    /// most 4: past that the caller's own work is the limit), none on one CPU.
+    public static var decodingThreadsHere: Int {
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return cpus > 1 ? min(cpus, 4) : 0
+    }
+
     /// FILE:LINE of the last line read (the file name escaped for printing).
     public var location: String {
         guard let current else { return finishedLocation }
-        return "\(UntrustedText.escaped(current.path)):\(current.lines.lineNumber)"
+        return "\(UntrustedText.escaped(current.path)):\(lineNumber(of: current))"
     }
 
     private var finishedLocation = ""
@@ -88,10 +108,19 @@ public final class LogReader: RecordLog {
             }
             let reader = current!
             let lines = reader.lines
-            while let line = try lines.nextLine() {
-                if let event = try decode(line, at: reader) {
-                    checkSequence(event, at: reader)
-                    return event
+            if parallel == nil && decodingThreads > 0 && !following {
+                parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads)
+                parallelLineNumber = lines.lineNumber
+                readAhead = true
+            }
+            if parallel != nil {
+                if let event = try nextDecoded(at: reader) { return event }
+            } else {
+                while let line = try lines.nextLine() {
+                    if let event = try decode(line, at: reader) {
+                        checkSequence(event, at: reader)
+                        return event
+                    }
                 }
             }
             if following && queued.isEmpty && fileIndex == paths.count - 1 { return nil }
@@ -110,23 +139,82 @@ public final class LogReader: RecordLog {
             }
             finishedLocation = "\(UntrustedText.escaped(reader.path)):\(lines.lineNumber)"
             current = nil
+            readAhead = false
             fileIndex += 1
         }
     }
 
     private func decode(_ line: UnsafeRawBufferPointer, at reader: OpenLogFile) throws -> Event? {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
+        if LogLine.isBlank(line) { return nil }
         do {
             return try decoder.decode(line)
         } catch let error as JSONLineDecodingError {
-            if reader.lines.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
-            let failure = LogReadError(path: reader.path, line: reader.lines.lineNumber, reason: error.description,
-                                       isNewerSchema: error.isNewerSchema)
-            guard skipInvalid && failure.isSkippable else { throw failure }
-            invalidLineCount += 1
-            if firstInvalidLine == nil { firstInvalidLine = failure }
+            try failed(line: reader.lines.lineNumber, error, startsWithGzipMagic: line.starts(with: [0x1f, 0x8b]), at: reader)
             return nil
         }
+    }
+
+    /// A line that did not decode: thrown, or counted and passed over with `skipInvalid`.
+    private func failed(line: Int, _ error: JSONLineDecodingError, startsWithGzipMagic: Bool, at reader: OpenLogFile) throws {
+        if line == 1 && startsWithGzipMagic { throw gzipInPipe(reader) }
+        let failure = LogReadError(path: reader.path, line: line, reason: error.description,
+                                   isNewerSchema: error.isNewerSchema)
+        guard skipInvalid && failure.isSkippable else { throw failure }
+        invalidLineCount += 1
+        if firstInvalidLine == nil { firstInvalidLine = failure }
+    }
+
+    /// The line of the current file handed out last.
+    private func lineNumber(of reader: OpenLogFile) -> Int {
+        readAhead ? parallelLineNumber : reader.lines.lineNumber
+    }
+
+    /// The next record decoded ahead, in line order, failures handled where
+    /// their line comes; nil at the end of the file (the decoding threads then end).
+    private func nextDecoded(at reader: OpenLogFile) throws -> Event? {
+        while true {
+            if let chunk {
+                let failures = chunk.failures
+                let eventLine = chunkEvent < chunk.events.count ? chunk.eventLines[chunkEvent] : Int.max
+                if chunkFailure < failures.count && failures[chunkFailure].line < eventLine {
+                    let failure = failures[chunkFailure]
+                    chunkFailure += 1
+                    parallelLineNumber = failure.line
+                    // Thrown as reading inline would: a caller that asks again gets the line after it.
+                    try failed(line: failure.line, failure.error, startsWithGzipMagic: failure.startsWithGzipMagic,
+                               at: reader)
+                    continue
+                }
+                if chunkEvent < chunk.events.count {
+                    let event = chunk.events[chunkEvent]
+                    chunkEvent += 1
+                    parallelLineNumber = eventLine
+                    checkSequence(event, at: reader)
+                    return event
+                }
+                parallelLineNumber = chunk.lastLineNumber
+                if chunk.isLast {
+                    let readError = chunk.readError
+                    endParallel()
+                    if let readError { throw readError }
+                    return nil
+                }
+            }
+            chunk = parallel!.next(recycling: chunk)
+            chunkEvent = 0
+            chunkFailure = 0
+        }
+    }
+
+    /// Stops decoding ahead; the file's reader is the caller's again.
+    private func endParallel() {
+        parallel?.stop()
+        parallel = nil
+        chunk = nil
+    }
+
+    deinit {
+        parallel?.stop()
     }
 
     /// Only regular files are recognised as gzip (a pipe cannot be peeked at without consuming it).
@@ -149,7 +237,7 @@ public final class LogReader: RecordLog {
         }
         if event.seq <= lastSeq && event.kind != .start && !warnedBackwards {
             warnedBackwards = true
-            warn("\(UntrustedText.escaped(reader.path)):\(reader.lines.lineNumber): seq \(event.seq) comes after \(lastSeq): "
+            warn("\(UntrustedText.escaped(reader.path)):\(lineNumber(of: reader)): seq \(event.seq) comes after \(lastSeq): "
                  + "records are out of order (two recorders writing one file, or files from different recordings?)")
         }
     }
