@@ -17,14 +17,17 @@ import ProcTraceCore
 ///   appending to one file, or files out of order) is warned about, once per file.
 /// - Pipes and FIFOs are opened once and read once: ordering the files only
 ///   looks at lines still to be read.
+///
+/// Used from one thread; the state touched per record skips the run-time
+/// exclusivity checks (a runtime call per access, ~1,400 instructions a line).
 public final class LogReader: RecordLog {
     /// In the order they are read, each file once.
-    public private(set) var paths: [String]
+    @exclusivity(unchecked) public private(set) var paths: [String]
     public let skipInvalid: Bool
     /// Lines passed over with `skipInvalid`.
-    public private(set) var invalidLineCount = 0
+    @exclusivity(unchecked) public private(set) var invalidLineCount = 0
     /// The first of them, to show the user what was wrong.
-    public private(set) var firstInvalidLine: LogReadError?
+    @exclusivity(unchecked) public private(set) var firstInvalidLine: LogReadError?
     /// Every input is a regular file: a second reader over the same paths reads the same records.
     public let canBeReadAgain: Bool
 
@@ -32,26 +35,26 @@ public final class LogReader: RecordLog {
     private let decoder = JSONLineDecoder()
     private let decodingThreads: Int
     /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
-    private var parallel: ParallelLineDecoder?
-    private var chunk: ParallelLineDecoder.Chunk?
-    private var chunkEvent = 0
-    private var chunkFailure = 0
+    @exclusivity(unchecked) private var parallel: ParallelLineDecoder?
+    @exclusivity(unchecked) private var chunk: ParallelLineDecoder.Chunk?
+    @exclusivity(unchecked) private var chunkEvent = 0
+    @exclusivity(unchecked) private var chunkFailure = 0
     /// The last line handed out of the current file while decoding ahead (the reader itself is further on).
-    private var parallelLineNumber = 0
-    private var readAhead = false
-    private var fileIndex = 0
-    private var current: OpenLogFile?
+    @exclusivity(unchecked) private var parallelLineNumber = 0
+    @exclusivity(unchecked) private var readAhead = false
+    @exclusivity(unchecked) private var fileIndex = 0
+    @exclusivity(unchecked) private var current: OpenLogFile?
     /// Inputs opened while ordering that cannot be opened again (pipes), by index in `paths`.
-    private var opened: [Int: OpenLogFile] = [:]
+    @exclusivity(unchecked) private var opened: [Int: OpenLogFile] = [:]
     /// The `seq` of the last record read, and whether the current file was warned about going backwards.
-    private var lastSeq: UInt64?
-    private var warnedBackwards = false
+    @exclusivity(unchecked) private var lastSeq: UInt64?
+    @exclusivity(unchecked) private var warnedBackwards = false
     /// Following the last file (`tail -F`): its end is not the end.
-    private var following = false
+    @exclusivity(unchecked) private var following = false
     /// Files to read after the current one while following: those rotated away between two looks, then the new one.
-    private var queued: [OpenLogFile] = []
+    @exclusivity(unchecked) private var queued: [OpenLogFile] = []
     /// Set when a file from `queued` is started: its first record is checked against `lastSeq` for a gap.
-    private var checkGap = false
+    @exclusivity(unchecked) private var checkGap = false
 
     /// Opens `paths` in the order they were written (see `LogFileOrder`) unless `ordered` is false.
     /// With `decodingThreads` > 0, each file's lines are decoded on that many
@@ -95,7 +98,7 @@ public final class LogReader: RecordLog {
         return "\(UntrustedText.escaped(current.path)):\(lineNumber(of: current))"
     }
 
-    private var finishedLocation = ""
+    @exclusivity(unchecked) private var finishedLocation = ""
 
     /// The next event; nil at the end of the last file. When following, nil
     /// means "nothing more yet": call again later (after `checkFollowedFile()`).

@@ -21,25 +21,27 @@ final class ParallelLineDecoder {
         var startsWithGzipMagic: Bool
     }
 
-    /// A run of consecutive lines, decoded.
+    /// A run of consecutive lines, decoded. Used by one thread at a time (a
+    /// worker, then the consumer), handed over under the lock: the run-time
+    /// exclusivity checks (a call per property access) are left out.
     final class Chunk {
         /// The lines' bytes, back to back, and where each ends.
-        fileprivate var text: UnsafeMutableRawBufferPointer
-        fileprivate var length = 0
-        fileprivate var lineEnds: [Int] = []
+        @exclusivity(unchecked) fileprivate var text: UnsafeMutableRawBufferPointer
+        @exclusivity(unchecked) fileprivate var length = 0
+        @exclusivity(unchecked) fileprivate var lineEnds: [Int] = []
         /// The number of the chunk's first line (1-based).
-        fileprivate(set) var firstLine = 1
+        @exclusivity(unchecked) fileprivate(set) var firstLine = 1
         /// The records, in line order, and the number of the line each came from.
-        var events: [Event] = []
-        var eventLines: [Int] = []
+        @exclusivity(unchecked) var events: [Event] = []
+        @exclusivity(unchecked) var eventLines: [Int] = []
         /// Lines that did not decode, in order.
-        var failures: [Failure] = []
+        @exclusivity(unchecked) var failures: [Failure] = []
         /// The last chunk of the file: nothing follows it.
-        fileprivate(set) var isLast = false
+        @exclusivity(unchecked) fileprivate(set) var isLast = false
         /// What reading the file threw, after this chunk's lines (last chunk only).
-        fileprivate(set) var readError: Error?
+        @exclusivity(unchecked) fileprivate(set) var readError: Error?
         /// The line number the reader reached (the last line handed out).
-        fileprivate(set) var lastLineNumber = 0
+        @exclusivity(unchecked) fileprivate(set) var lastLineNumber = 0
 
         fileprivate init() {
             text = .allocate(byteCount: ParallelLineDecoder.chunkBytes, alignment: 8)
