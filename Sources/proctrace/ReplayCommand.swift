@@ -56,16 +56,17 @@ struct ReplayCommand: ParsableCommand {
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
             var window = ReplayWindow(from: timeWindow.from, until: timeWindow.until)
             do {
-                while var event = try reader.next() {
+                try reader.forEachRecord { event in
                     let place = window.place(of: event.time)
-                    if place == .after { break }
+                    if place == .after { return false }
                     let kept = replayer.process(&event)
-                    guard kept, place == .inside else { continue }
+                    guard kept, place == .inside else { return true }
                     if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
                         try out.flush()
                         Clock.sleep(nanoseconds: delay)
                     }
                     try out.write(event)
+                    return true
                 }
             } catch {
                 // What was read before the bad line goes out first.

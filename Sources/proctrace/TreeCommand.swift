@@ -82,7 +82,7 @@ struct TreeCommand: ParsableCommand {
         return try ReadFailure.reporting(skipping: false) {
             let reader = try LogReader(paths: [from], decodingThreads: LogReader.decodingThreadsHere) { StandardError.warn($0) }
             let moment = at.map(TreeMoment.init) ?? .end
-            let (tree, time) = try RecordedTreeBuilder.build(at: moment, next: reader.next)
+            let (tree, time) = try RecordedTreeBuilder.build(at: moment, records: reader.forEachRecord)
             return (tree, time)
         }
     }

@@ -147,6 +147,29 @@ public final class LogReader: RecordLog {
         }
     }
 
+    /// Hands every record to `body`, as `next()` would return them, until
+    /// `body` returns false or the last file ends; errors and warnings come
+    /// where `next()` gives them. Records decoded ahead are handed over where
+    /// they lie, not copied out.
+    public func forEachRecord(_ body: (inout Event) throws -> Bool) throws {
+        while true {
+            if let chunk, let current, parallel != nil, chunkEvent < chunk.events.count,
+                chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
+                let index = chunkEvent
+                chunkEvent += 1
+                parallelLineNumber = chunk.eventLines[index]
+                let more = try chunk.events.withUnsafeMutableBufferPointer { events in
+                    checkSequence(events[index], at: current)
+                    return try body(&events[index])
+                }
+                if !more { return }
+                continue
+            }
+            guard var event = try next() else { return }
+            if !(try body(&event)) { return }
+        }
+    }
+
     private func decode(_ line: UnsafeRawBufferPointer, at reader: OpenLogFile) throws -> Event? {
         if LogLine.isBlank(line) { return nil }
         do {
