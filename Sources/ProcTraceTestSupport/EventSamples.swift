@@ -21,6 +21,24 @@ public enum EventSamples {
         return event
     }
 
+    public static let containerID = "4f3c2b1a09e8d7c6b5a4938271605f4e3d2c1b0a99887766554433221100ffee"
+
+    /// A context with every field known (auid and audit session unset, no terminal).
+    public static func context(cwd: String, exe: String, cgroup: String) -> ProcessContext {
+        var context = ProcessContext()
+        context.cwd = Array(cwd.utf8)
+        context.exe = Array(exe.utf8)
+        context.exeInode = 1_835_017
+        context.exeDevice = DeviceNumber(major: 259, minor: 2)
+        context.exeSHA256 = SHA256Digest(bytes: (0..<32).map { UInt8($0 &* 7 &+ 1) })
+        context.setCgroup(Array(cgroup.utf8))
+        context.pidns = 4_026_531_836
+        context.mntns = 4_026_531_841
+        context.netns = 4_026_531_840
+        context.userns = 4_026_531_837
+        return context
+    }
+
     /// Every kind once, each with the fields its kind carries.
     public static func everyKind() -> [Event] {
         var events: [Event] = [start()]
@@ -31,6 +49,7 @@ public enum EventSamples {
         exists.argv = ArgumentVector(strings: ["/sbin/init", "splash"])
         exists.credentials = .root
         exists.session = SessionIDs(sid: 1, pgid: 1)
+        exists.context = context(cwd: "/", exe: "/usr/lib/systemd/systemd", cgroup: "/init.scope")
         events.append(exists)
 
         var zombie = process(.exists, pid: 77, ppid: 1, comm: "defunct")
@@ -43,19 +62,33 @@ public enum EventSamples {
         kthread.isKernelThread = true
         events.append(kthread)
 
-        events.append(process(.fork, pid: 4243, ppid: 4242))
+        var fork = process(.fork, pid: 4243, ppid: 4242)
+        var forkContext = context(cwd: "/srv", exe: "/usr/bin/bash", cgroup: "/system.slice/docker-\(containerID).scope")
+        forkContext.nspid = 7
+        fork.context = forkContext
+        events.append(fork)
 
         var exec = process(.exec, pid: 4243, ppid: 4242, comm: "ls")
         exec.filename = Array("/usr/bin/ls".utf8)
         exec.argv = ArgumentVector(strings: ["ls", "-l", "", "with space"])
         exec.credentials = credentials
         exec.oldPid = 4250
+        var execContext = context(cwd: "/srv/with space/bad\u{1b}dir", exe: "/usr/bin/ls",
+                                  cgroup: "/system.slice/docker-\(containerID).scope")
+        execContext.auid = 1000
+        execContext.auditSession = 3
+        execContext.tty = Array("pts/3".utf8)
+        execContext.nspid = 7
+        exec.context = execContext
         events.append(exec)
 
         var truncated = process(.exec, pid: 4244, ppid: 4242, comm: "xargs")
         truncated.argv = ArgumentVector(strings: ["xargs", "a"])
         truncated.argvTruncated = true
-        truncated.unavailable = [.filename]
+        truncated.unavailable = [.filename, .exeSHA256]
+        var unread = context(cwd: "/tmp", exe: "/usr/bin/xargs", cgroup: "/user.slice")
+        unread.exeSHA256 = nil
+        truncated.context = unread
         events.append(truncated)
 
         var exited = process(.exit, pid: 4243, ppid: 4242, comm: "ls", at: 1_000_000)

@@ -14,6 +14,7 @@ struct RecordFields {
     var credentials = Credentials.root
     var sid: Int32?
     var pgid: Int32?
+    var context = ProcessContext()
 
     var format: [UInt8]?
     var version: Int?
@@ -118,6 +119,21 @@ struct RecordFields {
         case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
         case .processes: event.processCount = try scanner.scanUnsigned()
+        case .auid: context.auid = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .auditSession: context.auditSession = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .tty: context.tty = try readBytes(&scanner)
+        case .cwd: context.cwd = try readBytes(&scanner)
+        case .exe: context.exe = try readBytes(&scanner)
+        case .exeInode: context.exeInode = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
+        case .exeDevice: context.exeDevice = try readDevice(&scanner)
+        case .exeSHA256: context.exeSHA256 = try readDigest(&scanner)
+        case .cgroup: context.cgroup = try readBytes(&scanner)
+        case .containerID: context.containerID = try readBytes(&scanner)
+        case .pidns: context.pidns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .mntns: context.mntns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .netns: context.netns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .userns: context.userns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
+        case .nspid: context.nspid = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
         }
     }
 
@@ -158,6 +174,7 @@ struct RecordFields {
             let missing = LogField.credentialFields.filter { seen & $0.bit == 0 }.map { "\"\($0.key)\"" }
             throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
         }
+        if seen & LogField.contextBits != 0 { event.context = context }
         switch (sid, pgid) {
         case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)
         case (nil, nil): break
@@ -256,6 +273,42 @@ struct RecordFields {
             try scanner.expect(UInt8(ascii: "]"))
             return ArgumentVector(bytes: JSONScanner.copy(UnsafeRawBufferPointer(start: start, count: length)))
         }
+    }
+
+    private func readBytes(_ scanner: inout JSONScanner) throws -> [UInt8]? {
+        scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
+    }
+
+    /// `"MAJOR:MINOR"`, two decimal numbers.
+    private func readDevice(_ scanner: inout JSONScanner) throws -> DeviceNumber? {
+        if scanner.consumeNull() { return nil }
+        let token = try scanner.scanString()
+        let text = scanner.text(token)
+        if !token.hasEscapes, let colon = text.firstIndex(of: UInt8(ascii: ":")),
+           let major = RecordFields.decimal(UnsafeRawBufferPointer(rebasing: text[..<colon])),
+           let minor = RecordFields.decimal(UnsafeRawBufferPointer(rebasing: text[(colon + 1)...])) {
+            return DeviceNumber(major: major, minor: minor)
+        }
+        throw JSONLineDecodingError.invalidRecord("\"exe_device\" must be \"MAJOR:MINOR\", not \"\(try quoted(token, scanner))\"")
+    }
+
+    private static func decimal(_ digits: UnsafeRawBufferPointer) -> UInt32? {
+        guard !digits.isEmpty, digits.count <= 10 else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+        }
+        return UInt32(exactly: value)
+    }
+
+    private func readDigest(_ scanner: inout JSONScanner) throws -> SHA256Digest? {
+        if scanner.consumeNull() { return nil }
+        let token = try scanner.scanString()
+        guard !token.hasEscapes, let digest = SHA256Digest(hex: scanner.text(token)) else {
+            throw JSONLineDecodingError.invalidRecord("\"exe_sha256\" must be 64 hex digits, not \"\(try quoted(token, scanner))\"")
+        }
+        return digest
     }
 
     private func readStrings(_ scanner: inout JSONScanner) throws -> [String] {

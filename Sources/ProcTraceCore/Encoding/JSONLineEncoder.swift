@@ -20,6 +20,7 @@ public struct JSONLineEncoder {
         // written as null (or its default) when the schema says it always is
         // (`unknown`), else left out. The loop and the switch stay in this one
         // function: called per field, the call cost more than the field.
+        let context = event.contextStorage?.value
         for entry in schema.body(of: event.kind) {
             let field = entry.field
             switch field {
@@ -151,6 +152,51 @@ public struct JSONLineEncoder {
             case .processes:
                 key(field, out)
                 out.appendDecimal(event.processCount)
+            case .auid:
+                if let value = context?.auid { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .auditSession:
+                if let value = context?.auditSession { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .tty:
+                if let value = context?.tty { string(field, value, out) } else { unknown(entry, out) }
+            case .cwd:
+                if let value = context?.cwd { string(field, value, out) } else { unknown(entry, out) }
+            case .exe:
+                if let value = context?.exe { string(field, value, out) } else { unknown(entry, out) }
+            case .exeInode:
+                if let value = context?.exeInode { number(field, value, out) } else { unknown(entry, out) }
+            case .exeDevice:
+                if let device = context?.exeDevice {
+                    key(field, out)
+                    out.append(UInt8(ascii: "\""))
+                    out.appendDecimal(UInt64(device.major))
+                    out.append(UInt8(ascii: ":"))
+                    out.appendDecimal(UInt64(device.minor))
+                    out.append(UInt8(ascii: "\""))
+                } else { unknown(entry, out) }
+            case .exeSHA256:
+                if let digest = context?.exeSHA256 {
+                    key(field, out)
+                    out.append(UInt8(ascii: "\""))
+                    digest.appendHex(to: out)
+                    out.append(UInt8(ascii: "\""))
+                } else { unknown(entry, out) }
+            case .cgroup:
+                if let value = context?.cgroup { string(field, value, out) } else { unknown(entry, out) }
+            case .containerID:
+                if let value = context?.containerID { string(field, value, out) } else { unknown(entry, out) }
+            case .pidns:
+                if let value = context?.pidns { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .mntns:
+                if let value = context?.mntns { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .netns:
+                if let value = context?.netns { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .userns:
+                if let value = context?.userns { number(field, UInt64(value), out) } else { unknown(entry, out) }
+            case .nspid:
+                if let value = context?.nspid {
+                    key(field, out)
+                    out.appendDecimal(value)
+                } else { unknown(entry, out) }
             }
         }
         out.append("}\n")
@@ -159,6 +205,18 @@ public struct JSONLineEncoder {
     @inline(__always)
     private func key(_ field: LogField, _ out: ByteBuffer) {
         schema.appendKey(field, to: out)
+    }
+
+    @inline(__always)
+    private func number(_ field: LogField, _ value: UInt64, _ out: ByteBuffer) {
+        key(field, out)
+        out.appendDecimal(value)
+    }
+
+    @inline(__always)
+    private func string(_ field: LogField, _ value: [UInt8], _ out: ByteBuffer) {
+        key(field, out)
+        JSONStringEscaper.appendQuoted(value, to: out)
     }
 
     @inline(__always)

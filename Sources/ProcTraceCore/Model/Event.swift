@@ -49,6 +49,13 @@ public struct Event: Sendable {
     public var isKernelThread = false
     /// Fields the source could not provide (listed in the record, so "unknown" is never "empty").
     public var unavailable: UnavailableFields = []
+    /// exec, exists, fork: who, where and which binary (issue 14). Kept
+    /// behind one reference, so records without it carry a nil word.
+    public var context: ProcessContext? {
+        @inline(__always) get { contextStorage?.value }
+        set { contextStorage = newValue.map(ProcessContextStorage.init) }
+    }
+    var contextStorage: ProcessContextStorage?
 
     /// lost: records the kernel could not deliver (nil: unknown); stop: total lost.
     public var lostCount: UInt64?
@@ -133,19 +140,49 @@ public enum ReapReason: UInt8, Sendable, CaseIterable {
 }
 
 public struct UnavailableFields: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     public static let filename = UnavailableFields(rawValue: 1 << 0)
     public static let argv = UnavailableFields(rawValue: 1 << 1)
     public static let credentials = UnavailableFields(rawValue: 1 << 2)
     public static let startTime = UnavailableFields(rawValue: 1 << 3)
     public static let comm = UnavailableFields(rawValue: 1 << 4)
+    // ProcessContext's fields, each named by its key.
+    public static let auid = UnavailableFields(rawValue: 1 << 5)
+    public static let auditSession = UnavailableFields(rawValue: 1 << 6)
+    public static let tty = UnavailableFields(rawValue: 1 << 7)
+    public static let cwd = UnavailableFields(rawValue: 1 << 8)
+    public static let exe = UnavailableFields(rawValue: 1 << 9)
+    public static let exeInode = UnavailableFields(rawValue: 1 << 10)
+    public static let exeDevice = UnavailableFields(rawValue: 1 << 11)
+    public static let exeSHA256 = UnavailableFields(rawValue: 1 << 12)
+    public static let cgroup = UnavailableFields(rawValue: 1 << 13)
+    public static let containerID = UnavailableFields(rawValue: 1 << 14)
+    public static let pidns = UnavailableFields(rawValue: 1 << 15)
+    public static let mntns = UnavailableFields(rawValue: 1 << 16)
+    public static let netns = UnavailableFields(rawValue: 1 << 17)
+    public static let userns = UnavailableFields(rawValue: 1 << 18)
+    public static let nspid = UnavailableFields(rawValue: 1 << 19)
 
-    /// In the order they are written.
+    /// The namespace fields together.
+    public static let namespaces: UnavailableFields = [.pidns, .mntns, .netns, .userns]
+    /// The ProcessContext fields a `fork` record does not carry (exec and exists do).
+    public static let execOnlyContext: UnavailableFields = [.tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .namespaces]
+    /// Every ProcessContext field: what a record lists when the process was gone before any could be read.
+    public static let context: UnavailableFields = [
+        .auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
+        .namespaces, .nspid,
+    ]
+
+    /// In the order they are written (bit order: the report page's script indexes them so).
     public static let named: [(UnavailableFields, String)] = [
         (.filename, "filename"), (.argv, "argv"), (.credentials, "credentials"),
         (.startTime, "start_time"), (.comm, "comm"),
+        (.auid, "auid"), (.auditSession, "audit_session"), (.tty, "tty"), (.cwd, "cwd"), (.exe, "exe"),
+        (.exeInode, "exe_inode"), (.exeDevice, "exe_device"), (.exeSHA256, "exe_sha256"), (.cgroup, "cgroup"),
+        (.containerID, "container_id"), (.pidns, "pidns"), (.mntns, "mntns"), (.netns, "netns"),
+        (.userns, "userns"), (.nspid, "nspid"),
     ]
 }
 
@@ -153,6 +190,12 @@ public struct UnavailableFields: OptionSet, Hashable, Sendable {
 final class StreamInfoStorage: Sendable {
     let value: StreamInfo
     init(_ value: StreamInfo) { self.value = value }
+}
+
+/// An immutable ProcessContext behind a reference (Event.context).
+final class ProcessContextStorage: Sendable {
+    let value: ProcessContext
+    init(_ value: ProcessContext) { self.value = value }
 }
 
 /// What the `start` record says about the stream.

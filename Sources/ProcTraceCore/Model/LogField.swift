@@ -10,6 +10,9 @@ enum LogField: Int, CaseIterable {
     case kernelThread, unavailable
     case format, version, backend, host, bootID, kernel, proctraceVersion, recorderPid, bpfChoices
     case events, lost, unwritten, count, processes
+    // Who, where and which binary (ProcessContext).
+    case auid, auditSession, tty, cwd, exe, exeInode, exeDevice, exeSHA256, cgroup, containerID
+    case pidns, mntns, netns, userns, nspid
 
     var key: StaticString {
         switch self {
@@ -58,6 +61,21 @@ enum LogField: Int, CaseIterable {
         case .unwritten: "unwritten"
         case .count: "count"
         case .processes: "processes"
+        case .auid: "auid"
+        case .auditSession: "audit_session"
+        case .tty: "tty"
+        case .cwd: "cwd"
+        case .exe: "exe"
+        case .exeInode: "exe_inode"
+        case .exeDevice: "exe_device"
+        case .exeSHA256: "exe_sha256"
+        case .cgroup: "cgroup"
+        case .containerID: "container_id"
+        case .pidns: "pidns"
+        case .mntns: "mntns"
+        case .netns: "netns"
+        case .userns: "userns"
+        case .nspid: "nspid"
         }
     }
 
@@ -122,6 +140,14 @@ extension LogField {
     }
 
     static let credentialFields: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
+
+    static let contextFields: [LogField] = [
+        .auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
+        .pidns, .mntns, .netns, .userns, .nspid,
+    ]
+
+    /// The ProcessContext fields' bits: a record with any of them has a context.
+    static let contextBits: UInt64 = contextFields.reduce(0) { $0 | $1.bit }
 
     static var credentialBits: UInt64 {
         @inline(__always) get { uid.bit | euid.bit | suid.bit | gid.bit | egid.bit | sgid.bit }

@@ -39,6 +39,10 @@ enum RecordSchema {
         let credentials: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
         let session: [LogField] = [.sid, .pgid]
         let flags = rare(.kernelThread, .unavailable)
+        // Who, where and which binary (ProcessContext); nspid only when it differs from pid.
+        let context = always(.auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
+                             .pidns, .mntns, .netns, .userns) + rare(.nspid)
+        let forkContext = always(.auid, .auditSession, .cgroup, .containerID) + rare(.nspid)
         switch kind {
         case .start:
             return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid) + rare(.bpfChoices)
@@ -50,12 +54,18 @@ enum RecordSchema {
             return always(.processes)
         case .exists:
             return process + always(.state, .filename) + rare(.filenameTruncated) + always(.argv, .argvTruncated)
-                + usual(credentials + session) + rare(.exitCode, .signal, .coreDumped) + flags
+                + usual(credentials + session) + rare(.exitCode, .signal, .coreDumped)
+                + context
+                + flags
         case .exec:
             return process + always(.filename) + rare(.filenameTruncated) + always(.argv, .argvTruncated)
-                + rare(.oldPid) + usual(credentials + session) + flags
+                + rare(.oldPid) + usual(credentials + session)
+                + context
+                + flags
         case .fork:
-            return process + usual(credentials + session) + flags
+            return process + usual(credentials + session)
+                + forkContext
+                + flags
         case .exit:
             return process + always(.exitCode, .signal, .coreDumped, .durationNs) + rare(credentials + session) + flags
         case .reap:

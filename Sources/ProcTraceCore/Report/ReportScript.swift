@@ -14,7 +14,7 @@ const OUTCOMES = [["running", "running"], ["exit0", "exit 0"], ["nonzero", "exit
 const ORIGINS = ["already running when the recording began (exists)", "forked (fork)",
   "first seen in a later record (its fork is not in the log)", "already running when the window began (--from)"];
 const REASONS = [null, "wait", "autoreap", "freed", "recycled", "inferred"];
-const UNAVAILABLE = ["filename", "argv", "credentials", "start_time", "comm"];
+const UNAVAILABLE = ["filename", "argv", "credentials", "start_time", "comm", "auid", "audit_session", "tty", "cwd", "exe", "exe_inode", "exe_device", "exe_sha256", "cgroup", "container_id", "pidns", "mntns", "netns", "userns", "nspid"];
 const SIGNALS = { 1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
   9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD",
   18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 31: "SIGSYS" };

@@ -24,6 +24,11 @@ public final class ProcessNode {
     @exclusivity(unchecked) public internal(set) var credentials: Credentials?
     @exclusivity(unchecked) public internal(set) var session: SessionIDs?
     @exclusivity(unchecked) public internal(set) var isKernelThread = false
+    /// Who, where and which binary, from its last exec, exists or fork record.
+    @exclusivity(unchecked) var contextStorage: ProcessContextStorage?
+    /// The context's fields that record could not read (or, after a fork, does not carry).
+    @exclusivity(unchecked) var contextUnavailable: UnavailableFields = []
+    public var context: ProcessContext? { contextStorage?.value }
     /// The ps state letter last reported by a snapshot (0 when never reported).
     @exclusivity(unchecked) public internal(set) var reportedState: UInt8 = 0
     /// When it exited (ns since epoch); nil while it runs. Set ⇒ zombie.

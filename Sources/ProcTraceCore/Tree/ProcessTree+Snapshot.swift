@@ -34,6 +34,14 @@ extension ProcessNode {
         }
         if filename == nil && !isKernelThread { event.unavailable.insert(.filename) }
         if argv == nil && !isKernelThread { event.unavailable.insert(.argv) }
+        event.contextStorage = contextStorage
+        event.unavailable.formUnion(contextStorage == nil ? .context : contextUnavailable)
         return event
+    }
+
+    /// Keeps the context an exec, exists or fork record carries, and what of it was unknown.
+    func keepContext(of event: Event) {
+        contextStorage = event.contextStorage
+        contextUnavailable = event.contextStorage == nil ? .context : event.unavailable.intersection(.context)
     }
 }

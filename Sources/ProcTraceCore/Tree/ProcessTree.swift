@@ -63,6 +63,7 @@ public final class ProcessTree {
             node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
+            node.keepContext(of: event)
             node.reportedState = event.state
             if event.state == UInt8(ascii: "Z") {
                 node.exitStatus = event.exitStatus ?? node.exitStatus
@@ -74,6 +75,8 @@ public final class ProcessTree {
             node.firstSeen = event.time
             node.unknownOrigin = false
             update(node, from: event)
+            node.keepContext(of: event)
+            node.contextUnavailable.formUnion(.execOnlyContext)
             if node.parentStartTime != event.parentStartTime && node.ppid == event.ppid {
                 // The parent's lifetime is now known: it may not be the node linked so far.
                 unlink(node)
@@ -90,6 +93,7 @@ public final class ProcessTree {
             node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
+            node.keepContext(of: event)
         case .exit:
             let node = existingOrNew(event)
             update(node, from: event)

@@ -47,7 +47,7 @@ import Testing
                 event.state = status & 32 == 0 ? UInt8(ascii: "Z") : 0
                 event.exitStatus = status & 32 == 0 ? exitStatus : nil
                 event.isKernelThread = status & 64 == 0
-                event.unavailable = UnavailableFields(rawValue: UInt8(status & 31))
+                event.unavailable = UnavailableFields(rawValue: UInt32(status & 31))
             }
         case .exit:
             event.exitStatus = status & 4 == 0 ? exitStatus : nil

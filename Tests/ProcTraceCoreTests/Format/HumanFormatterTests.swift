@@ -14,7 +14,7 @@ import Testing
             "11:06:40.123 exists             2       0 kthreadd         kernel thread",
             "11:06:40.123 fork            4243    4242 bash",
             "11:06:40.123 exec            4243    4242 ls               ls -l '' 'with space' (/usr/bin/ls) (exec'd by thread 4250)",
-            "11:06:40.123 exec            4244    4242 xargs            xargs a …(truncated) [unavailable: filename]",
+            "11:06:40.123 exec            4244    4242 xargs            xargs a …(truncated) [unavailable: filename, exe_sha256]",
             "11:06:40.124 exit            4243    4242 ls               exited 42 after 1.0ms",
             "11:06:40.125 exit            4244    4242 xargs            killed by SIGSEGV (core dumped)",
             "11:06:40.126 reap            4243    4242 ls               reaped by 4242 (wait)",
