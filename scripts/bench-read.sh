@@ -8,6 +8,7 @@
 #   QUICK=1 scripts/bench-read.sh      # ~100,000 lines, 2 rounds: checks the script
 #   ROUNDS=9 LOG=some.jsonl scripts/bench-read.sh
 #   PARTS=instructions scripts/bench-read.sh   # only callgrind (PARTS: "time instructions")
+#   BASELINE_BIN=old/proctrace scripts/bench-read.sh   # also times replay/stats/tree of another build, in the same rounds
 #
 # The log is the replay benchmark's: the record pipeline's output for a
 # generated fork+exec storm (`proctrace-bench write-log`), 4 records per
@@ -51,6 +52,8 @@ emit() { [ -n "${RESULTS:-}" ] && echo "$1" >> "$RESULTS"; echo "$1"; }
 
 # name, then the command (a shell fragment: $1 is the log).
 names=(replay replay-pipe stats tree jq cat)
+BASELINE_BIN=${BASELINE_BIN:-}
+[ -n "$BASELINE_BIN" ] && names+=(base-replay base-stats base-tree)
 command_of() {
   case $1 in
     replay) echo "\"$BIN\" replay --max --json \"\$1\" > /dev/null" ;;
@@ -59,6 +62,9 @@ command_of() {
     tree) echo "\"$BIN\" tree --from \"\$1\" > /dev/null" ;;
     jq) echo "jq -c . \"\$1\" > /dev/null" ;;
     cat) echo "cat \"\$1\" > /dev/null" ;;
+    base-replay) echo "\"$BASELINE_BIN\" replay --max --json \"\$1\" > /dev/null" ;;
+    base-stats) echo "\"$BASELINE_BIN\" stats \"\$1\" > /dev/null" ;;
+    base-tree) echo "\"$BASELINE_BIN\" tree --from \"\$1\" > /dev/null" ;;
   esac
 }
 log_of() { [ "$1" = jq ] && echo "$OUT/read-jq.jsonl" || echo "$LOG"; }
