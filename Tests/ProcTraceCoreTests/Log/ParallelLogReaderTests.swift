@@ -12,15 +12,23 @@ import Testing
     let events = EventSamples.everyKind()
 
     /// Everything a caller can observe while reading to the end (or to the first error).
-    private func trace(_ paths: [String], skipInvalid: Bool, threads: Int, stopAfter: Int? = nil) -> [String] {
+    private func trace(_ paths: [String], skipInvalid: Bool, threads: Int, stopAfter: Int? = nil,
+                       eachRecord: Bool = false) -> [String] {
         var warnings: [String] = []
         var seen: [String] = []
         do {
             let reader = try LogReader(paths: paths, skipInvalid: skipInvalid, decodingThreads: threads) { warnings.append($0) }
             do {
-                while let event = try reader.next() {
-                    seen.append("\(reader.location) \(String(decoding: EventSamples.line(event), as: UTF8.self))")
-                    if let stopAfter, seen.count >= stopAfter { break }
+                if eachRecord {
+                    try reader.forEachRecord { event in
+                        seen.append("\(reader.location) \(String(decoding: EventSamples.line(event), as: UTF8.self))")
+                        return stopAfter.map { seen.count < $0 } ?? true
+                    }
+                } else {
+                    while let event = try reader.next() {
+                        seen.append("\(reader.location) \(String(decoding: EventSamples.line(event), as: UTF8.self))")
+                        if let stopAfter, seen.count >= stopAfter { break }
+                    }
                 }
                 seen.append("end at \(reader.location)")
             } catch {
@@ -39,11 +47,12 @@ import Testing
     private func expectSame(_ paths: [String], skipInvalid: Bool = false, stopAfter: Int? = nil,
                             sourceLocation: SourceLocation = #_sourceLocation) {
         let inline = trace(paths, skipInvalid: skipInvalid, threads: 0, stopAfter: stopAfter)
-        for threads in 1...3 {
-            let ahead = trace(paths, skipInvalid: skipInvalid, threads: threads, stopAfter: stopAfter)
-            #expect(ahead.count == inline.count, "\(threads) threads", sourceLocation: sourceLocation)
+        // Inline and ahead, record by record (next) and in place (forEachRecord).
+        for (threads, eachRecord) in [(0, true), (1, false), (2, false), (3, false), (1, true), (2, true)] {
+            let ahead = trace(paths, skipInvalid: skipInvalid, threads: threads, stopAfter: stopAfter, eachRecord: eachRecord)
+            #expect(ahead.count == inline.count, "\(threads) threads, forEachRecord \(eachRecord)", sourceLocation: sourceLocation)
             if let first = zip(ahead, inline).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
-                Issue.record("\(threads) threads, entry \(first.offset): \(first.element.0) ≠ inline \(first.element.1)",
+                Issue.record("\(threads) threads, forEachRecord \(eachRecord), entry \(first.offset): \(first.element.0) ≠ inline \(first.element.1)",
                              sourceLocation: sourceLocation)
             }
         }
@@ -54,8 +63,13 @@ import Testing
         (0..<count).map { index in
             var event = events[2 + index % (events.count - 2)]
             event.seq = UInt64(index + 1)
-            return EventSamples.line(event)
+            return record(event)
         }
+    }
+
+    /// One record's line, with its newline.
+    private func record(_ event: Event) -> [UInt8] {
+        EventSamples.line(event) + [0x0a]
     }
 
     private func write(_ name: String, _ lines: [[UInt8]], tail: [UInt8] = []) -> String {
@@ -63,13 +77,15 @@ import Testing
     }
 
     @Test func aLargeLogReadsTheSame() {
-        let lines = [EventSamples.line(events[0])] + manyLines(9_000)
-        expectSame([write("big.jsonl", lines)])
+        let lines = [record(events[0])] + manyLines(9_000)
+        let path = write("big.jsonl", lines)
+        expectSame([path])
+        #expect(trace([path], skipInvalid: false, threads: 2).filter { $0.hasPrefix(path + ":") }.count == 9_001)
     }
 
     @Test func aMalformedLineAtAndAroundChunkBoundariesIsReportedWithItsLineNumber() {
         for bad in [1, 2, 2_047, 2_048, 2_049, 4_097, 6_000] {
-            var lines = [EventSamples.line(events[0])] + manyLines(6_500)
+            var lines = [record(events[0])] + manyLines(6_500)
             lines[bad - 1] = Array(#"{"seq":oops}"#.utf8) + [0x0a]
             let path = write("bad-\(bad).jsonl", lines)
             expectSame([path])
@@ -78,7 +94,7 @@ import Testing
     }
 
     @Test func blankLinesInvalidLinesAndANewerSchemaMidFile() {
-        var lines = [EventSamples.line(events[0])] + manyLines(5_000)
+        var lines = [record(events[0])] + manyLines(5_000)
         lines[100] = Array("   \t\r\n".utf8)
         lines[2_500] = [0x0a]
         lines[3_000] = Array("not json\n".utf8)
@@ -92,25 +108,25 @@ import Testing
     }
 
     @Test func aTruncatedLastLineIsWarnedAboutTheSame() {
-        let lines = [EventSamples.line(events[0])] + manyLines(4_100)
+        let lines = [record(events[0])] + manyLines(4_100)
         expectSame([write("cut.jsonl", lines, tail: Array(EventSamples.line(events[5]).prefix(30)))])
-        expectSame([write("cut-short.jsonl", [EventSamples.line(events[0])], tail: Array("{\"seq\"".utf8))])
+        expectSame([write("cut-short.jsonl", [record(events[0])], tail: Array("{\"seq\"".utf8))])
         expectSame([write("empty.jsonl", [])])
     }
 
     @Test func aLineLongerThanAChunkAndSeqGoingBackwards() {
-        var lines = [EventSamples.line(events[0])] + manyLines(3_000)
+        var lines = [record(events[0])] + manyLines(3_000)
         var exec = events.first { $0.kind == .exec }!
         exec.argv = ArgumentVector(strings: (0..<40_000).map { "argument-\($0)" })
         exec.seq = 5
-        lines[2_500] = EventSamples.line(exec)
+        lines[2_500] = record(exec)
         #expect(lines[2_500].count > 256 << 10)
         expectSame([write("long.jsonl", lines)])
     }
 
     @Test func rotatedAndCompressedFilesReadTheSame() {
         let all = manyLines(7_000)
-        let oldest = directory.writeGzip("events.jsonl.2.gz", [UInt8](([EventSamples.line(events[0])] + all[0..<3_000]).joined()))
+        let oldest = directory.writeGzip("events.jsonl.2.gz", [UInt8](([record(events[0])] + all[0..<3_000]).joined()))
         let middle = write("events.jsonl.1", Array(all[3_000..<5_000]))
         let newest = write("events.jsonl", Array(all[5_000...]))
         expectSame([newest, middle, oldest])
@@ -119,7 +135,7 @@ import Testing
     }
 
     @Test func stoppingEarlyLeavesNoThreadBehind() {
-        let path = write("early.jsonl", [EventSamples.line(events[0])] + manyLines(20_000))
+        let path = write("early.jsonl", [record(events[0])] + manyLines(10_000))
         for stop in [1, 10, 2_049, 9_000] { expectSame([path], stopAfter: stop) }
     }
 
@@ -130,8 +146,8 @@ import Testing
             return Int((state >> 33) % UInt64(bound))
         }
         let good = manyLines(64)
-        for round in 0..<12 {
-            var lines = [EventSamples.line(events[0])]
+        for round in 0..<6 {
+            var lines = [record(events[0])]
             for _ in 0..<(1 + random(6_000)) {
                 switch random(100) {
                 case 0: lines.append(Array("garbage \(random(1000))\n".utf8))
@@ -143,6 +159,24 @@ import Testing
             let tail = random(2) == 0 ? [] : Array(good[0].prefix(random(good[0].count)))
             let path = write("random-\(round).jsonl", lines, tail: tail)
             expectSame([path], skipInvalid: random(2) == 0)
+        }
+    }
+
+    @Test func theTreeAtAMomentIsTheSameReadAhead() throws {
+        let lines = [record(events[0])] + manyLines(9_000)
+        let path = write("tree.jsonl", lines)
+        let reader = try LogReader(paths: [path])
+        let firstRecord = try reader.next()
+        guard let first = firstRecord?.time else {
+            Issue.record("no record in \(path) (\(directory.read(path).count) bytes)")
+            return
+        }
+        for moment in [TreeMoment.end, .afterStart(0), .afterStart(1), .time(first), .time(events[events.count / 2].time)] {
+            let inline = try RecordedTreeBuilder.build(at: moment, next: LogReader(paths: [path]).next)
+            let ahead = try RecordedTreeBuilder.build(at: moment, records: LogReader(paths: [path], decodingThreads: 2).forEachRecord)
+            #expect(ahead.time == inline.time)
+            #expect(TreeJSONRenderer(showArguments: true, userName: { _ in nil }).render(ahead.tree.roots)
+                    == TreeJSONRenderer(showArguments: true, userName: { _ in nil }).render(inline.tree.roots))
         }
     }
 }
