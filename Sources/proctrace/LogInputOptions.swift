@@ -16,9 +16,11 @@ struct LogInputOptions: ParsableArguments {
     }
 
     /// Reading to the end (not following) decodes ahead on the machine's other cores.
-    func makeReader(following: Bool = false) throws -> LogReader {
+    /// `keepingCanonicalLines`: see LogReader.forEachRecordWithLine.
+    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false) throws -> LogReader {
         let reader = try LogReader(paths: files, skipInvalid: skipInvalid,
-                                   decodingThreads: following ? 0 : LogReader.decodingThreadsHere) { StandardError.warn($0) }
+                                   decodingThreads: following ? 0 : LogReader.decodingThreadsHere,
+                                   keepingCanonicalLines: keepingCanonicalLines) { StandardError.warn($0) }
         if following { reader.startFollowing() }
         return reader
     }

@@ -27,6 +27,19 @@ public final class LogReplayer {
     @inline(__always)
     public func process(_ event: inout Event) -> Bool {
         tree.apply(&event)
+        return afterTree(event)
+    }
+
+    /// `process(_:)`, also saying whether the tree changed the record (filled
+    /// in what it lacked): when not, its line as read is still its line.
+    @inline(__always)
+    public func process(_ event: inout Event, changed: inout Bool) -> Bool {
+        changed = tree.applyTellingChange(&event)
+        return afterTree(event)
+    }
+
+    @inline(__always)
+    private func afterTree(_ event: Event) -> Bool {
         if event.kind == .exit {
             exitsSincePruning += 1
             if exitsSincePruning >= maximumZombies { pruneZombies() }

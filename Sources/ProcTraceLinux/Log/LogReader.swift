@@ -34,6 +34,7 @@ public final class LogReader: RecordLog {
     private let warn: (String) -> Void
     private let decoder = JSONLineDecoder()
     private let decodingThreads: Int
+    private let keepingCanonicalLines: Bool
     /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
     @exclusivity(unchecked) private var parallel: ParallelLineDecoder?
     @exclusivity(unchecked) private var chunk: ParallelLineDecoder.Chunk?
@@ -60,10 +61,13 @@ public final class LogReader: RecordLog {
     /// With `decodingThreads` > 0, each file's lines are decoded on that many
     /// threads ahead of the caller (ParallelLineDecoder), with the same
     /// records, warnings and errors in the same order; not while following.
+    /// With `keepingCanonicalLines`, those threads also encode each record
+    /// again to tell `forEachRecordWithLine` which lines are canonical.
     public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true, decodingThreads: Int = 0,
-                warn: @escaping (String) -> Void = { _ in }) throws {
+                keepingCanonicalLines: Bool = false, warn: @escaping (String) -> Void = { _ in }) throws {
         self.skipInvalid = skipInvalid
         self.decodingThreads = decodingThreads
+        self.keepingCanonicalLines = keepingCanonicalLines
         self.warn = warn
         var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: OpenLogFile?))] = []
         var seen: [FileIdentity: String] = [:]
@@ -112,7 +116,8 @@ public final class LogReader: RecordLog {
             let reader = current!
             let lines = reader.lines
             if parallel == nil && decodingThreads > 0 && !following {
-                parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads)
+                parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads,
+                                               keepsCanonicalLines: keepingCanonicalLines)
                 parallelLineNumber = lines.lineNumber
                 readAhead = true
             }
@@ -152,21 +157,33 @@ public final class LogReader: RecordLog {
     /// where `next()` gives them. Records decoded ahead are handed over where
     /// they lie, not copied out.
     public func forEachRecord(_ body: (inout Event) throws -> Bool) throws {
+        try forEachRecordWithLine { event, _ in try body(&event) }
+    }
+
+    /// `forEachRecord(_:)`, also handing over the record's line as read
+    /// (without its newline) when encoding the record as decoded gives that
+    /// line byte for byte, so it can be written as it is; nil when it does
+    /// not, or when it was not looked at (made without
+    /// `keepingCanonicalLines`, or not decoding ahead). Valid during the call only.
+    public func forEachRecordWithLine(_ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
         while true {
             if let chunk, let current, parallel != nil, chunkEvent < chunk.events.count,
                 chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
                 let index = chunkEvent
                 chunkEvent += 1
                 parallelLineNumber = chunk.eventLines[index]
+                let line = chunk.canonicalLine(of: index)
                 let more = try chunk.events.withUnsafeMutableBufferPointer { events in
                     checkSequence(events[index], at: current)
-                    return try body(&events[index])
+                    return try body(&events[index], line)
                 }
                 if !more { return }
                 continue
             }
+            // The first record of each chunk (or any record read inline) comes through next().
             guard var event = try next() else { return }
-            if !(try body(&event)) { return }
+            let line = parallel != nil && chunkEvent > 0 ? chunk?.canonicalLine(of: chunkEvent - 1) : nil
+            if !(try body(&event, line)) { return }
         }
     }
 

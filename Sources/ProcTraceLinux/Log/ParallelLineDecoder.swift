@@ -34,6 +34,10 @@ final class ParallelLineDecoder {
         /// The records, in line order, and the number of the line each came from.
         @exclusivity(unchecked) var events: [Event] = []
         @exclusivity(unchecked) var eventLines: [Int] = []
+        /// With `keepsCanonicalLines`: where in `text` each record's line lies
+        /// when encoding the record gives that line again byte for byte (empty
+        /// otherwise: an older schema, other spacing or key order, …).
+        @exclusivity(unchecked) var canonicalLines: [Range<Int>] = []
         /// Lines that did not decode, in order.
         @exclusivity(unchecked) var failures: [Failure] = []
         /// The last chunk of the file: nothing follows it.
@@ -50,6 +54,15 @@ final class ParallelLineDecoder {
             eventLines.reserveCapacity(ParallelLineDecoder.chunkLines)
         }
 
+        /// Record `index`'s line as read, without its newline, if it is the one encoding it writes.
+        @inline(__always)
+        func canonicalLine(of index: Int) -> UnsafeRawBufferPointer? {
+            guard index < canonicalLines.count else { return nil }
+            let range = canonicalLines[index]
+            if range.isEmpty { return nil }
+            return UnsafeRawBufferPointer(start: text.baseAddress! + range.lowerBound, count: range.count)
+        }
+
         deinit { text.deallocate() }
 
         fileprivate func clear() {
@@ -57,6 +70,7 @@ final class ParallelLineDecoder {
             lineEnds.removeAll(keepingCapacity: true)
             events.removeAll(keepingCapacity: true)
             eventLines.removeAll(keepingCapacity: true)
+            canonicalLines.removeAll(keepingCapacity: true)
             failures.removeAll(keepingCapacity: true)
             isLast = false
             readError = nil
@@ -75,15 +89,25 @@ final class ParallelLineDecoder {
             lineEnds.append(length)
         }
 
-        /// Decodes every line (on a worker, outside the lock).
-        fileprivate func decode(with decoder: JSONLineDecoder) {
+        /// Decodes every line (on a worker, outside the lock); with `encoding`,
+        /// encodes each record again into `scratch` to see if its line is canonical.
+        fileprivate func decode(with decoder: JSONLineDecoder, encoding encoder: JSONLineEncoder?, scratch: ByteBuffer) {
             var start = 0
             for (offset, end) in lineEnds.enumerated() {
                 let line = UnsafeRawBufferPointer(start: text.baseAddress! + start, count: end - start)
                 start = end
                 if LogLine.isBlank(line) { continue }
                 do {
-                    events.append(try decoder.decode(line))
+                    let event = try decoder.decode(line)
+                    if let encoder {
+                        scratch.removeAll()
+                        encoder.append(event, to: scratch)
+                        let encoded = scratch.bytes
+                        let same = encoded.count == line.count + 1
+                            && memcmp(encoded.baseAddress!, line.baseAddress!, line.count) == 0
+                        canonicalLines.append(same ? (end - line.count)..<end : 0..<0)
+                    }
+                    events.append(event)
                     eventLines.append(firstLine + offset)
                 } catch let error as JSONLineDecodingError {
                     failures.append(Failure(line: firstLine + offset, error: error,
@@ -105,6 +129,8 @@ final class ParallelLineDecoder {
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var threads: [pthread_t] = []
     private let limit: Int
+    /// Workers also say which lines are canonical (Chunk.canonicalLines).
+    private let keepsCanonicalLines: Bool
     /// Chunks handed to workers so far; the next one the consumer takes.
     private var started = 0
     private var taken = 0
@@ -114,8 +140,9 @@ final class ParallelLineDecoder {
     private var stopping = false
 
     /// Starts `workers` threads (at least 1) decoding `reader`'s lines.
-    init(reader: LogLineReader, workers: Int) {
+    init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false) {
         self.reader = reader
+        self.keepsCanonicalLines = keepsCanonicalLines
         let workers = max(workers, 1)
         limit = 2 * workers
         pthread_mutex_init(lock, nil)
@@ -156,7 +183,8 @@ final class ParallelLineDecoder {
             let chunk = finished ?? Chunk()
             chunk.clear()
             fill(chunk)
-            chunk.decode(with: JSONLineDecoder())
+            chunk.decode(with: JSONLineDecoder(), encoding: keepsCanonicalLines ? JSONLineEncoder() : nil,
+                         scratch: ByteBuffer(capacity: 4096))
             return chunk
         }
         pthread_mutex_lock(lock)
@@ -181,6 +209,8 @@ final class ParallelLineDecoder {
 
     private func work() {
         let decoder = JSONLineDecoder()
+        let encoder = keepsCanonicalLines ? JSONLineEncoder() : nil
+        let scratch = ByteBuffer(capacity: 4096)
         pthread_mutex_lock(lock)
         while true {
             while !stopping && !readerFinished && started - taken >= limit { pthread_cond_wait(changed, lock) }
@@ -192,7 +222,7 @@ final class ParallelLineDecoder {
             fill(chunk)
             if chunk.isLast { readerFinished = true }
             pthread_mutex_unlock(lock)
-            chunk.decode(with: decoder)
+            chunk.decode(with: decoder, encoding: encoder, scratch: scratch)
             pthread_mutex_lock(lock)
             done[index] = chunk
             pthread_cond_broadcast(changed)
