@@ -98,17 +98,17 @@ final class ParallelLineDecoder {
                 start = end
                 if LogLine.isBlank(line) { continue }
                 do {
-                    let event = try decoder.decode(line)
+                    // Decoded into the array (a local first would cost a copy of the Event).
+                    events.append(try decoder.decode(line))
+                    eventLines.append(firstLine + offset)
                     if let encoder {
                         scratch.removeAll()
-                        encoder.append(event, to: scratch)
+                        events.withUnsafeBufferPointer { encoder.append($0[$0.count - 1], to: scratch) }
                         let encoded = scratch.bytes
                         let same = encoded.count == line.count + 1
                             && memcmp(encoded.baseAddress!, line.baseAddress!, line.count) == 0
                         canonicalLines.append(same ? (end - line.count)..<end : 0..<0)
                     }
-                    events.append(event)
-                    eventLines.append(firstLine + offset)
                 } catch let error as JSONLineDecodingError {
                     failures.append(Failure(line: firstLine + offset, error: error,
                                             startsWithGzipMagic: line.starts(with: [0x1f, 0x8b])))
