@@ -299,6 +299,28 @@ def render(results):
         out.append("")
         out.append(soak_text(k))
         out.append("")
+
+    reads = by.get("read", [])
+    counts = by.get("read-instructions", [])
+    if reads or counts:
+        out.append("### Reading a log with the commands, end to end (scripts/bench-read.sh)")
+        out.append("")
+    for r in reads:
+        out.append(f"{r['lines']:,} lines ({r['bytes'] / 1e6:.0f} MB), median of {r['rounds']} alternating rounds "
+                   f"(jq on the first {r['jq_lines']:,} lines). Load {r['load']}.")
+        out.append("")
+        out.append("| command | lines/s | vs cat | vs jq |")
+        out.append("|---|---:|---:|---:|")
+        names = {"replay": "`replay --max --json` > /dev/null", "replay-pipe": "`replay --max --json` \\| cat",
+                 "stats": "`stats`", "tree": "`tree --from`", "jq": "`jq -c .`", "cat": "`cat`"}
+        for name, label in names.items():
+            if name in r["lines_per_s"]:
+                out.append(f"| {label} | {r['lines_per_s'][name]:,} | {r['vs_cat'][name]:.4f} | {r['vs_jq'][name]:.2f} |")
+        out.append("")
+    for c in counts:
+        per = ", ".join(f"{n} {c[n]['per_line']:,}" for n in ("replay", "stats", "tree") if n in c)
+        out.append(f"Instructions per line (callgrind, whole command less its start-up, {c['lines']:,}-line log): {per}.")
+        out.append("")
     return "\n".join(out)
 
 

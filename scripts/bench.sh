@@ -8,7 +8,7 @@
 # soak), TAX_PAIRS (pairs per tracer in the system-call tax, 5),
 # TAX_KERNEL_PAIRS (the same in the qemu guests, 3), KERNELS (the guests, "5.10
 # 6.1 6.12"), PHASES (a subset of "storms sigstop cost kernel fixed memory soak
-# tax tax-kernels"), QUICK=1 (small counts, for checking the script).
+# read tax tax-kernels"), QUICK=1 (small counts, for checking the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +40,12 @@ else
   CONSUMER_PROCESSES=250000 ROUNDS=5 REPORT_RECORDS=1000000
 fi
 SOAK_SECONDS=${SOAK_SECONDS:-600}
-MAIN_PHASES="storms sigstop cost kernel fixed memory soak"
+MAIN_PHASES="storms sigstop cost kernel fixed memory soak read"
 PHASES=${PHASES:-$MAIN_PHASES tax tax-kernels}
 for phase in $PHASES; do
   case $phase in
-    storms|sigstop|cost|kernel|fixed|memory|soak|report|tax|tax-kernels) ;;
-    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak tax tax-kernels report" >&2; exit 2 ;;
+    storms|sigstop|cost|kernel|fixed|memory|soak|report|read|tax|tax-kernels) ;;
+    *) echo "unknown phase '$phase' in PHASES: use storms sigstop cost kernel fixed memory soak read tax tax-kernels report" >&2; exit 2 ;;
   esac
 done
 
@@ -300,6 +300,12 @@ phase_report() {
   rm -rf "$profile"
   emit "{\"kind\":\"report\",\"records\":$records,\"bytes\":$bytes,\"write_ms\":$(( (t1 - t0) / 1000000 )),\"write_hwm_kib\":$(cat "$hwm_file"),\"page\":$screen,\"load\":\"$(load)\"}"
   rm -f "$log" "$big"
+}
+
+# -- 9. The read commands end to end (replay --max --json, stats, tree --from) beside jq and cat.
+phase_read() {
+  echo "== read: replay --max --json, stats and tree --from on a ~1M-line log, beside jq -c . and cat"
+  RESULTS=$RESULTS OUT=$OUT BIN=$BIN BENCH=$BENCH ROUNDS=$ROUNDS scripts/bench-read.sh
 }
 
 # -- 9. The system-call tax of proctrace in each hook mode and of its peers

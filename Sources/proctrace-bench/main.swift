@@ -4,6 +4,7 @@
 //   proctrace-bench replay   [--processes N] [--rounds R] [--file LOG]
 //   proctrace-bench tree-memory [--live N]
 //   proctrace-bench churn    [--seconds S] [--live N]
+//   proctrace-bench write-log --output LOG [--processes N]   # the replay benchmark's log, as a file
 //
 // Each prints one JSON line. Run it pinned to one core (taskset -c 1) for
 // single-core figures; `make bench` does.
@@ -246,6 +247,32 @@ func consumer(_ options: Options) throws {
         + "\"vm_hwm_kib\":\(memory.hwm)}")
 }
 
+/// The log `replay` reads from memory when given no file (the record
+/// pipeline's output for a generated storm), so the read commands can be timed on it.
+func generatedLog(processes: Int) throws -> [UInt8] {
+    var time: UInt64 = 1_000_000_000
+    let stream = makeStorm(processes: processes, time: &time)
+    let source = MemoryRecordSource(stream: stream)
+    let sink = MemorySink()
+    let recorder = try makeRecorder(source: source, sink: sink)
+    while !source.isDrained { try recorder.pump(timeoutMilliseconds: 0) }
+    try recorder.finish(time: 1_800_000_000_000_000_000)
+    return sink.bytes
+}
+
+func writeLog(_ options: Options) throws {
+    guard let path = options.string("output") else {
+        fputs("proctrace-bench write-log: --output FILE is required\n", stderr)
+        exit(2)
+    }
+    let log = try generatedLog(processes: options.int("processes", 250_000))
+    guard let file = fopen(path, "w"), fwrite(log, 1, log.count, file) == log.count, fclose(file) == 0 else {
+        fputs("proctrace-bench: cannot write \(path)\n", stderr)
+        exit(1)
+    }
+    print("{\"bench\":\"write-log\",\"output\":\"\(path)\",\"bytes\":\(log.count)}")
+}
+
 /// Reading a log back: JSON decode → tree → filter, from memory.
 func replay(_ options: Options) throws {
     let rounds = options.int("rounds", 5)
@@ -267,14 +294,7 @@ func replay(_ options: Options) throws {
         log.removeSubrange(done...)
         origin = path
     } else {
-        var time: UInt64 = 1_000_000_000
-        let stream = makeStorm(processes: options.int("processes", 250_000), time: &time)
-        let source = MemoryRecordSource(stream: stream)
-        let sink = MemorySink()
-        let recorder = try makeRecorder(source: source, sink: sink)
-        while !source.isDrained { try recorder.pump(timeoutMilliseconds: 0) }
-        try recorder.finish(time: 1_800_000_000_000_000_000)
-        log = sink.bytes
+        log = try generatedLog(processes: options.int("processes", 250_000))
         origin = "generated storm"
     }
     var rates: [Double] = []
@@ -373,7 +393,7 @@ func churn(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    fputs("usage: proctrace-bench consumer|replay|tree-memory|churn [--option value]...\n", stderr)
+    fputs("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log [--option value]...\n", stderr)
     exit(2)
 }
 let options = Options(arguments.dropFirst(2))
@@ -382,6 +402,7 @@ case "consumer": try consumer(options)
 case "replay": try replay(options)
 case "tree-memory": try treeMemory(options)
 case "churn": try churn(options)
+case "write-log": try writeLog(options)
 default:
     fputs("proctrace-bench: unknown benchmark \(arguments[1])\n", stderr)
     exit(2)

@@ -15,8 +15,12 @@ struct LogInputOptions: ParsableArguments {
         if files.isEmpty { throw ValidationError("Name a log file, e.g. events.jsonl (or events.jsonl* for a rotated set).") }
     }
 
-    func makeReader(following: Bool = false) throws -> LogReader {
-        let reader = try LogReader(paths: files, skipInvalid: skipInvalid) { StandardError.warn($0) }
+    /// Reading to the end (not following) decodes ahead on the machine's other cores.
+    /// `keepingCanonicalLines`: see LogReader.forEachRecordWithLine.
+    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false) throws -> LogReader {
+        let reader = try LogReader(paths: files, skipInvalid: skipInvalid,
+                                   decodingThreads: following ? 0 : LogReader.decodingThreadsHere,
+                                   keepingCanonicalLines: keepingCanonicalLines) { StandardError.warn($0) }
         if following { reader.startFollowing() }
         return reader
     }

@@ -23,6 +23,14 @@ final class RecordOutput {
         if buffer.count >= 64 * 1024 { try flush() }
     }
 
+    /// Writes `line` (a record's JSON line, without its newline) as it is:
+    /// for a line read that encoding its record would give again.
+    func writeLine(_ line: UnsafeRawBufferPointer) throws {
+        buffer.append(line)
+        buffer.append(0x0a)
+        if buffer.count >= 64 * 1024 { try flush() }
+    }
+
     /// Appends the record's line, with its newline.
     func render(_ event: Event, to out: ByteBuffer) {
         if json {

@@ -51,21 +51,29 @@ struct ReplayCommand: ParsableCommand {
         TerminationSignals.unblock()
         let out = output.makeOutput()
         try ReadFailure.reporting(skipping: input.skipInvalid) {
-            let reader = try input.makeReader()
+            // With --json, a record the tree did not change whose line is what
+            // encoding it gives (the decoding threads check) is written as read.
+            let reader = try input.makeReader(keepingCanonicalLines: out.json)
             let replayer = LogReplayer(filter: try filter.makeFilter())
             var pacer = max ? nil : ReplayPacer(speed: speed ?? 1)
             var window = ReplayWindow(from: timeWindow.from, until: timeWindow.until)
             do {
-                while var event = try reader.next() {
+                try reader.forEachRecordWithLine { event, line in
                     let place = window.place(of: event.time)
-                    if place == .after { break }
-                    let kept = replayer.process(&event)
-                    guard kept, place == .inside else { continue }
+                    if place == .after { return false }
+                    var changed = false
+                    let kept = replayer.process(&event, changed: &changed)
+                    guard kept, place == .inside else { return true }
                     if let delay = pacer?.delay(before: event.time, now: Clock.nanoseconds(CLOCK_MONOTONIC)), delay > 0 {
                         try out.flush()
                         Clock.sleep(nanoseconds: delay)
                     }
-                    try out.write(event)
+                    if let line, !changed {
+                        try out.writeLine(line)
+                    } else {
+                        try out.write(event)
+                    }
+                    return true
                 }
             } catch {
                 // What was read before the bad line goes out first.

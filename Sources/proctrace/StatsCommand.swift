@@ -48,9 +48,10 @@ struct StatsCommand: ParsableCommand {
             let replayer = LogReplayer()
             let statistics = LogStatistics(zombieThresholdNs: UInt64(zombieThreshold * 1e9), listLength: top)
             do {
-                while var event = try reader.next() {
+                try reader.forEachRecord { event in
                     _ = replayer.process(&event)
                     statistics.add(event, tree: replayer.tree)
+                    return true
                 }
             } catch let error as LogReadError {
                 // The report of what was read before the bad line, then the error.

@@ -80,9 +80,9 @@ struct TreeCommand: ParsableCommand {
             return (tree, Clock.realtimeNanoseconds)
         }
         return try ReadFailure.reporting(skipping: false) {
-            let reader = try LogReader(paths: [from]) { StandardError.warn($0) }
+            let reader = try LogReader(paths: [from], decodingThreads: LogReader.decodingThreadsHere) { StandardError.warn($0) }
             let moment = at.map(TreeMoment.init) ?? .end
-            let (tree, time) = try RecordedTreeBuilder.build(at: moment, next: reader.next)
+            let (tree, time) = try RecordedTreeBuilder.build(at: moment, records: reader.forEachRecord)
             return (tree, time)
         }
     }

@@ -4,7 +4,8 @@ import Glibc
 
 /// Splits one input into lines, reading it in large chunks through a buffer
 /// that is reused, so memory stays at one chunk (or the longest line) however
-/// large the file.
+/// large the file. Used from one thread at a time: its per-line state skips
+/// the run-time exclusivity checks.
 public final class LogLineReader {
     public static let chunkSize = 1 << 20
     /// argv can be 2 MiB and escaping makes it at most 6 times longer.
@@ -13,13 +14,13 @@ public final class LogLineReader {
     /// The input's name, for FILE:LINE in errors.
     public let path: String
     private let input: any LogByteInput
-    private var buffer: UnsafeMutableRawBufferPointer
-    private var start = 0
-    private var end = 0
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawBufferPointer
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
     /// While looking ahead: where the lines handed out since began, kept in the buffer.
-    private var mark: Int?
+    @exclusivity(unchecked) private var mark: Int?
     /// Lines handed out so far: the number of the last one.
-    public private(set) var lineNumber = 0
+    @exclusivity(unchecked) public private(set) var lineNumber = 0
 
     public init(input: any LogByteInput, path: String) {
         self.input = input

@@ -67,8 +67,13 @@ public struct Event: Sendable {
     public var unwrittenCount: UInt64 = 0
     /// resync: processes read from /proc.
     public var processCount: UInt64 = 0
-    /// start: describes the stream.
-    public var stream: StreamInfo?
+    /// start: describes the stream. Kept behind one reference: only start
+    /// records have it, and every other record is copied a word smaller.
+    public var stream: StreamInfo? {
+        @inline(__always) get { streamStorage?.value }
+        set { streamStorage = newValue.map(StreamInfoStorage.init) }
+    }
+    var streamStorage: StreamInfoStorage?
 
     public init(kind: EventKind, time: Int64 = 0, pid: Int32 = 0, ppid: Int32 = 0, startTime: UInt64 = 0) {
         self.kind = kind
@@ -181,6 +186,12 @@ public struct UnavailableFields: OptionSet, Hashable, Sendable {
         (.containerID, "container_id"), (.pidns, "pidns"), (.mntns, "mntns"), (.netns, "netns"),
         (.userns, "userns"), (.nspid, "nspid"),
     ]
+}
+
+/// An immutable StreamInfo behind a reference (Event.stream).
+final class StreamInfoStorage: Sendable {
+    let value: StreamInfo
+    init(_ value: StreamInfo) { self.value = value }
 }
 
 /// An immutable ProcessContext behind a reference (Event.context).

@@ -7,14 +7,14 @@ import Glibc
 /// then through the filter.
 public final class LogReplayer {
     public let tree: ProcessTree
-    public var filter: EventFilter
+    @exclusivity(unchecked) public var filter: EventFilter
     /// Unreaped exits the tree keeps: a log need never reap, and the tree
     /// would hold every process that ever exited. Past twice this many, the
     /// longest-dead are forgotten (a later reap of one shows less about it).
     public let maximumZombies: Int
     /// Zombies forgotten to keep within `maximumZombies`.
-    public private(set) var forgottenZombies = 0
-    private var exitsSincePruning = 0
+    @exclusivity(unchecked) public private(set) var forgottenZombies = 0
+    @exclusivity(unchecked) private var exitsSincePruning = 0
 
     public init(tree: ProcessTree = ProcessTree(), filter: EventFilter = EventFilter(), maximumZombies: Int = 100_000) {
         precondition(maximumZombies > 0)
@@ -27,6 +27,19 @@ public final class LogReplayer {
     @inline(__always)
     public func process(_ event: inout Event) -> Bool {
         tree.apply(&event)
+        return afterTree(event)
+    }
+
+    /// `process(_:)`, also saying whether the tree changed the record (filled
+    /// in what it lacked): when not, its line as read is still its line.
+    @inline(__always)
+    public func process(_ event: inout Event, changed: inout Bool) -> Bool {
+        changed = tree.applyTellingChange(&event)
+        return afterTree(event)
+    }
+
+    @inline(__always)
+    private func afterTree(_ event: Event) -> Bool {
         if event.kind == .exit {
             exitsSincePruning += 1
             if exitsSincePruning >= maximumZombies { pruneZombies() }

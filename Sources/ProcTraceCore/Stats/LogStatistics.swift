@@ -5,23 +5,25 @@
 ///
 /// Call `add` with every record after the tree has applied it (the tree
 /// supplies parents' names and a reap's comm).
+///
+/// Used from one thread: its per-record state skips the run-time exclusivity checks.
 public final class LogStatistics {
     public let zombieThresholdNs: UInt64
     public let listLength: Int
     public let maximumPendingZombies: Int
     /// Unreaped exits forgotten to keep within `maximumPendingZombies`.
-    private var forgottenZombies: UInt64 = 0
+    @exclusivity(unchecked) private var forgottenZombies: UInt64 = 0
 
-    private var report = StatisticsReport()
-    private var programs = BoundedCounter<[UInt8]>()
-    private var binaries = BoundedCounter<SHA256Digest>()
+    @exclusivity(unchecked) private var report = StatisticsReport()
+    @exclusivity(unchecked) private var programs = BoundedCounter<[UInt8]>()
+    @exclusivity(unchecked) private var binaries = BoundedCounter<SHA256Digest>()
     /// The path each counted binary was first seen at (kept while it is counted).
-    private var binaryPaths: [SHA256Digest: [UInt8]] = [:]
-    private var failures = BoundedCounter<FailureKey>()
-    private var failedExecs = BoundedCounter<Int32>()
-    private var adopters = BoundedCounter<Int32>()
-    private var adopterNames: [Int32: Comm] = [:]
-    private var zombies: [Int32: PendingZombie] = [:]
+    @exclusivity(unchecked) private var binaryPaths: [SHA256Digest: [UInt8]] = [:]
+    @exclusivity(unchecked) private var failures = BoundedCounter<FailureKey>()
+    @exclusivity(unchecked) private var failedExecs = BoundedCounter<Int32>()
+    @exclusivity(unchecked) private var adopters = BoundedCounter<Int32>()
+    @exclusivity(unchecked) private var adopterNames: [Int32: Comm] = [:]
+    @exclusivity(unchecked) private var zombies: [Int32: PendingZombie] = [:]
 
     private struct FailureKey: Hashable {
         var comm: Comm

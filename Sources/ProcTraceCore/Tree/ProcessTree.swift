@@ -126,6 +126,15 @@ public final class ProcessTree {
         }
     }
 
+    /// `apply(_:)`, saying whether the event came out different: what it
+    /// fills in is comm, ppid and startTime (keep this in step with `apply`).
+    @inline(__always)
+    public func applyTellingChange(_ event: inout Event) -> Bool {
+        let comm = event.comm, ppid = event.ppid, startTime = event.startTime
+        apply(&event)
+        return event.ppid != ppid || event.startTime != startTime || event.comm != comm
+    }
+
     /// The node at event.pid if it is the same lifetime; otherwise a fresh one
     /// replacing any stale node there. A fork always starts a lifetime, so a
     /// zombie found at its PID is stale even when start times are unknown.

@@ -10,10 +10,20 @@ public enum RecordedTreeBuilder {
     /// Reads records from `next` (nil: the end) and returns the tree at
     /// `moment`, with the moment as a time (for zombie ages).
     public static func build(at moment: TreeMoment, next: () throws -> Event?) throws -> (tree: ProcessTree, time: Int64) {
+        try build(at: moment) { body in
+            while var event = try next() {
+                if !(try body(&event)) { return }
+            }
+        }
+    }
+
+    /// The same, from `records`, which hands each record to its argument until that returns false.
+    public static func build(at moment: TreeMoment,
+                             records: ((inout Event) throws -> Bool) throws -> Void) throws -> (tree: ProcessTree, time: Int64) {
         let tree = ProcessTree()
         var cutoff: Int64?
         var lastTime: Int64?
-        while var event = try next() {
+        try records { event in
             if cutoff == nil {
                 switch moment {
                 case .end: cutoff = .max
@@ -23,11 +33,11 @@ public enum RecordedTreeBuilder {
             }
             let limit = cutoff!
             if event.time > limit {
-                if TimeArithmetic.elapsed(from: limit, to: event.time) > lateRecordAllowance { break }
-                continue
+                return TimeArithmetic.elapsed(from: limit, to: event.time) <= lateRecordAllowance
             }
             lastTime = max(lastTime ?? event.time, event.time)
             tree.apply(&event)
+            return true
         }
         switch moment {
         case .end: return (tree, lastTime ?? 0)

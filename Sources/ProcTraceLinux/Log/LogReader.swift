@@ -17,37 +17,57 @@ import ProcTraceCore
 ///   appending to one file, or files out of order) is warned about, once per file.
 /// - Pipes and FIFOs are opened once and read once: ordering the files only
 ///   looks at lines still to be read.
+///
+/// Used from one thread; the state touched per record skips the run-time
+/// exclusivity checks (a runtime call per access, ~1,400 instructions a line).
 public final class LogReader: RecordLog {
     /// In the order they are read, each file once.
-    public private(set) var paths: [String]
+    @exclusivity(unchecked) public private(set) var paths: [String]
     public let skipInvalid: Bool
     /// Lines passed over with `skipInvalid`.
-    public private(set) var invalidLineCount = 0
+    @exclusivity(unchecked) public private(set) var invalidLineCount = 0
     /// The first of them, to show the user what was wrong.
-    public private(set) var firstInvalidLine: LogReadError?
+    @exclusivity(unchecked) public private(set) var firstInvalidLine: LogReadError?
     /// Every input is a regular file: a second reader over the same paths reads the same records.
     public let canBeReadAgain: Bool
 
     private let warn: (String) -> Void
     private let decoder = JSONLineDecoder()
-    private var fileIndex = 0
-    private var current: OpenLogFile?
+    private let decodingThreads: Int
+    private let keepingCanonicalLines: Bool
+    /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
+    @exclusivity(unchecked) private var parallel: ParallelLineDecoder?
+    @exclusivity(unchecked) private var chunk: ParallelLineDecoder.Chunk?
+    @exclusivity(unchecked) private var chunkEvent = 0
+    @exclusivity(unchecked) private var chunkFailure = 0
+    /// The last line handed out of the current file while decoding ahead (the reader itself is further on).
+    @exclusivity(unchecked) private var parallelLineNumber = 0
+    @exclusivity(unchecked) private var readAhead = false
+    @exclusivity(unchecked) private var fileIndex = 0
+    @exclusivity(unchecked) private var current: OpenLogFile?
     /// Inputs opened while ordering that cannot be opened again (pipes), by index in `paths`.
-    private var opened: [Int: OpenLogFile] = [:]
+    @exclusivity(unchecked) private var opened: [Int: OpenLogFile] = [:]
     /// The `seq` of the last record read, and whether the current file was warned about going backwards.
-    private var lastSeq: UInt64?
-    private var warnedBackwards = false
+    @exclusivity(unchecked) private var lastSeq: UInt64?
+    @exclusivity(unchecked) private var warnedBackwards = false
     /// Following the last file (`tail -F`): its end is not the end.
-    private var following = false
+    @exclusivity(unchecked) private var following = false
     /// Files to read after the current one while following: those rotated away between two looks, then the new one.
-    private var queued: [OpenLogFile] = []
+    @exclusivity(unchecked) private var queued: [OpenLogFile] = []
     /// Set when a file from `queued` is started: its first record is checked against `lastSeq` for a gap.
-    private var checkGap = false
+    @exclusivity(unchecked) private var checkGap = false
 
     /// Opens `paths` in the order they were written (see `LogFileOrder`) unless `ordered` is false.
-    public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true,
-                warn: @escaping (String) -> Void = { _ in }) throws {
+    /// With `decodingThreads` > 0, each file's lines are decoded on that many
+    /// threads ahead of the caller (ParallelLineDecoder), with the same
+    /// records, warnings and errors in the same order; not while following.
+    /// With `keepingCanonicalLines`, those threads also encode each record
+    /// again to tell `forEachRecordWithLine` which lines are canonical.
+    public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true, decodingThreads: Int = 0,
+                keepingCanonicalLines: Bool = false, warn: @escaping (String) -> Void = { _ in }) throws {
         self.skipInvalid = skipInvalid
+        self.decodingThreads = decodingThreads
+        self.keepingCanonicalLines = keepingCanonicalLines
         self.warn = warn
         var inputs: [(path: String, firstTime: Int64?, entry: (path: String, reader: OpenLogFile?))] = []
         var seen: [FileIdentity: String] = [:]
@@ -69,13 +89,20 @@ public final class LogReader: RecordLog {
         canBeReadAgain = opened.isEmpty
     }
 
+    /// Threads worth decoding on ahead of the caller here: one per CPU (at
+    /// most 4: past that the caller's own work is the limit), none on one CPU.
+    public static var decodingThreadsHere: Int {
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return cpus > 1 ? min(cpus, 4) : 0
+    }
+
     /// FILE:LINE of the last line read (the file name escaped for printing).
     public var location: String {
         guard let current else { return finishedLocation }
-        return "\(UntrustedText.escaped(current.path)):\(current.lines.lineNumber)"
+        return "\(UntrustedText.escaped(current.path)):\(lineNumber(of: current))"
     }
 
-    private var finishedLocation = ""
+    @exclusivity(unchecked) private var finishedLocation = ""
 
     /// The next event; nil at the end of the last file. When following, nil
     /// means "nothing more yet": call again later (after `checkFollowedFile()`).
@@ -88,10 +115,20 @@ public final class LogReader: RecordLog {
             }
             let reader = current!
             let lines = reader.lines
-            while let line = try lines.nextLine() {
-                if let event = try decode(line, at: reader) {
-                    checkSequence(event, at: reader)
-                    return event
+            if parallel == nil && decodingThreads > 0 && !following {
+                parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads,
+                                               keepsCanonicalLines: keepingCanonicalLines)
+                parallelLineNumber = lines.lineNumber
+                readAhead = true
+            }
+            if parallel != nil {
+                if let event = try nextDecoded(at: reader) { return event }
+            } else {
+                while let line = try lines.nextLine() {
+                    if let event = try decode(line, at: reader) {
+                        checkSequence(event, at: reader)
+                        return event
+                    }
                 }
             }
             if following && queued.isEmpty && fileIndex == paths.count - 1 { return nil }
@@ -110,23 +147,123 @@ public final class LogReader: RecordLog {
             }
             finishedLocation = "\(UntrustedText.escaped(reader.path)):\(lines.lineNumber)"
             current = nil
+            readAhead = false
             fileIndex += 1
         }
     }
 
+    /// Hands every record to `body`, as `next()` would return them, until
+    /// `body` returns false or the last file ends; errors and warnings come
+    /// where `next()` gives them. Records decoded ahead are handed over where
+    /// they lie, not copied out.
+    public func forEachRecord(_ body: (inout Event) throws -> Bool) throws {
+        try eachRecord(withLines: false) { event, _ in try body(&event) }
+    }
+
+    /// `forEachRecord(_:)`, also handing over the record's line as read
+    /// (without its newline) when encoding the record as decoded gives that
+    /// line byte for byte, so it can be written as it is; nil when it does
+    /// not, or when it was not looked at (made without
+    /// `keepingCanonicalLines`, or not decoding ahead). Valid during the call only.
+    public func forEachRecordWithLine(_ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
+        try eachRecord(withLines: true, body)
+    }
+
+    /// Inlined into both: forEachRecord pays nothing for the lines (a closure call a record was ~250 instructions).
+    @inline(__always)
+    private func eachRecord(withLines: Bool, _ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
+        while true {
+            if let chunk, let current, parallel != nil, chunkEvent < chunk.events.count,
+                chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
+                let index = chunkEvent
+                chunkEvent += 1
+                parallelLineNumber = chunk.eventLines[index]
+                let line = withLines ? chunk.canonicalLine(of: index) : nil
+                let more = try chunk.events.withUnsafeMutableBufferPointer { events in
+                    checkSequence(events[index], at: current)
+                    return try body(&events[index], line)
+                }
+                if !more { return }
+                continue
+            }
+            // The first record of each chunk (or any record read inline) comes through next().
+            guard var event = try next() else { return }
+            let line = withLines && parallel != nil && chunkEvent > 0 ? chunk?.canonicalLine(of: chunkEvent - 1) : nil
+            if !(try body(&event, line)) { return }
+        }
+    }
+
     private func decode(_ line: UnsafeRawBufferPointer, at reader: OpenLogFile) throws -> Event? {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
+        if LogLine.isBlank(line) { return nil }
         do {
             return try decoder.decode(line)
         } catch let error as JSONLineDecodingError {
-            if reader.lines.lineNumber == 1 && line.starts(with: [0x1f, 0x8b]) { throw gzipInPipe(reader) }
-            let failure = LogReadError(path: reader.path, line: reader.lines.lineNumber, reason: error.description,
-                                       isNewerSchema: error.isNewerSchema)
-            guard skipInvalid && failure.isSkippable else { throw failure }
-            invalidLineCount += 1
-            if firstInvalidLine == nil { firstInvalidLine = failure }
+            try failed(line: reader.lines.lineNumber, error, startsWithGzipMagic: line.starts(with: [0x1f, 0x8b]), at: reader)
             return nil
         }
+    }
+
+    /// A line that did not decode: thrown, or counted and passed over with `skipInvalid`.
+    private func failed(line: Int, _ error: JSONLineDecodingError, startsWithGzipMagic: Bool, at reader: OpenLogFile) throws {
+        if line == 1 && startsWithGzipMagic { throw gzipInPipe(reader) }
+        let failure = LogReadError(path: reader.path, line: line, reason: error.description,
+                                   isNewerSchema: error.isNewerSchema)
+        guard skipInvalid && failure.isSkippable else { throw failure }
+        invalidLineCount += 1
+        if firstInvalidLine == nil { firstInvalidLine = failure }
+    }
+
+    /// The line of the current file handed out last.
+    private func lineNumber(of reader: OpenLogFile) -> Int {
+        readAhead ? parallelLineNumber : reader.lines.lineNumber
+    }
+
+    /// The next record decoded ahead, in line order, failures handled where
+    /// their line comes; nil at the end of the file (the decoding threads then end).
+    private func nextDecoded(at reader: OpenLogFile) throws -> Event? {
+        while true {
+            if let chunk {
+                let failures = chunk.failures
+                let eventLine = chunkEvent < chunk.events.count ? chunk.eventLines[chunkEvent] : Int.max
+                if chunkFailure < failures.count && failures[chunkFailure].line < eventLine {
+                    let failure = failures[chunkFailure]
+                    chunkFailure += 1
+                    parallelLineNumber = failure.line
+                    // Thrown as reading inline would: a caller that asks again gets the line after it.
+                    try failed(line: failure.line, failure.error, startsWithGzipMagic: failure.startsWithGzipMagic,
+                               at: reader)
+                    continue
+                }
+                if chunkEvent < chunk.events.count {
+                    let event = chunk.events[chunkEvent]
+                    chunkEvent += 1
+                    parallelLineNumber = eventLine
+                    checkSequence(event, at: reader)
+                    return event
+                }
+                parallelLineNumber = chunk.lastLineNumber
+                if chunk.isLast {
+                    let readError = chunk.readError
+                    endParallel()
+                    if let readError { throw readError }
+                    return nil
+                }
+            }
+            chunk = parallel!.next(recycling: chunk)
+            chunkEvent = 0
+            chunkFailure = 0
+        }
+    }
+
+    /// Stops decoding ahead; the file's reader is the caller's again.
+    private func endParallel() {
+        parallel?.stop()
+        parallel = nil
+        chunk = nil
+    }
+
+    deinit {
+        parallel?.stop()
     }
 
     /// Only regular files are recognised as gzip (a pipe cannot be peeked at without consuming it).
@@ -149,7 +286,7 @@ public final class LogReader: RecordLog {
         }
         if event.seq <= lastSeq && event.kind != .start && !warnedBackwards {
             warnedBackwards = true
-            warn("\(UntrustedText.escaped(reader.path)):\(reader.lines.lineNumber): seq \(event.seq) comes after \(lastSeq): "
+            warn("\(UntrustedText.escaped(reader.path)):\(lineNumber(of: reader)): seq \(event.seq) comes after \(lastSeq): "
                  + "records are out of order (two recorders writing one file, or files from different recordings?)")
         }
     }
