@@ -27,7 +27,7 @@ public struct KernelRecordDecoder {
     /// exe_sha256 of an exec's or existing process's file, by its pid and the
     /// (device, inode) the kernel read (the platform side hashes it: nil when
     /// it cannot). Without it the field is unavailable.
-    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64) -> SHA256Digest?)?
+    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64, _ path: [UInt8]?) -> SHA256Digest?)?
 
     public init(bootToEpochOffset: Int64) {
         self.bootToEpochOffset = bootToEpochOffset
@@ -152,7 +152,7 @@ public struct KernelRecordDecoder {
                     } else {
                         context.exe = bytes(pathsStart + cwdLength, exeLength)
                     }
-                    if let digest = executableDigest?(event.pid, device, inode) {
+                    if let digest = executableDigest?(event.pid, device, inode, context.exe) {
                         context.exeSHA256 = digest
                     } else {
                         unavailable.insert(.exeSHA256)

@@ -118,19 +118,35 @@ public final class ExecutableHasher {
         return digest
     }
 
-    /// The digest of the file a process runs, by its PID, checked against
-    /// the file's device and inode as the kernel reported them (BPF): nil
-    /// when the process is gone or runs another file now.
-    public func digest(pid: Int32, device: DeviceNumber, inode: UInt64, procRoot: String = "/proc") -> ProcTraceCore.SHA256Digest? {
+    /// The digest of the file a process runs, checked against the file's
+    /// device and inode as the kernel reported them (BPF): through
+    /// /proc/PID/exe while the process lives, else through `path` (the
+    /// kernel's resolved exe path), for a process that was gone before its
+    /// record was decoded. Nil when neither names that device and inode now.
+    public func digest(pid: Int32, device: DeviceNumber, inode: UInt64, path: [UInt8]? = nil,
+                       procRoot: String = "/proc") -> ProcTraceCore.SHA256Digest? {
         guard isEnabled else { return nil }
         let directory = open("\(procRoot)/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { return nil }
-        defer { close(directory) }
+        if directory >= 0 {
+            defer { close(directory) }
+            var status = stat()
+            if fstatat(directory, "exe", &status, 0) == 0, Self.names(status, device: device, inode: inode) {
+                return digest(of: status, openingAt: directory, "exe")
+            }
+        }
+        // Gone (or exec'd again): the path, as this process sees it. A path in
+        // another mount namespace may name another file here; the device and
+        // inode check refuses that one.
+        guard let path, path.first == UInt8(ascii: "/"), !path.contains(0) else { return nil }
+        let name = String(decoding: path, as: UTF8.self)
+        guard name.utf8.elementsEqual(path) else { return nil } // not UTF-8: no String names it exactly
         var status = stat()
-        guard fstatat(directory, "exe", &status, 0) == 0, UInt64(status.st_ino) == inode,
-              DeviceNumber(userDev: UInt64(status.st_dev)) == device
-        else { return nil }
-        return digest(of: status, openingAt: directory, "exe")
+        guard stat(name, &status) == 0, Self.names(status, device: device, inode: inode) else { return nil }
+        return digest(of: status, openingAt: AT_FDCWD, name)
+    }
+
+    private static func names(_ status: stat, device: DeviceNumber, inode: UInt64) -> Bool {
+        UInt64(status.st_ino) == inode && DeviceNumber(userDev: UInt64(status.st_dev)) == device
     }
 
     private static func status(_ fd: Int32) -> stat? {
@@ -142,9 +158,7 @@ public final class ExecutableHasher {
         var sha = SHA256()
         var offset: off_t = 0
         while true {
-            let n = pread(fd, chunk.baseAddress, chunk.count, offset)
-            if n < 0 {
-                if errno == EINTR { continue }
+            guard let n = try? retryingSystemCall("pread", nil, { pread(fd, chunk.baseAddress, chunk.count, offset) }) else {
                 return nil
             }
             if n == 0 { break }

@@ -16,7 +16,7 @@ struct KernelAuditDecodingTests {
     init() {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
         let asked = asked
-        decoder.executableDigest = { pid, device, inode in
+        decoder.executableDigest = { pid, device, inode, _ in
             asked.files.append((pid, device, inode))
             return KernelAuditDecodingTests.digest
         }
@@ -161,7 +161,7 @@ struct KernelAuditDecodingTests {
 
     @Test func aFileTheHasherCannotReadIsUnavailable() throws {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
-        decoder.executableDigest = { _, _, _ in nil }
+        decoder.executableDigest = { _, _, _, _ in nil }
         let event = try exec(KernelRecordBuilder.Audit()).withUnsafeBytes { try decoder.decode($0) }
         #expect(event.context?.exeSHA256 == nil && event.unavailable == [.exeSHA256])
     }

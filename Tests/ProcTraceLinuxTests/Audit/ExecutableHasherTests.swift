@@ -96,6 +96,21 @@ import Testing
         #expect(hasher.digest(pid: pid, device: device, inode: inode) == nil, "gone")
     }
 
+    @Test func aProcessGoneBeforeItsRecordIsDecodedIsHashedByTheKernelsPath() throws {
+        let path = URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path
+        let process = try Self.sleeper(path)
+        let pid = process.processIdentifier
+        let (device, inode) = Self.exeIdentity(pid)
+        kill(pid, SIGKILL) // the test process's children may inherit SIGTERM blocked
+        process.waitUntilExit()
+        let hasher = ExecutableHasher()
+        let byPath = hasher.digest(pid: pid, device: device, inode: inode, path: Array(path.utf8))
+        #expect(byPath?.hex == (try Self.sha256(path)))
+        #expect(hasher.digest(pid: pid, device: device, inode: inode &+ 1, path: Array(path.utf8)) == nil,
+                "a path that names another file now")
+        #expect(hasher.digest(pid: pid, device: device, inode: inode, path: Array("sleep".utf8)) == nil, "not absolute")
+    }
+
     @Test func theCacheIsBounded() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-bound-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
