@@ -139,12 +139,7 @@ public struct JSONLineEncoder {
             case .bpfChoices:
                 guard let choices = event.stream?.bpfChoices else { break }
                 key(field, out)
-                out.append(UInt8(ascii: "["))
-                for (index, choice) in choices.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONStringEscaper.appendQuoted(choice, to: out)
-                }
-                out.append(UInt8(ascii: "]"))
+                appendQuotedList(choices, to: out)
             case .hooks:
                 guard let hooks = event.stream?.hooks else { break }
                 key(field, out)
@@ -154,12 +149,7 @@ public struct JSONLineEncoder {
                 let names = field == .hooksRefused ? stream.hooksRefused : stream.unavailableEvents
                 guard !names.isEmpty else { break }
                 key(field, out)
-                out.append(UInt8(ascii: "["))
-                for (index, name) in names.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONStringEscaper.appendQuoted(name, to: out)
-                }
-                out.append(UInt8(ascii: "]"))
+                appendQuotedList(names, to: out)
             case .format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid:
                 guard let stream = event.stream else { break }
                 key(field, out)
@@ -267,6 +257,16 @@ public struct JSONLineEncoder {
     private func write(_ field: LogField, _ value: StaticString, _ out: ByteBuffer) {
         key(field, out)
         out.append(value)
+    }
+
+    /// A JSON array of strings (start records' lists).
+    private func appendQuotedList(_ names: [String], to out: ByteBuffer) {
+        out.append(UInt8(ascii: "["))
+        for (index, name) in names.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONStringEscaper.appendQuoted(name, to: out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     private func appendNames(of unavailable: UnavailableFields, to out: ByteBuffer) {
