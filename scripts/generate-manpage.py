@@ -10,14 +10,18 @@ what `proctrace help COMMAND` says. Usage:
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 
 
 def roff(text):
-    """Escapes text for roff: backslashes, and a leading . or ' on a line."""
+    """Escapes text for roff: backslashes, and a leading . or ' on a line.
+
+    A comma inside a word (a list such as start,exists,fork) gets a break
+    point after it, so a long list can wrap instead of overrunning the line."""
     lines = []
-    for line in text.replace("\\", "\\e").split("\n"):
+    for line in re.sub(r",(?=\S)", ",\\:", text.replace("\\", "\\e")).split("\n"):
         if line.startswith((".", "'")):
             line = "\\&" + line
         lines.append(line)
@@ -96,6 +100,9 @@ def main():
                                             or datetime.datetime.now().timestamp(), datetime.timezone.utc)
     out = [
         '.TH PROCTRACE 1 "%s" "proctrace %s" "User Commands"' % (stamp.strftime("%Y-%m-%d"), version),
+        # Ragged right: option names and comma lists are long words, and a line
+        # of them cannot be stretched to both margins (groff warns, lintian fails).
+        ".ad l",
         ".SH NAME",
         "proctrace \\- %s" % roff(root.get("abstract", "")),
         ".SH SYNOPSIS",

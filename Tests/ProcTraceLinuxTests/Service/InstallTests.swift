@@ -78,6 +78,26 @@ struct InstallTests {
         #expect(files(under: root) == [])
     }
 
+    /// What lintian's groff-message check runs (MANWIDTH 120), and the 80 columns of a terminal.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/man") || Privilege.inCI,
+                   "needs man (apt install man-db)"))
+    func manualFormatsWithoutGroffWarnings() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let manual = directory.appendingPathComponent("proctrace.1").path
+        let generator = Self.repository.appendingPathComponent("scripts/generate-manpage.py").path
+        let (generated, _, generatorErrors) = try LiveRecording.runCapturingErrors(
+            "/bin/sh", ["-c", "\"$0\" \"$1\" > \"$2\"", generator, Binaries.proctrace, manual])
+        #expect(generated == 0, "\(generatorErrors)")
+        for width in ["80", "120"] {
+            let (status, _, warnings) = try LiveRecording.runCapturingErrors(
+                "/bin/sh", ["-c", "man --warnings -E UTF-8 -l -Tutf8 -Z \"$0\" > /dev/null", manual],
+                environment: ["LC_ALL": "C.UTF-8", "MANROFFSEQ": "", "MANWIDTH": width])
+            #expect(status == 0)
+            #expect(warnings.isEmpty, "at \(width) columns: \(warnings)")
+        }
+    }
+
     @Test(.enabled(if: hasSystemdAnalyze || Privilege.inCI, "needs systemd-analyze (make deps)"))
     func installedUnitVerifiesAndIsHardened() throws {
         let root = try temporaryDirectory()
