@@ -74,7 +74,13 @@ step capabilities sh -c '
 	while read -r key value; do case $key in Cap*|Uid:|NoNewPrivs:) echo "granted $key $value";; esac; done < /proc/$pid/status
 	i=0
 	while [ "$(grep -c -F -f /tmp/start.pattern '$LOG')" -lt 2 ]; do i=$((i+1)); [ $i -gt 3000 ] && exit 1; sleep 0.2; done
-	sleep 1
+	# The drop follows the start snapshot, which hashes every running program
+	# (seconds under tcg): wait for the effective set to change, at most 120 s.
+	granted=$(sed -n "s/^CapEff:\t*//p" /proc/$pid/status)
+	i=0
+	while [ "$(sed -n "s/^CapEff:\t*//p" /proc/$pid/status)" = "$granted" ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.2; done
+	echo "waited $((i / 5)) s for the drop"
+	sleep 0.5
 	while read -r key value; do case $key in Cap*|Uid:|NoNewPrivs:) echo "running $key $value";; esac; done < /proc/$pid/status
 	echo "main $pid"; head -1 /proc/$pid/cmdline | tr "\0" " "; echo
 	grep "\"event\":\"start\"" '$LOG' | tail -1'
