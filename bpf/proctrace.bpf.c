@@ -377,6 +377,47 @@ static __always_inline __u64 fill_audit_ids(struct pt_audit *audit, struct task_
 	return len;
 }
 
+/* Since 6.13 the top bit of the ctime nanoseconds marks a ctime that was
+ * read (multigrain timestamps); stat(2) masks it, and so do we. Bit 30 is
+ * never part of a nanosecond count either. */
+#define PT_NSEC_MASK 0x3fffffffu
+
+/* The exe's size, mtime and ctime in the layout of the running kernel. */
+static __always_inline void fill_exe_version(struct pt_audit *audit, struct inode *inode)
+{
+	struct inode___v67 *v67 = (void *)inode;
+	struct inode___v66 *v66 = (void *)inode;
+	struct inode___old *old = (void *)inode;
+
+	if (bpf_core_field_exists(inode->i_mtime_sec) && bpf_core_field_exists(inode->i_ctime_nsec)) {
+		audit->exe_mtime_sec = inode->i_mtime_sec;
+		audit->exe_mtime_nsec = inode->i_mtime_nsec;
+		audit->exe_ctime_sec = inode->i_ctime_sec;
+		audit->exe_ctime_nsec = inode->i_ctime_nsec;
+	} else if (bpf_core_field_exists(v67->__i_mtime)) {
+		audit->exe_mtime_sec = v67->__i_mtime.tv_sec;
+		audit->exe_mtime_nsec = v67->__i_mtime.tv_nsec;
+		audit->exe_ctime_sec = v67->__i_ctime.tv_sec;
+		audit->exe_ctime_nsec = v67->__i_ctime.tv_nsec;
+	} else if (bpf_core_field_exists(v66->__i_ctime)) {
+		audit->exe_mtime_sec = v66->i_mtime.tv_sec;
+		audit->exe_mtime_nsec = v66->i_mtime.tv_nsec;
+		audit->exe_ctime_sec = v66->__i_ctime.tv_sec;
+		audit->exe_ctime_nsec = v66->__i_ctime.tv_nsec;
+	} else if (bpf_core_field_exists(old->i_ctime)) {
+		audit->exe_mtime_sec = old->i_mtime.tv_sec;
+		audit->exe_mtime_nsec = old->i_mtime.tv_nsec;
+		audit->exe_ctime_sec = old->i_ctime.tv_sec;
+		audit->exe_ctime_nsec = old->i_ctime.tv_nsec;
+	} else {
+		return;
+	}
+	audit->exe_mtime_nsec &= PT_NSEC_MASK;
+	audit->exe_ctime_nsec &= PT_NSEC_MASK;
+	audit->exe_size = inode->i_size;
+	audit->valid |= PT_AUDIT_EXE_VERSION;
+}
+
 /* Everything pt_audit has, for exec and exists; the paths go at tail, which
  * has room for three of PT_PATH_MAX. Returns the bytes written there. */
 static __always_inline __u64 fill_audit(struct pt_audit *audit, struct task_struct *task, char *tail,
@@ -411,6 +452,7 @@ static __always_inline __u64 fill_audit(struct pt_audit *audit, struct task_stru
 		struct inode *inode = exe->f_inode;
 		audit->exe_inode = inode->i_ino;
 		audit->exe_dev = inode->i_sb->s_dev;
+		fill_exe_version(audit, inode);
 		__u64 len = put_path(tail + used, scratch, exe->f_path.dentry, exe->f_path.mnt, &audit->valid,
 				     PT_AUDIT_EXE_TRUNCATED);
 		audit->exe_len = len;

@@ -67,6 +67,7 @@ enum pt_reap_reason {
 #define PT_AUDIT_CGROUP (1u << 4)
 #define PT_AUDIT_NAMESPACES (1u << 5) /* mntns and netns (the nsproxy's) */
 #define PT_AUDIT_NSPID (1u << 6)     /* nspid and pidns (the pid's) */
+#define PT_AUDIT_EXE_VERSION (1u << 7) /* exe_size, exe_mtime_*, exe_ctime_* */
 /* A path longer than PT_PATH_MAX - 1 or deeper than the walk's bound: what
  * was sent is only part of it (user space reports the path as unavailable). */
 #define PT_AUDIT_CWD_TRUNCATED (1u << 8)
@@ -111,6 +112,11 @@ struct pt_audit {
 	__u32 valid;      /* PT_AUDIT_* */
 	__u16 cwd_len, exe_len, cgroup_len;
 	__u16 reserved;
+	/* The exe's version as stat(2) would report it, so that user space can
+	 * find its hash in the cache without a system call. */
+	__u64 exe_size;
+	__s64 exe_mtime_sec, exe_ctime_sec;
+	__u32 exe_mtime_nsec, exe_ctime_nsec;
 };
 
 /* Followed by the cgroup path (audit.cgroup_len bytes); the fork's cwd and
@@ -192,12 +198,12 @@ struct pt_exec_failed {
 #define PT_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 PT_STATIC_ASSERT(sizeof(struct pt_header) == 40, "pt_header layout");
 PT_STATIC_ASSERT(sizeof(struct pt_task_info) == 48, "pt_task_info layout");
-PT_STATIC_ASSERT(sizeof(struct pt_audit) == 64, "pt_audit layout");
-PT_STATIC_ASSERT(sizeof(struct pt_fork) == 160, "pt_fork layout");
-PT_STATIC_ASSERT(sizeof(struct pt_exec) == 168, "pt_exec layout");
+PT_STATIC_ASSERT(sizeof(struct pt_audit) == 96, "pt_audit layout");
+PT_STATIC_ASSERT(sizeof(struct pt_fork) == 192, "pt_fork layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exec) == 200, "pt_exec layout");
 PT_STATIC_ASSERT(sizeof(struct pt_exit) == 64, "pt_exit layout");
 PT_STATIC_ASSERT(sizeof(struct pt_reap) == 48, "pt_reap layout");
-PT_STATIC_ASSERT(sizeof(struct pt_exists) == 160, "pt_exists layout");
+PT_STATIC_ASSERT(sizeof(struct pt_exists) == 192, "pt_exists layout");
 PT_STATIC_ASSERT(sizeof(struct pt_comm) == 56, "pt_comm layout");
 PT_STATIC_ASSERT(sizeof(struct pt_cred) == 88, "pt_cred layout");
 PT_STATIC_ASSERT(sizeof(struct pt_session) == 88, "pt_session layout");

@@ -131,9 +131,38 @@ struct super_block {
 	u32 s_dev; /* dev_t: MKDEV, major << 20 | minor */
 };
 
+struct timespec64 {
+	s64 tv_sec;
+	long tv_nsec;
+};
+
+/* The exe's size and times (its version, for the user-space hash cache):
+ * 6.11 stores the times as seconds and nanoseconds fields, 6.7-6.10 as
+ * __i_mtime/__i_ctime, 6.6 as i_mtime/__i_ctime, older kernels as
+ * i_mtime/i_ctime. */
 struct inode {
 	struct super_block *i_sb;
 	unsigned long i_ino;
+	long long i_size;
+	s64 i_mtime_sec;
+	s64 i_ctime_sec;
+	u32 i_mtime_nsec;
+	u32 i_ctime_nsec;
+};
+
+struct inode___v67 {
+	struct timespec64 __i_mtime;
+	struct timespec64 __i_ctime;
+};
+
+struct inode___v66 {
+	struct timespec64 i_mtime;
+	struct timespec64 __i_ctime;
+};
+
+struct inode___old {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
 };
 
 struct dentry {

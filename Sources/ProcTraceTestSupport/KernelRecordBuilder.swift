@@ -66,6 +66,9 @@ public struct KernelRecordBuilder {
         public var cwd: [UInt8] = Array("/home/user/src".utf8)
         public var exe: [UInt8]? = nil // nil: the exec's filename
         public var cgroup: [UInt8] = Array("/user.slice/user-1000.slice/session-3.scope".utf8)
+        /// Sent with Valid.exeVersion.
+        public var exeVersion = FileVersion(size: 35_000, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 5,
+                                            changedSeconds: 1_700_000_100, changedNanoseconds: 7)
 
         public init() {}
     }
@@ -86,6 +89,11 @@ public struct KernelRecordBuilder {
         put(audit.exeInode, at: base + A.exeInode)
         put(audit.exeDevice, at: base + A.exeDevice)
         put(audit.valid, at: base + A.valid)
+        put(UInt64(bitPattern: audit.exeVersion.size), at: base + A.exeSize)
+        put(UInt64(bitPattern: audit.exeVersion.modifiedSeconds), at: base + A.exeModifiedSeconds)
+        put(UInt64(bitPattern: audit.exeVersion.changedSeconds), at: base + A.exeChangedSeconds)
+        put(UInt32(truncatingIfNeeded: audit.exeVersion.modifiedNanoseconds), at: base + A.exeModifiedNanoseconds)
+        put(UInt32(truncatingIfNeeded: audit.exeVersion.changedNanoseconds), at: base + A.exeChangedNanoseconds)
         let cwd = fork ? [] : audit.cwd
         let exe = fork ? [] : exe
         put(UInt16(cwd.count), at: base + A.cwdLength)

@@ -25,9 +25,11 @@ public struct KernelRecordDecoder {
     /// Cgroup paths and terminal names seen before, shared by copies.
     private let names = KernelNameCache()
     /// exe_sha256 of an exec's or existing process's file, by its pid and the
-    /// (device, inode) the kernel read (the platform side hashes it: nil when
-    /// it cannot). Without it the field is unavailable.
-    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64, _ path: [UInt8]?) -> SHA256Digest?)?
+    /// (device, inode) the kernel read, with the file's size and times when
+    /// the kernel read them too (the platform side hashes it: nil when it
+    /// cannot). Without it the field is unavailable.
+    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64, _ version: FileVersion?,
+                                   _ path: [UInt8]?) -> SHA256Digest?)?
 
     public init(bootToEpochOffset: Int64) {
         self.bootToEpochOffset = bootToEpochOffset
@@ -152,7 +154,13 @@ public struct KernelRecordDecoder {
                     } else {
                         context.exe = bytes(pathsStart + cwdLength, exeLength)
                     }
-                    if let digest = executableDigest?(event.pid, device, inode, context.exe) {
+                    let version = valid & V.exeVersion == 0 ? nil : FileVersion(
+                        size: Int64(bitPattern: u64(base + A.exeSize)),
+                        modifiedSeconds: Int64(bitPattern: u64(base + A.exeModifiedSeconds)),
+                        modifiedNanoseconds: Int64(u32(base + A.exeModifiedNanoseconds)),
+                        changedSeconds: Int64(bitPattern: u64(base + A.exeChangedSeconds)),
+                        changedNanoseconds: Int64(u32(base + A.exeChangedNanoseconds)))
+                    if let digest = executableDigest?(event.pid, device, inode, version, context.exe) {
                         context.exeSHA256 = digest
                     } else {
                         unavailable.insert(.exeSHA256)

@@ -59,7 +59,12 @@ public enum KernelRecordLayout {
         public static let cwdLength = 56
         public static let exeLength = 58
         public static let cgroupLength = 60
-        public static let byteCount = 64
+        public static let exeSize = 64
+        public static let exeModifiedSeconds = 72
+        public static let exeChangedSeconds = 80
+        public static let exeModifiedNanoseconds = 88
+        public static let exeChangedNanoseconds = 92
+        public static let byteCount = 96
 
         /// pt_audit.valid: what the kernel could read.
         public enum Valid {
@@ -70,6 +75,7 @@ public enum KernelRecordLayout {
             public static let cgroup: UInt32 = 1 << 4
             public static let namespaces: UInt32 = 1 << 5
             public static let nspid: UInt32 = 1 << 6
+            public static let exeVersion: UInt32 = 1 << 7
             public static let cwdTruncated: UInt32 = 1 << 8
             public static let exeTruncated: UInt32 = 1 << 9
             public static let cgroupTruncated: UInt32 = 1 << 10
@@ -82,7 +88,7 @@ public enum KernelRecordLayout {
     public enum Fork {
         public static let parentStartTime = 88
         public static let audit = 96
-        public static let byteCount = 160
+        public static let byteCount = 192
     }
 
     public enum Exec {
@@ -91,7 +97,7 @@ public enum KernelRecordLayout {
         public static let argsLength = 96
         public static let argsTotal = 100
         public static let audit = 104
-        public static let byteCount = 168
+        public static let byteCount = 200
     }
 
     public enum Exit {
@@ -109,7 +115,7 @@ public enum KernelRecordLayout {
     public enum Exists {
         public static let exitStatus = 88
         public static let audit = 96
-        public static let byteCount = 160
+        public static let byteCount = 192
     }
 
     public enum CommRecord {

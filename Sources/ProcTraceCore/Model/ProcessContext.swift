@@ -59,6 +59,12 @@ public struct DeviceNumber: Hashable, Sendable {
         major = dev >> 20
         minor = dev & 0xfffff
     }
+
+    /// As a user-space `dev_t` (glibc's `gnu_dev_makedev`), what `stat` reports in `st_dev`.
+    public var userDev: UInt64 {
+        let major = UInt64(major), minor = UInt64(minor)
+        return ((major & 0xffff_f000) << 32) | ((major & 0x0fff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
+    }
 }
 
 /// A SHA-256 digest, written as 64 lowercase hex digits.

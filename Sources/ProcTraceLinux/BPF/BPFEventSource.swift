@@ -36,8 +36,8 @@ public final class BPFEventSource: EventSource {
         var decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
         let hasher = ExecutableHasher(maxBytes: settings.hashMaxBytes)
         self.hasher = hasher
-        decoder.executableDigest = { pid, device, inode, path in
-            hasher.digest(pid: pid, device: device, inode: inode, path: path)
+        decoder.executableDigest = { pid, device, inode, version, path in
+            hasher.digest(pid: pid, device: device, inode: inode, version: version, path: path)
         }
         let receiver = Receiver(decoder: decoder)
         self.receiver = receiver

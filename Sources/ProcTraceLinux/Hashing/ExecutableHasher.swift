@@ -8,10 +8,11 @@ import ProcTraceCore
 /// with a bounded cache keyed by the file's identity and version, so a
 /// program run a million times is read once. Not thread-safe: one per backend.
 ///
-/// A cache hit costs the one fstatat the record needs anyway for
-/// `exe_inode`/`exe_device`; a miss opens the file, reads and hashes it on
-/// the calling thread (BENCHMARKS.md has the figures), and is kept only if
-/// the file did not change while it was read.
+/// Under BPF the kernel sends the file's device, inode, size and times, so a
+/// cache hit costs no system call; under netlink it costs the one fstatat the
+/// record needs anyway for `exe_inode`/`exe_device`. A miss opens the file,
+/// reads and hashes it on the calling thread (BENCHMARKS.md has the
+/// figures), and is kept only if the file did not change while it was read.
 public final class ExecutableHasher {
     /// A file's identity and version: a new inode (a replaced binary) or a
     /// rewrite in place (new size, mtime or ctime) is a new key.
@@ -28,6 +29,15 @@ public final class ExecutableHasher {
             size = Int64(status.st_size)
             modified = status.st_mtim
             changed = status.st_ctim
+        }
+
+        /// The key stat would give for the file the kernel described.
+        init(device: DeviceNumber, inode: UInt64, version: FileVersion) {
+            self.device = device.userDev
+            self.inode = inode
+            size = version.size
+            modified = timespec(tv_sec: Int(version.modifiedSeconds), tv_nsec: Int(version.modifiedNanoseconds))
+            changed = timespec(tv_sec: Int(version.changedSeconds), tv_nsec: Int(version.changedNanoseconds))
         }
 
         public static func == (lhs: Key, rhs: Key) -> Bool {
@@ -47,6 +57,8 @@ public final class ExecutableHasher {
 
     public struct Counters: Equatable {
         public var hits: UInt64 = 0
+        /// Hits found by the size and times the kernel sent (no system call).
+        public var hitsByKernelVersion: UInt64 = 0
         public var misses: UInt64 = 0
         /// Files not hashed for their size (over `maxBytes`).
         public var tooLarge: UInt64 = 0
@@ -123,9 +135,16 @@ public final class ExecutableHasher {
     /// /proc/PID/exe while the process lives, else through `path` (the
     /// kernel's resolved exe path), for a process that was gone before its
     /// record was decoded. Nil when neither names that device and inode now.
-    public func digest(pid: Int32, device: DeviceNumber, inode: UInt64, path: [UInt8]? = nil,
-                       procRoot: String = "/proc") -> ProcTraceCore.SHA256Digest? {
+    /// With the `version` the kernel read at the exec, a file hashed before is
+    /// found without a system call.
+    public func digest(pid: Int32, device: DeviceNumber, inode: UInt64, version: FileVersion? = nil,
+                       path: [UInt8]? = nil, procRoot: String = "/proc") -> ProcTraceCore.SHA256Digest? {
         guard isEnabled else { return nil }
+        if let version, let digest = cache[Key(device: device, inode: inode, version: version)] {
+            counters.hits += 1
+            counters.hitsByKernelVersion += 1
+            return digest
+        }
         let directory = open("\(procRoot)/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {
             defer { close(directory) }

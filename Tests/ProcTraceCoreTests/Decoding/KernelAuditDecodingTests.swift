@@ -8,16 +8,20 @@ struct KernelAuditDecodingTests {
     typealias L = KernelRecordLayout
     typealias V = KernelRecordLayout.Audit.Valid
     let decoder: KernelRecordDecoder
-    /// What the decoder asked the hasher for: (pid, device, inode).
-    final class Asked { var files: [(Int32, DeviceNumber, UInt64)] = [] }
+    /// What the decoder asked the hasher for: (pid, device, inode), and the version.
+    final class Asked {
+        var files: [(Int32, DeviceNumber, UInt64)] = []
+        var versions: [FileVersion?] = []
+    }
     let asked = Asked()
     static let digest = SHA256Digest(bytes: Array(0..<32))
 
     init() {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
         let asked = asked
-        decoder.executableDigest = { pid, device, inode, _ in
+        decoder.executableDigest = { pid, device, inode, version, _ in
             asked.files.append((pid, device, inode))
+            asked.versions.append(version)
             return KernelAuditDecodingTests.digest
         }
         self.decoder = decoder
@@ -161,9 +165,22 @@ struct KernelAuditDecodingTests {
 
     @Test func aFileTheHasherCannotReadIsUnavailable() throws {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
-        decoder.executableDigest = { _, _, _, _ in nil }
+        decoder.executableDigest = { _, _, _, _, _ in nil }
         let event = try exec(KernelRecordBuilder.Audit()).withUnsafeBytes { try decoder.decode($0) }
         #expect(event.context?.exeSHA256 == nil && event.unavailable == [.exeSHA256])
+    }
+
+    @Test func theExeVersionGoesToTheHasherOnlyWhenTheKernelReadIt() throws {
+        var audit = KernelRecordBuilder.Audit()
+        audit.exeVersion = FileVersion(size: 1 << 40, modifiedSeconds: -5, modifiedNanoseconds: 999_999_999,
+                                       changedSeconds: 1 << 33, changedNanoseconds: 0)
+        _ = try decode(exec(audit))
+        #expect(asked.versions.count == 1 && asked.versions[0] == nil, "not marked valid: not sent")
+        audit.valid |= V.exeVersion
+        _ = try decode(exec(audit))
+        _ = try decode(exists(audit))
+        #expect(asked.versions.count == 3)
+        #expect(asked.versions[1] == audit.exeVersion && asked.versions[2] == audit.exeVersion)
     }
 
     @Test func pathLengthsPastTheRecordAreRejected() throws {

@@ -111,6 +111,33 @@ import Testing
         #expect(hasher.digest(pid: pid, device: device, inode: inode, path: Array("sleep".utf8)) == nil, "not absolute")
     }
 
+    @Test func aVersionFromTheKernelHitsTheCacheWithoutOpeningAnything() throws {
+        let process = try Self.sleeper()
+        let pid = process.processIdentifier
+        let (device, inode) = Self.exeIdentity(pid)
+        var status = stat()
+        #expect(stat("/proc/\(pid)/exe", &status) == 0)
+        let version = FileVersion(size: Int64(status.st_size), modifiedSeconds: Int64(status.st_mtim.tv_sec),
+                                  modifiedNanoseconds: Int64(status.st_mtim.tv_nsec),
+                                  changedSeconds: Int64(status.st_ctim.tv_sec),
+                                  changedNanoseconds: Int64(status.st_ctim.tv_nsec))
+        let hasher = ExecutableHasher()
+        let first = try #require(hasher.digest(pid: pid, device: device, inode: inode, version: version))
+        #expect(hasher.counters.misses == 1 && hasher.counters.hitsByKernelVersion == 0)
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+        // Gone, and no /proc to open: only the cache can answer.
+        let nowhere = "/nonexistent-proc-\(UUID())"
+        #expect(hasher.digest(pid: pid, device: device, inode: inode, version: version, procRoot: nowhere) == first)
+        #expect(hasher.counters.hitsByKernelVersion == 1)
+        var rewritten = version
+        rewritten.changedNanoseconds = (rewritten.changedNanoseconds + 1) % 1_000_000_000
+        #expect(hasher.digest(pid: pid, device: device, inode: inode, version: rewritten, procRoot: nowhere) == nil,
+                "another version of the file is not the one hashed")
+        #expect(hasher.digest(pid: pid, device: device, inode: inode &+ 1, version: version, procRoot: nowhere) == nil)
+        #expect(hasher.counters.hitsByKernelVersion == 1)
+    }
+
     @Test func theCacheIsBounded() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-bound-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
