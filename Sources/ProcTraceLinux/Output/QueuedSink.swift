@@ -137,6 +137,8 @@ public final class QueuedSink: LogSink {
         var wireEnd: UInt64
         var lines: UInt64
         var time: Int64
+        /// Drops announced on these lines: announced again if they must be resent.
+        var announced: UInt64
     }
 
     private func sendLoop() {
@@ -158,10 +160,11 @@ public final class QueuedSink: LogSink {
             }
             let isStopping = stopping
             let chunk = (try? queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
-            if announce == 0 {
-                announce = droppedUnannounced
-                droppedUnannounced = 0
-            }
+            // Drops counted since the last look ride on the next line sent,
+            // with any still waiting for a line (the chunk read under the same
+            // lock holds every line queued before them).
+            announce += droppedUnannounced
+            droppedUnannounced = 0
             pthread_mutex_unlock(lock)
             if isStopping {
                 stoppedAt = stoppedAt ?? Clock.monotonicNanoseconds
@@ -186,6 +189,7 @@ public final class QueuedSink: LogSink {
 
             var broke = false
             var sentLines: UInt64 = 0
+            var sentAnnounced: UInt64 = 0
             chunk.withUnsafeBytes { all in
                 var start = 0
                 while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
@@ -198,6 +202,7 @@ public final class QueuedSink: LogSink {
                         broke = true
                         return
                     }
+                    sentAnnounced += announce
                     announce = 0
                     sentLines += 1
                     start = newline + 1
@@ -205,7 +210,8 @@ public final class QueuedSink: LogSink {
                 }
             }
             if sentLines > 0 {
-                marks.append(Mark(queueEnd: sentOffset, wireEnd: transport.bytesSent, lines: sentLines, time: Clock.monotonicNanoseconds))
+                marks.append(Mark(queueEnd: sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
+                                  time: Clock.monotonicNanoseconds, announced: sentAnnounced))
             }
             var acknowledged: UInt64?
             if !broke {
@@ -225,6 +231,8 @@ public final class QueuedSink: LogSink {
                 transport.disconnect()
                 connected = false
                 sentOffset = 0
+                // The lines that said how many were dropped may not have arrived.
+                announce += marks.reduce(0) { $0 + $1.announced }
                 marks.removeAll()
                 continue
             }
