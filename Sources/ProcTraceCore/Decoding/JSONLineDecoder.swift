@@ -61,8 +61,14 @@ public struct JSONLineDecoder {
                 continue
             }
             guard scanner.consume(UInt8(ascii: ",")) else { break }
-            keysAsEncoded = false
+            let previous = field
             field = try readKey(&scanner)
+            // The guess skips rare fields; `unavailable`, the last of every
+            // kind, is where the encoder writes it when every field the guess
+            // expects came before it.
+            if field != .unavailable || previous?.usualSuccessor(in: record.kind) != nil || record.kind == nil {
+                keysAsEncoded = false
+            }
         }
         // A field the encoder would have written next is missing.
         if field?.usualSuccessor(in: record.kind) != nil { keysAsEncoded = false }

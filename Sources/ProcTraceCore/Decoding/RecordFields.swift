@@ -354,16 +354,39 @@ struct RecordFields {
         return strings
     }
 
-    private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
+    private mutating func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
         var fields: UnavailableFields = []
         try scanner.expect(UInt8(ascii: "["))
-        if scanner.consume(UInt8(ascii: "]")) { return fields }
+        // The encoder leaves out an empty list.
+        if scanner.consume(UInt8(ascii: "]")) {
+            isAsEncoded = false
+            return fields
+        }
+        let names = RecordFields.unavailableNames
+        var last = -1
         repeat {
-            let name = try string(try scanner.scanString(), scanner)
+            let token = try scanner.scanString()
+            var position: Int?
+            if token.hasEscapes {
+                let name = try string(token, scanner)
+                position = UnavailableFields.named.firstIndex { $0.1 == name }
+            } else {
+                let text = scanner.text(token)
+                position = names.firstIndex { $0.elementsEqual(text) }
+            }
             // A name this version does not know is a field it does not have anyway.
-            if let field = UnavailableFields.named.first(where: { $0.1 == name }) { fields.insert(field.0) }
+            if let position {
+                fields.insert(UnavailableFields.named[position].0)
+                // The encoder writes each name once, in this order; with comm listed it writes comm as null.
+                if position <= last || UnavailableFields.named[position].0 == .comm { isAsEncoded = false }
+                last = position
+            } else {
+                isAsEncoded = false
+            }
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "]"))
         return fields
     }
+
+    private static let unavailableNames: [[UInt8]] = UnavailableFields.named.map { Array($0.1.utf8) }
 }

@@ -60,7 +60,11 @@ import Testing
         threadStart.tid = 4260
         var reparent = EventSamples.process(.reparent, pid: 4245, ppid: 1, comm: "orphan")
         reparent.oldPpid = 4242
-        var events = [fork, exec, nullArgv, exited, killed, unknownStatus, reaped, freed, exists, cred, session,
+        var unread = exec
+        unread.unavailable = [.filename, .exeSHA256, .nspid]
+        unread.filename = nil
+        unread.context?.exeSHA256 = nil
+        var events = [fork, exec, nullArgv, unread, exited, killed, unknownStatus, reaped, freed, exists, cred, session,
                       threadStart, reparent, EventSamples.process(.comm, pid: 4242, comm: "renamed")]
         for index in events.indices { events[index].seq = UInt64(index * 1_000_003) }
         return events
@@ -109,9 +113,10 @@ import Testing
         let events = ordinary()
         let fork = text(EventSamples.line(events[0]))
         let exec = text(EventSamples.line(events[1]))
-        let exited = text(EventSamples.line(events[3]))
-        let killed = text(EventSamples.line(events[4]))
-        let reaped = text(EventSamples.line(events[6]))
+        let unread = text(EventSamples.line(events[3]))
+        let exited = text(EventSamples.line(events[4]))
+        let killed = text(EventSamples.line(events[5]))
+        let reaped = text(EventSamples.line(events[7]))
         var differences: [Difference] = []
         func add(_ name: String, _ base: String, _ change: (String) -> String) {
             let changed = change(base)
@@ -165,6 +170,12 @@ import Testing
         replace("an exit code and a signal", exited, "\"signal\":null", "\"signal\":9")
         replace("a core without a signal", exited, "\"core_dumped\":false", "\"core_dumped\":true")
         replace("an exit code where the signal is", killed, "\"exit_code\":null", "\"exit_code\":0")
+        replace("unavailable names out of order", unread, #"["filename","exe_sha256""#, #"["exe_sha256","filename""#)
+        replace("an unavailable name twice", unread, #"["filename","#, #"["filename","filename","#)
+        replace("an unknown unavailable name", unread, #"["filename","#, #"["filename","later","#)
+        replace("unavailable listing comm (written as null)", unread, #"["filename","#, #"["filename","comm","#)
+        replace("an empty unavailable list", exec, "}", #","unavailable":[]}"#)
+        replace("unavailable before the last field", fork, #","container_id":null}"#, #","unavailable":["tty"],"container_id":null}"#)
         replace("a reaper 0 (written as null)", reaped, "\"reaper\":4242", "\"reaper\":0")
         // Kinds that are not vouched for at all.
         for event in EventSamples.everyKind() where [.start, .stop, .lost, .resync, .execFailed].contains(event.kind) {
@@ -210,6 +221,7 @@ import Testing
             event.seq = UInt64(below(1 << 30))
             event.comm = Comm(bytes(18))
             if below(8) == 0 { event.unavailable.insert(.comm) }
+            if below(3) == 0 { event.unavailable.formUnion(below(2) == 0 ? [.exeSHA256] : [.argv, .tty, .nspid]) }
             event.filename = below(4) == 0 ? nil : bytes(20)
             event.argv = below(4) == 0 ? nil : ArgumentVector((0..<below(4)).map { _ in bytes(6) })
             event.argvTruncated = below(2) == 0
