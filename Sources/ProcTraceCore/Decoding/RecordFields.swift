@@ -372,7 +372,7 @@ struct RecordFields {
                 position = UnavailableFields.named.firstIndex { $0.1 == name }
             } else {
                 let text = scanner.text(token)
-                position = names.firstIndex { $0.elementsEqual(text) }
+                position = names.firstIndex { $0.count == text.count && $0.elementsEqual(text) }
             }
             // A name this version does not know is a field it does not have anyway.
             if let position {
