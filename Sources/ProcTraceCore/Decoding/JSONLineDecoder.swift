@@ -18,9 +18,24 @@ public struct JSONLineDecoder {
     }
 
     public func decode(_ line: UnsafeRawBufferPointer) throws -> Event {
+        var form = LineForm.unknown
+        return try decode(line, form: &form)
+    }
+
+    /// Decodes `line` and says in `form` whether it is exactly what encoding
+    /// the record gives, so that a writer can copy it instead of encoding.
+    /// Vouching is cautious: `.asEncoded` only when the keys came in the
+    /// encoder's order (each found by the expected-key comparison), every
+    /// value in the one form the encoder writes (JSONScanner.isAsEncoded),
+    /// and the record holds nothing the encoder would write otherwise
+    /// (RecordFields.isAsEncoded).
+    public func decode(_ line: UnsafeRawBufferPointer, form: inout LineForm) throws -> Event {
+        form = .unknown
         var record = RecordFields()
         var scanner = JSONScanner(line)
         var field: LogField?
+        /// Every key so far is the one the encoder writes there.
+        var keysAsEncoded = true
         let keysAfterComma = LogField.keysAfterComma
         // Keys usually come exactly as the encoder writes them; each is first
         // compared in one go with the key expected there. Any difference (order,
@@ -29,6 +44,7 @@ public struct JSONLineDecoder {
         if comparesExpectedKeys && scanner.consume(JSONLineDecoder.openingWithSeq) {
             field = .seq
         } else {
+            keysAsEncoded = false
             try scanner.expect(UInt8(ascii: "{"))
             if scanner.consume(UInt8(ascii: "}")) { return try finish(&record, &scanner) }
             field = try readKey(&scanner)
@@ -45,10 +61,21 @@ public struct JSONLineDecoder {
                 continue
             }
             guard scanner.consume(UInt8(ascii: ",")) else { break }
+            let previous = field
             field = try readKey(&scanner)
+            // The guess skips rare fields; `unavailable`, the last of every
+            // kind, is where the encoder writes it when every field the guess
+            // expects came before it.
+            if field != .unavailable || previous?.usualSuccessor(in: record.kind) != nil || record.kind == nil {
+                keysAsEncoded = false
+            }
         }
+        // A field the encoder would have written next is missing.
+        if field?.usualSuccessor(in: record.kind) != nil { keysAsEncoded = false }
         try scanner.expect(UInt8(ascii: "}"))
-        return try finish(&record, &scanner)
+        let event = try finish(&record, &scanner)
+        form = keysAsEncoded && scanner.isAsEncoded && record.isAsEncoded ? .asEncoded : .unknown
+        return event
     }
 
     private static let openingWithSeq = ShortLiteral(Array(#"{"seq":"#.utf8))

@@ -13,6 +13,11 @@ struct JSONScanner {
 
     let bytes: UnsafeRawBufferPointer
     private(set) var index = 0
+    /// Everything scanned so far is spelled the one way JSONLineEncoder
+    /// spells it: no blanks, no escapes, only printable ASCII in strings, no
+    /// `-0`. Cleared on the first difference; false only means "not sure"
+    /// (valid UTF-8 the encoder would keep also clears it).
+    var isAsEncoded = true
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -31,7 +36,9 @@ struct JSONScanner {
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
-            case 0x20, 0x09, 0x0d, 0x0a: index += 1
+            case 0x20, 0x09, 0x0d, 0x0a:
+                index += 1
+                isAsEncoded = false
             default: return
             }
         }
@@ -85,10 +92,15 @@ struct JSONScanner {
             }
             if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
+                isAsEncoded = false
                 index += 2
                 continue
             }
-            if byte < 0x20 { throw failure("control character 0x\(String(byte, radix: 16)) inside a string") }
+            // One test for both: below 0x20 is refused, 0x7f and up is not plain ASCII.
+            if byte &- 0x20 >= 0x5f {
+                if byte < 0x20 { throw failure("control character 0x\(String(byte, radix: 16)) inside a string") }
+                isAsEncoded = false
+            }
             index += 1
         }
         index = bytes.count
@@ -131,13 +143,12 @@ struct JSONScanner {
         return decoded.count
     }
 
-    /// An array of exactly these bytes, copied in one go.
+    /// An array of exactly these bytes, copied in one go. `Array(_:)` rather
+    /// than `init(unsafeUninitializedCapacity:)`: that one looks up the array
+    /// storage's generic metadata in the runtime on every call (~340
+    /// instructions of ~860; several arrays a record).
     static func copy(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        guard let start = bytes.baseAddress, !bytes.isEmpty else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
-            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: start, byteCount: bytes.count)
-            count = bytes.count
-        }
+        bytes.isEmpty ? [] : Array(bytes)
     }
 
     /// Appends a string's bytes with its escapes decoded: `\udc80`…`\udcff`
@@ -323,6 +334,7 @@ struct JSONScanner {
     mutating func scanSigned() throws -> Int64 {
         let negative = consume(UInt8(ascii: "-"))
         let magnitude = try scanUnsigned()
+        if negative && magnitude == 0 { isAsEncoded = false }
         if negative {
             guard magnitude <= UInt64(Int64.max) + 1 else { throw failure("number too small") }
             return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)

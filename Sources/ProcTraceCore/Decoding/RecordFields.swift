@@ -7,6 +7,10 @@ struct RecordFields {
     var kind: RecordSchema.Kind?
     /// `field.bit` set for each field read.
     var seen: UInt64 = 0
+    /// No value read holds something the encoder writes differently from
+    /// how the line has it (a comm it cuts, a reaper 0 it writes as null, …):
+    /// JSONLineDecoder's vouching for the line, beyond spelling and key order.
+    var isAsEncoded = true
 
     var exitCode: Int?
     var signal: Int?
@@ -50,9 +54,12 @@ struct RecordFields {
             if scanner.consumeNull() {
                 event.comm = Comm()
                 event.unavailable.insert(.comm)
+                // The encoder would list it in "unavailable" too.
+                isAsEncoded = false
                 return
             }
             let token = try scanner.scanString()
+            if token.end - token.start >= Comm.capacity { isAsEncoded = false }
             if token.hasEscapes {
                 var bytes: [UInt8] = []
                 try scanner.appendContent(of: token, to: &bytes)
@@ -85,9 +92,12 @@ struct RecordFields {
         case .durationNs: event.durationNs = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .errno: event.errorNumber = scanner.consumeNull() ? nil : try readInt32(&scanner, .errno)
         case .error:
-            // The name follows from errno; it is read only to be checked.
+            // The name follows from errno; it is read only to be checked, so the line may name another.
             if !scanner.consumeNull() { _ = try scanner.scanString() }
-        case .reaper: event.reaper = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
+            isAsEncoded = false
+        case .reaper:
+            event.reaper = scanner.consumeNull() ? nil : try readInt32(&scanner, field)
+            if event.reaper == 0 { isAsEncoded = false }  // written as null
         case .reason:
             let token = try scanner.scanString()
             let name = try string(token, scanner)
@@ -151,6 +161,16 @@ struct RecordFields {
     mutating func makeEvent() throws -> Event {
         guard let kind = eventKind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
         event.kind = kind
+        switch kind {
+        case .start, .stop, .lost, .resync:
+            // Rare, and their counts and stream fields have defaults the encoder writes: not vouched for.
+            isAsEncoded = false
+        case .exit, .exists:
+            // The encoder writes the one status the fields make (signal over exit code, a core only with a signal).
+            if (signal != nil && exitCode != nil) || (coreDumped && signal == nil) { isAsEncoded = false }
+        default:
+            break
+        }
         if kind == .start {
             // Checked before anything else: a newer schema may lay the record out differently.
             guard let version else { throw JSONLineDecodingError.invalidRecord("start record has no \"version\"") }
@@ -217,10 +237,13 @@ struct RecordFields {
         return UntrustedText.escaped(bytes)
     }
 
-    private func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
+    private mutating func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
         if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, RFC3339.parseCanonical) {
+            // A leap second (:60) is written as the next minute's :00.
+            if scanner.bytes[scanner.index - 14] >= UInt8(ascii: "6") { isAsEncoded = false }
             return nanoseconds
         }
+        isAsEncoded = false
         let token = try scanner.scanString()
         let text = scanner.text(token)
         if !token.hasEscapes, let nanoseconds = RFC3339.parseCanonical(text) ?? RFC3339.parse(text) {
@@ -293,24 +316,30 @@ struct RecordFields {
     }
 
     /// `"MAJOR:MINOR"`, two decimal numbers.
-    private func readDevice(_ scanner: inout JSONScanner) throws -> DeviceNumber? {
+    private mutating func readDevice(_ scanner: inout JSONScanner) throws -> DeviceNumber? {
         if scanner.consumeNull() { return nil }
         let token = try scanner.scanString()
         let text = scanner.text(token)
         if !token.hasEscapes, let colon = text.firstIndex(of: UInt8(ascii: ":")),
            let major = DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: text[..<colon])),
            let minor = DecimalDigits.uint32(UnsafeRawBufferPointer(rebasing: text[(colon + 1)...])) {
+            // Leading zeros are read, not written.
+            if (colon > 1 && text[0] == UInt8(ascii: "0")) || (text.count - colon > 2 && text[colon + 1] == UInt8(ascii: "0")) {
+                isAsEncoded = false
+            }
             return DeviceNumber(major: major, minor: minor)
         }
         throw JSONLineDecodingError.invalidRecord("\"exe_device\" must be \"MAJOR:MINOR\", not \"\(try quoted(token, scanner))\"")
     }
 
-    private func readDigest(_ scanner: inout JSONScanner) throws -> SHA256Digest? {
+    private mutating func readDigest(_ scanner: inout JSONScanner) throws -> SHA256Digest? {
         if scanner.consumeNull() { return nil }
         let token = try scanner.scanString()
         guard !token.hasEscapes, let digest = SHA256Digest(hex: scanner.text(token)) else {
             throw JSONLineDecodingError.invalidRecord("\"exe_sha256\" must be 64 hex digits, not \"\(try quoted(token, scanner))\"")
         }
+        // Upper-case digits are read; the encoder writes lower case.
+        if scanner.text(token).contains(where: { $0 < UInt8(ascii: "a") && $0 > UInt8(ascii: "9") }) { isAsEncoded = false }
         return digest
     }
 
@@ -325,16 +354,39 @@ struct RecordFields {
         return strings
     }
 
-    private func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
+    private mutating func readUnavailable(_ scanner: inout JSONScanner) throws -> UnavailableFields {
         var fields: UnavailableFields = []
         try scanner.expect(UInt8(ascii: "["))
-        if scanner.consume(UInt8(ascii: "]")) { return fields }
+        // The encoder leaves out an empty list.
+        if scanner.consume(UInt8(ascii: "]")) {
+            isAsEncoded = false
+            return fields
+        }
+        let names = RecordFields.unavailableNames
+        var last = -1
         repeat {
-            let name = try string(try scanner.scanString(), scanner)
+            let token = try scanner.scanString()
+            var position: Int?
+            if token.hasEscapes {
+                let name = try string(token, scanner)
+                position = UnavailableFields.named.firstIndex { $0.1 == name }
+            } else {
+                let text = scanner.text(token)
+                position = names.firstIndex { $0.count == text.count && $0.elementsEqual(text) }
+            }
             // A name this version does not know is a field it does not have anyway.
-            if let field = UnavailableFields.named.first(where: { $0.1 == name }) { fields.insert(field.0) }
+            if let position {
+                fields.insert(UnavailableFields.named[position].0)
+                // The encoder writes each name once, in this order; with comm listed it writes comm as null.
+                if position <= last || UnavailableFields.named[position].0 == .comm { isAsEncoded = false }
+                last = position
+            } else {
+                isAsEncoded = false
+            }
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "]"))
         return fields
     }
+
+    private static let unavailableNames: [[UInt8]] = UnavailableFields.named.map { Array($0.1.utf8) }
 }

@@ -15,7 +15,7 @@ public final class LogStatistics {
     @exclusivity(unchecked) private var forgottenZombies: UInt64 = 0
 
     @exclusivity(unchecked) private var report = StatisticsReport()
-    @exclusivity(unchecked) private var programs = BoundedCounter<[UInt8]>()
+    @exclusivity(unchecked) private var programs = BoundedCounter<ProgramName>()
     @exclusivity(unchecked) private var binaries = BoundedCounter<SHA256Digest>()
     /// The path each counted binary was first seen at (kept while it is counted).
     @exclusivity(unchecked) private var binaryPaths: [SHA256Digest: [UInt8]] = [:]
@@ -56,7 +56,7 @@ public final class LogStatistics {
             report.forksOverTime.add(at: event.time)
             zombies[event.pid] = nil
         case .exec:
-            programs.add(event.filename ?? event.argv?.arguments.first ?? event.comm.bytes)
+            programs.add(ProgramName(bytes: event.filename ?? event.argv?.arguments.first ?? event.comm.bytes))
             if let context = event.context, let digest = context.exeSHA256 {
                 binaries.add(digest)
                 if binaryPaths[digest] == nil { binaryPaths[digest] = context.exe ?? event.filename ?? [] }
@@ -129,8 +129,8 @@ public final class LogStatistics {
         for (pid, zombie) in zombies.sorted(by: { $0.key < $1.key }) {
             considerLingering(pid: pid, zombie, until: end, neverReaped: true, into: &final)
         }
-        let bytesFirst: ([UInt8], [UInt8]) -> Bool = { $0.lexicographicallyPrecedes($1) }
-        final.mostExecuted = programs.top(listLength, precedes: bytesFirst).map { .init(name: $0.key, count: $0.count) }
+        let bytesFirst: (ProgramName, ProgramName) -> Bool = { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        final.mostExecuted = programs.top(listLength, precedes: bytesFirst).map { .init(name: $0.key.bytes, count: $0.count) }
         final.topBinaries = binaries.top(listLength) { $0.hex < $1.hex }.map {
             .init(sha256: $0.key, exe: binaryPaths[$0.key] ?? [], count: $0.count)
         }

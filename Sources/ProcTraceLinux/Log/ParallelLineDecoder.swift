@@ -90,7 +90,9 @@ final class ParallelLineDecoder {
         }
 
         /// Decodes every line (on a worker, outside the lock); with `encoding`,
-        /// encodes each record again into `scratch` to see if its line is canonical.
+        /// notes which lines are canonical: those the decoder vouches for
+        /// (LineForm.asEncoded), and those that encoding the record again
+        /// into `scratch` gives back byte for byte.
         fileprivate func decode(with decoder: JSONLineDecoder, encoding encoder: JSONLineEncoder?, scratch: ByteBuffer) {
             var start = 0
             for (offset, end) in lineEnds.enumerated() {
@@ -98,10 +100,15 @@ final class ParallelLineDecoder {
                 start = end
                 if LogLine.isBlank(line) { continue }
                 do {
+                    var form = LineForm.unknown
                     // Decoded into the array (a local first would cost a copy of the Event).
-                    events.append(try decoder.decode(line))
+                    events.append(try decoder.decode(line, form: &form))
                     eventLines.append(firstLine + offset)
                     if let encoder {
+                        if form == .asEncoded {
+                            canonicalLines.append((end - line.count)..<end)
+                            continue
+                        }
                         scratch.removeAll()
                         events.withUnsafeBufferPointer { encoder.append($0[$0.count - 1], to: scratch) }
                         let encoded = scratch.bytes
