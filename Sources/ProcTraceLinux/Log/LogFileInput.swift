@@ -71,18 +71,27 @@ final class LogFileInput: LogByteInput {
     }
 
     /// Fills the start of `buffer`; 0 at the end of the file (for now, if it grows).
+    /// zlib's message without the "<fd:N>: " it names a gzdopen'd file by
+    /// (the path is in the error already; a descriptor number means nothing to the reader).
+    static func zlibMessage(_ text: UnsafePointer<CChar>?) -> String? {
+        guard let text else { return nil }
+        let message = String(cString: text)
+        guard message.hasPrefix("<fd:"), let end = message.range(of: ">: ") else { return message }
+        return String(message[end.upperBound...])
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if let compressed {
             let count = gzread(compressed, buffer.baseAddress, UInt32(min(buffer.count, Int(Int32.max))))
             if count < 0 {
                 var code: Int32 = 0
-                let message = gzerror(compressed, &code).map { String(cString: $0) } ?? "unknown error"
+                let message = Self.zlibMessage(gzerror(compressed, &code)) ?? "unknown error"
                 throw LogReadError(path: path, reason: "compressed data is damaged: \(message)")
             }
             if count == 0 {
                 // A gzip member cut short reads as a clean end; zlib says so only here.
                 var code: Int32 = 0
-                let message = gzerror(compressed, &code).map { String(cString: $0) } ?? ""
+                let message = Self.zlibMessage(gzerror(compressed, &code)) ?? ""
                 if code != Z_OK {
                     throw LogReadError(path: path, reason: "compressed data is incomplete: \(message)")
                 }
