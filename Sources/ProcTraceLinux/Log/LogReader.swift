@@ -309,7 +309,7 @@ public final class LogReader: RecordLog {
         guard let reader = current, fileIndex == paths.count - 1 else { return .unchanged }
         if UInt64(status.st_ino) != reader.file.inode || UInt64(status.st_dev) != reader.file.device {
             let newest = try OpenLogFile(path: path)
-            queued = try rotatedAway(from: path, before: newest) + [newest]
+            queued = try rotatedAway(from: path, before: newest, reading: reader) + [newest]
             return .rotated
         }
         if reader.file.isRegularFile && !reader.file.isCompressed
@@ -324,18 +324,26 @@ public final class LogReader: RecordLog {
 
     /// Rotated files (`PATH.1`, `PATH.2.gz`, …) written after the records read
     /// so far and before `newest` began, oldest first: more than one rotation
-    /// can happen between two looks at the name.
-    private func rotatedAway(from path: String, before newest: OpenLogFile) throws -> [OpenLogFile] {
+    /// can happen between two looks at the name. Files are told apart by
+    /// identity, not name: the file being read (opened before its first line
+    /// was written, its first record is still to come) is not read twice, nor
+    /// is one renamed from `PATH.1` to `PATH.2` while the names are looked at.
+    private func rotatedAway(from path: String, before newest: OpenLogFile,
+                             reading current: OpenLogFile) throws -> [OpenLogFile] {
         guard let lastSeq else { return [] }
         let newestFirst = try newest.lines.firstRecord()?.seq ?? UInt64.max
         var found: [(seq: UInt64, reader: OpenLogFile)] = []
+        var seen: Set<FileIdentity> = [FileIdentity(device: current.file.device, inode: current.file.inode),
+                                       FileIdentity(device: newest.file.device, inode: newest.file.inode)]
         for index in 1...LogReader.maximumRotatedFiles {
             let names = ["\(path).\(index)", "\(path).\(index).gz"]
             var status = stat()
             let existing = names.filter { name in (try? retryingSystemCall("stat", name, { stat(name, &status) })) != nil }
             if existing.isEmpty { break }
             for name in existing {
-                guard let reader = try? OpenLogFile(path: name), let first = try? reader.lines.firstRecord() else { continue }
+                guard let reader = try? OpenLogFile(path: name),
+                      seen.insert(FileIdentity(device: reader.file.device, inode: reader.file.inode)).inserted,
+                      let first = try? reader.lines.firstRecord() else { continue }
                 if first.seq > lastSeq && first.seq < newestFirst { found.append((first.seq, reader)) }
             }
         }
