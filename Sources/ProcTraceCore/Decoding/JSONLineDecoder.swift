@@ -30,8 +30,23 @@ public struct JSONLineDecoder {
     /// and the record holds nothing the encoder would write otherwise
     /// (RecordFields.isAsEncoded).
     public func decode(_ line: UnsafeRawBufferPointer, form: inout LineForm) throws -> Event {
+        var event = Event(kind: .start)
+        var buffers = RecycledBuffers()
+        try decode(line, into: &event, form: &form, recycling: &buffers)
+        return event
+    }
+
+    /// `decode(_:form:)` into `event`, whose arrays go to `buffers` first and
+    /// are filled again with this line's strings where it has some: a caller
+    /// decoding into the same slots again and again allocates next to nothing.
+    /// On a throw `event` holds no record.
+    public func decode(_ line: UnsafeRawBufferPointer, into event: inout Event, form: inout LineForm,
+                       recycling buffers: inout RecycledBuffers) throws {
         form = .unknown
+        buffers.recycle(&event)
         var record = RecordFields()
+        swap(&record.buffers, &buffers)
+        defer { swap(&record.buffers, &buffers) }
         var scanner = JSONScanner(line)
         var field: LogField?
         /// Every key so far is the one the encoder writes there.
@@ -46,7 +61,7 @@ public struct JSONLineDecoder {
         } else {
             keysAsEncoded = false
             try scanner.expect(UInt8(ascii: "{"))
-            if scanner.consume(UInt8(ascii: "}")) { return try finish(&record, &scanner) }
+            if scanner.consume(UInt8(ascii: "}")) { return try finish(&record, &scanner, into: &event) }
             field = try readKey(&scanner)
         }
         while true {
@@ -73,9 +88,8 @@ public struct JSONLineDecoder {
         // A field the encoder would have written next is missing.
         if field?.usualSuccessor(in: record.kind) != nil { keysAsEncoded = false }
         try scanner.expect(UInt8(ascii: "}"))
-        let event = try finish(&record, &scanner)
+        try finish(&record, &scanner, into: &event)
         form = keysAsEncoded && scanner.isAsEncoded && record.isAsEncoded ? .asEncoded : .unknown
-        return event
     }
 
     private static let openingWithSeq = ShortLiteral(Array(#"{"seq":"#.utf8))
@@ -87,10 +101,11 @@ public struct JSONLineDecoder {
         return key.hasEscapes ? try LogField(escaped: key, in: scanner) : LogField(scanner.text(key))
     }
 
-    private func finish(_ record: inout RecordFields, _ scanner: inout JSONScanner) throws -> Event {
+    private func finish(_ record: inout RecordFields, _ scanner: inout JSONScanner, into event: inout Event) throws {
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { throw scanner.failure("unexpected text after the record") }
-        return try record.makeEvent()
+        try record.finishEvent()
+        swap(&event, &record.event)
     }
 
     public func decode(_ line: [UInt8]) throws -> Event {

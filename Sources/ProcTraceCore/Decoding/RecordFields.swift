@@ -19,6 +19,8 @@ struct RecordFields {
     var sid: Int32?
     var pgid: Int32?
     var context = ProcessContext()
+    /// Arrays and boxes to fill instead of allocating (swapped in for the line by JSONLineDecoder).
+    var buffers = RecycledBuffers()
 
     var format: [UInt8]?
     var version: Int?
@@ -81,7 +83,7 @@ struct RecordFields {
                 event.state = scanner.bytes[token.start]
             }
         case .filename:
-            event.filename = scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
+            event.filename = try readBytes(&scanner)
         case .filenameTruncated: event.filenameTruncated = try scanner.scanBool()
         case .argv: event.argv = try readArgv(&scanner)
         case .argvTruncated: event.argvTruncated = try scanner.scanBool()
@@ -157,8 +159,8 @@ struct RecordFields {
         }
     }
 
-    /// The event, once every field is in and they agree with each other.
-    mutating func makeEvent() throws -> Event {
+    /// Completes `event`, once every field is in and they agree with each other.
+    mutating func finishEvent() throws {
         guard let kind = eventKind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
         event.kind = kind
         switch kind {
@@ -207,13 +209,12 @@ struct RecordFields {
             let missing = LogField.credentialFields.filter { seen & $0.bit == 0 }.map { "\"\($0.key)\"" }
             throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
         }
-        if seen & LogField.contextBits != 0 { event.context = context }
+        if seen & LogField.contextBits != 0 { event.contextStorage = buffers.context(holding: &context) }
         switch (sid, pgid) {
         case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)
         case (nil, nil): break
         default: throw JSONLineDecodingError.invalidRecord("\"sid\" and \"pgid\" come together")
         }
-        return event
     }
 
     /// Throws naming the first of `fields` (a set of `LogField.bit`s) the line lacks.
@@ -283,36 +284,32 @@ struct RecordFields {
         return result
     }
 
-    private func readArgv(_ scanner: inout JSONScanner) throws -> ArgumentVector? {
+    private mutating func readArgv(_ scanner: inout JSONScanner) throws -> ArgumentVector? {
         if scanner.consumeNull() { return nil }
         try scanner.expect(UInt8(ascii: "["))
-        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: []) }
-        // Each argument takes no more room decoded, with its NUL, than its
-        // quoted text: the rest of the line is enough (and never 0 bytes, so
-        // the buffer has an address).
-        let capacity = max(scanner.remainingCount, 1)
-        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
-            let start = buffer.baseAddress!
-            var length = 0
-            repeat {
-                let token = try scanner.scanString()
-                let copied = try scanner.copyContent(of: token, to: start + length)
-                // Arguments are kept NUL-separated, as the kernel keeps them: a NUL inside one would split it in two.
-                if token.hasEscapes, UnsafeRawBufferPointer(start: start + length, count: copied).contains(0) {
-                    throw JSONLineDecodingError.invalidRecord("an argument in \"argv\" holds \\u0000 (NUL), "
-                                                              + "which no argument of a Linux process can")
-                }
-                length += copied
-                start.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
-                length += 1
-            } while scanner.consume(UInt8(ascii: ","))
-            try scanner.expect(UInt8(ascii: "]"))
-            return ArgumentVector(bytes: JSONScanner.copy(UnsafeRawBufferPointer(start: start, count: length)))
-        }
+        var bytes = buffers.emptyBytes()
+        if scanner.consume(UInt8(ascii: "]")) { return ArgumentVector(bytes: bytes) }
+        repeat {
+            let token = try scanner.scanString()
+            let start = bytes.count
+            try scanner.appendContent(of: token, to: &bytes)
+            // Arguments are kept NUL-separated, as the kernel keeps them: a NUL inside one would split it in two.
+            if token.hasEscapes, bytes[start...].contains(0) {
+                throw JSONLineDecodingError.invalidRecord("an argument in \"argv\" holds \\u0000 (NUL), "
+                                                          + "which no argument of a Linux process can")
+            }
+            bytes.append(0)
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return ArgumentVector(bytes: bytes)
     }
 
-    private func readBytes(_ scanner: inout JSONScanner) throws -> [UInt8]? {
-        scanner.consumeNull() ? nil : try scanner.content(of: try scanner.scanString())
+    private mutating func readBytes(_ scanner: inout JSONScanner) throws -> [UInt8]? {
+        if scanner.consumeNull() { return nil }
+        let token = try scanner.scanString()
+        var bytes = buffers.emptyBytes()
+        try scanner.appendContent(of: token, to: &bytes)
+        return bytes
     }
 
     /// `"MAJOR:MINOR"`, two decimal numbers.

@@ -195,8 +195,9 @@ final class StreamInfoStorage: Sendable {
 }
 
 /// An immutable ProcessContext behind a reference (Event.context).
-final class ProcessContextStorage: Sendable {
-    let value: ProcessContext
+/// Changed only while nobody else holds it (RecycledBuffers reuses a box it alone holds).
+final class ProcessContextStorage: @unchecked Sendable {
+    var value: ProcessContext
     init(_ value: ProcessContext) { self.value = value }
 }
 

@@ -126,7 +126,7 @@ public final class LogReader: RecordLog {
             } else {
                 while let line = try lines.nextLine() {
                     if let event = try decode(line, at: reader) {
-                        checkSequence(event, at: reader)
+                        checkSequence(seq: event.seq, kind: event.kind, at: reader)
                         return event
                     }
                 }
@@ -173,14 +173,14 @@ public final class LogReader: RecordLog {
     @inline(__always)
     private func eachRecord(withLines: Bool, _ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
         while true {
-            if let chunk, let current, parallel != nil, chunkEvent < chunk.events.count,
+            if let chunk, let current, parallel != nil, chunkEvent < chunk.count,
                 chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
                 let index = chunkEvent
                 chunkEvent += 1
                 parallelLineNumber = chunk.eventLines[index]
                 let line = withLines ? chunk.canonicalLine(of: index) : nil
                 let more = try chunk.events.withUnsafeMutableBufferPointer { events in
-                    checkSequence(events[index], at: current)
+                    checkSequence(seq: events[index].seq, kind: events[index].kind, at: current)
                     return try body(&events[index], line)
                 }
                 if !more { return }
@@ -224,7 +224,7 @@ public final class LogReader: RecordLog {
         while true {
             if let chunk {
                 let failures = chunk.failures
-                let eventLine = chunkEvent < chunk.events.count ? chunk.eventLines[chunkEvent] : Int.max
+                let eventLine = chunkEvent < chunk.count ? chunk.eventLines[chunkEvent] : Int.max
                 if chunkFailure < failures.count && failures[chunkFailure].line < eventLine {
                     let failure = failures[chunkFailure]
                     chunkFailure += 1
@@ -234,11 +234,11 @@ public final class LogReader: RecordLog {
                                at: reader)
                     continue
                 }
-                if chunkEvent < chunk.events.count {
+                if chunkEvent < chunk.count {
                     let event = chunk.events[chunkEvent]
                     chunkEvent += 1
                     parallelLineNumber = eventLine
-                    checkSequence(event, at: reader)
+                    checkSequence(seq: event.seq, kind: event.kind, at: reader)
                     return event
                 }
                 parallelLineNumber = chunk.lastLineNumber
@@ -272,21 +272,22 @@ public final class LogReader: RecordLog {
                      + "(zcat FILE | proctrace ... /dev/stdin), or name the .gz file itself")
     }
 
-    private func checkSequence(_ event: Event, at reader: OpenLogFile) {
-        defer { lastSeq = event.seq }
+    /// Takes the two fields it looks at, not the record: passing an `Event` copies it (a retain per array).
+    private func checkSequence(seq: UInt64, kind: EventKind, at reader: OpenLogFile) {
+        defer { lastSeq = seq }
         guard let lastSeq else { return }
         if checkGap {
             checkGap = false
-            if event.seq > lastSeq &+ 1 {
-                let missing = event.seq - lastSeq - 1
+            if seq > lastSeq &+ 1 {
+                let missing = seq - lastSeq - 1
                 warn("\(UntrustedText.escaped(reader.path)): \(missing) record\(missing == 1 ? "" : "s") (seq \(lastSeq + 1)"
-                     + (missing == 1 ? "" : "…\(event.seq - 1)") + ") were rotated away and removed before they "
+                     + (missing == 1 ? "" : "…\(seq - 1)") + ") were rotated away and removed before they "
                      + "could be read; they are not shown")
             }
         }
-        if event.seq <= lastSeq && event.kind != .start && !warnedBackwards {
+        if seq <= lastSeq && kind != .start && !warnedBackwards {
             warnedBackwards = true
-            warn("\(UntrustedText.escaped(reader.path)):\(lineNumber(of: reader)): seq \(event.seq) comes after \(lastSeq): "
+            warn("\(UntrustedText.escaped(reader.path)):\(lineNumber(of: reader)): seq \(seq) comes after \(lastSeq): "
                  + "records are out of order (two recorders writing one file, or files from different recordings?)")
         }
     }

@@ -31,8 +31,12 @@ final class ParallelLineDecoder {
         @exclusivity(unchecked) fileprivate var lineEnds: [Int] = []
         /// The number of the chunk's first line (1-based).
         @exclusivity(unchecked) fileprivate(set) var firstLine = 1
-        /// The records, in line order, and the number of the line each came from.
+        /// The records, in line order (the first `count`), and the number of the line each came from.
+        /// Slots past `count` hold nothing; each is decoded into again when the chunk is filled again.
         @exclusivity(unchecked) var events: [Event] = []
+        @exclusivity(unchecked) fileprivate(set) var count = 0
+        /// The arrays of the records of the last fill, filled again by the next (no allocation a line).
+        @exclusivity(unchecked) private var buffers = RecycledBuffers()
         @exclusivity(unchecked) var eventLines: [Int] = []
         /// With `keepsCanonicalLines`: where in `text` each record's line lies
         /// when encoding the record gives that line again byte for byte (empty
@@ -68,7 +72,7 @@ final class ParallelLineDecoder {
         fileprivate func clear() {
             length = 0
             lineEnds.removeAll(keepingCapacity: true)
-            events.removeAll(keepingCapacity: true)
+            count = 0
             eventLines.removeAll(keepingCapacity: true)
             canonicalLines.removeAll(keepingCapacity: true)
             failures.removeAll(keepingCapacity: true)
@@ -101,8 +105,10 @@ final class ParallelLineDecoder {
                 if LogLine.isBlank(line) { continue }
                 do {
                     var form = LineForm.unknown
-                    // Decoded into the array (a local first would cost a copy of the Event).
-                    events.append(try decoder.decode(line, form: &form))
+                    // Decoded into the array's slot (a local first would cost a copy of the Event).
+                    if count == events.count { events.append(Event(kind: .start)) }
+                    try decoder.decode(line, into: &events[count], form: &form, recycling: &buffers)
+                    count += 1
                     eventLines.append(firstLine + offset)
                     if let encoder {
                         if form == .asEncoded {
@@ -110,7 +116,7 @@ final class ParallelLineDecoder {
                             continue
                         }
                         scratch.removeAll()
-                        events.withUnsafeBufferPointer { encoder.append($0[$0.count - 1], to: scratch) }
+                        events.withUnsafeBufferPointer { encoder.append($0[count - 1], to: scratch) }
                         let encoded = scratch.bytes
                         let same = encoded.count == line.count + 1
                             && memcmp(encoded.baseAddress!, line.baseAddress!, line.count) == 0
