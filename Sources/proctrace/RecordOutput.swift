@@ -16,7 +16,11 @@ final class RecordOutput {
     init(json: Bool, formatter: HumanFormatter) {
         self.json = json
         self.formatter = formatter
+        FileIO.enlargePipe(STDOUT_FILENO, to: RecordOutput.pipeBytes)
     }
+
+    /// The default most users may set (/proc/sys/fs/pipe-max-size).
+    static let pipeBytes: Int32 = 1 << 20
 
     func write(_ event: Event) throws {
         render(event, to: buffer)
