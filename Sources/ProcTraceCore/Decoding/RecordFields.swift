@@ -22,18 +22,31 @@ struct RecordFields {
     /// Arrays and boxes to fill instead of allocating (swapped in for the line by JSONLineDecoder).
     var buffers = RecycledBuffers()
 
-    var format: [UInt8]?
-    var version: Int?
-    var backend = ""
-    var host = ""
-    var bootID = ""
-    var kernel = ""
-    var proctraceVersion = ""
-    var recorderPid: Int32 = 0
-    var bpfChoices: [String]?
-    var hooks: String?
-    var hooksRefused: [String] = []
-    var unavailableEvents: [String] = []
+    /// The start record's own fields, in a box made when the first is read:
+    /// other lines then neither set up nor tear down a dozen strings (~300 instructions a line).
+    var startFields: StartFields?
+
+    final class StartFields {
+        var format: [UInt8]?
+        var version: Int?
+        var backend = ""
+        var host = ""
+        var bootID = ""
+        var kernel = ""
+        var proctraceVersion = ""
+        var recorderPid: Int32 = 0
+        var bpfChoices: [String]?
+        var hooks: String?
+        var hooksRefused: [String] = []
+        var unavailableEvents: [String] = []
+    }
+
+    private mutating func start() -> StartFields {
+        if let startFields { return startFields }
+        let fields = StartFields()
+        startFields = fields
+        return fields
+    }
 
     mutating func read(_ field: LogField, from scanner: inout JSONScanner) throws {
         seen |= field.bit
@@ -120,23 +133,23 @@ struct RecordFields {
         case .format:
             var bytes: [UInt8] = []
             try scanner.appendContent(of: try scanner.scanString(), to: &bytes)
-            format = bytes
+            start().format = bytes
         case .version:
             let value = try scanner.scanSigned()
             guard let version = Int(exactly: value), version > 0 else {
                 throw JSONLineDecodingError.invalidRecord("\"version\" must be a positive integer, not \(value)")
             }
-            self.version = version
-        case .backend: backend = try string(try scanner.scanString(), scanner)
-        case .host: host = try string(try scanner.scanString(), scanner)
-        case .bootID: bootID = try string(try scanner.scanString(), scanner)
-        case .kernel: kernel = try string(try scanner.scanString(), scanner)
-        case .proctraceVersion: proctraceVersion = try string(try scanner.scanString(), scanner)
-        case .recorderPid: recorderPid = try readInt32(&scanner, field)
-        case .bpfChoices: bpfChoices = try readStrings(&scanner)
-        case .hooks: hooks = try string(try scanner.scanString(), scanner)
-        case .hooksRefused: hooksRefused = try readStrings(&scanner)
-        case .unavailableEvents: unavailableEvents = try readStrings(&scanner)
+            start().version = version
+        case .backend: start().backend = try string(try scanner.scanString(), scanner)
+        case .host: start().host = try string(try scanner.scanString(), scanner)
+        case .bootID: start().bootID = try string(try scanner.scanString(), scanner)
+        case .kernel: start().kernel = try string(try scanner.scanString(), scanner)
+        case .proctraceVersion: start().proctraceVersion = try string(try scanner.scanString(), scanner)
+        case .recorderPid: start().recorderPid = try readInt32(&scanner, field)
+        case .bpfChoices: start().bpfChoices = try readStrings(&scanner)
+        case .hooks: start().hooks = try string(try scanner.scanString(), scanner)
+        case .hooksRefused: start().hooksRefused = try readStrings(&scanner)
+        case .unavailableEvents: start().unavailableEvents = try readStrings(&scanner)
         case .events: event.eventCount = try scanner.scanUnsigned()
         case .lost, .count: event.lostCount = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .unwritten: event.unwrittenCount = try scanner.scanUnsigned()
@@ -175,9 +188,11 @@ struct RecordFields {
         }
         if kind == .start {
             // Checked before anything else: a newer schema may lay the record out differently.
-            guard let version else { throw JSONLineDecodingError.invalidRecord("start record has no \"version\"") }
+            guard let version = startFields?.version else {
+                throw JSONLineDecodingError.invalidRecord("start record has no \"version\"")
+            }
             guard version <= StreamInfo.schemaVersion else { throw JSONLineDecodingError.newerSchema(version: version) }
-            if let format, format != Array(StreamInfo.format.utf8) {
+            if let format = startFields?.format, format != Array(StreamInfo.format.utf8) {
                 throw JSONLineDecodingError.invalidRecord(
                     "not a proctrace log: format \"\(UntrustedText.escaped(format))\"")
             }
@@ -186,12 +201,15 @@ struct RecordFields {
 
         switch kind {
         case .start:
-            event.stream = StreamInfo(version: version!, backend: backend, host: host, bootID: bootID, kernel: kernel,
-                                      proctraceVersion: proctraceVersion, recorderPid: recorderPid)
-            event.stream?.bpfChoices = bpfChoices
-            event.stream?.hooks = hooks
-            event.stream?.hooksRefused = hooksRefused
-            event.stream?.unavailableEvents = unavailableEvents
+            let fields = startFields!
+            var stream = StreamInfo(version: fields.version!, backend: fields.backend, host: fields.host,
+                                    bootID: fields.bootID, kernel: fields.kernel,
+                                    proctraceVersion: fields.proctraceVersion, recorderPid: fields.recorderPid)
+            stream.bpfChoices = fields.bpfChoices
+            stream.hooks = fields.hooks
+            stream.hooksRefused = fields.hooksRefused
+            stream.unavailableEvents = fields.unavailableEvents
+            event.stream = stream
         case .exit, .exists:
             if let signal {
                 event.exitStatus = WaitStatus(signal: signal, coreDumped: coreDumped)
