@@ -84,7 +84,19 @@ struct JSONScanner {
         guard consume(UInt8(ascii: "\"")) else { throw failure(isAtEnd ? "line ends early" : "expected a string") }
         let start = index
         var hasEscapes = false
-        while index < bytes.count {
+        while true {
+            // Plain bytes are passed over eight at a time, up to the first that needs a look.
+            if bytes.count - index >= 8 {
+                let stops = EightStringBytes.stops(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index,
+                                                                                            as: UInt64.self)))
+                if stops == 0 {
+                    index += 8
+                    continue
+                }
+                index += stops.trailingZeroBitCount >> 3
+            } else if index >= bytes.count {
+                break
+            }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1

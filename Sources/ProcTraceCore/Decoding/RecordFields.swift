@@ -257,7 +257,7 @@ struct RecordFields {
     }
 
     private mutating func readTime(_ scanner: inout JSONScanner) throws -> Int64 {
-        if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, RFC3339.parseCanonical) {
+        if let nanoseconds = scanner.consumeString(length: RFC3339.canonicalLength, { buffers.recentSecond.parse($0) }) {
             // A leap second (:60) is written as the next minute's :00.
             if scanner.bytes[scanner.index - 14] >= UInt8(ascii: "6") { isAsEncoded = false }
             return nanoseconds

@@ -11,6 +11,8 @@ public struct RecycledBuffers {
     /// Optional, as records hold them: moved in and out with no retain or release.
     var byteArrays: [[UInt8]?] = []
     var contexts: [ProcessContextStorage] = []
+    /// Not a buffer but reused the same way: the last timestamp's second, which the next line usually shares.
+    var recentSecond = RecentSecond()
 
     public init() {}
 

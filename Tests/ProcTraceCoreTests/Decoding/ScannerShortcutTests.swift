@@ -173,4 +173,98 @@ import Testing
             #expect(throws: JSONLineDecodingError.self) { try decoder.decode(prefix + cut) }
         }
     }
+
+    /// What scanning a string at the start of `text` gives: where it ends, whether it has escapes, whether
+    /// the scanner still vouches for the line, or the error.
+    static func scannedString(_ text: [UInt8]) -> String {
+        text.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            do {
+                let token = try scanner.scanString()
+                return "\(token.start)..<\(token.end) escapes \(token.hasEscapes) as encoded \(scanner.isAsEncoded)"
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    /// The same, a byte at a time, as schema version 1 reads a string.
+    static func expectedString(_ text: [UInt8]) -> String {
+        guard text.first == UInt8(ascii: "\"") else {
+            return "column 1: " + (text.isEmpty ? "line ends early" : "expected a string")
+        }
+        var index = 1
+        var escapes = false
+        var plain = true
+        while index < text.count {
+            let byte = text[index]
+            if byte == UInt8(ascii: "\"") { return "1..<\(index) escapes \(escapes) as encoded \(plain)" }
+            if byte == UInt8(ascii: "\\") {
+                escapes = true
+                plain = false
+                index += 2
+                continue
+            }
+            if byte < 0x20 { return "column \(index + 1): control character 0x\(String(byte, radix: 16)) inside a string" }
+            if byte >= 0x7f { plain = false }
+            index += 1
+        }
+        return "column \(text.count + 1): line ends inside a string"
+    }
+
+    static let stringBytes: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz0123456789 /.-_:".utf8) + Array("abcdefgh".utf8)
+        + [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x01, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0x5b, 0x5d]
+
+    /// Strings are passed over eight bytes at a time: every byte that needs a look, at every place in a word,
+    /// is found as reading a byte at a time finds it.
+    @Test func stringsEndAndAreVouchedForAsReadAByteAtATime() {
+        let specials: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x1f, 0x7f, 0x80, 0xff, 0x20, 0x7e]
+        for length in 0...20 {
+            for position in 0..<max(length, 1) {
+                for special in specials {
+                    var body = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                    if position < length { body[position] = special }
+                    for tail in [[UInt8(ascii: "\"")], [UInt8(ascii: "\""), UInt8(ascii: ",")] + Array(repeating: UInt8(ascii: "x"), count: 9), []] {
+                        let text = [UInt8(ascii: "\"")] + body + tail
+                        #expect(Self.scannedString(text) == Self.expectedString(text), "\(text)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func randomStringsScanAsReadAByteAtATime() async {
+        let gen = Gen.int(in: 0...(Self.stringBytes.count - 1)).map { Self.stringBytes[$0] }.array(of: 0...40)
+        await propertyCheck(count: 5000, input: gen) { body in
+            let text = [UInt8(ascii: "\"")] + body
+            #expect(Self.scannedString(text) == Self.expectedString(text), "\(text)")
+        }
+    }
+
+    /// Timestamps after the first of their second reuse its parse: each must still be what parsing it alone gives,
+    /// across seconds, days, a leap second, before 1970 and past the last second kept.
+    @Test func aRememberedSecondGivesWhatParsingAloneGives() {
+        let seconds = ["2026-11-23T20:12:46", "2026-11-23T20:12:47", "2026-11-24T00:00:00", "2016-12-31T23:59:60",
+                       "1969-12-31T23:59:59", "0001-01-01T00:00:00", "2262-04-11T23:47:16", "2262-04-11T23:47:15",
+                       "9999-12-31T23:59:59", "2026-02-29T00:00:00"]
+        let fractions = ["000000000", "123456789", "999999999", "12345678x", "1234567890", "00000000Z", "5"]
+        var recent = RecentSecond()
+        var generator = SystemRandomNumberGenerator()
+        var texts: [String] = []
+        for second in seconds {
+            for fraction in fractions {
+                texts.append(second + "." + fraction + "Z")
+                texts.append(second + "." + fraction + "+")
+            }
+        }
+        for round in 0..<20 {
+            for text in round == 0 ? texts : texts.shuffled(using: &generator) {
+                var bytes = Array(text.utf8)
+                bytes.withUnsafeMutableBytes { raw in
+                    let text = UnsafeRawBufferPointer(raw)
+                    #expect(recent.parse(text) == RFC3339.parseCanonical(text), "\(String(decoding: text, as: UTF8.self))")
+                }
+            }
+        }
+    }
 }
