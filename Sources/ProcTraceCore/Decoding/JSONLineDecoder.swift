@@ -39,11 +39,12 @@ public struct JSONLineDecoder {
     /// `decode(_:form:)` into `event`, whose arrays go to `buffers` first and
     /// are filled again with this line's strings where it has some: a caller
     /// decoding into the same slots again and again allocates next to nothing.
-    /// On a throw `event` holds no record.
+    /// On a throw `event` holds no record worth reading.
     public func decode(_ line: UnsafeRawBufferPointer, into event: inout Event, form: inout LineForm,
                        recycling buffers: inout RecycledBuffers) throws {
         form = .unknown
         buffers.recycle(&event)
+        event = Event(kind: .start)
         var record = RecordFields()
         swap(&record.buffers, &buffers)
         defer { swap(&record.buffers, &buffers) }
@@ -66,7 +67,7 @@ public struct JSONLineDecoder {
         }
         while true {
             if let field {
-                try record.read(field, from: &scanner)
+                try record.read(field, from: &scanner, into: &event)
             } else {
                 try scanner.skipValue()
             }
@@ -104,8 +105,7 @@ public struct JSONLineDecoder {
     private func finish(_ record: inout RecordFields, _ scanner: inout JSONScanner, into event: inout Event) throws {
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { throw scanner.failure("unexpected text after the record") }
-        try record.finishEvent()
-        swap(&event, &record.event)
+        try record.finishEvent(&event)
     }
 
     public func decode(_ line: [UInt8]) throws -> Event {
