@@ -73,6 +73,12 @@ struct RecordCommand: ParsableCommand {
         valueName: "size"))
     var hashMaxBytes: ByteSize = .mebibytes(64)
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Hold a record at most this long for its exe hash, then write it with exe_sha256 null and "
+            + "exe_sha256_skipped \"hash_timeout\" (the kernel ring is drained meanwhile; 0 to 10000).",
+        valueName: "ms"))
+    var hashWait: Int = EnrichmentBounds.defaultWaitMilliseconds
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
     var ringBufferSize: ByteSize = .mebibytes(16)
 
@@ -133,6 +139,9 @@ struct RecordCommand: ParsableCommand {
         if maxArgsBytes > BPFSettings.argumentBytesCap {
             throw ValidationError("--max-args-bytes can be at most \(BPFSettings.argumentBytesCap)")
         }
+        guard (0...10_000).contains(hashWait) else {
+            throw ValidationError("--hash-wait takes 0 to 10000 milliseconds, not \(hashWait)")
+        }
         guard hashMaxBytes.bytes <= 1 << 40 else {
             throw ValidationError("--hash-max-bytes must be a size up to 1024G, e.g. 64M (0: hash no executable)")
         }
@@ -185,6 +194,7 @@ struct RecordCommand: ParsableCommand {
         configuration.netlink.excludedProcess = configuration.bpf.excludedProcess
         configuration.netlink.hashMaxBytes = Int(hashMaxBytes.bytes)
         configuration.bpf.hashMaxBytes = configuration.netlink.hashMaxBytes
+        configuration.enrichment = EnrichmentBounds(wait: Int64(hashWait) * 1_000_000)
         configuration.rotateBytes = rotateSize?.bytes
         configuration.rotateKeep = rotateKeep
         configuration.compressRotated = compress

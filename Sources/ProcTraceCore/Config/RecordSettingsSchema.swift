@@ -48,6 +48,7 @@ public enum RecordSettingsSchema {
         Key("threads", .flag(invertible: false)),
         Key("max_args_bytes", .integer(minimum: 0)),
         Key("hash_max_bytes", .size),
+        Key("hash_wait", .integer(minimum: 0)),
         Key("ring_buffer_size", .size),
         Key("file_mode", .fileMode),
         Key("exclude_self", .flag(invertible: true)),

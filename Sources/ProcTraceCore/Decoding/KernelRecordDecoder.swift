@@ -26,10 +26,10 @@ public struct KernelRecordDecoder {
     private let names = KernelNameCache()
     /// exe_sha256 of an exec's or existing process's file, by its pid and the
     /// (device, inode) the kernel read, with the file's size and times when
-    /// the kernel read them too (the platform side hashes it: nil when it
-    /// cannot). Without it the field is unavailable.
-    public var executableDigest: ((_ pid: Int32, _ device: DeviceNumber, _ inode: UInt64, _ version: FileVersion?,
-                                   _ path: [UInt8]?) -> SHA256Digest?)?
+    /// the kernel read them too. It must not wait: a cache hit, or a ticket
+    /// for hashing elsewhere (Recorder holds the record), or why not.
+    /// Without it the field is unavailable.
+    public var executableDigest: ((ExecutableHashRequest) -> ExecutableDigestLookup)?
 
     public init(bootToEpochOffset: Int64) {
         self.bootToEpochOffset = bootToEpochOffset
@@ -160,8 +160,11 @@ public struct KernelRecordDecoder {
                         modifiedNanoseconds: Int64(u32(base + A.exeModifiedNanoseconds)),
                         changedSeconds: Int64(bitPattern: u64(base + A.exeChangedSeconds)),
                         changedNanoseconds: Int64(u32(base + A.exeChangedNanoseconds)))
-                    if let digest = executableDigest?(event.pid, device, inode, version, context.exe) {
-                        context.exeSHA256 = digest
+                    if let executableDigest {
+                        let request = ExecutableHashRequest(pid: event.pid, uid: event.credentials?.uid ?? UInt32.max,
+                                                            device: device, inode: inode, version: version,
+                                                            path: context.exe)
+                        event.applyDigestLookup(executableDigest(request), to: &context)
                     } else {
                         unavailable.insert(.exeSHA256)
                     }

@@ -42,6 +42,15 @@ struct RecordFields {
         var unavailableEvents: [String] = []
     }
 
+    /// warning and stop: what their notice says (rare lines: a plain optional).
+    var noticeFields: Notice?
+
+    private mutating func updateNotice(_ change: (inout Notice) -> Void) {
+        var notice = noticeFields ?? Notice()
+        change(&notice)
+        noticeFields = notice
+    }
+
     private mutating func start() -> StartFields {
         if let startFields { return startFields }
         let fields = StartFields()
@@ -163,6 +172,18 @@ struct RecordFields {
         case .exeInode: context.exeInode = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
         case .exeDevice: context.exeDevice = try readDevice(&scanner)
         case .exeSHA256: context.exeSHA256 = try readDigest(&scanner)
+        case .exeSHA256Skipped:
+            let name = try string(try scanner.scanString(), scanner)
+            guard let reason = HashSkipReason(name: name) else {
+                throw JSONLineDecodingError.invalidRecord("unknown exe_sha256_skipped \"\(UntrustedText.escaped(name))\"")
+            }
+            context.exeSHA256Skipped = reason
+        case .hashSkipped:
+            let skipped = try readStrings(&scanner)
+            updateNotice { $0.hashSkipped = skipped }
+        case .code, .message:
+            let text = scanner.consumeNull() ? nil : try string(try scanner.scanString(), scanner)
+            updateNotice { if field == .code { $0.code = text } else { $0.message = text } }
         case .cgroup: context.cgroup = try readBytes(&scanner)
         case .containerID: context.containerID = try readBytes(&scanner)
         case .pidns: context.pidns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
@@ -228,6 +249,7 @@ struct RecordFields {
             let missing = LogField.credentialFields.filter { seen & $0.bit == 0 }.map { "\"\($0.key)\"" }
             throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
         }
+        if let noticeFields { event.notice = noticeFields }
         if seen & LogField.contextBits != 0 { event.contextStorage = buffers.context(holding: &context) }
         switch (sid, pgid) {
         case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)

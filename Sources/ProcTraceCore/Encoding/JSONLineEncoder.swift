@@ -197,6 +197,20 @@ public struct JSONLineEncoder {
                     digest.appendHex(to: out)
                     out.append(UInt8(ascii: "\""))
                 } else { unknown(entry, out) }
+            case .exeSHA256Skipped:
+                guard let reason = context?.exeSHA256Skipped else { break }
+                key(field, out)
+                JSONStringEscaper.appendQuoted(reason.name, to: out)
+            case .hashSkipped:
+                guard let skipped = event.notice?.hashSkipped, !skipped.isEmpty else { break }
+                key(field, out)
+                appendQuotedList(skipped, to: out)
+            case .code, .message:
+                let text = field == .code ? event.notice?.code : event.notice?.message
+                if let text {
+                    key(field, out)
+                    JSONStringEscaper.appendQuoted(text, to: out)
+                } else { unknown(entry, out) }
             case .cgroup:
                 if let value = context?.cgroup { string(field, value, out) } else { unknown(entry, out) }
             case .containerID:

@@ -50,6 +50,11 @@ public struct HumanFormatter {
             }
         case .stop:
             parts.append("\(event.eventCount) records, \(event.lostCount ?? 0) lost, \(event.unwrittenCount) unwritten")
+            if let skipped = event.notice?.hashSkipped, !skipped.isEmpty {
+                parts.append("(hashes skipped: \(skipped.map(escaped).joined(separator: ", ")))")
+            }
+        case .warning:
+            parts.append(escaped(event.notice?.message ?? event.notice?.code ?? "(no message)"))
         case .lost:
             parts.append(event.lostCount.map { "\($0) records lost" } ?? "records lost (how many is unknown)")
         case .resync:
@@ -172,7 +177,7 @@ public struct HumanFormatter {
     private func colour(for event: Event) -> Colour? {
         switch event.kind {
         case .start, .stop, .resync: .bold
-        case .lost: .yellow
+        case .lost, .warning: .yellow
         case .fork: .blue
         case .exec: .green
         case .execFailed: .red

@@ -74,6 +74,17 @@ public struct Event: Sendable {
         set { streamStorage = newValue.map(StreamInfoStorage.init) }
     }
     var streamStorage: StreamInfoStorage?
+    /// warning: what the recorder gave up on; stop: the hashes it skipped.
+    /// Behind one reference, as `stream` is.
+    public var notice: Notice? {
+        @inline(__always) get { noticeStorage?.value }
+        set { noticeStorage = newValue.map(NoticeStorage.init) }
+    }
+    var noticeStorage: NoticeStorage?
+    /// Not written: the enrichment (an exe hash) this record waits for, 0 for
+    /// none. The recorder holds the record, in order, until it is done or
+    /// given up (Recorder, EventEnricher).
+    public var enrichmentTicket: UInt32 = 0
 
     public init(kind: EventKind, time: Int64 = 0, pid: Int32 = 0, ppid: Int32 = 0, startTime: UInt64 = 0) {
         self.kind = kind
@@ -186,6 +197,27 @@ public struct UnavailableFields: OptionSet, Hashable, Sendable {
         (.containerID, "container_id"), (.pidns, "pidns"), (.mntns, "mntns"), (.netns, "netns"),
         (.userns, "userns"), (.nspid, "nspid"),
     ]
+}
+
+/// What a `warning` says, and what a `stop` adds about skipped hashes.
+public struct Notice: Hashable, Sendable {
+    /// warning: a stable name for what happened (`device_stalled`, …).
+    public var code: String?
+    /// warning: the same for a person, one line.
+    public var message: String?
+    /// stop: `"reason: count"` of the hashes given up (HashSkipCounts.summary).
+    public var hashSkipped: [String] = []
+
+    public init(code: String? = nil, message: String? = nil, hashSkipped: [String] = []) {
+        self.code = code
+        self.message = message
+        self.hashSkipped = hashSkipped
+    }
+}
+
+final class NoticeStorage: Sendable {
+    let value: Notice
+    init(_ value: Notice) { self.value = value }
 }
 
 /// An immutable StreamInfo behind a reference (Event.stream).

@@ -16,6 +16,8 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case resync
     case stop
     case execFailed
+    /// The recorder tells the reader something it gave up on (e.g. a stalled device).
+    case warning
 
     /// The value of the `event` field.
     public var name: String { jsonName.description }
@@ -39,6 +41,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .resync: "resync"
         case .stop: "stop"
         case .execFailed: "exec_failed"
+        case .warning: "warning"
         }
     }
 
@@ -50,7 +53,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Records about one process (they carry pid, ppid and comm).
     public var isProcessRecord: Bool {
         switch self {
-        case .start, .lost, .resync, .stop: false
+        case .start, .lost, .resync, .stop, .warning: false
         default: true
         }
     }

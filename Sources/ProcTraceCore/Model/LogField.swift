@@ -15,6 +15,7 @@ enum LogField: Int, CaseIterable {
     case pidns, mntns, netns, userns, nspid
     case hooks, hooksRefused, unavailableEvents
     case errno, error
+    case exeSHA256Skipped, hashSkipped, code, message
 
     var key: StaticString {
         switch self {
@@ -83,6 +84,10 @@ enum LogField: Int, CaseIterable {
         case .unavailableEvents: "unavailable_events"
         case .errno: "errno"
         case .error: "error"
+        case .exeSHA256Skipped: "exe_sha256_skipped"
+        case .hashSkipped: "hash_skipped"
+        case .code: "code"
+        case .message: "message"
         }
     }
 
@@ -150,7 +155,7 @@ extension LogField {
 
     static let contextFields: [LogField] = [
         .auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
-        .pidns, .mntns, .netns, .userns, .nspid,
+        .pidns, .mntns, .netns, .userns, .nspid, .exeSHA256Skipped,
     ]
 
     /// The ProcessContext fields' bits: a record with any of them has a context.

@@ -17,6 +17,8 @@ public struct ProcessContext: Hashable, Sendable {
     public var exeInode: UInt64?
     public var exeDevice: DeviceNumber?
     public var exeSHA256: SHA256Digest?
+    /// Why `exeSHA256` is null when hashing was on and gave up (nil otherwise).
+    public var exeSHA256Skipped: HashSkipReason?
     /// The cgroup v2 path (`/system.slice/nginx.service`), as bytes.
     public var cgroup: [UInt8]?
     /// The 64 lowercase hex digits of a container id found in `cgroup` (ContainerID.find).

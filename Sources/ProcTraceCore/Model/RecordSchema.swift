@@ -41,14 +41,16 @@ enum RecordSchema {
         let flags = rare(.kernelThread, .unavailable)
         // Who, where and which binary (ProcessContext); nspid only when it differs from pid.
         let context = always(.auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
-                             .pidns, .mntns, .netns, .userns) + rare(.nspid)
+                             .pidns, .mntns, .netns, .userns) + rare(.nspid, .exeSHA256Skipped)
         let forkContext = always(.auid, .auditSession, .cgroup, .containerID) + rare(.nspid)
         switch kind {
         case .start:
             return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid) + rare(.bpfChoices)
                 + rare(.hooks, .hooksRefused, .unavailableEvents)
         case .stop:
-            return always(.events, .lost, .unwritten)
+            return always(.events, .lost, .unwritten) + rare(.hashSkipped)
+        case .warning:
+            return always(.code, .message)
         case .lost:
             return always(.count)
         case .resync:

@@ -20,6 +20,14 @@ public protocol EventSource: AnyObject {
 
     /// Stops listening and frees what it holds. Idempotent.
     func close()
+
+    /// What completes this source's records off the draining thread (exe
+    /// hashes), which the recorder waits for in order, within bounds; nil: none.
+    var enricher: EventEnricher? { get }
+}
+
+extension EventSource {
+    public var enricher: EventEnricher? { nil }
 }
 
 public struct SourceCounters: Sendable, Equatable {

@@ -55,6 +55,28 @@ public final class Recorder {
     private var minimumRecordBytes = 0
     /// Bytes written to the current file after its heads.
     private var bytesAfterHeads = 0
+    /// Completes records off this thread (exe hashes); nil: records never wait.
+    private let enrichment: Enrichment?
+    /// Records waiting, in order, behind one whose enrichment is not done.
+    @exclusivity(unchecked) private var held = HeldRecords()
+
+    /// An enricher, how long records may wait for it, and the monotonic
+    /// clock (nanoseconds) their deadlines are read on.
+    public struct Enrichment {
+        public let enricher: EventEnricher
+        public let bounds: EnrichmentBounds
+        public let clock: () -> Int64
+
+        public init(enricher: EventEnricher, bounds: EnrichmentBounds = EnrichmentBounds(), clock: @escaping () -> Int64) {
+            self.enricher = enricher
+            self.bounds = bounds
+            self.clock = clock
+        }
+    }
+
+    /// While records are held, the source is polled at least this often, so
+    /// a finished hash is not kept waiting for the next kernel record.
+    static let heldPollMilliseconds: Int32 = 5
 
     /// - Parameters:
     ///   - parents: asked who a process's parent is now, to record the moves
@@ -63,7 +85,8 @@ public final class Recorder {
     ///   - transform: applied to each record before it is written.
     public init(source: EventSource, sink: LogSink, parents: ParentLookup,
                 filter: ((Event, ProcessTree) -> Bool)? = nil, transform: ((inout Event) -> Void)? = nil,
-                tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024) {
+                tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024, enrichment: Enrichment? = nil) {
+        self.enrichment = enrichment
         self.source = source
         self.sink = sink
         rotatingSink = sink as? RotatingLogSink
@@ -98,7 +121,11 @@ public final class Recorder {
     /// Applies and writes the snapshot of running processes.
     public func record(snapshot: [Event]) throws {
         for var event in snapshot {
-            process(&event)
+            if held.isEmpty && event.enrichmentTicket == 0 {
+                apply(&event)
+            } else {
+                hold(event, wait: enrichment?.bounds.snapshotWait ?? 0)
+            }
         }
         try flush()
     }
@@ -106,18 +133,79 @@ public final class Recorder {
     /// Polls the source once and writes what arrived. Returns events delivered.
     @discardableResult
     public func pump(timeoutMilliseconds: Int32) throws -> Int {
-        let count = try source.poll(timeoutMilliseconds: timeoutMilliseconds) { event in
+        let timeout = held.isEmpty ? timeoutMilliseconds : min(timeoutMilliseconds, Recorder.heldPollMilliseconds)
+        let count = try source.poll(timeoutMilliseconds: timeout) { event in
             self.process(&event)
         }
-        reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
-        writeDerived()
+        if let enrichment {
+            for var warning in enrichment.enricher.takeWarnings() { process(&warning) }
+            if !held.isEmpty { releaseReady(now: enrichment.clock()) }
+        }
+        // Re-parenting reads the tree: only once every record before now is in it.
+        if held.isEmpty {
+            reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
+            writeDerived()
+        }
         try flush()
         return count
     }
 
-    /// Processes one event as if it came from the source.
+    /// Processes one event as if it came from the source: at once, or after
+    /// the held records before it (order is never given up).
     @inline(__always)
     public func process(_ event: inout Event) {
+        if held.isEmpty && event.enrichmentTicket == 0 {
+            apply(&event)
+        } else {
+            hold(event, wait: enrichment?.bounds.wait ?? 0)
+        }
+    }
+
+    /// Holds a record behind the ones waiting; past the bounds the oldest
+    /// goes out without its enrichment (never is a record dropped).
+    private func hold(_ event: Event, wait: Int64) {
+        guard let enrichment else {
+            var event = event
+            event.enrichmentTicket = 0
+            apply(&event)
+            return
+        }
+        let deadline = event.enrichmentTicket == 0 ? 0 : enrichment.clock() &+ wait
+        held.hold(event, until: deadline)
+        let bounds = enrichment.bounds
+        while held.count > bounds.records || held.bytes > bounds.bytes {
+            releaseHead(giveUp: .queueFull)
+        }
+    }
+
+    /// Sends on, in order, every held record whose enrichment is done or
+    /// whose wait is over; stops at the first still worth waiting for.
+    private func releaseReady(now: Int64, force reason: HashSkipReason? = nil) {
+        while let deadline = held.headDeadline {
+            if held.headNeedsEnrichment, let enricher = enrichment?.enricher,
+               !held.withHead({ enricher.complete(&$0) }) {
+                guard let giveUp = reason ?? (now >= deadline ? .timeout : nil) else { return }
+                held.withHead { enricher.giveUp(&$0, because: giveUp) }
+            }
+            var event = held.releaseHead()
+            apply(&event)
+        }
+    }
+
+    private func releaseHead(giveUp reason: HashSkipReason) {
+        if held.headNeedsEnrichment, let enricher = enrichment?.enricher,
+           !held.withHead({ enricher.complete(&$0) }) {
+            held.withHead { enricher.giveUp(&$0, because: reason) }
+        }
+        var event = held.releaseHead()
+        apply(&event)
+    }
+
+    /// Records held now.
+    public var heldCount: Int { held.count }
+
+    @inline(__always)
+    private func apply(_ event: inout Event) {
         tree.apply(&event)
         if event.kind == .lost { lostTotal += event.lostCount ?? 0 }
         write(&event)
@@ -230,13 +318,32 @@ public final class Recorder {
         bytesAfterHeads = 0
     }
 
+    /// Held records get what is left of their wait, at most a second (a stop
+    /// is due within two, whatever the enricher is doing), then go out.
+    private func releaseHeld() {
+        guard let enrichment, !held.isEmpty else { return }
+        let giveUpAt = enrichment.clock() &+ min(enrichment.bounds.wait, Recorder.finishWait)
+        while !held.isEmpty && enrichment.clock() < giveUpAt {
+            _ = try? pump(timeoutMilliseconds: Recorder.heldPollMilliseconds)
+        }
+        releaseReady(now: .max, force: .timeout)
+        reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
+        writeDerived()
+    }
+
+    static let finishWait: Int64 = 1_000_000_000
+
     /// Drains what the source still holds, then writes `stop` and flushes.
     public func finish(time: Int64, drainLimit: Int = 64) throws {
         var rounds = 0
         while rounds < drainLimit, (try? pump(timeoutMilliseconds: 0)) ?? 0 > 0 {
             rounds += 1
         }
+        releaseHeld()
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
+        if let skipped = enrichment?.enricher.skipped, skipped.total > 0 {
+            stop.notice = Notice(hashSkipped: skipped.summary)
+        }
         // Everything numbered since this file's `start`, less what never reached the log.
         stop.eventCount = nextSeq - startSeq - 1 - unwrittenSinceStart
         stop.lostCount = lostTotal

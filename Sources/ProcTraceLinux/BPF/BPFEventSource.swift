@@ -18,8 +18,10 @@ public final class BPFEventSource: EventSource {
     private var reportedLost: UInt64 = 0
     private let receiver: Receiver
     private let procFS: ProcFS
-    /// exe_sha256 for exec and exists records (the kernel gives the file's device and inode).
-    public let hasher: ExecutableHasher
+    /// exe_sha256 for exec and exists records (the kernel gives the file's
+    /// device, inode and version), hashed off the draining thread.
+    public let hashes: HashWorkerPool
+    public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
 
     public var counters: SourceCounters { receiver.counters }
 
@@ -34,11 +36,9 @@ public final class BPFEventSource: EventSource {
         self.settings = settings
         self.procFS = procFS
         var decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
-        let hasher = ExecutableHasher(maxBytes: settings.hashMaxBytes)
-        self.hasher = hasher
-        decoder.executableDigest = { pid, device, inode, version, path in
-            hasher.digest(pid: pid, device: device, inode: inode, version: version, path: path)
-        }
+        let hashes = HashWorkerPool(settings: HashWorkerPool.Settings(maxBytes: settings.hashMaxBytes))
+        self.hashes = hashes
+        decoder.executableDigest = { hashes.lookup($0) }
         let receiver = Receiver(decoder: decoder)
         self.receiver = receiver
 
@@ -91,6 +91,7 @@ public final class BPFEventSource: EventSource {
             pt_bpf_stop(handle)
             self.handle = nil
         }
+        hashes.stop()
     }
 
     /// Receives ring-buffer records for one source. It exists before the

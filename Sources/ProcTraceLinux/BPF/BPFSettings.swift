@@ -16,7 +16,7 @@ public struct BPFSettings: Sendable {
     /// and admins check the netlink fallback (PROCTRACE_SIMULATE_BPF_FAILURE=1).
     public var simulateLoadFailure = false
     /// Executables larger than this get no exe_sha256 (0: none is hashed).
-    public var hashMaxBytes = ExecutableHasher.defaultMaxBytes
+    public var hashMaxBytes = HashWorkerPool.defaultMaxBytes
 
     public init() {}
 

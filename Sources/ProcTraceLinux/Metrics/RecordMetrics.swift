@@ -15,6 +15,11 @@ public final class RecordMetrics {
         public var ringBufferUsed: UInt64?
         public var processes: UInt64 = 0
         public var outputs: [(name: String, counters: OutputCounters)] = []
+        /// exe hashes given up, by reason (nil: the backend hashes nothing).
+        public var hashSkipped: HashSkipCounts?
+        public var hashWorkersAbandoned: UInt64 = 0
+        /// Records waiting, in order, for an enrichment.
+        public var recordsHeld: UInt64 = 0
     }
 
     public let version: String
@@ -68,6 +73,16 @@ public final class RecordMetrics {
             family("proctrace_ring_buffer_used_bytes", "gauge", "Bytes in the ring buffer not yet consumed.")
             text += "proctrace_ring_buffer_used_bytes \(used)\n"
         }
+        if let skipped = values.hashSkipped {
+            family("proctrace_hash_skipped_total", "counter", "exe_sha256 given up so capture never waits, by reason.")
+            for reason in HashSkipReason.allCases {
+                text += "proctrace_hash_skipped_total{reason=\"\(reason.name)\"} \(skipped[reason])\n"
+            }
+            family("proctrace_hash_workers_abandoned_total", "counter", "Hashing threads left in a read that never returned.")
+            text += "proctrace_hash_workers_abandoned_total \(values.hashWorkersAbandoned)\n"
+        }
+        family("proctrace_records_held", "gauge", "Records waiting, in order, for their exe hash.")
+        text += "proctrace_records_held \(values.recordsHeld)\n"
         family("proctrace_processes", "gauge", "Processes in the live tree.")
         text += "proctrace_processes \(values.processes)\n"
         family("proctrace_build_info", "gauge", "Version and backend of the running recorder.")

@@ -25,6 +25,9 @@ public final class NetlinkEventSource: EventSource {
     private let settings: NetlinkSettings
     private let procFS: ProcFS
     private let contextReader: ProcessContextReader
+    /// exe_sha256, hashed off the draining thread.
+    public let hashes: HashWorkerPool
+    public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
     private let parser = ProcConnectorParser()
     private var exits = ProcessExitTracker()
     private var processes: [Int32: KnownProcess] = [:]
@@ -43,7 +46,8 @@ public final class NetlinkEventSource: EventSource {
     public init(settings: NetlinkSettings = NetlinkSettings(), procFS: ProcFS = ProcFS()) throws {
         self.settings = settings
         self.procFS = procFS
-        contextReader = ProcessContextReader(hasher: ExecutableHasher(maxBytes: settings.hashMaxBytes))
+        hashes = HashWorkerPool(settings: HashWorkerPool.Settings(maxBytes: settings.hashMaxBytes))
+        contextReader = ProcessContextReader(hashes: hashes.isEnabled ? hashes : nil)
         do {
             socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
         } catch {
@@ -62,6 +66,7 @@ public final class NetlinkEventSource: EventSource {
     public func close() {
         socket?.close()
         socket = nil
+        hashes.stop()
     }
 
     /// The receive buffer the kernel granted, in bytes.

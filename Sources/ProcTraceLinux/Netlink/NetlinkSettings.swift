@@ -16,7 +16,7 @@ public struct NetlinkSettings: Sendable {
     /// that cannot keep up does not spend its time re-reading /proc.
     public var minimumResyncIntervalMilliseconds: Int32 = 1000
     /// Executables larger than this get no exe_sha256 (0: none is hashed).
-    public var hashMaxBytes = ExecutableHasher.defaultMaxBytes
+    public var hashMaxBytes = HashWorkerPool.defaultMaxBytes
 
     public init() {}
 }

@@ -27,7 +27,7 @@ public enum BackendPrivileges {
     /// not hash keeps none. Told by the source's type, never by its name.
     public static func neededAfterStart(by source: EventSource) -> CapabilitySet {
         if source is NetlinkEventSource { return CapabilitySet([.sysPtrace]) }
-        if let bpf = source as? BPFEventSource, bpf.hasher.isEnabled { return CapabilitySet([.sysPtrace]) }
+        if let bpf = source as? BPFEventSource, bpf.hashes.isEnabled { return CapabilitySet([.sysPtrace]) }
         return .empty
     }
 }

@@ -23,6 +23,8 @@ public struct RecordConfiguration {
     public var netlink = NetlinkSettings()
     /// How long one poll may wait; bounds the delay of a quiet record.
     public var pollIntervalMilliseconds: Int32 = 100
+    /// How long and how many records wait for their exe hash.
+    public var enrichment = EnrichmentBounds()
     /// Start a new file when the log passes this size (nil: never).
     public var rotateBytes: UInt64?
     /// Rotated files kept (`FILE.1` … `FILE.N`).

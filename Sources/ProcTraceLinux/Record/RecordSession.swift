@@ -122,8 +122,11 @@ public final class RecordSession {
             }
             eventCounts[Int(EventKind.start.rawValue)] = 1
         }
+        let enrichment = source.enricher.map {
+            Recorder.Enrichment(enricher: $0, bounds: configuration.enrichment, clock: { Clock.monotonicNanoseconds })
+        }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
-                                filter: configuration.filter, transform: transform)
+                                filter: configuration.filter, transform: transform, enrichment: enrichment)
         let ringGauge = metrics != nil && source is BPFEventSource
             ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
         // At most ten times a second (a storm brings many small batches; a
@@ -139,6 +142,9 @@ public final class RecordSession {
                 values.lost = recorder.lostTotal
                 values.unwritten = recorder.unwritten
                 values.processes = UInt64(recorder.tree.count)
+                values.hashSkipped = source.enricher?.skipped
+                values.hashWorkersAbandoned = source.enricher?.workersAbandoned ?? 0
+                values.recordsHeld = UInt64(recorder.heldCount)
                 if source is BPFEventSource { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
                 values.ringBufferUsed = ringGauge?.usedBytes
                 values.outputs = outputs.map { output in
@@ -277,7 +283,10 @@ public final class RecordSession {
 
     private func dropCapabilities(for source: EventSource) {
         do {
-            try CapabilityDrop.limit(to: BackendPrivileges.neededAfterStart(by: source))
+            let keep = BackendPrivileges.neededAfterStart(by: source)
+            try CapabilityDrop.limit(to: keep)
+            // Capabilities are per thread: the hashing workers started before this one dropped them.
+            (source.enricher as? HashWorkerPool)?.limitCapabilities(to: keep)
         } catch {
             notify(.capabilitiesKept(error))
         }

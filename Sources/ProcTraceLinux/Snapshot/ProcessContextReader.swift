@@ -17,11 +17,12 @@ public final class ProcessContextReader {
         case fork
     }
 
-    public let hasher: ExecutableHasher?
+    /// Hashes exe files off this thread; nil: exe_sha256 is unavailable.
+    public let hashes: HashWorkerPool?
     private let scratch: UnsafeMutableRawBufferPointer
 
-    public init(hasher: ExecutableHasher? = ExecutableHasher()) {
-        self.hasher = hasher
+    public init(hashes: HashWorkerPool?) {
+        self.hashes = hashes
         scratch = .allocate(byteCount: 64 * 1024, alignment: 8)
     }
 
@@ -52,7 +53,9 @@ public final class ProcessContextReader {
             context.tty = TerminalName.name(ttyNumber: stat.ttyNumber)
             if let cwd = link(at: fd, "cwd") { context.cwd = cwd } else { missing.insert(.cwd) }
             // A kernel thread runs no file: its exe fields are null, not unknown.
-            if !stat.isKernelThread { readExecutable(at: fd, into: &context, missing: &missing) }
+            if !stat.isKernelThread {
+                readExecutable(at: fd, pid: directory.pid, uid: event.credentials?.uid, into: &context, missing: &missing)
+            }
             context.pidns = namespace(at: fd, "ns/pid")
             context.mntns = namespace(at: fd, "ns/mnt")
             context.netns = namespace(at: fd, "ns/net")
@@ -62,11 +65,19 @@ public final class ProcessContextReader {
             if context.netns == nil { missing.insert(.netns) }
             if context.userns == nil { missing.insert(.userns) }
         }
-        event.context = context
         event.unavailable.formUnion(missing)
+        if let lookup = pendingLookup {
+            pendingLookup = nil
+            event.applyDigestLookup(lookup, to: &context)
+        }
+        event.context = context
     }
 
-    private func readExecutable(at fd: Int32, into context: inout ProcessContext, missing: inout UnavailableFields) {
+    /// The hash lookup of the exe just read, applied once the record's context is complete.
+    private var pendingLookup: ExecutableDigestLookup?
+
+    private func readExecutable(at fd: Int32, pid: Int32, uid: UInt32?, into context: inout ProcessContext,
+                                missing: inout UnavailableFields) {
         // The link's text as the kernel gives it (" (deleted)" and all: that the file is gone is worth keeping).
         if let exe = link(at: fd, "exe") { context.exe = exe } else { missing.insert(.exe) }
         var status = stat()
@@ -76,11 +87,15 @@ public final class ProcessContextReader {
         }
         context.exeInode = UInt64(status.st_ino)
         context.exeDevice = DeviceNumber(userDev: UInt64(status.st_dev))
-        if let digest = hasher?.digest(of: status, openingAt: fd, "exe") {
-            context.exeSHA256 = digest
-        } else {
+        guard let hashes else {
             missing.insert(.exeSHA256)
+            return
         }
+        // The version stat saw now is the one hashed, or none (the kernel gave us no other).
+        let identity = ExecutableIdentity(status)
+        pendingLookup = hashes.lookup(ExecutableHashRequest(
+            pid: pid, uid: uid ?? UInt32.max, device: DeviceNumber(userDev: identity.device), inode: identity.inode,
+            version: identity.version, path: nil))
     }
 
     /// The bytes a symbolic link names (cwd, exe), or nil.

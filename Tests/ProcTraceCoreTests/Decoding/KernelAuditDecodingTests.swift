@@ -19,10 +19,10 @@ struct KernelAuditDecodingTests {
     init() {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
         let asked = asked
-        decoder.executableDigest = { pid, device, inode, version, _ in
-            asked.files.append((pid, device, inode))
-            asked.versions.append(version)
-            return KernelAuditDecodingTests.digest
+        decoder.executableDigest = { request in
+            asked.files.append((request.pid, request.device, request.inode))
+            asked.versions.append(request.version)
+            return .digest(KernelAuditDecodingTests.digest)
         }
         self.decoder = decoder
     }
@@ -165,9 +165,20 @@ struct KernelAuditDecodingTests {
 
     @Test func aFileTheHasherCannotReadIsUnavailable() throws {
         var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
-        decoder.executableDigest = { _, _, _, _, _ in nil }
+        decoder.executableDigest = { _ in .skipped(.unreadable) }
         let event = try exec(KernelRecordBuilder.Audit()).withUnsafeBytes { try decoder.decode($0) }
         #expect(event.context?.exeSHA256 == nil && event.unavailable == [.exeSHA256])
+        #expect(event.context?.exeSHA256Skipped == .unreadable)
+    }
+
+    @Test func aHashStillRunningLeavesTheRecordWithItsTicket() throws {
+        var decoder = KernelRecordDecoder(bootToEpochOffset: 0)
+        decoder.executableDigest = { _ in .pending(ticket: 7) }
+        var event = try exec(KernelRecordBuilder.Audit()).withUnsafeBytes { try decoder.decode($0) }
+        #expect(event.enrichmentTicket == 7 && event.unavailable == [.exeSHA256])
+        event.completeDigest(.success(KernelAuditDecodingTests.digest))
+        #expect(event.enrichmentTicket == 0 && event.unavailable.isEmpty)
+        #expect(event.context?.exeSHA256 == KernelAuditDecodingTests.digest)
     }
 
     @Test func theExeVersionGoesToTheHasherOnlyWhenTheKernelReadIt() throws {

@@ -20,7 +20,7 @@ struct BPFExeVersionTests {
         let binary = directory.appendingPathComponent("nap").path
         try FileManager.default.copyItem(atPath: URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path,
                                          toPath: binary)
-        let expected = try ExecutableHasherTests.sha256(binary)
+        let expected = try HashWorkerPoolTests.sha256(binary)
 
         var settings = BPFSettings()
         settings.excludedProcess = getpid()
@@ -32,6 +32,10 @@ struct BPFExeVersionTests {
             let deadline = Date().addingTimeInterval(30)
             while pids.contains(where: { digests[$0] == nil }) && Date() < deadline {
                 _ = try source.poll(timeoutMilliseconds: 50) { event in
+                    // What the recorder does off this thread, done here in line: wait for the worker.
+                    for _ in 0..<1000 where event.enrichmentTicket != 0 && !source.hashes.complete(&event) {
+                        usleep(10_000)
+                    }
                     if event.kind == .exec, event.filename == Array(binary.utf8) {
                         digests[event.pid] = .some(event.context?.exeSHA256?.hex)
                     }
