@@ -49,7 +49,14 @@ build: bpf
 run: build
 	$(BIN) record $(ARGS)
 
-test: bpf
+# Test tools built from scripts/ (the tests find them in .build/tools).
+STALLFS := .build/tools/stallfs
+$(STALLFS): scripts/stallfs.c | deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC       $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $< $$(pkg-config --cflags --libs fuse3)
+
+test: bpf $(STALLFS)
 	$(Q)$(SWIFT) build --build-tests $(if $(Q),-q)
 	$(Q)$(SWIFT) test --skip-build $(TEST_ARGS)
 	@# CI also runs the kernel matrix and the .deb under a real systemd (both in qemu).

@@ -19,5 +19,12 @@ enum Binaries {
     }
 
     static var proctrace: String { path("proctrace") }
+
+    /// A test tool `make test` builds from scripts/ into .build/tools (e.g. stallfs).
+    static func tool(_ name: String) -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/tools/\(name)").path
+    }
     static var scenarios: String { path("proctrace-scenarios") }
 }
