@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include "CProcTraceSystem.h"
@@ -37,4 +40,14 @@ long long pt_scheduler_clock_on_cpu(int cpu)
 	}
 	sched_setaffinity(0, sizeof(saved), &saved);
 	return result;
+}
+
+/* Linux's nice value belongs to each thread (setpriority on its TID), so a
+ * worker can run below the thread that drains the ring. Returns 0 or -errno. */
+int pt_thread_set_nice(int nice)
+{
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), nice) != 0)
+		return -errno;
+	return 0;
 }

@@ -42,4 +42,7 @@ int pt_sealed_memfd(const void *data, size_t length);
  * a task that last ran there is measured in), or -1. */
 long long pt_scheduler_clock_on_cpu(int cpu);
 
+/* Sets the calling thread's nice value (not the process's). Returns 0 or -errno. */
+int pt_thread_set_nice(int nice);
+
 #endif

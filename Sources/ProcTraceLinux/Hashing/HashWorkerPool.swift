@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcTraceSystem
 import Synchronization
 import ProcTraceCore
 
@@ -44,6 +45,8 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     }
 
     public static let defaultMaxBytes = 64 << 20
+    /// The workers' nice value (the draining thread keeps the recorder's).
+    static let workerNice: Int32 = 10
 
     public let settings: Settings
     private let clock: @Sendable () -> Int64
@@ -270,6 +273,8 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
 
     private func work(_ index: Int) {
         let hasher = VerifiedFileHasher(maxBytes: settings.maxBytes, procRoot: settings.procRoot)
+        // Below the draining thread: on a busy host hashes wait (and time out), the ring never does.
+        _ = pt_thread_set_nice(HashWorkerPool.workerNice)
         while true {
             while sem_wait(wake) != 0 && errno == EINTR {}
             // After a job, the next one without waiting: a wake-up is only for an idle worker.

@@ -210,19 +210,26 @@ big = os.path.join(directory, name)
 with open(big, "wb") as target:
     target.write(true)
 os.chmod(big, 0o755)
-end, size = time.time() + seconds, 63 << 20
+end, size = time.time() + seconds, 40 << 20  # under --hash-max-bytes (64M) all the way
+ran = 0
 while time.time() < end:
     size += 4096  # a new size: every exec is a miss
-    os.truncate(big, size)
-    os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)
+    try:
+        os.truncate(big, size)
+        os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)
+        ran += 1
+    except OSError:  # ETXTBSY while a child still maps it
+        time.sleep(0.001)
+print(ran)
 """#
 
     @Test func aFloodOfMissesLosesNoRecordAndTheLogKeepsUp() throws {
         let directory = try Self.nobodysDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let recorder = try RunningRecorder()
+        // A small ring: a drain that waits on hashes overflows it within seconds.
+        let recorder = try RunningRecorder(arguments: ["--ring-buffer-size", "2M"])
         try #require(recorder.started, "\(recorder.standardError)")
-        let seconds = "12"
+        let seconds = "15"
         var attackers: [Process] = []
         for index in 0..<2 {
             let flood = Process()
@@ -241,7 +248,9 @@ while time.time() < end:
         // The log keeps up: a program run now is in it within a second or two.
         let marker = "after-the-flood-\(UUID())"
         try Self.runMarker(marker)
-        #expect(recorder.waitForLog(containing: marker, seconds: 3), "the log fell behind")
+        let ran = Date()
+        #expect(recorder.waitForLog(containing: marker, seconds: 10), "the log fell behind")
+        #expect(Date().timeIntervalSince(ran) < 2, "the log fell behind by \(Date().timeIntervalSince(ran)) s")
         let (status, seconds2) = Self.timedStop(recorder)
         #expect(status == 0 && seconds2 < 3)
         let all = Self.records(recorder)
