@@ -323,8 +323,11 @@ public final class Recorder {
     private func releaseHeld() {
         guard let enrichment, !held.isEmpty else { return }
         let giveUpAt = enrichment.clock() &+ min(enrichment.bounds.wait, Recorder.finishWait)
-        while !held.isEmpty && enrichment.clock() < giveUpAt {
+        // The rounds bound it too, should a source return at once and the clock stand still.
+        var rounds = 0
+        while !held.isEmpty && enrichment.clock() < giveUpAt && rounds < 1000 {
             _ = try? pump(timeoutMilliseconds: Recorder.heldPollMilliseconds)
+            rounds += 1
         }
         releaseReady(now: .max, force: .timeout)
         reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
