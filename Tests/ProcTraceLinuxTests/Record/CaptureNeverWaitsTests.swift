@@ -37,6 +37,23 @@ struct CaptureNeverWaitsTests {
         _ = try LiveRecording.run("/bin/sh", ["-c", "sleep 0.3", marker])
     }
 
+    static func freePort() throws -> String {
+        let (_, port) = try LiveRecording.run("/usr/bin/python3", [
+            "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ])
+        return port.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The value of one metric line, e.g. `proctrace_hash_workers_abandoned_total`.
+    static func metric(_ name: String, port: String) throws -> Double? {
+        let (_, text) = try LiveRecording.run("/usr/bin/python3", [
+            "-c", "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())",
+            "http://127.0.0.1:\(port)/metrics",
+        ])
+        return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     static func sha256(_ path: String) throws -> String {
         let (_, output) = try LiveRecording.run("/usr/bin/sha256sum", [path])
         return String(output.prefix(64))
@@ -70,7 +87,8 @@ struct CaptureNeverWaitsTests {
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: program) { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: program), "stallfs did not mount")
 
-        let recorder = try RunningRecorder(arguments: ["--backend", backend])
+        let port = try Self.freePort()
+        let recorder = try RunningRecorder(arguments: ["--backend", backend, "--metrics-listen", "127.0.0.1:\(port)"])
         try #require(recorder.started, "\(recorder.standardError)")
         let hung = try ChildProcess(program, ["prog", "0.3"])
         #expect(hung.wait() == 0)
@@ -78,13 +96,22 @@ struct CaptureNeverWaitsTests {
         let marker = "after-the-stall-\(UUID())"
         try Self.runMarker(marker)
         #expect(recorder.waitForLog(containing: marker, seconds: 5), "nothing logged after the exec of a stalled file")
-        // The stuck read is noticed, said once, and the device is left alone.
-        #expect(recorder.waitForLog(containing: "\"code\":\"device_stalled\"", seconds: 8))
+        // The stuck read is noticed, said once, and the device is left alone. (On a host busy with
+        // other root programs' misses, a hash may be skipped before it starts: the file is run again.)
+        for _ in 0..<5 where !recorder.waitForLog(containing: "\"code\":\"device_stalled\"", seconds: 4) {
+            let retry = try ChildProcess(program, ["prog", "0.3"])
+            _ = retry.wait()
+        }
+        #expect(recorder.logText.contains("\"code\":\"device_stalled\""))
         let again = try ChildProcess(program, ["prog", "0.3"])
         #expect(again.wait() == 0)
         let secondMarker = "after-the-second-\(UUID())"
         try Self.runMarker(secondMarker)
         #expect(recorder.waitForLog(containing: secondMarker, seconds: 5))
+
+        // And the metrics say so, for an operator's alert.
+        #expect(try Self.metric("proctrace_hash_workers_abandoned_total", port: port) == 1)
+        #expect(try Self.metric("proctrace_hash_skipped_total{reason=\"device_stalled\"}", port: port) ?? 0 >= 1)
 
         let (status, seconds) = Self.timedStop(recorder)
         #expect(status == 0)
@@ -93,10 +120,10 @@ struct CaptureNeverWaitsTests {
         #expect(all.last?["event"] as? String == "stop")
         #expect(all.last?["lost"] as? Int == 0)
         let stalled = Self.execRecords(recorder, filename: program)
-        #expect(stalled.count == 2)
-        #expect(stalled.first?["exe_sha256"] is NSNull)
-        #expect(["hash_timeout", "device_stalled"].contains(stalled.first?["exe_sha256_skipped"] as? String))
+        #expect(stalled.count >= 2)
+        #expect(stalled.allSatisfy { $0["exe_sha256"] is NSNull && $0["exe_sha256_skipped"] is String })
         #expect(stalled.last?["exe_sha256_skipped"] as? String == "device_stalled")
+        #expect(Self.records(recorder).filter { ($0["event"] as? String) == "warning" }.count == 1, "said once")
         #expect((all.last?["hash_skipped"] as? [String])?.isEmpty == false)
     }
 
