@@ -114,13 +114,12 @@ public final class RecordSession {
                 throw .startingMetrics(error)
             }
             metrics = published
-            // Counted where written records pass (after the filter); `start` is counted by hand.
+            // Counted where written records pass (after the filter), `start` included.
             let redact = configuration.transform
             transform = { event in
                 eventCounts[Int(event.kind.rawValue)] += 1
                 redact?(&event)
             }
-            eventCounts[Int(EventKind.start.rawValue)] = 1
         }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
                                 filter: configuration.filter, transform: transform)

@@ -61,4 +61,25 @@ struct MetricsScrapeTests {
         let lost = (try? String(contentsOf: directory.appendingPathComponent("lost.json"), encoding: .utf8)) ?? ""
         #expect(lost.contains("\"proctrace_lost_records_total\""), "\(lost)")
     }
+
+    /// A recording has one `start` record; the count said 2 (counted by hand and again as written).
+    @Test func oneRecordingCountsOneStart() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            P=""
+            trap '[ -n "$P" ] && kill -KILL $P 2>/dev/null; true' EXIT
+            MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" --metrics-listen 127.0.0.1:$MPORT 2>"$D/record.err" & P=$!
+            for i in $(seq 400); do curl -s -o /dev/null "http://127.0.0.1:$MPORT/metrics" && break; sleep 0.05; done
+            sleep 0.5
+            curl -s --max-time 10 "http://127.0.0.1:$MPORT/metrics" | grep '^proctrace_records_total{event="start"}'
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
+            grep -c '"event":"start"' "$D/events.jsonl"
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines == ["proctrace_records_total{event=\"start\"} 1", "1"], "\(result.output)")
+    }
 }
