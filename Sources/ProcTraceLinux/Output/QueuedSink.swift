@@ -78,12 +78,19 @@ public final class QueuedSink: LogSink {
         counters.waiting += added
         let lost = accepted < bytes.count ? Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes[accepted...])) : 0
         counters.dropped += lost
+        if let failure, lost > 0 {
+            counters.droppedSpoolFailed += lost
+            counters.spoolError = "\(failure)"
+        } else {
+            counters.droppedFull += lost
+        }
         droppedUnannounced += lost
         pthread_cond_signal(wake)
         pthread_mutex_unlock(lock)
         if accepted < bytes.count {
+            let full = queue is MemoryRecordQueue ? "the queue is full" : "the spool is full"
             let reason = failure.map { "\(transport.name): spool: \($0)" }
-                ?? "\(transport.name): the queue is full (the receiver is away or slow); \(lost) records dropped"
+                ?? "\(transport.name): \(full) (the receiver is away or slow); \(lost) records dropped"
             throw LogWriteFailure(keptBytes: accepted, errno: (failure as? SystemCallError)?.errno, underlying: DeliveryError(reason))
         }
     }
@@ -112,6 +119,7 @@ public final class QueuedSink: LogSink {
         if queue is MemoryRecordQueue {
             pthread_mutex_lock(lock)
             counters.dropped += counters.waiting
+            counters.droppedAtStop += counters.waiting
             counters.waiting = 0
             pthread_mutex_unlock(lock)
         }

@@ -29,8 +29,16 @@ public struct OutputCounters: Sendable, Equatable {
     public var sent: UInt64 = 0
     /// Records that went into the queue or spool.
     public var spooled: UInt64 = 0
-    /// Records lost because the queue or spool was full.
+    /// Records lost: the sum of the three causes below.
     public var dropped: UInt64 = 0
+    /// Of `dropped`: the queue or spool was full.
+    public var droppedFull: UInt64 = 0
+    /// Of `dropped`: the spool could not be written (`spoolError` says why).
+    public var droppedSpoolFailed: UInt64 = 0
+    /// Of `dropped`: still in memory when the stop's grace ran out (no spool).
+    public var droppedAtStop: UInt64 = 0
+    /// The last error writing the spool.
+    public var spoolError: String?
     /// Records waiting now.
     public var waiting: UInt64 = 0
 

@@ -232,8 +232,7 @@ public final class RecordSession {
         for output in network {
             let counts = output.snapshot
             if counts.dropped > 0 || counts.waiting > 0 {
-                outcome.undelivered.append(.init(name: output.name, sent: counts.sent, dropped: counts.dropped,
-                                                 waiting: counts.waiting))
+                outcome.undelivered.append(.init(name: output.name, counters: counts))
             }
         }
         if let fanOut = sink as? FanOutSink {
