@@ -23,7 +23,7 @@ public final class JournalTransport: RecordTransport {
 
     deinit { disconnect() }
 
-    public func connect() throws {
+    public func connect(until deadline: Deadline) throws {
         guard fd < 0 else { return }
         do {
             fd = try connectUnixSocket(path: socketPath, type: Int32(SOCK_DGRAM.rawValue))
@@ -40,9 +40,10 @@ public final class JournalTransport: RecordTransport {
 
     public func acknowledgedBytes() -> UInt64? { fd >= 0 ? bytesSent : nil }
 
-    public func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws {
+    /// A datagram: journald takes it or the one-second send timeout ends the wait.
+    public func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
         entry.removeAll(keepingCapacity: true)
-        Self.encode(line: line, event: event, droppedBefore: droppedBefore, into: &entry)
+        Self.encode(line: record.line, event: record.event, droppedBefore: record.droppedBefore, into: &entry)
         do {
             try entry.withUnsafeBytes { bytes in
                 try retryingSystemCall("send", socketPath) { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }

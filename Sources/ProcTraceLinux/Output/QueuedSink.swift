@@ -6,9 +6,12 @@ import ProcTraceCore
 /// A LogSink for a network output: the record path appends each batch to a
 /// queue (memory, or a DiskSpool) and returns; a sender thread of its own
 /// delivers the records through a RecordTransport, in order, reconnecting
-/// while the receiver is away. Only a full queue loses records: the write
-/// throws LogWriteFailure for them (the Recorder counts them unwritten), they
-/// are counted as dropped, and the next delivered record says how many.
+/// with backoff while the receiver is away. Only a full or failing queue
+/// loses records: the write throws LogWriteFailure for them (the Recorder
+/// counts them unwritten), they are counted as dropped, with their cause,
+/// and the next delivered record says how many. At the stop the sender has
+/// a grace of `stopGraceNanoseconds`; what it could not deliver by then
+/// stays in the spool, or is counted as dropped.
 public final class QueuedSink: LogSink {
     public let transport: RecordTransport
     private let queue: RecordQueue
@@ -18,15 +21,18 @@ public final class QueuedSink: LogSink {
     private var droppedUnannounced: UInt64 = 0
     private var stopping = false
     private var thread: pthread_t?
-    /// How long flush waits for the receiver to take what is queued.
-    public var drainNanoseconds: Int64 = 5_000_000_000
-    /// Called (from the sender thread) once per outage with what went wrong.
+    /// Shared by a recording's network outputs: the first to stop starts the grace for all.
+    private let deadline: Deadline
+    /// How long the stop leaves every network output together to deliver what
+    /// is queued (well within the unit's TimeoutStopSec=30s).
+    public static let stopGraceNanoseconds: Int64 = 3_000_000_000
+    /// Called (from the sender thread) with what to say about a receiver in trouble (TroubleReport).
     public var onTrouble: ((String) -> Void)?
-    private var lastError: String?
 
-    public init(transport: RecordTransport, queue: RecordQueue) {
+    public init(transport: RecordTransport, queue: RecordQueue, stopDeadline: Deadline = Deadline()) {
         self.transport = transport
         self.queue = queue
+        deadline = stopDeadline
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
         counters.waiting = 0
@@ -95,21 +101,18 @@ public final class QueuedSink: LogSink {
         }
     }
 
-    /// Waits, at most drainNanoseconds, for the receiver to have everything queued.
+    /// The recording ends: the sender has the stop's grace, from now, to
+    /// deliver what is queued. Returns at once (stop waits), so that every
+    /// output's grace runs at the same time.
     public func flush() throws {
-        let deadline = Clock.monotonicNanoseconds + drainNanoseconds
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        while queue.pendingBytes > 0 && thread != nil && Clock.monotonicNanoseconds < deadline {
-            pthread_mutex_unlock(lock)
-            usleep(20_000)
-            pthread_mutex_lock(lock)
-        }
+        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
     }
 
-    /// Stops the sender. What is still queued stays in a spool for the next
-    /// run; in memory it is lost, and counted as dropped.
+    /// Stops the sender, at the latest when the stop's grace runs out. What
+    /// is still queued stays in a spool for the next run; in memory it is
+    /// lost, and counted as dropped.
     public func stop() {
+        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
         pthread_mutex_lock(lock)
         stopping = true
         pthread_cond_signal(wake)
@@ -147,6 +150,8 @@ public final class QueuedSink: LogSink {
         var time: Int64
         /// Drops announced on these lines: announced again if they must be resent.
         var announced: UInt64
+        /// The recorder of the last of these lines.
+        var recorderPid: Int32?
     }
 
     private func sendLoop() {
@@ -154,48 +159,54 @@ public final class QueuedSink: LogSink {
         var sentOffset = 0
         var marks: [Mark] = []
         var connected = false
-        var backoff: UInt32 = 100_000
+        var connectedAt: Int64 = 0
+        // Until a connection has delivered something, one chunk at a time:
+        // a receiver that breaks every connection gets one chunk each, not the backlog.
+        var proven = false
+        var backoff = ReconnectBackoff()
+        var trouble = TroubleReport(name: transport.name)
         var announce: UInt64 = 0
-        var stoppedAt: Int64?
+        // The recorder of the lines being sent, and of the last committed one (where a resend starts).
+        var recorderPid: Int32?
+        var committedRecorderPid: Int32?
+        // A stop ends the pause before the next attempt: one more try, within the grace.
+        var failuresWhileStopping = 0
         while true {
             pthread_mutex_lock(lock)
             if queue.pendingBytes <= sentOffset && marks.isEmpty && !stopping {
-                var until = timespec()
-                clock_gettime(CLOCK_REALTIME, &until)
-                until.tv_nsec += 200_000_000
-                if until.tv_nsec >= 1_000_000_000 { until.tv_sec += 1; until.tv_nsec -= 1_000_000_000 }
-                pthread_cond_timedwait(wake, lock, &until)
+                waitForWake(nanoseconds: 200_000_000)
             }
             let isStopping = stopping
-            let chunk = (try? queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
-            // Drops counted since the last look ride on the next line sent,
-            // with any still waiting for a line (the chunk read under the same
-            // lock holds every line queued before them).
-            announce += droppedUnannounced
-            droppedUnannounced = 0
+            let probing = connected && !proven && !marks.isEmpty && !stopping
+            var chunk: [UInt8] = []
+            if !probing {
+                chunk = (try? queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
+                // Drops counted since the last look ride on the next line sent,
+                // with any still waiting for a line (the chunk read under the same
+                // lock holds every line queued before them).
+                announce += droppedUnannounced
+                droppedUnannounced = 0
+            }
             pthread_mutex_unlock(lock)
-            if isStopping {
-                stoppedAt = stoppedAt ?? Clock.monotonicNanoseconds
-                let late = Clock.monotonicNanoseconds - stoppedAt! > 2_000_000_000
-                if chunk.isEmpty && marks.isEmpty || !connected || late { break }
+            if isStopping && (chunk.isEmpty && marks.isEmpty || deadline.hasPassed || !connected && failuresWhileStopping > 0) {
+                break
             }
 
             if !connected {
                 do {
-                    try transport.connect()
+                    try transport.connect(until: deadline)
                     connected = true
-                    backoff = 100_000
-                    if lastError != nil { onTrouble?("\(transport.name): connected again; sending what waited") }
-                    lastError = nil
+                    connectedAt = Clock.monotonicNanoseconds
+                    proven = false
                 } catch {
-                    report("\(error)")
-                    usleep(backoff)
-                    backoff = min(backoff * 2, 1_000_000)
+                    if isStopping { failuresWhileStopping += 1 }
+                    if let line = trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+                    pause(nanoseconds: backoff.nextWait())
                     continue
                 }
             }
 
-            var broke = false
+            var failure: String?
             var sentLines: UInt64 = 0
             var sentAnnounced: UInt64 = 0
             chunk.withUnsafeBytes { all in
@@ -203,11 +214,12 @@ public final class QueuedSink: LogSink {
                 while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
                     let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
                     let event = try? decoder.decode(line)
+                    if let event, event.kind == .start, let stream = event.stream { recorderPid = stream.recorderPid }
                     do {
-                        try transport.send(line: line, event: event, droppedBefore: announce)
+                        let record = OutgoingRecord(line: line, event: event, droppedBefore: announce, recorderPid: recorderPid)
+                        try transport.send(record, until: deadline)
                     } catch {
-                        report("\(error)")
-                        broke = true
+                        failure = "\(error)"
                         return
                     }
                     sentAnnounced += announce
@@ -219,46 +231,81 @@ public final class QueuedSink: LogSink {
             }
             if sentLines > 0 {
                 marks.append(Mark(queueEnd: sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
-                                  time: Clock.monotonicNanoseconds, announced: sentAnnounced))
+                                  time: Clock.monotonicNanoseconds, announced: sentAnnounced, recorderPid: recorderPid))
             }
             var acknowledged: UInt64?
-            if !broke {
+            if failure == nil {
                 acknowledged = transport.acknowledgedBytes()
-                if acknowledged == nil {
-                    report("\(transport.name): the receiver closed the connection")
-                    broke = true
-                }
+                if acknowledged == nil { failure = "\(transport.name): the receiver closed the connection" }
             }
-            if broke {
+            if let failure {
                 // A datagram that went out is delivered: keep those, so only
                 // what follows is sent again.
                 if transport.settleNanoseconds == 0 {
-                    commitSettled(&marks, &sentOffset, acknowledged: transport.bytesSent)
+                    commitSettled(&marks, &sentOffset, acknowledged: transport.bytesSent, recorderPid: &committedRecorderPid)
                 }
                 // Resend everything not committed: some may arrive twice (same seq), none is missing.
                 transport.disconnect()
                 connected = false
                 sentOffset = 0
+                recorderPid = committedRecorderPid
                 // The lines that said how many were dropped may not have arrived.
                 announce += marks.reduce(0) { $0 + $1.announced }
                 marks.removeAll()
+                let now = Clock.monotonicNanoseconds
+                if now - connectedAt >= ReconnectBackoff.provenAfter { backoff.reset() }
+                if isStopping { failuresWhileStopping += 1 }
+                if deadline.hasPassed { continue }  // the stop's summary says what is left
+                if let line = trouble.failed(failure, connecting: false, now: now) { onTrouble?(line) }
+                pause(nanoseconds: backoff.nextWait())
                 continue
             }
-            commitSettled(&marks, &sentOffset, acknowledged: acknowledged ?? 0)
+            if commitSettled(&marks, &sentOffset, acknowledged: acknowledged ?? 0, recorderPid: &committedRecorderPid) {
+                proven = true
+                backoff.reset()
+                if let line = trouble.delivered(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            }
             if chunk.isEmpty && !marks.isEmpty { usleep(20_000) }
         }
+        if let line = trouble.unsaid(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
         transport.disconnect()
     }
 
-    private func commitSettled(_ marks: inout [Mark], _ sentOffset: inout Int, acknowledged: UInt64) {
+    /// Waits on `wake` (the caller holds the lock) at most `nanoseconds`.
+    private func waitForWake(nanoseconds: Int64) {
+        var until = timespec()
+        clock_gettime(CLOCK_REALTIME, &until)
+        let total = Int64(until.tv_nsec) + nanoseconds
+        until.tv_sec += Int(total / 1_000_000_000)
+        until.tv_nsec = Int(total % 1_000_000_000)
+        pthread_cond_timedwait(wake, lock, &until)
+    }
+
+    /// Sleeps between connection attempts; a stop ends the pause at once
+    /// (new records, which also wake the sender, do not).
+    private func pause(nanoseconds: Int64) {
+        let end = Clock.monotonicNanoseconds + nanoseconds
+        pthread_mutex_lock(lock)
+        while !stopping, case let left = end - Clock.monotonicNanoseconds, left > 0 {
+            waitForWake(nanoseconds: left)
+        }
+        pthread_mutex_unlock(lock)
+    }
+
+    /// Commits the marks the receiver acknowledged and kept for the settle
+    /// time; returns whether there were any.
+    @discardableResult
+    private func commitSettled(_ marks: inout [Mark], _ sentOffset: inout Int, acknowledged: UInt64,
+                               recorderPid: inout Int32?) -> Bool {
         let now = Clock.monotonicNanoseconds
         var settled = 0
         while settled < marks.count, marks[settled].wireEnd <= acknowledged,
               now - marks[settled].time >= transport.settleNanoseconds {
             settled += 1
         }
-        guard settled > 0 else { return }
+        guard settled > 0 else { return false }
         let bytes = marks[settled - 1].queueEnd
+        recorderPid = marks[settled - 1].recorderPid
         let lines = marks[..<settled].reduce(0) { $0 + $1.lines }
         marks.removeFirst(settled)
         for index in marks.indices { marks[index].queueEnd -= bytes }
@@ -267,17 +314,12 @@ public final class QueuedSink: LogSink {
         do {
             try queue.commit(bytes)
         } catch {
-            report("\(transport.name): spool: \(error)")
+            onTrouble?("\(transport.name): spool: \(error)")
         }
         counters.sent += lines
         counters.waiting -= min(lines, counters.waiting)
         pthread_mutex_unlock(lock)
-    }
-
-    private func report(_ message: String) {
-        guard lastError == nil else { return }
-        lastError = message
-        onTrouble?(message + "; records wait and are sent when it is back")
+        return true
     }
 }
 

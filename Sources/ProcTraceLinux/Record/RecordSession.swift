@@ -10,6 +10,8 @@ public final class RecordSession {
     public let configuration: RecordConfiguration
     private let makeSource: () throws -> EventSource
     private let notify: (RecordNotice) -> Void
+    /// When the network outputs give up delivering at the stop: one grace for all of them.
+    private let networkStopDeadline = Deadline()
 
     /// `notify` hears what there is to tell while recording goes on.
     public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> EventSource,
@@ -268,7 +270,7 @@ public final class RecordSession {
         } else {
             queue = MemoryRecordQueue(capacity: configuration.memoryQueueBytes)
         }
-        let sink = QueuedSink(transport: transport, queue: queue)
+        let sink = QueuedSink(transport: transport, queue: queue, stopDeadline: networkStopDeadline)
         sink.onTrouble = { [notify] in notify(.networkOutput($0)) }
         return sink
     }

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// `record --output syslog+tcp://…` against receivers that misbehave on
-/// purpose, and a spool that cannot be written: what could not be delivered
-/// is counted, with its cause.
+/// purpose (small Python servers on loopback): one that accepts and never
+/// reads, one that accepts and resets at once. The stop stays within its
+/// grace, stderr stays quiet, and what could not be delivered is counted.
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct MisbehavingReceiverTests {
     static let prelude = """
@@ -19,8 +20,105 @@ struct MisbehavingReceiverTests {
 
         """
 
+    /// Accepts every connection and never reads: its window closes and the recorder's sends block.
+    static let stuckReceiver = """
+        import socket, sys
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.bind(("127.0.0.1", 0)); s.listen(16)
+        open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+        held = []
+        while True:
+            c, _ = s.accept(); held.append(c)
+        """
+
+    /// Accepts and resets every connection at once, counting them in a file.
+    static let resettingReceiver = """
+        import socket, struct, sys
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0)); s.listen(128)
+        open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+        n = 0
+        while True:
+            c, _ = s.accept(); n += 1
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+            open(sys.argv[2], "w").write(str(n))
+        """
+
     static func text(_ directory: URL, _ name: String) -> String {
         (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+
+    /// The issue's stuck receiver held the stop 23–34 s (each send retried 30 × 1 s, past the
+    /// unit's TimeoutStopSec=30s). Now the stop gives outputs a grace of a few seconds, then
+    /// counts (no spool) or spools what is left.
+    @Test func aReceiverThatNeverReadsHoldsTheStopOnlyForItsGrace() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run(Self.prelude + """
+            cat > "$D/stuck.py" <<'PY'
+            \(Self.stuckReceiver)
+            PY
+            python3 "$D/stuck.py" "$D/port" & Q=$!
+            wait_for "$D/port"; PORT=$(cat "$D/port")
+            # Forty-kilobyte arguments: a few hundred execs fill any socket buffer.
+            ARG=$(head -c 40000 /dev/zero | tr '\\0' x)
+            for spool in none "$D/spool"; do
+                rm -f "$D/events.jsonl"
+                SPOOL=""; [ "$spool" = none ] || SPOOL="--spool $spool"
+                "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" -o syslog+tcp://127.0.0.1:$PORT \\
+                    $SPOOL --duration 4 2>"$D/record-$(basename $spool).err" & P=$!
+                wait_started "$D/events.jsonl"
+                START=$(now)
+                for i in $(seq 300); do /bin/true "$ARG"; done
+                STATUS=0; wait $P || STATUS=$?; P=""
+                echo "$(basename $spool) status $STATUS after $(python3 -c "print(round($(now) - $START, 1))") s"
+            done
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let withoutSpool = Self.text(directory, "record-none.err")
+        let withSpool = Self.text(directory, "record-spool.err")
+        #expect(result.status == 0, "\(result.errors) \(withoutSpool) \(withSpool)")
+        print("stuck receiver: \(result.output.replacingOccurrences(of: "\n", with: "; "))")
+        for line in result.output.split(separator: "\n") {
+            let seconds = Double(line.split(separator: " ")[4]) ?? .infinity
+            // --duration 4 plus a grace of 3 s, with room for a loaded machine; the old code took 23-34 s.
+            #expect(seconds < 16, "\(line): the stop was held past its grace")
+        }
+        #expect(result.output.contains("none status 1"), "records were lost: status 1. \(result.output)")
+        #expect(withoutSpool.contains("not delivered by the stop (lost: no --spool)"), "\(withoutSpool)")
+        #expect(!withoutSpool.contains("(queue full)"), "\(withoutSpool)")
+        #expect(withSpool.contains("still waiting in the spool"), "\(withSpool)")
+    }
+
+    /// The issue's resetting receiver drew 16,473 stderr lines in 8 s and the backlog was sent
+    /// again on every connection. Now reconnecting backs off (with jitter, short-lived
+    /// connections included) and the trouble is said once, then summed up with counts.
+    @Test func aResettingReceiverIsRetriedWithBackoffAndReportedWithCounts() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run(Self.prelude + """
+            cat > "$D/reset.py" <<'PY'
+            \(Self.resettingReceiver)
+            PY
+            python3 "$D/reset.py" "$D/port" "$D/connections" & Q=$!
+            wait_for "$D/port"; PORT=$(cat "$D/port")
+            "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" -o syslog+tcp://127.0.0.1:$PORT \\
+                --spool "$D/spool" --duration 6 2>"$D/record.err" & P=$!
+            wait_started "$D/events.jsonl"
+            for i in $(seq 100); do /bin/true; done
+            STATUS=0; wait $P || STATUS=$?; P=""
+            echo "status $STATUS connections $(cat "$D/connections" 2>/dev/null || echo 0)"
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let errors = Self.text(directory, "record.err")
+        #expect(result.status == 0, "\(result.errors) \(errors)")
+        let lines = errors.split(separator: "\n")
+        let connections = Int(result.output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        print("resetting receiver: \(lines.count) stderr lines, \(connections) connections in 6 s")
+        #expect(connections >= 1, "\(result.output)")
+        // Backoff from 0.1 s doubling: about eight attempts in 6 s (the old code: thousands).
+        #expect(connections <= 20, "\(connections) connections in 6 s: no backoff")
+        #expect(lines.count <= 6, "\(lines.count) lines: \(lines.prefix(8))")
+        #expect(errors.contains("connections broken by the receiver in the last"), "the summary counts them: \(errors)")
     }
 
     /// Drops were always summed up as "(queue full)", whatever the cause. A spool on a full
