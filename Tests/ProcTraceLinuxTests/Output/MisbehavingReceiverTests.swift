@@ -59,9 +59,10 @@ struct MisbehavingReceiverTests {
                     $SPOOL --duration 4 2>"$D/record-$(basename $spool).err" & P=$!
                 wait_started "$D/events.jsonl"
                 START=$(now)
-                for i in $(seq 400); do /bin/true "$ARG"; done
+                (for i in $(seq 400); do /bin/true "$ARG"; done) & S=$!
                 STATUS=0; wait $P || STATUS=$?; P=""
                 echo "$(basename $spool) status $STATUS after $(python3 -c "print(round($(now) - $START, 1))") s"
+                wait $S
             done
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
         let withoutSpool = Self.text(directory, "record-none.err")
