@@ -25,7 +25,7 @@ public final class QueuedSink: LogSink {
     private let deadline: Deadline
     /// How long the stop leaves every network output together to deliver what
     /// is queued (well within the unit's TimeoutStopSec=30s).
-    public static let stopGraceNanoseconds: Int64 = 3_000_000_000
+    public static let stopGraceNanoseconds: Int64 = 5_000_000_000
     /// Called (from the sender thread) with what to say about a receiver in trouble (TroubleReport).
     public var onTrouble: ((String) -> Void)?
 

@@ -163,7 +163,7 @@ struct SyslogOutputTests {
             storm 300
             start_rsyslog
             storm 10
-            # The sender tries again after a backoff of up to 5 s: wait until it is back, then for the backlog.
+            # The sender tries again after a backoff of up to 2 s: wait until it is back, then for the backlog.
             for i in $(seq 200); do [ -s "$D/received.log" ] && break; sleep 0.05; done
             sleep 2
             kill -INT $P; STATUS=0; wait $P || STATUS=$?; P=""; echo "record exited $STATUS"
