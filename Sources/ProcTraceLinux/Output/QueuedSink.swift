@@ -154,8 +154,8 @@ public final class QueuedSink: LogSink {
         var recorderPid: Int32?
     }
 
-    private func sendLoop() {
-        let decoder = JSONLineDecoder()
+    /// What the sender thread keeps from one round to the next.
+    private struct SenderState {
         var sentOffset = 0
         var marks: [Mark] = []
         var connected = false
@@ -164,111 +164,134 @@ public final class QueuedSink: LogSink {
         // a receiver that breaks every connection gets one chunk each, not the backlog.
         var proven = false
         var backoff = ReconnectBackoff()
-        var trouble = TroubleReport(name: transport.name)
+        var trouble: TroubleReport
         var announce: UInt64 = 0
         // The recorder of the lines being sent, and of the last committed one (where a resend starts).
         var recorderPid: Int32?
         var committedRecorderPid: Int32?
         // A stop ends the pause before the next attempt: one more try, within the grace.
         var failuresWhileStopping = 0
+    }
+
+    private func sendLoop() {
+        let decoder = JSONLineDecoder()
+        var state = SenderState(trouble: TroubleReport(name: transport.name))
         while true {
-            pthread_mutex_lock(lock)
-            if queue.pendingBytes <= sentOffset && marks.isEmpty && !stopping {
-                waitForWake(nanoseconds: 200_000_000)
-            }
-            let isStopping = stopping
-            let probing = connected && !proven && !marks.isEmpty && !stopping
-            var chunk: [UInt8] = []
-            if !probing {
-                chunk = (try? queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
-                // Drops counted since the last look ride on the next line sent,
-                // with any still waiting for a line (the chunk read under the same
-                // lock holds every line queued before them).
-                announce += droppedUnannounced
-                droppedUnannounced = 0
-            }
-            pthread_mutex_unlock(lock)
-            if isStopping && (chunk.isEmpty && marks.isEmpty || deadline.hasPassed || !connected && failuresWhileStopping > 0) {
+            let (chunk, isStopping) = nextChunk(&state)
+            if isStopping && (chunk.isEmpty && state.marks.isEmpty || deadline.hasPassed
+                              || !state.connected && state.failuresWhileStopping > 0) {
                 break
             }
-
-            if !connected {
-                do {
-                    try transport.connect(until: deadline)
-                    connected = true
-                    connectedAt = Clock.monotonicNanoseconds
-                    proven = false
-                } catch {
-                    if isStopping { failuresWhileStopping += 1 }
-                    if let line = trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { onTrouble?(line) }
-                    pause(nanoseconds: backoff.nextWait())
-                    continue
-                }
-            }
-
-            var failure: String?
-            var sentLines: UInt64 = 0
-            var sentAnnounced: UInt64 = 0
-            chunk.withUnsafeBytes { all in
-                var start = 0
-                while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
-                    let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
-                    let event = try? decoder.decode(line)
-                    if let event, event.kind == .start, let stream = event.stream { recorderPid = stream.recorderPid }
-                    do {
-                        let record = OutgoingRecord(line: line, event: event, droppedBefore: announce, recorderPid: recorderPid)
-                        try transport.send(record, until: deadline)
-                    } catch {
-                        failure = "\(error)"
-                        return
-                    }
-                    sentAnnounced += announce
-                    announce = 0
-                    sentLines += 1
-                    start = newline + 1
-                    sentOffset += line.count + 1
-                }
-            }
-            if sentLines > 0 {
-                marks.append(Mark(queueEnd: sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
-                                  time: Clock.monotonicNanoseconds, announced: sentAnnounced, recorderPid: recorderPid))
-            }
+            if !state.connected && !connect(&state, isStopping: isStopping) { continue }
+            var failure = send(chunk, &state, decoder: decoder)
             var acknowledged: UInt64?
             if failure == nil {
                 acknowledged = transport.acknowledgedBytes()
                 if acknowledged == nil { failure = "\(transport.name): the receiver closed the connection" }
             }
             if let failure {
-                // A datagram that went out is delivered: keep those, so only
-                // what follows is sent again.
-                if transport.settleNanoseconds == 0 {
-                    commitSettled(&marks, &sentOffset, acknowledged: transport.bytesSent, recorderPid: &committedRecorderPid)
-                }
-                // Resend everything not committed: some may arrive twice (same seq), none is missing.
-                transport.disconnect()
-                connected = false
-                sentOffset = 0
-                recorderPid = committedRecorderPid
-                // The lines that said how many were dropped may not have arrived.
-                announce += marks.reduce(0) { $0 + $1.announced }
-                marks.removeAll()
-                let now = Clock.monotonicNanoseconds
-                if now - connectedAt >= ReconnectBackoff.provenAfter { backoff.reset() }
-                if isStopping { failuresWhileStopping += 1 }
-                if deadline.hasPassed { continue }  // the stop's summary says what is left
-                if let line = trouble.failed(failure, connecting: false, now: now) { onTrouble?(line) }
-                pause(nanoseconds: backoff.nextWait())
+                recover(from: failure, &state, isStopping: isStopping)
                 continue
             }
-            if commitSettled(&marks, &sentOffset, acknowledged: acknowledged ?? 0, recorderPid: &committedRecorderPid) {
-                proven = true
-                backoff.reset()
-                if let line = trouble.delivered(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            if commitSettled(&state.marks, &state.sentOffset, acknowledged: acknowledged ?? 0,
+                             recorderPid: &state.committedRecorderPid) {
+                state.proven = true
+                state.backoff.reset()
+                if let line = state.trouble.delivered(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
             }
-            if chunk.isEmpty && !marks.isEmpty { usleep(20_000) }
+            if chunk.isEmpty && !state.marks.isEmpty { usleep(20_000) }
         }
-        if let line = trouble.unsaid(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+        if let line = state.trouble.unsaid(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
         transport.disconnect()
+    }
+
+    /// The next lines to send (none while a new connection proves itself),
+    /// and whether the sink is stopping; waits a little when there is nothing.
+    private func nextChunk(_ state: inout SenderState) -> (chunk: [UInt8], isStopping: Bool) {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if queue.pendingBytes <= state.sentOffset && state.marks.isEmpty && !stopping {
+            waitForWake(nanoseconds: 200_000_000)
+        }
+        guard !(state.connected && !state.proven && !state.marks.isEmpty && !stopping) else { return ([], stopping) }
+        let chunk = (try? queue.read(from: state.sentOffset, limit: 256 * 1024)) ?? []
+        // Drops counted since the last look ride on the next line sent,
+        // with any still waiting for a line (the chunk read under the same
+        // lock holds every line queued before them).
+        state.announce += droppedUnannounced
+        droppedUnannounced = 0
+        return (chunk, stopping)
+    }
+
+    /// Connects; on failure says so (when it is time) and waits the backoff.
+    private func connect(_ state: inout SenderState, isStopping: Bool) -> Bool {
+        do {
+            try transport.connect(until: deadline)
+            state.connected = true
+            state.connectedAt = Clock.monotonicNanoseconds
+            state.proven = false
+            return true
+        } catch {
+            if isStopping { state.failuresWhileStopping += 1 }
+            if let line = state.trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            pause(nanoseconds: state.backoff.nextWait())
+            return false
+        }
+    }
+
+    /// Sends the chunk's lines in order; returns what went wrong, if anything.
+    private func send(_ chunk: [UInt8], _ state: inout SenderState, decoder: JSONLineDecoder) -> String? {
+        var failure: String?
+        var sentLines: UInt64 = 0
+        var sentAnnounced: UInt64 = 0
+        chunk.withUnsafeBytes { all in
+            var start = 0
+            while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
+                let event = try? decoder.decode(line)
+                if let event, event.kind == .start, let stream = event.stream { state.recorderPid = stream.recorderPid }
+                do {
+                    let record = OutgoingRecord(line: line, event: event, droppedBefore: state.announce, recorderPid: state.recorderPid)
+                    try transport.send(record, until: deadline)
+                } catch {
+                    failure = "\(error)"
+                    return
+                }
+                sentAnnounced += state.announce
+                state.announce = 0
+                sentLines += 1
+                start = newline + 1
+                state.sentOffset += line.count + 1
+            }
+        }
+        if sentLines > 0 {
+            state.marks.append(Mark(queueEnd: state.sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
+                                    time: Clock.monotonicNanoseconds, announced: sentAnnounced, recorderPid: state.recorderPid))
+        }
+        return failure
+    }
+
+    /// After a broken connection: keep what is delivered, resend the rest
+    /// after the backoff (some may arrive twice, same seq; none is missing).
+    private func recover(from failure: String, _ state: inout SenderState, isStopping: Bool) {
+        // A datagram that went out is delivered: keep those, so only what follows is sent again.
+        if transport.settleNanoseconds == 0 {
+            commitSettled(&state.marks, &state.sentOffset, acknowledged: transport.bytesSent,
+                          recorderPid: &state.committedRecorderPid)
+        }
+        transport.disconnect()
+        state.connected = false
+        state.sentOffset = 0
+        state.recorderPid = state.committedRecorderPid
+        // The lines that said how many were dropped may not have arrived.
+        state.announce += state.marks.reduce(0) { $0 + $1.announced }
+        state.marks.removeAll()
+        let now = Clock.monotonicNanoseconds
+        if now - state.connectedAt >= ReconnectBackoff.provenAfter { state.backoff.reset() }
+        if isStopping { state.failuresWhileStopping += 1 }
+        if deadline.hasPassed { return }  // the stop's summary says what is left
+        if let line = state.trouble.failed(failure, connecting: false, now: now) { onTrouble?(line) }
+        pause(nanoseconds: state.backoff.nextWait())
     }
 
     /// Waits on `wake` (the caller holds the lock) at most `nanoseconds`.
