@@ -223,9 +223,7 @@ struct RecordCommand: ParsableCommand {
     /// One line per output that lost or still holds records, then the log's own losses.
     private static func report(_ outcome: RecordOutcome) {
         for output in outcome.undelivered {
-            StandardError.line("proctrace: \(output.name): \(output.sent) records delivered, \(output.dropped) dropped "
-                + "(queue full), \(output.waiting) still waiting"
-                + (outcome.spooled ? " in the spool (sent by the next run)" : " (lost: no --spool)"))
+            StandardError.line("proctrace: \(output.name): " + UndeliveredSummary.text(output.counters))
         }
         for output in outcome.failedOutputs {
             StandardError.line("proctrace: \(output.name): \(output.failed) records could not be written")

@@ -200,6 +200,14 @@ function place(node, from, to, width) {
   return true;
 }
 
+// Past MAX_INDENT levels a row is indented no further and says its depth, as `tree` does past its own
+// cap: the label column is 430 px, and a chain thousands deep would push every name out of it.
+const MAX_INDENT = 16;
+function indent(label, depth) {
+  label.style.paddingLeft = Math.min(depth, MAX_INDENT) * 14 + "px";
+  if (depth > MAX_INDENT) label.append(el("span", "depth", "[depth " + depth + "]"));
+}
+
 function processRow(i, depth, width) {
   const row = el("div", "row");
   row.dataset.pid = P.pid[i];
@@ -213,7 +221,7 @@ function processRow(i, depth, width) {
   if (i === selected) row.classList.add("selected");
   if (matchSet.has(i)) row.classList.add("match");
   const label = el("div", "label");
-  label.style.paddingLeft = depth * 14 + "px";
+  indent(label, depth);
   const twisty = el("span", "twisty", kids[i] ? (expanded[i] ? "▾" : "▸") : "");
   twisty.dataset.toggle = i;
   label.append(twisty, el("span", "pid", P.pid[i]), el("span", "comm", S[P.comm[i]]));
@@ -253,7 +261,7 @@ function groupRow(g, depth, width) {
   row.dataset.count = members.length;
   row.dataset.parentPid = D.g.parent[g] >= 0 ? P.pid[D.g.parent[g]] : "";
   const label = el("div", "label");
-  label.style.paddingLeft = depth * 14 + "px";
+  indent(label, depth);
   const twisty = el("span", "twisty", groupOpen[g] ? "▾" : "▸");
   twisty.dataset.group = g;
   label.append(twisty, el("span", "comm", S[D.g.label[g]]));

@@ -49,6 +49,7 @@ h1 span { font-weight: normal; color: var(--muted); }
 .row .label { width: var(--label); flex: none; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding: 1px 6px 0 0; border-right: 1px solid var(--line); cursor: pointer; }
 .twisty { display: inline-block; width: 16px; text-align: center; color: var(--muted); cursor: pointer; user-select: none; }
 .pid { color: var(--muted); margin-right: 5px; }
+.depth { color: var(--muted); margin-right: 5px; }
 .comm { font-weight: 600; margin-right: 6px; }
 .args { color: #475467; }
 .adopted { color: var(--nonzero); margin-left: 6px; }

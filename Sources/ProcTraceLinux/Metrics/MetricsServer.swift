@@ -2,16 +2,21 @@
 import Glibc
 #endif
 import ProcTraceCore
+import Synchronization
 
 /// `--metrics-listen ADDR:PORT`: a small HTTP server on a thread of its own
-/// answering GET /metrics from RecordMetrics. One request per connection,
-/// two-second limits on reading and writing, so no client can hold it long
-/// and none can touch the record path.
+/// answering GET /metrics from RecordMetrics. One request per connection;
+/// clients are served side by side (one poll over all of them, nothing
+/// blocks), each within five seconds for its whole exchange, at most
+/// `connectionLimit` at once (a newcomer past it closes the oldest). No
+/// client can hold another's scrape, and none can touch the record path.
 public final class MetricsServer {
+    static let connectionLimit = 32
+
     public let metrics: RecordMetrics
     private let listener: Int32
     private var thread: pthread_t?
-    private var stopping = false
+    private let stopping = Atomic<Bool>(false)
 
     /// Binds `address` ("127.0.0.1:9464", "[::1]:9464", ":9464" for every address).
     public init(address: String, metrics: RecordMetrics) throws {
@@ -31,11 +36,11 @@ public final class MetricsServer {
         }
         defer { freeaddrinfo(found) }
         let fd = try retryingSystemCall("socket") {
-            socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, 16) == 0 else {
+        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, 64) == 0 else {
             let error = SystemCallError("bind", address, errno: errno)
             close(fd)
             throw DeliveryError("--metrics-listen: \(error) (is another program using the port?)")
@@ -60,61 +65,41 @@ public final class MetricsServer {
     }
 
     public func stop() {
-        stopping = true
+        stopping.store(true, ordering: .releasing)
         if let thread { pthread_join(thread, nil) }
         thread = nil
     }
 
     private func serve() {
-        while !stopping {
-            var waiting = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&waiting, 1, 200) == 1 else { continue }
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            var limit = timeval(tv_sec: 2, tv_usec: 0)
-            _ = setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            _ = setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            answer(client)
-            close(client)
+        var clients: [MetricsConnection] = []
+        while !stopping.load(ordering: .acquiring) {
+            var polled = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+                + clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+            let now = Clock.monotonicNanoseconds
+            let wait = clients.map { $0.deadline - now }.min().map { min(max($0, 0), 200_000_000) } ?? 200_000_000
+            guard poll(&polled, nfds_t(polled.count), Int32(wait / 1_000_000) + 1) >= 0 else { continue }
+            let after = Clock.monotonicNanoseconds
+            clients = clients.enumerated().filter { index, client in
+                if polled[index + 1].revents != 0 && !client.progress(answer: answer) { return false }
+                return after < client.deadline
+            }.map(\.element)
+            if polled[0].revents & Int16(POLLIN) != 0 { acceptWaiting(into: &clients) }
         }
     }
 
-    private static func endsHeader(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 4 else { return false }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return true
-        }
-        return false
+    private func answer(_ request: [UInt8]) -> [UInt8] {
+        MetricsResponse.answer(request, render: metrics.render)
     }
 
-    private func answer(_ client: Int32) {
-        var request = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while request.count < 16 * 1024 {
-            let got = recv(client, &chunk, chunk.count, 0)
-            if got <= 0 { break }
-            request += chunk.prefix(got)
-            if Self.endsHeader(request) { break }
-        }
-        let line = request.prefix { $0 != 13 && $0 != 10 }.split(separator: 0x20)
-        let (status, type, body): (String, String, String)
-        if line.count >= 2, line[0].elementsEqual("GET".utf8) {
-            let target = line[1].prefix { $0 != UInt8(ascii: "?") }
-            if target.elementsEqual("/metrics".utf8) {
-                (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics.render())
-            } else {
-                (status, type, body) = ("404 Not Found", "text/plain; charset=utf-8", "proctrace serves /metrics\n")
-            }
-        } else {
-            (status, type, body) = ("405 Method Not Allowed", "text/plain; charset=utf-8", "GET /metrics\n")
-        }
-        let response = Array("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
-        var sent = 0
-        while sent < response.count {
-            let wrote = response.withUnsafeBytes { send(client, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if wrote <= 0 { break }
-            sent += wrote
+    /// Takes the connections waiting (a round's worth at most).
+    private func acceptWaiting(into clients: inout [MetricsConnection]) {
+        for _ in 0..<Self.connectionLimit {
+            guard let fd = try? retryingSystemCall("accept", nil, { accept(listener, nil, nil) }) else { return }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            // The oldest has had the longest; a scraper sends its request at once.
+            if clients.count >= Self.connectionLimit { clients.removeFirst() }
+            clients.append(MetricsConnection(fd: fd, now: Clock.monotonicNanoseconds))
         }
     }
 }

@@ -23,7 +23,7 @@ public final class JournalTransport: RecordTransport {
 
     deinit { disconnect() }
 
-    public func connect() throws {
+    public func connect(until deadline: Deadline) throws {
         guard fd < 0 else { return }
         do {
             fd = try connectUnixSocket(path: socketPath, type: Int32(SOCK_DGRAM.rawValue))
@@ -40,19 +40,26 @@ public final class JournalTransport: RecordTransport {
 
     public func acknowledgedBytes() -> UInt64? { fd >= 0 ? bytesSent : nil }
 
-    public func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws {
+    /// A datagram: journald takes it, or a second without room (or the stop's grace) ends the wait.
+    public func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
         entry.removeAll(keepingCapacity: true)
-        Self.encode(line: line, event: event, droppedBefore: droppedBefore, into: &entry)
+        Self.encode(line: record.line, event: record.event, droppedBefore: record.droppedBefore, into: &entry)
+        let result: SocketSendResult
         do {
-            try entry.withUnsafeBytes { bytes in
-                try retryingSystemCall("send", socketPath) { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+            result = try entry.withUnsafeBytes { bytes in
+                try sendAll(fd, bytes, subject: socketPath, stallNanoseconds: 1_000_000_000, deadline: deadline)
             }
         } catch let error as SystemCallError where error.errno == EMSGSIZE || error.errno == ENOBUFS {
             try sendAsMemfd()
+            result = .sent
         } catch {
             throw DeliveryError("journal: \(error)")
         }
-        bytesSent += UInt64(entry.count)
+        switch result {
+        case .sent: bytesSent += UInt64(entry.count)
+        case .stalled: throw DeliveryError("journal: journald took nothing for a second (is it overloaded?)")
+        case .deadlinePassed: throw DeliveryError("journal: journald took nothing more within the stop's grace")
+        }
     }
 
     private func sendAsMemfd() throws {

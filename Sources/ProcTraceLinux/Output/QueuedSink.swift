@@ -6,9 +6,12 @@ import ProcTraceCore
 /// A LogSink for a network output: the record path appends each batch to a
 /// queue (memory, or a DiskSpool) and returns; a sender thread of its own
 /// delivers the records through a RecordTransport, in order, reconnecting
-/// while the receiver is away. Only a full queue loses records: the write
-/// throws LogWriteFailure for them (the Recorder counts them unwritten), they
-/// are counted as dropped, and the next delivered record says how many.
+/// with backoff while the receiver is away. Only a full or failing queue
+/// loses records: the write throws LogWriteFailure for them (the Recorder
+/// counts them unwritten), they are counted as dropped, with their cause,
+/// and the next delivered record says how many. At the stop the sender has
+/// a grace of `stopGraceNanoseconds`; what it could not deliver by then
+/// stays in the spool, or is counted as dropped.
 public final class QueuedSink: LogSink {
     public let transport: RecordTransport
     private let queue: RecordQueue
@@ -18,15 +21,18 @@ public final class QueuedSink: LogSink {
     private var droppedUnannounced: UInt64 = 0
     private var stopping = false
     private var thread: pthread_t?
-    /// How long flush waits for the receiver to take what is queued.
-    public var drainNanoseconds: Int64 = 5_000_000_000
-    /// Called (from the sender thread) once per outage with what went wrong.
+    /// Shared by a recording's network outputs: the first to stop starts the grace for all.
+    private let deadline: Deadline
+    /// How long the stop leaves every network output together to deliver what
+    /// is queued (well within the unit's TimeoutStopSec=30s).
+    public static let stopGraceNanoseconds: Int64 = 5_000_000_000
+    /// Called (from the sender thread) with what to say about a receiver in trouble (TroubleReport).
     public var onTrouble: ((String) -> Void)?
-    private var lastError: String?
 
-    public init(transport: RecordTransport, queue: RecordQueue) {
+    public init(transport: RecordTransport, queue: RecordQueue, stopDeadline: Deadline = Deadline()) {
         self.transport = transport
         self.queue = queue
+        deadline = stopDeadline
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
         counters.waiting = 0
@@ -78,31 +84,35 @@ public final class QueuedSink: LogSink {
         counters.waiting += added
         let lost = accepted < bytes.count ? Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes[accepted...])) : 0
         counters.dropped += lost
+        if let failure, lost > 0 {
+            counters.droppedSpoolFailed += lost
+            counters.spoolError = "\(failure)"
+        } else {
+            counters.droppedFull += lost
+        }
         droppedUnannounced += lost
         pthread_cond_signal(wake)
         pthread_mutex_unlock(lock)
         if accepted < bytes.count {
+            let full = queue is MemoryRecordQueue ? "the queue is full" : "the spool is full"
             let reason = failure.map { "\(transport.name): spool: \($0)" }
-                ?? "\(transport.name): the queue is full (the receiver is away or slow); \(lost) records dropped"
+                ?? "\(transport.name): \(full) (the receiver is away or slow); \(lost) records dropped"
             throw LogWriteFailure(keptBytes: accepted, errno: (failure as? SystemCallError)?.errno, underlying: DeliveryError(reason))
         }
     }
 
-    /// Waits, at most drainNanoseconds, for the receiver to have everything queued.
+    /// The recording ends: the sender has the stop's grace, from now, to
+    /// deliver what is queued. Returns at once (stop waits), so that every
+    /// output's grace runs at the same time.
     public func flush() throws {
-        let deadline = Clock.monotonicNanoseconds + drainNanoseconds
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        while queue.pendingBytes > 0 && thread != nil && Clock.monotonicNanoseconds < deadline {
-            pthread_mutex_unlock(lock)
-            usleep(20_000)
-            pthread_mutex_lock(lock)
-        }
+        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
     }
 
-    /// Stops the sender. What is still queued stays in a spool for the next
-    /// run; in memory it is lost, and counted as dropped.
+    /// Stops the sender, at the latest when the stop's grace runs out. What
+    /// is still queued stays in a spool for the next run; in memory it is
+    /// lost, and counted as dropped.
     public func stop() {
+        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
         pthread_mutex_lock(lock)
         stopping = true
         pthread_cond_signal(wake)
@@ -112,6 +122,7 @@ public final class QueuedSink: LogSink {
         if queue is MemoryRecordQueue {
             pthread_mutex_lock(lock)
             counters.dropped += counters.waiting
+            counters.droppedAtStop += counters.waiting
             counters.waiting = 0
             pthread_mutex_unlock(lock)
         }
@@ -139,118 +150,185 @@ public final class QueuedSink: LogSink {
         var time: Int64
         /// Drops announced on these lines: announced again if they must be resent.
         var announced: UInt64
+        /// The recorder of the last of these lines.
+        var recorderPid: Int32?
+    }
+
+    /// What the sender thread keeps from one round to the next.
+    private struct SenderState {
+        var sentOffset = 0
+        var marks: [Mark] = []
+        var connected = false
+        var connectedAt: Int64 = 0
+        // Until a connection has delivered something, one chunk at a time:
+        // a receiver that breaks every connection gets one chunk each, not the backlog.
+        var proven = false
+        var backoff = ReconnectBackoff()
+        var trouble: TroubleReport
+        var announce: UInt64 = 0
+        // The recorder of the lines being sent, and of the last committed one (where a resend starts).
+        var recorderPid: Int32?
+        var committedRecorderPid: Int32?
+        // A stop ends the pause before the next attempt: one more try, within the grace.
+        var failuresWhileStopping = 0
     }
 
     private func sendLoop() {
         let decoder = JSONLineDecoder()
-        var sentOffset = 0
-        var marks: [Mark] = []
-        var connected = false
-        var backoff: UInt32 = 100_000
-        var announce: UInt64 = 0
-        var stoppedAt: Int64?
+        var state = SenderState(trouble: TroubleReport(name: transport.name))
         while true {
-            pthread_mutex_lock(lock)
-            if queue.pendingBytes <= sentOffset && marks.isEmpty && !stopping {
-                var until = timespec()
-                clock_gettime(CLOCK_REALTIME, &until)
-                until.tv_nsec += 200_000_000
-                if until.tv_nsec >= 1_000_000_000 { until.tv_sec += 1; until.tv_nsec -= 1_000_000_000 }
-                pthread_cond_timedwait(wake, lock, &until)
+            let (chunk, isStopping) = nextChunk(&state)
+            if isStopping && (chunk.isEmpty && state.marks.isEmpty || deadline.hasPassed
+                              || !state.connected && state.failuresWhileStopping > 0) {
+                break
             }
-            let isStopping = stopping
-            let chunk = (try? queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
-            // Drops counted since the last look ride on the next line sent,
-            // with any still waiting for a line (the chunk read under the same
-            // lock holds every line queued before them).
-            announce += droppedUnannounced
-            droppedUnannounced = 0
-            pthread_mutex_unlock(lock)
-            if isStopping {
-                stoppedAt = stoppedAt ?? Clock.monotonicNanoseconds
-                let late = Clock.monotonicNanoseconds - stoppedAt! > 2_000_000_000
-                if chunk.isEmpty && marks.isEmpty || !connected || late { break }
-            }
-
-            if !connected {
-                do {
-                    try transport.connect()
-                    connected = true
-                    backoff = 100_000
-                    if lastError != nil { onTrouble?("\(transport.name): connected again; sending what waited") }
-                    lastError = nil
-                } catch {
-                    report("\(error)")
-                    usleep(backoff)
-                    backoff = min(backoff * 2, 1_000_000)
-                    continue
-                }
-            }
-
-            var broke = false
-            var sentLines: UInt64 = 0
-            var sentAnnounced: UInt64 = 0
-            chunk.withUnsafeBytes { all in
-                var start = 0
-                while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
-                    let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
-                    let event = try? decoder.decode(line)
-                    do {
-                        try transport.send(line: line, event: event, droppedBefore: announce)
-                    } catch {
-                        report("\(error)")
-                        broke = true
-                        return
-                    }
-                    sentAnnounced += announce
-                    announce = 0
-                    sentLines += 1
-                    start = newline + 1
-                    sentOffset += line.count + 1
-                }
-            }
-            if sentLines > 0 {
-                marks.append(Mark(queueEnd: sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
-                                  time: Clock.monotonicNanoseconds, announced: sentAnnounced))
-            }
+            if !state.connected && !connect(&state, isStopping: isStopping) { continue }
+            var failure = send(chunk, &state, decoder: decoder)
             var acknowledged: UInt64?
-            if !broke {
+            if failure == nil {
                 acknowledged = transport.acknowledgedBytes()
-                if acknowledged == nil {
-                    report("\(transport.name): the receiver closed the connection")
-                    broke = true
-                }
+                if acknowledged == nil { failure = "\(transport.name): the receiver closed the connection" }
             }
-            if broke {
-                // A datagram that went out is delivered: keep those, so only
-                // what follows is sent again.
-                if transport.settleNanoseconds == 0 {
-                    commitSettled(&marks, &sentOffset, acknowledged: transport.bytesSent)
-                }
-                // Resend everything not committed: some may arrive twice (same seq), none is missing.
-                transport.disconnect()
-                connected = false
-                sentOffset = 0
-                // The lines that said how many were dropped may not have arrived.
-                announce += marks.reduce(0) { $0 + $1.announced }
-                marks.removeAll()
+            if let failure {
+                recover(from: failure, &state, isStopping: isStopping)
                 continue
             }
-            commitSettled(&marks, &sentOffset, acknowledged: acknowledged ?? 0)
-            if chunk.isEmpty && !marks.isEmpty { usleep(20_000) }
+            if commitSettled(&state.marks, &state.sentOffset, acknowledged: acknowledged ?? 0,
+                             recorderPid: &state.committedRecorderPid) {
+                state.proven = true
+                state.backoff.reset()
+                if let line = state.trouble.delivered(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            }
+            if chunk.isEmpty && !state.marks.isEmpty { usleep(20_000) }
         }
+        if let line = state.trouble.unsaid(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
         transport.disconnect()
     }
 
-    private func commitSettled(_ marks: inout [Mark], _ sentOffset: inout Int, acknowledged: UInt64) {
+    /// The next lines to send (none while a new connection proves itself),
+    /// and whether the sink is stopping; waits a little when there is nothing.
+    private func nextChunk(_ state: inout SenderState) -> (chunk: [UInt8], isStopping: Bool) {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if queue.pendingBytes <= state.sentOffset && state.marks.isEmpty && !stopping {
+            waitForWake(nanoseconds: 200_000_000)
+        }
+        guard !(state.connected && !state.proven && !state.marks.isEmpty && !stopping) else { return ([], stopping) }
+        let chunk = (try? queue.read(from: state.sentOffset, limit: 256 * 1024)) ?? []
+        // Drops counted since the last look ride on the next line sent,
+        // with any still waiting for a line (the chunk read under the same
+        // lock holds every line queued before them).
+        state.announce += droppedUnannounced
+        droppedUnannounced = 0
+        return (chunk, stopping)
+    }
+
+    /// Connects; on failure says so (when it is time) and waits the backoff.
+    private func connect(_ state: inout SenderState, isStopping: Bool) -> Bool {
+        do {
+            try transport.connect(until: deadline)
+            state.connected = true
+            state.connectedAt = Clock.monotonicNanoseconds
+            state.proven = false
+            return true
+        } catch {
+            if isStopping { state.failuresWhileStopping += 1 }
+            if let line = state.trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            pause(nanoseconds: state.backoff.nextWait())
+            return false
+        }
+    }
+
+    /// Sends the chunk's lines in order; returns what went wrong, if anything.
+    private func send(_ chunk: [UInt8], _ state: inout SenderState, decoder: JSONLineDecoder) -> String? {
+        var failure: String?
+        var sentLines: UInt64 = 0
+        var sentAnnounced: UInt64 = 0
+        chunk.withUnsafeBytes { all in
+            var start = 0
+            while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
+                let event = try? decoder.decode(line)
+                if let event, event.kind == .start, let stream = event.stream { state.recorderPid = stream.recorderPid }
+                do {
+                    let record = OutgoingRecord(line: line, event: event, droppedBefore: state.announce, recorderPid: state.recorderPid)
+                    try transport.send(record, until: deadline)
+                } catch {
+                    failure = "\(error)"
+                    return
+                }
+                sentAnnounced += state.announce
+                state.announce = 0
+                sentLines += 1
+                start = newline + 1
+                state.sentOffset += line.count + 1
+            }
+        }
+        if sentLines > 0 {
+            state.marks.append(Mark(queueEnd: state.sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
+                                    time: Clock.monotonicNanoseconds, announced: sentAnnounced, recorderPid: state.recorderPid))
+        }
+        return failure
+    }
+
+    /// After a broken connection: keep what is delivered, resend the rest
+    /// after the backoff (some may arrive twice, same seq; none is missing).
+    private func recover(from failure: String, _ state: inout SenderState, isStopping: Bool) {
+        // A datagram that went out is delivered: keep those, so only what follows is sent again.
+        if transport.settleNanoseconds == 0 {
+            commitSettled(&state.marks, &state.sentOffset, acknowledged: transport.bytesSent,
+                          recorderPid: &state.committedRecorderPid)
+        }
+        transport.disconnect()
+        state.connected = false
+        state.sentOffset = 0
+        state.recorderPid = state.committedRecorderPid
+        // The lines that said how many were dropped may not have arrived.
+        state.announce += state.marks.reduce(0) { $0 + $1.announced }
+        state.marks.removeAll()
+        let now = Clock.monotonicNanoseconds
+        if now - state.connectedAt >= ReconnectBackoff.provenAfter { state.backoff.reset() }
+        if isStopping { state.failuresWhileStopping += 1 }
+        if deadline.hasPassed { return }  // the stop's summary says what is left
+        if let line = state.trouble.failed(failure, connecting: false, now: now) { onTrouble?(line) }
+        pause(nanoseconds: state.backoff.nextWait())
+    }
+
+    /// Waits on `wake` (the caller holds the lock) at most `nanoseconds`.
+    private func waitForWake(nanoseconds: Int64) {
+        var until = timespec()
+        clock_gettime(CLOCK_REALTIME, &until)
+        let total = Int64(until.tv_nsec) + nanoseconds
+        until.tv_sec += Int(total / 1_000_000_000)
+        until.tv_nsec = Int(total % 1_000_000_000)
+        pthread_cond_timedwait(wake, lock, &until)
+    }
+
+    /// Sleeps between connection attempts; a stop ends the pause at once
+    /// (new records, which also wake the sender, do not).
+    private func pause(nanoseconds: Int64) {
+        let end = Clock.monotonicNanoseconds + nanoseconds
+        pthread_mutex_lock(lock)
+        while !stopping, case let left = end - Clock.monotonicNanoseconds, left > 0 {
+            waitForWake(nanoseconds: left)
+        }
+        pthread_mutex_unlock(lock)
+    }
+
+    /// Commits the marks the receiver acknowledged and kept for the settle
+    /// time; returns whether there were any.
+    @discardableResult
+    private func commitSettled(_ marks: inout [Mark], _ sentOffset: inout Int, acknowledged: UInt64,
+                               recorderPid: inout Int32?) -> Bool {
         let now = Clock.monotonicNanoseconds
         var settled = 0
         while settled < marks.count, marks[settled].wireEnd <= acknowledged,
               now - marks[settled].time >= transport.settleNanoseconds {
             settled += 1
         }
-        guard settled > 0 else { return }
+        guard settled > 0 else { return false }
         let bytes = marks[settled - 1].queueEnd
+        recorderPid = marks[settled - 1].recorderPid
         let lines = marks[..<settled].reduce(0) { $0 + $1.lines }
         marks.removeFirst(settled)
         for index in marks.indices { marks[index].queueEnd -= bytes }
@@ -259,17 +337,12 @@ public final class QueuedSink: LogSink {
         do {
             try queue.commit(bytes)
         } catch {
-            report("\(transport.name): spool: \(error)")
+            onTrouble?("\(transport.name): spool: \(error)")
         }
         counters.sent += lines
         counters.waiting -= min(lines, counters.waiting)
         pthread_mutex_unlock(lock)
-    }
-
-    private func report(_ message: String) {
-        guard lastError == nil else { return }
-        lastError = message
-        onTrouble?(message + "; records wait and are sent when it is back")
+        return true
     }
 }
 

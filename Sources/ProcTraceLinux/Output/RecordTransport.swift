@@ -6,12 +6,12 @@ public protocol RecordTransport: AnyObject {
     /// What to call it in messages and metrics ("journal", "syslog+tcp://…").
     var name: String { get }
     /// Connects if not connected; throws while the receiver is not there.
-    func connect() throws
-    /// Sends one record: its JSON line (no newline) and the event read back
-    /// from it (nil if it did not parse). `droppedBefore` records were lost
-    /// to an overflowing queue since the previous delivered one.
-    /// Throws when the connection broke (the sender reconnects and resends).
-    func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws
+    /// Waits for a handshake at most until `deadline`.
+    func connect(until deadline: Deadline) throws
+    /// Sends one record. Waits for a slow receiver, but never past `deadline`.
+    /// Throws when the connection broke or the wait ran out (the sender
+    /// disconnects, and reconnects and resends unless it is stopping).
+    func send(_ record: OutgoingRecord, until deadline: Deadline) throws
     /// Bytes sent on this connection so far.
     var bytesSent: UInt64 { get }
     /// Bytes sent on this connection that the receiver has acknowledged; nil
@@ -23,14 +23,43 @@ public protocol RecordTransport: AnyObject {
     func disconnect()
 }
 
+/// One record on its way to a receiver.
+public struct OutgoingRecord {
+    /// Its JSON line, without the newline.
+    public var line: UnsafeRawBufferPointer
+    /// The event read back from the line (nil if it did not parse).
+    public var event: Event?
+    /// Records lost to an overflowing queue since the previous delivered one.
+    public var droppedBefore: UInt64
+    /// The recorder that captured it: the `recorder_pid` of the `start` before
+    /// it in the queue; nil when the queue does not say (a spool taken up in
+    /// the middle of an earlier run's records).
+    public var recorderPid: Int32?
+
+    public init(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64, recorderPid: Int32?) {
+        self.line = line
+        self.event = event
+        self.droppedBefore = droppedBefore
+        self.recorderPid = recorderPid
+    }
+}
+
 /// Counts of one output, for failure accounting and metrics.
 public struct OutputCounters: Sendable, Equatable {
     /// Records the receiver has (committed).
     public var sent: UInt64 = 0
     /// Records that went into the queue or spool.
     public var spooled: UInt64 = 0
-    /// Records lost because the queue or spool was full.
+    /// Records lost: the sum of the three causes below.
     public var dropped: UInt64 = 0
+    /// Of `dropped`: the queue or spool was full.
+    public var droppedFull: UInt64 = 0
+    /// Of `dropped`: the spool could not be written (`spoolError` says why).
+    public var droppedSpoolFailed: UInt64 = 0
+    /// Of `dropped`: still in memory when the stop's grace ran out (no spool).
+    public var droppedAtStop: UInt64 = 0
+    /// The last error writing the spool.
+    public var spoolError: String?
     /// Records waiting now.
     public var waiting: UInt64 = 0
 

@@ -6,7 +6,8 @@ import ProcTraceCore
 /// `--output syslog+tcp://…`, `syslog+udp://…`, `syslog+unix://…`: RFC 5424
 /// messages; over TCP framed by octet counting (RFC 6587: "LENGTH SP MSG").
 /// TCP bytes count as delivered once the receiver's kernel acknowledged them
-/// and a second has passed with the connection still open.
+/// and a second has passed with the connection still open. A receiver that
+/// takes nothing for 30 s is disconnected (and tried again).
 public final class SyslogTransport: RecordTransport {
     public let endpoint: OutputTarget.SyslogEndpoint
     public let name: String
@@ -15,10 +16,12 @@ public final class SyslogTransport: RecordTransport {
     private let message: SyslogMessage
     private var frame: [UInt8] = []
 
-    public init(endpoint: OutputTarget.SyslogEndpoint, hostName: String = HostInfo.hostName, processID: Int32 = getpid()) {
+    static let stallNanoseconds: Int64 = 30_000_000_000
+
+    public init(endpoint: OutputTarget.SyslogEndpoint, hostName: String = HostInfo.hostName) {
         self.endpoint = endpoint
         name = OutputTarget.syslog(endpoint).description
-        message = SyslogMessage(hostName: hostName, processID: processID)
+        message = SyslogMessage(hostName: hostName)
     }
 
     deinit { disconnect() }
@@ -30,11 +33,13 @@ public final class SyslogTransport: RecordTransport {
 
     public var settleNanoseconds: Int64 { isStream ? 1_000_000_000 : 0 }
 
-    public func connect() throws {
+    public func connect(until deadline: Deadline) throws {
         guard fd < 0 else { return }
         switch endpoint {
-        case .tcp(let host, let port): fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_STREAM.rawValue), name: name)
-        case .udp(let host, let port): fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue), name: name)
+        case .tcp(let host, let port):
+            fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_STREAM.rawValue), name: name, deadline: deadline)
+        case .udp(let host, let port):
+            fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue), name: name, deadline: deadline)
         case .unix(let path):
             do {
                 fd = try connectUnixSocket(path: path, type: Int32(SOCK_DGRAM.rawValue))
@@ -50,42 +55,30 @@ public final class SyslogTransport: RecordTransport {
         fd = -1
     }
 
-    public func send(line: UnsafeRawBufferPointer, event: Event?, droppedBefore: UInt64) throws {
+    public func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
         frame.removeAll(keepingCapacity: true)
         var body: [UInt8] = []
-        message.append(line: line, event: event, droppedBefore: droppedBefore, to: &body)
+        message.append(record, to: &body)
         if isStream {
             frame.append(contentsOf: String(body.count).utf8)
             frame.append(0x20)
         }
         frame.append(contentsOf: body)
-        var done = 0
-        var timeouts = 0
-        while done < frame.count {
-            let error: Int32
-            do {
-                let offset = done
-                let sent = try frame.withUnsafeBytes { bytes in
-                    try retryingSystemCall("send", name) {
-                        Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-                    }
-                }
-                done += sent
-                continue
-            } catch let failure as SystemCallError {
-                error = failure.errno
+        let result: SocketSendResult
+        do {
+            result = try frame.withUnsafeBytes { bytes in
+                try sendAll(fd, bytes, subject: name, stallNanoseconds: Self.stallNanoseconds, deadline: deadline)
             }
-            // A slow receiver: wait (this is the sender thread) but not forever.
-            if (error == EAGAIN || error == EWOULDBLOCK) && timeouts < 30 {
-                timeouts += 1
-                continue
-            }
-            if error == EMSGSIZE && !isStream {
-                throw DeliveryError("\(name): a record of \(frame.count) bytes is too large for one datagram; use syslog+tcp")
-            }
-            throw DeliveryError("\(name): \(SystemCallError("send", name, errno: error))")
+        } catch let error as SystemCallError where error.errno == EMSGSIZE && !isStream {
+            throw DeliveryError("\(name): a record of \(frame.count) bytes is too large for one datagram; use syslog+tcp")
+        } catch {
+            throw DeliveryError("\(name): \(error)")
         }
-        bytesSent += UInt64(frame.count)
+        switch result {
+        case .sent: bytesSent += UInt64(frame.count)
+        case .stalled: throw DeliveryError("\(name): the receiver took nothing for \(Self.stallNanoseconds / 1_000_000_000) s")
+        case .deadlinePassed: throw DeliveryError("\(name): the receiver took nothing more within the stop's grace")
+        }
     }
 
     public func acknowledgedBytes() -> UInt64? {
@@ -100,7 +93,7 @@ public final class SyslogTransport: RecordTransport {
         return bytesSent - min(bytesSent, UInt64(max(0, unacknowledged)))
     }
 
-    static func connectInternet(host: String, port: UInt16, type: Int32, name: String) throws -> Int32 {
+    static func connectInternet(host: String, port: UInt16, type: Int32, name: String, deadline: Deadline) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = type
         hints.ai_family = AF_UNSPEC
@@ -117,14 +110,14 @@ public final class SyslogTransport: RecordTransport {
             let fd = socket(info.pointee.ai_family, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { lastError = errno; continue }
             if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
-                // At most two seconds for the handshake, so a stop is never held longer.
+                // At most two seconds for the handshake, and never past a stop's grace.
+                let wait = deadline.remaining(within: Clock.monotonicNanoseconds + 2_000_000_000)
                 var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 var soError: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
-                if poll(&waiting, 1, 2000) == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length) == 0, soError == 0 {
-                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-                    setSendTimeout(fd, seconds: 1)
-                    return fd
+                if poll(&waiting, 1, Int32(wait / 1_000_000)) == 1,
+                   getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length) == 0, soError == 0 {
+                    return fd  // non-blocking: sends wait in sendAll, with their deadline
                 }
                 lastError = soError != 0 ? soError : ETIMEDOUT
             } else {

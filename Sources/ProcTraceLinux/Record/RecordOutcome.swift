@@ -3,9 +3,8 @@ public struct RecordOutcome {
     /// A journal or syslog output that dropped records or still held some at the stop.
     public struct Undelivered {
         public var name: String
-        public var sent: UInt64
-        public var dropped: UInt64
-        public var waiting: UInt64
+        /// What was sent, dropped (and why) and is still waiting.
+        public var counters: OutputCounters
     }
 
     public var undelivered: [Undelivered] = []
@@ -20,6 +19,6 @@ public struct RecordOutcome {
 
     /// Any record lost on the way to an output.
     public var isComplete: Bool {
-        unwritten == 0 && !outputLost && !undelivered.contains { $0.dropped > 0 } && failedOutputs.isEmpty
+        unwritten == 0 && !outputLost && !undelivered.contains { $0.counters.dropped > 0 } && failedOutputs.isEmpty
     }
 }

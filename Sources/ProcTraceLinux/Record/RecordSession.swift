@@ -10,6 +10,8 @@ public final class RecordSession {
     public let configuration: RecordConfiguration
     private let makeSource: () throws -> EventSource
     private let notify: (RecordNotice) -> Void
+    /// When the network outputs give up delivering at the stop: one grace for all of them.
+    private let networkStopDeadline = Deadline()
 
     /// `notify` hears what there is to tell while recording goes on.
     public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> EventSource,
@@ -114,13 +116,12 @@ public final class RecordSession {
                 throw .startingMetrics(error)
             }
             metrics = published
-            // Counted where written records pass (after the filter); `start` is counted by hand.
+            // Counted where written records pass (after the filter), `start` included.
             let redact = configuration.transform
             transform = { event in
                 eventCounts[Int(event.kind.rawValue)] += 1
                 redact?(&event)
             }
-            eventCounts[Int(EventKind.start.rawValue)] = 1
         }
         let enrichment = source.enricher.map {
             Recorder.Enrichment(enricher: $0, bounds: configuration.enrichment, clock: { Clock.monotonicNanoseconds })
@@ -239,8 +240,7 @@ public final class RecordSession {
         for output in network {
             let counts = output.snapshot
             if counts.dropped > 0 || counts.waiting > 0 {
-                outcome.undelivered.append(.init(name: output.name, sent: counts.sent, dropped: counts.dropped,
-                                                 waiting: counts.waiting))
+                outcome.undelivered.append(.init(name: output.name, counters: counts))
             }
         }
         if let fanOut = sink as? FanOutSink {
@@ -276,7 +276,7 @@ public final class RecordSession {
         } else {
             queue = MemoryRecordQueue(capacity: configuration.memoryQueueBytes)
         }
-        let sink = QueuedSink(transport: transport, queue: queue)
+        let sink = QueuedSink(transport: transport, queue: queue, stopDeadline: networkStopDeadline)
         sink.onTrouble = { [notify] in notify(.networkOutput($0)) }
         return sink
     }

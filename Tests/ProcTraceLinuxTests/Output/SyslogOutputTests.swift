@@ -46,6 +46,21 @@ struct SyslogOutputTests {
         }
     }
 
+    /// The PROCID of each message rsyslog wrote, in order.
+    static func receivedProcessIDs(_ directory: URL) throws -> [String] {
+        let text = (try? String(contentsOf: directory.appendingPathComponent("received.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5)
+            return line.hasPrefix("<30>1 ") && fields.count > 4 ? String(fields[4]) : nil
+        }
+    }
+
+    /// The `recorder_pid` of a `start` line.
+    static func recorderPid(_ line: String) -> String? {
+        guard let range = line.range(of: "\"recorder_pid\":") else { return nil }
+        return String(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
     static func lines(_ url: URL) throws -> [String] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
     }
@@ -129,6 +144,11 @@ struct SyslogOutputTests {
         #expect(first.count > 300)
         // The first run's records come first, in order, then the second run's.
         #expect(received == first + second, "received \(received.count), wrote \(first.count) + \(second.count)")
+        // Each message's PROCID is the recorder that captured it, not the one that sent it.
+        let pids = try Self.receivedProcessIDs(directory)
+        let recorders = [first, second].map { lines in lines.first.flatMap(Self.recorderPid) ?? "?" }
+        #expect(pids == Array(repeating: recorders[0], count: first.count) + Array(repeating: recorders[1], count: second.count),
+                "PROCIDs \(Set(pids)) for recorders \(recorders)")
         print("syslog restart: \(first.count) spooled by the first run, \(second.count) by the second, \(received.count) received")
     }
 
@@ -136,13 +156,16 @@ struct SyslogOutputTests {
         let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Shell.run(Self.rsyslog + """
-            "$PROCTRACE" record --config /dev/null -o syslog+tcp://127.0.0.1:$PORT --spool "$D/spool" \\
-                --spool-size 64K 2>"$D/record.err" & P=$!
+            # Only this script's processes: suites running beside it would keep the 64K spool full for ever.
+            "$PROCTRACE" record --config /dev/null --pid $$ --descendants -o syslog+tcp://127.0.0.1:$PORT \\
+                --spool "$D/spool" --spool-size 64K 2>"$D/record.err" & P=$!
             for i in $(seq 200); do [ -s "$D/spool"/*/0000000000000001.spool ] 2>/dev/null && break; sleep 0.05; done
             sleep 1
             storm 300
             start_rsyslog
             storm 10
+            # The sender tries again after a backoff of up to 2 s: wait until it is back, then for the backlog.
+            for i in $(seq 200); do [ -s "$D/received.log" ] && break; sleep 0.05; done
             sleep 2
             kill -INT $P; STATUS=0; wait $P || STATUS=$?; P=""; echo "record exited $STATUS"
             sleep 0.5

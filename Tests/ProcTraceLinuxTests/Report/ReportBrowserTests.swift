@@ -214,4 +214,31 @@ struct ReportBrowserTests {
         let png = try Data(contentsOf: screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4e, 0x47]) && png.count > 20_000)
     }
+
+    /// A chain of 100 nested forks (a log written here, no recording needed): the deepest
+    /// label was indented 1,400 px (1.4 million px at 100,000 levels), out of its 430 px column.
+    /// Like `tree`, the page stops indenting past a depth and writes the depth out.
+    @Test func aDeepChainStopsIndentingAndSaysItsDepth() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let credentials = #""uid":0,"euid":0,"suid":0,"gid":0,"egid":0,"sgid":0,"sid":1,"pgid":1"#
+        var lines = [
+            #"{"seq":1,"time":"2026-11-23T20:27:24.000000000Z","event":"start","format":"proctrace","version":1,"backend":"bpf","host":"vm","boot_id":"e589cdac-5f18-415d-9ddd-b7a6f3dcae5f","kernel":"6.18.44","proctrace_version":"0.1.0","recorder_pid":6859}"#,
+            #"{"seq":2,"time":"2026-11-23T20:27:24.500000000Z","event":"exists","pid":1000,"ppid":1,"comm":"sh","start_time":1000,"state":"S","filename":"/bin/sh","argv":["sh"],"argv_truncated":false,\#(credentials)}"#,
+        ]
+        for depth in 1...100 {
+            lines.append(#"{"seq":\#(depth + 2),"time":"2026-11-23T20:27:25.\#(String(format: "%09d", depth * 1000))Z","event":"fork","pid":\#(1000 + depth),"ppid":\#(999 + depth),"comm":"sh","start_time":\#(1000 + depth * 1000),\#(credentials)}"#)
+        }
+        let log = directory.appendingPathComponent("deep.jsonl")
+        let report = directory.appendingPathComponent("deep.html")
+        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        let (status, _, errors) = try LiveRecording.runCapturingErrors(Binaries.proctrace, ["report", log.path, "-o", report.path])
+        #expect(status == 0, "\(errors)")
+        let dom = try Chromium.dumpDOM("file://\(report.path)#find=1100")
+        let row = try #require(Self.rows(dom)["1100"], "the deepest process is drawn")
+        let padding = try #require(row.html.components(separatedBy: "padding-left: ").dropFirst().first?.prefix { $0.isNumber })
+        // The label column is 430 px wide: the pid and name stay in it.
+        #expect(Int(padding) ?? .max <= 250, "the deepest label is indented \(padding) px")
+        #expect(row.html.contains("[depth 100]"), "\(row.html.prefix(400))")
+    }
 }
