@@ -258,8 +258,8 @@ public final class RecordSession {
         if let directory = configuration.spoolDirectory {
             let own = directory + "/" + target.spoolName
             do {
-                if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemCallError("mkdir", directory, errno: errno) }
-                let spool = try DiskSpool(directory: own, capacity: Int(clamping: configuration.spoolBytes))
+                let trusted = try SpoolDirectory(path: directory).subdirectory(target.spoolName)
+                let spool = try DiskSpool(trusted, capacity: Int(clamping: configuration.spoolBytes))
                 if spool.pendingBytes > 0 {
                     notify(.networkOutput("\(target): \(spool.pendingBytes) bytes of records from an earlier run wait in \(own); sending them first"))
                 }
