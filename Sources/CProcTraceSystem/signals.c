@@ -5,6 +5,13 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t pt_stop_signal;
+static volatile sig_atomic_t pt_reopen_requested;
+
+static void pt_on_reopen_signal(int sig)
+{
+	(void)sig;
+	pt_reopen_requested = 1;
+}
 
 static void pt_on_stop_signal(int sig)
 {
@@ -21,6 +28,8 @@ void pt_signals_install(void)
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
+	action.sa_handler = pt_on_reopen_signal;
+	sigaction(SIGHUP, &action, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* A parent may have started us with these blocked (the mask is inherited). */
@@ -28,10 +37,19 @@ void pt_signals_install(void)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
 	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
 int pt_signals_received(void)
 {
 	return pt_stop_signal;
+}
+
+int pt_signals_take_reopen(void)
+{
+	if (!pt_reopen_requested)
+		return 0;
+	pt_reopen_requested = 0;
+	return 1;
 }

@@ -13,6 +13,10 @@ void pt_signals_install(void);
 /* The first stop signal received, or 0. */
 int pt_signals_received(void);
 
+/* SIGHUP asks to reopen the output files (logrotate's convention; it also
+ * interrupts a blocking poll). Returns 1 once per request since the last call. */
+int pt_signals_take_reopen(void);
+
 /* Which step of pt_capabilities_limit failed. */
 enum {
 	PT_CAP_STEP_CAPGET = 1,

@@ -49,21 +49,25 @@ public final class RecordSession {
         var outputs: [(name: String, sink: LogSink)] = []
         var rotating: RotatingLogSink?
         let reopenIfDeleted: (() throws -> String?)?
+        let reopen: (() throws -> [String])?
         do {
             if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
                 let file = try RotatingFileSink(
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.notices.forEach { notify(.output($0)) }
+                file.onNotice = { [notify] in notify(.output($0)) }
                 outputs.append((path.text, file))
                 rotating = file
                 reopenIfDeleted = file.reopenIfDeleted
+                reopen = file.reopen
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { notify(.output($0)) }
                 outputs.append((path.text, file))
                 reopenIfDeleted = file.reopenIfDeleted
+                reopen = file.reopen
             } else {
                 if configuration.networkOutputs.isEmpty {
                     let standardOutput = FileSink.standardOutput()
@@ -71,6 +75,7 @@ public final class RecordSession {
                     outputs.append(("standard output", standardOutput))
                 }
                 reopenIfDeleted = nil
+                reopen = nil
             }
         } catch {
             throw .openingLog(error)
@@ -196,9 +201,19 @@ public final class RecordSession {
         // Whether someone deleted the log: one fstat a second, never per record.
         var nextOutputCheck = Clock.bootNanoseconds
         var outputLost = false
+        var sourceFailed = false
         while pt_signals_received() == 0 {
             let now = Clock.bootNanoseconds
             if let deadline, now >= deadline { break }
+            if pt_signals_take_reopen() != 0 {
+                // SIGHUP: logrotate's convention with a log file; a hang-up of the terminal otherwise.
+                guard let reopen else { break }
+                do {
+                    try reopen().forEach { notify(.output($0)) }
+                } catch {
+                    notify(.output("cannot reopen the log on SIGHUP: \(error); records go on into the file opened before"))
+                }
+            }
             if let reopenIfDeleted, now >= nextOutputCheck {
                 nextOutputCheck = now.addingSaturating(seconds: 1)
                 do {
@@ -215,8 +230,11 @@ public final class RecordSession {
             } catch let error as LogWriteFailure {
                 reportWriteError(error)
                 if error.errno == EPIPE { break }
+            } catch is RotationFailure {
+                continue  // said by the sink's onNotice; the current file goes on
             } catch {
                 notify(.readingFailed(error))
+                sourceFailed = true
                 break
             }
         }
@@ -244,6 +262,7 @@ public final class RecordSession {
         }
         outcome.unwritten = recorder.unwritten
         outcome.outputLost = outputLost
+        outcome.sourceFailed = sourceFailed
         return outcome
     }
 
