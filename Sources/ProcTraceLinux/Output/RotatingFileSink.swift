@@ -19,6 +19,7 @@ public final class RotatingFileSink: RotatingLogSink {
     private var bytesInFile: UInt64
     /// Where the next rotation is due; moved on by a rotation that failed.
     private var rotationPoint: UInt64
+    private var rotationFailing = false
     /// Hears what a failed rotation has to say (the Recorder may swallow the error mid-batch).
     public var onNotice: ((String) -> Void)?
 
@@ -118,6 +119,8 @@ public final class RotatingFileSink: RotatingLogSink {
         }
         bytesInFile = 0
         rotationPoint = maximumBytes
+        if rotationFailing { onNotice?("rotating \(path) works again") }
+        rotationFailing = false
         if compress {
             try Self.compressAndReplace(previous, mode: mode)
         }
@@ -127,7 +130,8 @@ public final class RotatingFileSink: RotatingLogSink {
     /// next try waits for another `maximumBytes`, not for the next batch.
     private func postpone(_ failure: RotationFailure) -> RotationFailure {
         rotationPoint = bytesInFile &+ maximumBytes
-        onNotice?(failure.description)
+        if !rotationFailing { onNotice?(failure.description) }  // once until a rotation works again
+        rotationFailing = true
         return failure
     }
 
