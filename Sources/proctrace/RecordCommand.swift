@@ -169,6 +169,7 @@ struct RecordCommand: ParsableCommand {
                 throw ValidationError("--output: \(error)")
             }
         }
+        try refuseAppendingToTheConfiguration(configuration.outputPath)
         configuration.spoolDirectory = spool
         configuration.metricsListen = metricsListen
         configuration.spoolBytes = spoolSize.bytes
@@ -208,6 +209,17 @@ struct RecordCommand: ParsableCommand {
         }
         Self.report(outcome)
         if !outcome.isComplete { throw ExitCode.failure }
+    }
+
+    /// `--output` naming the configuration file read (any name or link to it)
+    /// would append records to it, and the next start would fail on them.
+    private func refuseAppendingToTheConfiguration(_ output: ExactPath?) throws {
+        let configPath = service.config ?? ConfigurationFile.defaultPath
+        guard let output, let log = FileIdentity(path: output), let config = FileIdentity(path: configPath),
+              log == config else { return }
+        StandardError.line("proctrace: refusing --output \(output): it is the configuration file "
+            + "\(UntrustedText.escaped(configPath)), which the records would be appended to; choose another --output")
+        throw ExitCode.failure
     }
 
     /// One line per output that lost or still holds records, then the log's own losses.
