@@ -1,5 +1,6 @@
 #include "CProcTraceSystem.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +29,10 @@ void pt_signals_install(void)
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
+	/* SA_RESTART: a reopen request must not fail a read or write under way;
+	 * poll(2) returns EINTR all the same, so the record loop sees it at once. */
 	action.sa_handler = pt_on_reopen_signal;
+	action.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &action, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -52,4 +56,14 @@ int pt_signals_take_reopen(void)
 		return 0;
 	pt_reopen_requested = 0;
 	return 1;
+}
+
+void pt_signals_hold(int hold)
+{
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &signals, NULL);
 }

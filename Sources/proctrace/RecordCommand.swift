@@ -10,7 +10,9 @@ struct RecordCommand: ParsableCommand {
             Needs root (or CAP_BPF and CAP_PERFMON; docs/service.md). The first line, `start`, is \
             written once the probes are attached, followed by one `exists` line per running process; \
             then every event as it happens. Ctrl-C, SIGTERM or --duration stop it cleanly: the ring \
-            buffer is drained and a `stop` line written. A second Ctrl-C exits at once.
+            buffer is drained and a `stop` line written. A second Ctrl-C exits at once. SIGHUP \
+            reopens the --output file at its path (after logrotate moved it; without a file it stops \
+            cleanly, as SIGTERM does).
 
             Examples:
               sudo proctrace record

@@ -193,9 +193,12 @@ public final class RecordSession {
             dropCapabilities(for: source)
         }
         // Senders start after the drop: a thread keeps the capabilities it was created with.
+        // They start with the stop and reopen signals blocked, which then interrupt only this thread.
+        pt_signals_hold(1)
         network.forEach { $0.start() }
         publishMetrics()
         server?.start()
+        pt_signals_hold(0)
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
         // Whether someone deleted the log: one fstat a second, never per record.
