@@ -254,6 +254,7 @@ public enum OutputError: Error, CustomStringConvertible {
     case hardLinked(ExactPath, links: UInt64)
     case deleted(ExactPath, errno: Int32)
     case readerStalled(ExactPath)
+    case uncompressed(ExactPath)
 
     public var description: String {
         switch self {
@@ -271,6 +272,8 @@ public enum OutputError: Error, CustomStringConvertible {
                 + "file; remove it or choose another --output"
         case .readerStalled(let path):
             "the reader of \(path) stopped taking records: it stayed full from before the stop until 2 s after"
+        case .uncompressed(let path):
+            "\(path), rotated before, cannot be compressed, and the rotation would replace it"
         case .deleted(let path, let error):
             "the log \(path) was deleted while recording and cannot be created again (\(String(cString: strerror(error)))); "
                 + "stopping: recreate its directory and start again"

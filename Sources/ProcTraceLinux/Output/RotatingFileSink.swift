@@ -88,6 +88,14 @@ public final class RotatingFileSink: RotatingLogSink {
 
     public func rotate() throws {
         try file.flush()
+        let previous = path.appending(".1")
+        if compress && Self.exists(previous) {
+            // Left uncompressed by the last rotation: compressed first, or the rename below would replace it.
+            Self.finishCompression(of: previous, mode: mode).forEach { onNotice?($0) }
+            if Self.exists(previous) {
+                throw postpone(RotationFailure(path: path, error: OutputError.uncompressed(previous), still: path))
+            }
+        }
         // Only the files that exist are shifted: the work follows what is on
         // disk, not how many `keep` allows.
         var highest = 0
@@ -100,7 +108,6 @@ public final class RotatingFileSink: RotatingLogSink {
             let (from, to) = (rotatedName(index), rotatedName(index + 1))
             _ = from.withCString { source in to.withCString { rename(source, $0) } }
         }
-        let previous = path.appending(".1")
         do {
             try path.withCString { source in
                 try previous.withCString { target in
@@ -122,7 +129,12 @@ public final class RotatingFileSink: RotatingLogSink {
         if rotationFailing { onNotice?("rotating \(path) works again") }
         rotationFailing = false
         if compress {
-            try Self.compressAndReplace(previous, mode: mode)
+            do {
+                try Self.compressAndReplace(previous, mode: mode)
+            } catch {
+                // The new file is open and recording goes on; the next rotation compresses it first.
+                onNotice?("cannot compress \(previous): \(error); it stays uncompressed until the next rotation")
+            }
         }
     }
 
@@ -185,7 +197,7 @@ public final class RotatingFileSink: RotatingLogSink {
         }
         do {
             try compressAndReplace(previous, mode: mode)
-            notices.append("compressed \(previous), left uncompressed by an earlier stop, into \(compressed)")
+            notices.append("compressed \(previous), which an earlier stop or failure left uncompressed, into \(compressed)")
         } catch {
             notices.append("cannot compress \(previous), left by an earlier stop: \(error); it stays as it is")
         }
