@@ -81,4 +81,52 @@ struct RotationEdgeTests {
         #expect(plain.contains { (try? Data(contentsOf: directory.appendingPathComponent($0))) == original },
                 "the complete events.jsonl.1 survives, compressed, among \(plain)")
     }
+
+    /// A real SIGKILL in the middle of compressing: a preloaded gzwrite lets
+    /// what it compressed reach the file, then kills the recorder before the
+    /// gzip trailer. `stats FILE*` failed on the cut `.1.gz` it left.
+    @Test func aKillDuringCompressionLeavesNoCutGzipUnderTheLogsName() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run(#"""
+            cd "$D"
+            cat > kill.c <<'EOF'
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <signal.h>
+            #include <zlib.h>
+            int gzwrite(gzFile file, voidpc buf, unsigned len)
+            {
+                int (*real)(gzFile, voidpc, unsigned) = (int (*)(gzFile, voidpc, unsigned))dlsym(RTLD_NEXT, "gzwrite");
+                int n = real(file, buf, len);
+                gzflush(file, Z_FULL_FLUSH);
+                raise(SIGKILL);
+                return n;
+            }
+            EOF
+            cc -shared -fPIC -o kill.so kill.c -ldl -lz || { echo "cannot build the preload" >&2; exit 1; }
+            LD_PRELOAD="$D/kill.so" "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl"                 --rotate-size 4K --compress 2>/dev/null & P=$!
+            until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
+            for i in $(seq 100); do kill -0 $P 2>/dev/null || break; /bin/true; done
+            wait $P; echo "killed $?"
+            cp events.jsonl.1 rotated.copy
+            "$PROCTRACE" stats events.jsonl* > /dev/null || echo "stats failed after the kill"
+            "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl" --rotate-size 4K --compress                 --rotate-keep 1000 2>"$D/record.err" & P=$!
+            until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
+            for i in $(seq 60); do /bin/true; done
+            sleep 0.5
+            kill -TERM $P; wait $P; echo "status $?"
+            "$PROCTRACE" stats events.jsonl* > /dev/null || echo "stats failed after the restart"
+            for f in events.jsonl.*.gz; do
+                gzip -t $f 2>/dev/null && gzip -dc $f | cmp -s - rotated.copy && echo "kept in $f"
+            done
+            ls -a
+            """#, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let output = result.output
+        #expect(output.contains("killed 137"), "the preload killed it while compressing: \(output) \(result.errors)")
+        #expect(!output.contains("stats failed"), "\(output) \(result.errors)")
+        #expect(output.contains("status 0"), "\(output)")
+        #expect(output.contains("kept in events.jsonl."), "the rotated file the kill cut short is kept whole: \(output)")
+        #expect(!output.contains(".gz.tmp"), "the cut temporary is gone: \(output)")
+    }
 }
