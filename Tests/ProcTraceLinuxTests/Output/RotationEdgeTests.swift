@@ -104,7 +104,9 @@ struct RotationEdgeTests {
                 return n;
             }
             EOF
-            cc -shared -fPIC -o kill.so kill.c -ldl -lz || { echo "cannot build the preload" >&2; exit 1; }
+            # The system's cc, or the clang of the Swift toolchain that built the package.
+            $(command -v cc || command -v clang) -shared -fPIC -o kill.so kill.c -ldl -lz \
+                || { echo "cannot build the preload" >&2; exit 1; }
             LD_PRELOAD="$D/kill.so" "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl"                 --rotate-size 4K --compress 2>/dev/null & P=$!
             until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
             for i in $(seq 100); do kill -0 $P 2>/dev/null || break; /bin/true; done
