@@ -11,8 +11,8 @@ struct RecordCommand: ParsableCommand {
             written once the probes are attached, followed by one `exists` line per running process; \
             then every event as it happens. Ctrl-C, SIGTERM or --duration stop it cleanly: the ring \
             buffer is drained and a `stop` line written. A second Ctrl-C exits at once. SIGHUP \
-            reopens the --output file at its path (after logrotate moved it; without a file it stops \
-            cleanly, as SIGTERM does).
+            reopens the --output file at its path (after logrotate moved it); without a file it stops \
+            cleanly on a terminal (a hang-up) and is ignored elsewhere.
 
             Examples:
               sudo proctrace record

@@ -209,12 +209,17 @@ public final class RecordSession {
             let now = Clock.bootNanoseconds
             if let deadline, now >= deadline { break }
             if pt_signals_take_reopen() != 0 {
-                // SIGHUP: logrotate's convention with a log file; a hang-up of the terminal otherwise.
-                guard let reopen else { break }
-                do {
-                    try reopen().forEach { notify(.output($0)) }
-                } catch {
-                    notify(.output("cannot reopen the log on SIGHUP: \(error); records go on into the file opened before"))
+                // SIGHUP: logrotate's convention with a log file. Without one, the terminal
+                // hanging up ends recording; anywhere else (a unit with network outputs only,
+                // HUPed by a logrotate stanza) there is nothing to reopen and nothing to stop for.
+                if let reopen {
+                    do {
+                        try reopen().forEach { notify(.output($0)) }
+                    } catch {
+                        notify(.output("cannot reopen the log on SIGHUP: \(error); records go on into the file opened before"))
+                    }
+                } else if isatty(STDOUT_FILENO) == 1 || isatty(STDERR_FILENO) == 1 {
+                    break
                 }
             }
             if let reopenIfDeleted, now >= nextOutputCheck {
