@@ -50,8 +50,12 @@ struct LogrotateTests {
             done
             sed -e "s|/var/log/proctrace/events.jsonl|$D/events.jsonl|" -e "s|systemctl kill .*|kill -HUP $P|" \(edits) \\
                 "$STANZA" > rotate.conf
+            # A workload ends with a marked exec; it is in the log once the recorder's loop runs
+            # (the start snapshot, which hashes every program, may hold it for seconds on a busy host).
             work() {
-                /usr/bin/setpriv --reuid=\(variant.uid) --regid=\(variant.uid) --clear-groups /bin/sh -c 'for i in 1 2 3 4 5 6 7 8; do /bin/true; done'
+                /usr/bin/setpriv --reuid=\(variant.uid) --regid=\(variant.uid) --clear-groups /bin/sh -c \\
+                    'for i in 1 2 3 4 5 6 7; do /bin/true; done; /bin/true "$1"' sh "mark-$1"
+                for i in $(seq 600); do grep -q "\"mark-$1\"" events.jsonl 2>/dev/null && break; sleep 0.05; done
                 settled
             }
             # Until the workload's records are all written: the log stops growing for 0.6 s (at most 10 s).
@@ -72,13 +76,13 @@ struct LogrotateTests {
                 done
                 echo "record did not go on in the new file" >&2
             }
-            work
+            work 1
             /usr/sbin/logrotate -f -s "$D/state" rotate.conf || echo "logrotate exited $?" >&2
             adopted
-            work
+            work 2
             /usr/sbin/logrotate -f -s "$D/state" rotate.conf || echo "logrotate exited $?" >&2
             adopted
-            work
+            work 3
             kill -TERM $P; wait $P; echo "status $?"
             ls events.jsonl.* | sort
             for f in $(ls events.jsonl.* | sort -t. -k3,3nr) events.jsonl; do
