@@ -24,16 +24,23 @@ public final class SpoolDirectory {
 
     private init(at parent: Int32, name: String, shown: String, effectiveUser: uid_t) throws {
         path = shown
-        if mkdirat(parent, name, 0o700) != 0 && errno != EEXIST {
-            throw SpoolRefusal("cannot create the spool directory \(UntrustedText.escaped(shown)): "
-                               + "\(String(cString: strerror(errno))); create it (mode 0700) or choose another --spool")
+        let escaped = UntrustedText.escaped(shown)
+        do {
+            try retryingSystemCall("mkdir", shown) { mkdirat(parent, name, 0o700) }
+        } catch let error as SystemCallError {
+            if error.errno != EEXIST {
+                throw SpoolRefusal("cannot create the spool directory \(escaped): \(error.message); "
+                                   + "create it (mode 0700) or choose another --spool")
+            }
         }
         // O_NOFOLLOW below the --spool directory: a link there is someone else's doing.
         let follow = parent == AT_FDCWD ? 0 : O_NOFOLLOW
-        let opened = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | follow)
-        guard opened >= 0 else {
-            throw SpoolRefusal("cannot open the spool directory \(UntrustedText.escaped(shown)): "
-                               + "\(String(cString: strerror(errno))); it must be a directory of uid \(effectiveUser), mode 0700")
+        let opened: Int32
+        do {
+            opened = try retryingSystemCall("open", shown) { openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | follow) }
+        } catch let error as SystemCallError {
+            throw SpoolRefusal("cannot open the spool directory \(escaped): \(error.message); "
+                               + "it must be a directory of uid \(effectiveUser), mode 0700")
         }
         fd = opened
         do {
@@ -48,8 +55,10 @@ public final class SpoolDirectory {
 
     private static func check(_ fd: Int32, shown: String, effectiveUser: uid_t) throws {
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw SpoolRefusal("cannot check the spool directory \(UntrustedText.escaped(shown)): \(String(cString: strerror(errno)))")
+        do {
+            try retryingSystemCall("fstat", shown) { fstat(fd, &info) }
+        } catch let error as SystemCallError {
+            throw SpoolRefusal("cannot check the spool directory \(UntrustedText.escaped(shown)): \(error.message)")
         }
         let name = UntrustedText.escaped(shown)
         let mode = String(info.st_mode & 0o7777, radix: 8)
