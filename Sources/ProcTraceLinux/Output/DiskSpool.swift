@@ -57,10 +57,11 @@ public final class DiskSpool: RecordQueue {
     }
 
     private func segmentNumbers() throws -> [UInt64] {
-        let listing = dup(dirFD)
-        guard listing >= 0, let dir = fdopendir(listing) else {
-            if listing >= 0 { close(listing) }
-            throw SystemCallError("opendir", directory, errno: errno)
+        let listing = try retryingSystemCall("dup", directory) { dup(dirFD) }
+        guard let dir = fdopendir(listing) else {
+            let error = SystemCallError("opendir", directory, errno: errno)
+            close(listing)
+            throw error
         }
         defer { closedir(dir) }
         rewinddir(dir)
