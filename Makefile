@@ -116,6 +116,9 @@ install: $(if $(filter command line,$(origin BIN)),,build)
 	@# The configuration is the admin's: installed once, never overwritten.
 	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml ] || \
 		install -m 0644 dist/proctrace.toml $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml
+	$(Q)install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace ] || \
+		install -m 0644 dist/logrotate/proctrace $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace
 
 # Removes what install put there; the configuration only if it is unchanged.
 uninstall:
@@ -125,6 +128,11 @@ uninstall:
 		rmdir $(DESTDIR)$(SYSCONFDIR)/proctrace 2>/dev/null || true; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml ]; then \
 		echo "kept $(DESTDIR)$(SYSCONFDIR)/proctrace/proctrace.toml (changed since install)"; \
+	fi
+	$(Q)if cmp -s dist/logrotate/proctrace $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proctrace (changed since install)"; \
 	fi
 
 # --- Debian package and its install test (docs/service.md) -------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the unit's SystemCallFilter= allows every system call proctrace
-# makes: traces `record` (bpf, and netlink, with rotation and gzip) and
+# makes: traces `record` (bpf, and netlink, with rotation and gzip; with a
+# spool and a SIGHUP) and
 # `config check` with strace, expands the filter's @groups with
 # systemd-analyze, and lists what the filter would refuse. Needs root, strace
 # and systemd-analyze. Usage: scripts/check-syscall-filter.sh UNIT PROCTRACE
@@ -50,6 +51,19 @@ stop_churn
 churn
 traced "$work/netlink.trace" "$proctrace" record --config "$work/proctrace.toml" --backend netlink --duration 2 --pid "$churn_pid" --descendants
 stop_churn
+# The spool (a receiver that is not there) and a SIGHUP reopening a log moved away.
+churn
+timeout --kill-after=5 60 strace -f -qq -o "$work/spool.trace" "$proctrace" record --config /dev/null --backend netlink \
+  --duration 3 --pid "$churn_pid" --descendants -o "$work/spooled.jsonl" -o syslog+tcp://127.0.0.1:1 --spool "$work/spool" \
+  >/dev/null 2>&1 &
+timeout_pid=$!
+for i in $(seq 200); do grep -q '"event":"start"' "$work/spooled.jsonl" 2>/dev/null && break; sleep 0.1; done
+mv "$work/spooled.jsonl" "$work/spooled.jsonl.1"
+# timeout → strace → record
+kill -HUP "$(pgrep -P "$(pgrep -P "$timeout_pid")")"
+wait "$timeout_pid" || { echo "record with a spool and a SIGHUP failed under strace" >&2; exit 1; }
+stop_churn
+[ -e "$work/spooled.jsonl" ] || { echo "SIGHUP did not reopen the log: the reopen went unchecked" >&2; exit 1; }
 rotated=$(ls "$work"/events.jsonl.*.gz 2>/dev/null | wc -l)
 [ "$rotated" -gt 0 ] || { echo "the recordings never rotated: rename and gzip went unchecked" >&2; exit 1; }
 traced "$work/check.trace" "$proctrace" config check "$work/proctrace.toml"

@@ -10,7 +10,9 @@ struct RecordCommand: ParsableCommand {
             Needs root (or CAP_BPF and CAP_PERFMON; docs/service.md). The first line, `start`, is \
             written once the probes are attached, followed by one `exists` line per running process; \
             then every event as it happens. Ctrl-C, SIGTERM or --duration stop it cleanly: the ring \
-            buffer is drained and a `stop` line written. A second Ctrl-C exits at once.
+            buffer is drained and a `stop` line written. A second Ctrl-C exits at once. SIGHUP \
+            reopens the --output file at its path (after logrotate moved it); without a file it stops \
+            cleanly on a terminal (a hang-up) and is ignored elsewhere.
 
             Examples:
               sudo proctrace record
@@ -178,6 +180,7 @@ struct RecordCommand: ParsableCommand {
                 throw ValidationError("--output: \(error)")
             }
         }
+        try refuseAppendingToTheConfiguration(configuration.outputPath)
         configuration.spoolDirectory = spool
         configuration.metricsListen = metricsListen
         configuration.spoolBytes = spoolSize.bytes
@@ -218,6 +221,17 @@ struct RecordCommand: ParsableCommand {
         }
         Self.report(outcome)
         if !outcome.isComplete { throw ExitCode.failure }
+    }
+
+    /// `--output` naming the configuration file read (any name or link to it)
+    /// would append records to it, and the next start would fail on them.
+    private func refuseAppendingToTheConfiguration(_ output: ExactPath?) throws {
+        let configPath = service.config ?? ConfigurationFile.defaultPath
+        guard let output, let log = FileIdentity(path: output), let config = FileIdentity(path: configPath),
+              log == config else { return }
+        StandardError.line("proctrace: refusing --output \(output): it is the configuration file "
+            + "\(UntrustedText.escaped(configPath)), which the records would be appended to; choose another --output")
+        throw ExitCode.failure
     }
 
     /// One line per output that lost or still holds records, then the log's own losses.

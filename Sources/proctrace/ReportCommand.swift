@@ -49,6 +49,8 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        let inputs = input.files.compactMap { name in FileIdentity(path: name).map { (name, $0) } }
+        try refuseOverwritingAnInput(inputs)
         try ReadFailure.reporting(skipping: input.skipInvalid) {
             let reader = try input.makeReader()
             let selection = ReportSelection(from: window.fromBound, until: window.untilBound,
@@ -58,7 +60,7 @@ struct ReportCommand: ParsableCommand {
             data.sources = reader.paths
             data.selection = selectionText
             let page = try ReportPage.html(data)
-            try write(page)
+            try write(page, inputs: inputs)
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }
     }
@@ -74,16 +76,32 @@ struct ReportCommand: ParsableCommand {
         return parts.joined(separator: " ")
     }
 
+    /// `-o` naming one of the log files (`report e.jsonl -o e.jsonl`) would
+    /// replace the recording with the page: refused before anything is read,
+    /// and again just before the rename, by device and inode (any name, any link).
+    private func refuseOverwritingAnInput(_ inputs: [(name: String, identity: FileIdentity)]) throws {
+        guard output != "-" else { return }
+        for target in [output, output + ".tmp"] {
+            guard let identity = FileIdentity(path: target),
+                  let input = inputs.first(where: { $0.identity == identity }) else { continue }
+            let same = input.name == target ? "" : " (the same file as \(UntrustedText.escaped(input.name)))"
+            throw ReportWriteFailure(description: "refusing to write the report to \(UntrustedText.escaped(output)): "
+                + "\(UntrustedText.escaped(target)) is one of the log files read\(same), which it would replace; "
+                + "choose another -o, e.g. -o report.html")
+        }
+    }
+
     /// Writes beside the target and renames, so a failed write never leaves half a report under its name.
-    private func write(_ page: ByteBuffer) throws {
+    private func write(_ page: ByteBuffer, inputs: [(name: String, identity: FileIdentity)]) throws {
         if output == "-" {
             try FileIO.writeAll(STDOUT_FILENO, page.bytes, name: "standard output")
             return
         }
         let temporary = output + ".tmp"
+        try refuseOverwritingAnInput(inputs)
         do {
             let fd = try retryingSystemCall("open", temporary) {
-                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
             }
             do {
                 try FileIO.writeAll(fd, page.bytes, name: temporary)

@@ -13,6 +13,15 @@ void pt_signals_install(void);
 /* The first stop signal received, or 0. */
 int pt_signals_received(void);
 
+/* SIGHUP asks to reopen the output files (logrotate's convention; it also
+ * interrupts a blocking poll). Returns 1 once per request since the last call. */
+int pt_signals_take_reopen(void);
+
+/* Blocks (1) or unblocks (0) SIGINT, SIGTERM and SIGHUP in the calling
+ * thread: threads created in between inherit the block, so those signals
+ * reach the thread that waits for them and interrupt no other's calls. */
+void pt_signals_hold(int hold);
+
 /* Which step of pt_capabilities_limit failed. */
 enum {
 	PT_CAP_STEP_CAPGET = 1,

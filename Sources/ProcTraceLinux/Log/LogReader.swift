@@ -354,9 +354,3 @@ public final class LogReader: RecordLog {
     /// How many rotated names (`PATH.1` …) are looked at after a rotation.
     static let maximumRotatedFiles = 1000
 }
-
-/// A file's identity, whatever name it is reached by.
-struct FileIdentity: Hashable {
-    var device: UInt64
-    var inode: UInt64
-}

@@ -18,13 +18,21 @@ public final class DiskSpool: RecordQueue {
     private var appendFD: Int32 = -1
     private var readFD: (number: UInt64, fd: Int32)?
 
-    public init(directory: String, capacity: Int) throws {
-        self.directory = directory
+    /// The highest segment number: 16 digits, as `name(of:)` writes them. A
+    /// name beyond it is not one of ours, and counting on from it would overflow.
+    static let highestSegmentNumber: UInt64 = 9_999_999_999_999_999
+    private let spoolDirectory: SpoolDirectory
+
+    /// Opens (creating) `directory`, which must belong to the recording user (SpoolDirectory).
+    public convenience init(directory: String, capacity: Int) throws {
+        try self.init(SpoolDirectory(path: directory), capacity: capacity)
+    }
+
+    public init(_ directory: SpoolDirectory, capacity: Int) throws {
+        spoolDirectory = directory
+        self.directory = directory.path
         self.capacity = capacity
         segmentLimit = max(64 * 1024, capacity / 16)
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw SystemCallError("mkdir", directory, errno: errno)
-        }
         try load()
     }
 
@@ -35,59 +43,150 @@ public final class DiskSpool: RecordQueue {
 
     public var pendingBytes: Int { segments.reduce(0) { $0 + $1.size } - committedOffset }
 
-    private func path(_ number: UInt64) -> String {
+    private var dirFD: Int32 { spoolDirectory.fd }
+
+    private func name(of number: UInt64) -> String {
         let digits = String(number)
-        return directory + "/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".spool"
+        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".spool"
     }
 
-    private func load() throws {
-        guard let dir = opendir(directory) else { throw SystemCallError("opendir", directory, errno: errno) }
+    private func path(_ number: UInt64) -> String { directory + "/" + name(of: number) }
+
+    private func refuse(_ file: String, _ reason: String) -> SpoolRefusal {
+        SpoolRefusal("refusing the spool \(UntrustedText.escaped(directory)): \(UntrustedText.escaped(file)) \(reason)")
+    }
+
+    private func segmentNumbers() throws -> [UInt64] {
+        let listing = try retryingSystemCall("dup", directory) { dup(dirFD) }
+        guard let dir = fdopendir(listing) else {
+            let error = SystemCallError("opendir", directory, errno: errno)
+            close(listing)
+            throw error
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
         var numbers: [UInt64] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".spool"), let number = UInt64(name.dropLast(6)) { numbers.append(number) }
+            guard name.hasSuffix(".spool") else { continue }
+            guard let number = UInt64(name.dropLast(6)), number <= Self.highestSegmentNumber else {
+                throw refuse(name, "is not a segment proctrace writes (numbers stop at \(Self.highestSegmentNumber)); remove it")
+            }
+            numbers.append(number)
         }
-        closedir(dir)
-        numbers.sort()
+        return numbers.sorted()
+    }
+
+    /// Opens a segment without following a link or blocking on a FIFO, and
+    /// only if it is a regular file of ours with one link: the recorder sends
+    /// its lines and truncates it, so it must be a file the recorder made.
+    private func openSegment(_ number: UInt64, _ flags: Int32) throws -> (fd: Int32, size: Int) {
+        let file = name(of: number)
+        let fd: Int32
+        do {
+            fd = try retryingSystemCall("open", path(number)) {
+                openat(dirFD, file, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0o600)
+            }
+        } catch let error as SystemCallError where error.errno == ELOOP {
+            throw refuse(file, "is a symbolic link, not a segment proctrace wrote; remove it")
+        }
+        var info = stat()
+        let reason: String?
+        if fstat(fd, &info) != 0 {
+            reason = "cannot be checked (fstat: \(String(cString: strerror(errno)))); remove it"
+        } else if info.st_mode & S_IFMT != S_IFREG {
+            reason = "is not a regular file; remove it"
+        } else if info.st_uid != geteuid() {
+            reason = "belongs to uid \(info.st_uid), not to uid \(geteuid()) recording; remove it"
+        } else if info.st_nlink != 1 {
+            reason = "has \(info.st_nlink) hard links, so it is also another file; remove it"
+        } else {
+            reason = nil
+        }
+        if let reason {
+            close(fd)
+            throw refuse(file, reason)
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    private func load() throws {
+        let numbers = try segmentNumbers()
         var (firstNumber, offset) = (UInt64(0), 0)
-        if let text = try? readSmallFile(directory + "/committed") {
+        if let text = readCommitted() {
             let parts = text.split(separator: " ")
-            if parts.count == 2, let number = UInt64(parts[0]), let at = Int(parts[1].prefix { $0.isNumber }) {
+            if parts.count == 2, let number = UInt64(parts[0]), number <= Self.highestSegmentNumber,
+               let at = Int(parts[1].prefix { $0.isNumber }) {
                 (firstNumber, offset) = (number, at)
             }
         }
         for number in numbers {
             if number < firstNumber {
-                unlink(path(number))
+                unlinkat(dirFD, name(of: number), 0)
                 continue
             }
-            var info = stat()
-            guard stat(path(number), &info) == 0 else { continue }
-            segments.append((number, Int(info.st_size)))
+            let segment = try openSegment(number, O_RDONLY)
+            close(segment.fd)
+            segments.append((number, segment.size))
         }
         if let first = segments.first, first.number == firstNumber {
             committedOffset = min(offset, first.size)
         }
-        // A crash in the middle of an append leaves part of a line: cut it off.
         if let last = segments.last {
-            let fd = try retryingSystemCall("open", path(last.number)) { open(path(last.number), O_RDWR | O_CLOEXEC) }
-            defer { close(fd) }
-            var end = last.size
-            var byte: UInt8 = 0
-            while end > 0, pread(fd, &byte, 1, off_t(end - 1)) == 1, byte != 0x0a { end -= 1 }
-            if end != last.size {
-                _ = ftruncate(fd, off_t(end))
-                segments[segments.count - 1].size = end
-            }
+            try cutPartialLine(of: last.number)
         }
     }
 
-    private func readSmallFile(_ path: String) throws -> String {
-        let fd = try retryingSystemCall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+    /// A crash in the middle of an append leaves part of a line: cut it off.
+    /// The tail is read back in chunks, so a segment with no newline at all
+    /// costs a read of its size, not a call per byte.
+    private func cutPartialLine(of number: UInt64) throws {
+        let (fd, size) = try openSegment(number, O_RDWR)
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = try retryingSystemCall("read", path) { Glibc.read(fd, &buffer, buffer.count) }
-        return String(decoding: buffer.prefix(Int(count)), as: UTF8.self)
+        let end = try Self.endOfLastLine(fd, size: size, name: path(number))
+        if end != size {
+            try retryingSystemCall("ftruncate", path(number)) { ftruncate(fd, off_t(end)) }
+            segments[segments.count - 1].size = end
+        }
+    }
+
+    static func endOfLastLine(_ fd: Int32, size: Int, name: String) throws -> Int {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var end = size
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let length = end - start
+            let newline = try chunk.withUnsafeMutableBytes { raw -> Int? in
+                let got = try retryingSystemCall("pread", name) { pread(fd, raw.baseAddress, length, off_t(start)) }
+                guard got == length else { throw SystemCallError("pread", name, errno: EIO) }
+                return Self.lastNewline(in: UnsafeRawBufferPointer(rebasing: raw.prefix(length)))
+            }
+            if let newline { return start + newline + 1 }
+            end = start
+        }
+        return 0
+    }
+
+    /// memchr from one newline to the next (glibc's memrchr is not exported to Swift).
+    private static func lastNewline(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var last: Int?
+        var from = 0
+        while from < bytes.count, let found = memchr(base + from, 0x0a, bytes.count - from) {
+            last = base.distance(to: UnsafeRawPointer(found))
+            from = last! + 1
+        }
+        return last
+    }
+
+    private func readCommitted() -> String? {
+        let fd = openat(dirFD, "committed", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+              let bytes = try? FileIO.readAll(fd: fd, name: "committed", limit: 64) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func append(_ bytes: UnsafeRawBufferPointer) throws -> Int {
@@ -121,12 +220,14 @@ public final class DiskSpool: RecordQueue {
         if let last = segments.last, last.size < segmentLimit {
             number = last.number
         } else {
-            number = (segments.last?.number ?? 0) + 1
+            let previous = segments.last?.number ?? 0
+            guard previous < Self.highestSegmentNumber else {
+                throw refuse(name(of: previous), "is the last segment number; empty the spool")
+            }
+            number = previous + 1
             segments.append((number, 0))
         }
-        appendFD = try retryingSystemCall("open", path(number)) {
-            open(path(number), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        }
+        appendFD = try openSegment(number, O_WRONLY | O_CREAT | O_APPEND).fd
     }
 
     public func read(from offset: Int, limit: Int) throws -> [UInt8] {
@@ -156,7 +257,7 @@ public final class DiskSpool: RecordQueue {
         if let readFD, readFD.number == number { return readFD.fd }
         if let readFD { close(readFD.fd) }
         readFD = nil
-        let fd = try retryingSystemCall("open", path(number)) { open(path(number), O_RDONLY | O_CLOEXEC) }
+        let fd = try openSegment(number, O_RDONLY).fd
         readFD = (number, fd)
         return fd
     }
@@ -177,7 +278,7 @@ public final class DiskSpool: RecordQueue {
                 // The next segment keeps counting up, so `committed` never points back.
                 segments.append((first.number + 1, 0))
             }
-            unlink(path(first.number))
+            unlinkat(dirFD, name(of: first.number), 0)
         }
         try saveCommitted()
     }
@@ -185,12 +286,14 @@ public final class DiskSpool: RecordQueue {
     private func saveCommitted() throws {
         let first = segments.first?.number ?? 0
         let text = Array("\(first) \(committedOffset)\n".utf8)
-        let temporary = directory + "/committed.tmp"
-        let fd = try retryingSystemCall("open", temporary) {
-            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let temporary = "committed.tmp"
+        // A fresh file (O_EXCL): one left there is never written through.
+        unlinkat(dirFD, temporary, 0)
+        let fd = try retryingSystemCall("open", directory + "/" + temporary) {
+            openat(dirFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         }
-        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        try retryingSystemCall("rename", temporary) { rename(temporary, directory + "/committed") }
+        defer { close(fd) }
+        try text.withUnsafeBytes { try FileIO.writeAll(fd, $0, name: directory + "/" + temporary) }
+        try retryingSystemCall("rename", directory + "/" + temporary) { renameat(dirFD, temporary, dirFD, "committed") }
     }
 }

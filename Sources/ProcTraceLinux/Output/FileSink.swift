@@ -146,6 +146,30 @@ public final class FileSink: LogSink {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
+    /// Opens the log's path again and writes there from now on (SIGHUP, after
+    /// logrotate moved the file away or truncated it), with the checks of the
+    /// first open; returns what opening changed (as `notices`). Throws, leaving the file in
+    /// use as it was, when the path cannot be opened.
+    public func reopen() throws -> [String] {
+        guard ownsDescriptor, let path else { return [] }
+        let fresh = try Self.openForAppending(path, mode: mode, keepWaiting: { _ in false })
+        let notices: [String]
+        do {
+            notices = try Self.checkExisting(fresh, path: path, mode: mode)
+        } catch {
+            close(fresh)
+            throw error
+        }
+        var (old, new) = (stat(), stat())
+        if fstat(fd, &old) == 0, fstat(fresh, &new) == 0, old.st_dev == new.st_dev, old.st_ino == new.st_ino {
+            close(fresh)  // the same file (copytruncate, or nothing rotated): O_APPEND writes at its end
+            return notices
+        }
+        close(fd)
+        fd = fresh
+        return notices
+    }
+
     /// When someone deleted the log file (its link count is 0: every record
     /// would go to a file nobody can open), creates it again at its path
     /// with what was already written and goes on there; returns a notice
@@ -156,6 +180,12 @@ public final class FileSink: LogSink {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 0 else { return nil }
         let fresh = path.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode) }
+        if fresh < 0 && errno == EEXIST {
+            // Moved away and replaced (logrotate's `create` without a SIGHUP): go on in the new file.
+            let notices = try reopen()
+            return (notices + ["the log \(path) was rotated away and replaced while recording; records go to the new "
+                               + "file (send SIGHUP after rotating, as the shipped logrotate stanza does)"]).joined(separator: "; ")
+        }
         guard fresh >= 0 else { throw OutputError.deleted(path, errno: errno) }
         // The deleted file is still readable through /proc while we hold it open.
         let old = open("/proc/self/fd/\(fd)", O_RDONLY | O_CLOEXEC)
@@ -224,6 +254,7 @@ public enum OutputError: Error, CustomStringConvertible {
     case hardLinked(ExactPath, links: UInt64)
     case deleted(ExactPath, errno: Int32)
     case readerStalled(ExactPath)
+    case uncompressed(ExactPath)
 
     public var description: String {
         switch self {
@@ -241,6 +272,8 @@ public enum OutputError: Error, CustomStringConvertible {
                 + "file; remove it or choose another --output"
         case .readerStalled(let path):
             "the reader of \(path) stopped taking records: it stayed full from before the stop until 2 s after"
+        case .uncompressed(let path):
+            "\(path), rotated before, cannot be compressed, and the rotation would replace it"
         case .deleted(let path, let error):
             "the log \(path) was deleted while recording and cannot be created again (\(String(cString: strerror(error)))); "
                 + "stopping: recreate its directory and start again"

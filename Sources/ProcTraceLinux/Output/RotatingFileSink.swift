@@ -17,6 +17,11 @@ public final class RotatingFileSink: RotatingLogSink {
     public let mode: mode_t
     private var file: FileSink
     private var bytesInFile: UInt64
+    /// Where the next rotation is due; moved on by a rotation that failed.
+    private var rotationPoint: UInt64
+    private var rotationFailing = false
+    /// Hears what a failed rotation has to say (the Recorder may swallow the error mid-batch).
+    public var onNotice: ((String) -> Void)?
 
     public init(path: ExactPath, maximumBytes: UInt64, keep: Int, compress: Bool, mode: mode_t,
                 keepWaiting: (String) -> Bool = { _ in false }) throws {
@@ -25,17 +30,24 @@ public final class RotatingFileSink: RotatingLogSink {
         self.keep = min(max(keep, 1), Self.maximumKeep)
         self.compress = compress
         self.mode = mode
+        rotationPoint = maximumBytes
+        var repairs: [String] = []
+        if compress { repairs = Self.finishCompression(of: path.appending(".1"), mode: mode) }
         file = try FileSink.appending(to: path, mode: mode, keepWaiting: keepWaiting)
+        bytesInFile = 0
+        startupNotices = repairs
+        refreshSize()
+    }
+
+    private let startupNotices: [String]
+
+    private func refreshSize() {
         var info = stat()
         bytesInFile = fstat(file.fd, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
     /// What opening the first file changed about it (FileSink.notices).
-    public var notices: [String] { file.notices }
-
-    /// A file whose heads alone reach this still gets records before the
-    /// next rotation: the Recorder, which writes the heads, sees to that.
-    private var rotationPoint: UInt64 { maximumBytes }
+    public var notices: [String] { startupNotices + file.notices }
 
     public var needsRotation: Bool { bytesInFile >= rotationPoint }
 
@@ -52,7 +64,17 @@ public final class RotatingFileSink: RotatingLogSink {
 
     /// FileSink.reopenIfDeleted, for the current file.
     public func reopenIfDeleted() throws -> String? {
-        try file.reopenIfDeleted()
+        let notice = try file.reopenIfDeleted()
+        if notice != nil { refreshSize() }
+        return notice
+    }
+
+    /// FileSink.reopen (SIGHUP); the size counts from what the file now holds.
+    public func reopen() throws -> [String] {
+        let notices = try file.reopen()
+        refreshSize()
+        rotationPoint = maximumBytes
+        return notices
     }
 
     private func rotatedName(_ index: Int) -> ExactPath {
@@ -66,6 +88,14 @@ public final class RotatingFileSink: RotatingLogSink {
 
     public func rotate() throws {
         try file.flush()
+        let previous = path.appending(".1")
+        if compress && Self.exists(previous) {
+            // Left uncompressed by the last rotation: compressed first, or the rename below would replace it.
+            Self.finishCompression(of: previous, mode: mode).forEach { onNotice?($0) }
+            if Self.exists(previous) {
+                throw postpone(RotationFailure(path: path, error: OutputError.uncompressed(previous), still: path))
+            }
+        }
         // Only the files that exist are shifted: the work follows what is on
         // disk, not how many `keep` allows.
         var highest = 0
@@ -78,19 +108,100 @@ public final class RotatingFileSink: RotatingLogSink {
             let (from, to) = (rotatedName(index), rotatedName(index + 1))
             _ = from.withCString { source in to.withCString { rename(source, $0) } }
         }
-        let previous = path.appending(".1")
-        try path.withCString { source in
-            try previous.withCString { target in
-                try retryingSystemCall("rename", path.text) { rename(source, target) }
+        do {
+            try path.withCString { source in
+                try previous.withCString { target in
+                    try retryingSystemCall("rename", path.text) { rename(source, target) }
+                }
+            }
+        } catch {
+            throw postpone(RotationFailure(path: path, error: error, still: path))
+        }
+        do {
+            file = try FileSink.appending(to: path, mode: mode)
+        } catch {
+            // Put it back, so the records go on where they were (the open file is the one renamed).
+            let back = previous.withCString { source in path.withCString { rename(source, $0) } }
+            throw postpone(RotationFailure(path: path, error: error, still: back == 0 ? path : previous))
+        }
+        bytesInFile = 0
+        rotationPoint = maximumBytes
+        if rotationFailing { onNotice?("rotating \(path) works again") }
+        rotationFailing = false
+        if compress {
+            do {
+                try Self.compressAndReplace(previous, mode: mode)
+            } catch {
+                // The new file is open and recording goes on; the next rotation compresses it first.
+                onNotice?("cannot compress \(previous): \(error); it stays uncompressed until the next rotation")
             }
         }
-        file = try FileSink.appending(to: path, mode: mode)
-        bytesInFile = 0
-        if compress {
-            let compressed = previous.appending(".gz")
-            try Self.gzip(previous, to: compressed, mode: mode)
-            _ = previous.withCString { unlink($0) }
+    }
+
+    /// After a failed rotation, recording goes on in the current file and the
+    /// next try waits for another `maximumBytes`, not for the next batch.
+    private func postpone(_ failure: RotationFailure) -> RotationFailure {
+        rotationPoint = bytesInFile &+ maximumBytes
+        if !rotationFailing { onNotice?(failure.description) }  // once until a rotation works again
+        rotationFailing = true
+        return failure
+    }
+
+    /// `FILE.1` → `FILE.1.gz`: compressed under a hidden name, renamed into
+    /// place once whole, and only then is `FILE.1` removed, so a kill at any
+    /// point leaves the complete `FILE.1` and never a cut `.gz` under a name
+    /// `stats FILE*` reads.
+    static func compressAndReplace(_ previous: ExactPath, mode: mode_t) throws {
+        let compressed = previous.appending(".gz")
+        let temporary = hiddenTemporary(for: compressed)
+        do {
+            try gzip(previous, to: temporary, mode: mode)
+        } catch {
+            _ = temporary.withCString { unlink($0) }
+            throw error
         }
+        try temporary.withCString { source in
+            try compressed.withCString { target in
+                try retryingSystemCall("rename", compressed.text) { rename(source, target) }
+            }
+        }
+        _ = previous.withCString { unlink($0) }
+    }
+
+    /// `DIR/.NAME.tmp` for `DIR/NAME`: beside it (a rename, not a copy), outside `NAME*`.
+    static func hiddenTemporary(for path: ExactPath) -> ExactPath {
+        let bytes = path.bytes
+        let slash = bytes.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
+        // Never empty and never a NUL: built from a checked path.
+        return try! ExactPath(bytes: Array(bytes[..<slash]) + [UInt8(ascii: ".")] + Array(bytes[slash...]) + Array(".tmp".utf8))
+    }
+
+    /// What a run killed while compressing left: a cut temporary (removed)
+    /// and `FILE.1`, whole, maybe beside a `.gz` cut by an older version:
+    /// `FILE.1` is compressed again and replaces it.
+    static func finishCompression(of previous: ExactPath, mode: mode_t) -> [String] {
+        let compressed = previous.appending(".gz")
+        let temporary = hiddenTemporary(for: compressed)
+        var notices: [String] = []
+        if exists(temporary) {
+            _ = temporary.withCString { unlink($0) }
+            notices.append("removed \(temporary), a compression cut short by an earlier stop")
+        }
+        var info = stat()
+        guard previous.withCString({ lstat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFREG,
+              info.st_uid == geteuid() else { return notices }
+        var gz = stat()
+        if compressed.withCString({ lstat($0, &gz) }) == 0, gz.st_mtim.tv_sec < info.st_mtim.tv_sec {
+            // Older than FILE.1: an earlier run's, without --compress since; not ours to replace.
+            return notices
+        }
+        do {
+            try compressAndReplace(previous, mode: mode)
+            notices.append("compressed \(previous), which an earlier stop or failure left uncompressed, into \(compressed)")
+        } catch {
+            notices.append("cannot compress \(previous), left by an earlier stop: \(error); it stays as it is")
+        }
+        return notices
     }
 
     /// Compresses at level 1: rotation happens on the consumer's thread, so

@@ -16,9 +16,15 @@ public struct RecordOutcome {
     public var unwritten: UInt64 = 0
     /// The log could no longer be written at all, and recording stopped early.
     public var outputLost = false
+    /// Reading events failed and recording stopped early.
+    public var sourceFailed = false
 
     /// Any record lost on the way to an output.
     public var isComplete: Bool {
+<<<<<<< HEAD
         unwritten == 0 && !outputLost && !undelivered.contains { $0.counters.dropped > 0 } && failedOutputs.isEmpty
+=======
+        unwritten == 0 && !outputLost && !sourceFailed && !undelivered.contains { $0.dropped > 0 } && failedOutputs.isEmpty
+>>>>>>> edges-files
     }
 }

@@ -51,21 +51,25 @@ public final class RecordSession {
         var outputs: [(name: String, sink: LogSink)] = []
         var rotating: RotatingLogSink?
         let reopenIfDeleted: (() throws -> String?)?
+        let reopen: (() throws -> [String])?
         do {
             if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
                 let file = try RotatingFileSink(
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.notices.forEach { notify(.output($0)) }
+                file.onNotice = { [notify] in notify(.output($0)) }
                 outputs.append((path.text, file))
                 rotating = file
                 reopenIfDeleted = file.reopenIfDeleted
+                reopen = file.reopen
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { notify(.output($0)) }
                 outputs.append((path.text, file))
                 reopenIfDeleted = file.reopenIfDeleted
+                reopen = file.reopen
             } else {
                 if configuration.networkOutputs.isEmpty {
                     let standardOutput = FileSink.standardOutput()
@@ -73,6 +77,7 @@ public final class RecordSession {
                     outputs.append(("standard output", standardOutput))
                 }
                 reopenIfDeleted = nil
+                reopen = nil
             }
         } catch {
             throw .openingLog(error)
@@ -195,17 +200,35 @@ public final class RecordSession {
             dropCapabilities(for: source)
         }
         // Senders start after the drop: a thread keeps the capabilities it was created with.
+        // They start with the stop and reopen signals blocked, which then interrupt only this thread.
+        pt_signals_hold(1)
         network.forEach { $0.start() }
         publishMetrics()
         server?.start()
+        pt_signals_hold(0)
 
         let deadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }
         // Whether someone deleted the log: one fstat a second, never per record.
         var nextOutputCheck = Clock.bootNanoseconds
         var outputLost = false
+        var sourceFailed = false
         while pt_signals_received() == 0 {
             let now = Clock.bootNanoseconds
             if let deadline, now >= deadline { break }
+            if pt_signals_take_reopen() != 0 {
+                // SIGHUP: logrotate's convention with a log file. Without one, the terminal
+                // hanging up ends recording; anywhere else (a unit with network outputs only,
+                // HUPed by a logrotate stanza) there is nothing to reopen and nothing to stop for.
+                if let reopen {
+                    do {
+                        try reopen().forEach { notify(.output($0)) }
+                    } catch {
+                        notify(.output("cannot reopen the log on SIGHUP: \(error); records go on into the file opened before"))
+                    }
+                } else if isatty(STDOUT_FILENO) == 1 || isatty(STDERR_FILENO) == 1 {
+                    break
+                }
+            }
             if let reopenIfDeleted, now >= nextOutputCheck {
                 nextOutputCheck = now.addingSaturating(seconds: 1)
                 do {
@@ -222,8 +245,11 @@ public final class RecordSession {
             } catch let error as LogWriteFailure {
                 reportWriteError(error)
                 if error.errno == EPIPE { break }
+            } catch is RotationFailure {
+                continue  // said by the sink's onNotice; the current file goes on
             } catch {
                 notify(.readingFailed(error))
+                sourceFailed = true
                 break
             }
         }
@@ -250,6 +276,7 @@ public final class RecordSession {
         }
         outcome.unwritten = recorder.unwritten
         outcome.outputLost = outputLost
+        outcome.sourceFailed = sourceFailed
         return outcome
     }
 
@@ -264,8 +291,8 @@ public final class RecordSession {
         if let directory = configuration.spoolDirectory {
             let own = directory + "/" + target.spoolName
             do {
-                if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemCallError("mkdir", directory, errno: errno) }
-                let spool = try DiskSpool(directory: own, capacity: Int(clamping: configuration.spoolBytes))
+                let trusted = try SpoolDirectory(path: directory).subdirectory(target.spoolName)
+                let spool = try DiskSpool(trusted, capacity: Int(clamping: configuration.spoolBytes))
                 if spool.pendingBytes > 0 {
                     notify(.networkOutput("\(target): \(spool.pendingBytes) bytes of records from an earlier run wait in \(own); sending them first"))
                 }

@@ -15,6 +15,12 @@ import Testing
         "/machine.slice/libpod-\(id).scope/container",                    // podman, a nested cgroup below the id
         "/libpod_parent/libpod-\(id)",
         "/system.slice/docker-\(id.uppercased()).scope",
+        "/system.slice/crio-\(id).scope",                                // cri-o outside Kubernetes
+        "/system.slice/containerd.service/default/\(id)",                // containerd's own subtree
+        "/kubepods/pod0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9/\(id)",        // guaranteed QoS
+        "/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod12.slice/cri-containerd-\(id).scope",
+        "/docker/\(id)/docker/\(String(id.reversed()))",                  // docker in docker: the outer one
+        "/kubepods/burstable/pod12/\(id)/\(String(id.reversed()))",       // a cgroup the container made
     ])
     func findsTheIdOfEachRuntimesSpelling(path: String) {
         #expect(ContainerID.find(in: Array(path.utf8)) == Array(Self.id.utf8), "\(path)")
@@ -32,8 +38,25 @@ import Testing
         #expect(ContainerID.find(in: Array(path.utf8)) == nil, "\(path)")
     }
 
+    /// Issue 24: any component shaped like `[PREFIX-]ID`, the last winning,
+    /// let a user name a cgroup of their delegated subtree after another container.
+    @Test(arguments: [
+        "/user.slice/user-1000.slice/user@1000.service/app.slice/docker-\(id).scope",
+        "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-\(id).scope", // rootless podman: the user's
+        "/user.slice/user-1000.slice/session-3.scope/docker/\(id)",
+        "/system.slice/delegated.service/docker-\(id).scope",          // a service with Delegate=yes names its own
+        "/docker/x/\(id)",                                              // only /docker/ID at the root
+        "/machine.slice/machine-x.scope/libpod-\(id).scope",
+        "/system.slice/evil-\(id).scope",                               // not a runtime's prefix
+        "/\(id)",
+        "/docker/docker-\(id).scope.scope",
+    ])
+    func takesNoIdFromWhereARuntimeDoesNotPutIt(path: String) {
+        #expect(ContainerID.find(in: Array(path.utf8)) == nil, "\(path)")
+    }
+
     @Test func invalidUTF8AroundTheIdDoesNotHideIt() {
-        let path = Array("/\u{1b}bad".utf8) + [0xff, 0xfe] + Array("/docker-\(Self.id).scope".utf8)
+        let path = Array("/system.slice/docker-\(Self.id).scope/\u{1b}bad".utf8) + [0xff, 0xfe]
         #expect(ContainerID.find(in: path) == Array(Self.id.utf8))
     }
 }

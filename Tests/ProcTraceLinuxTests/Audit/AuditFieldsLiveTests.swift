@@ -52,10 +52,12 @@ struct AuditFieldsLiveTests {
     static func trace(backend: String) throws -> Traced {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-audit-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let cgroup = "\(unifiedRoot)/docker-\(containerID).scope"
+        // Where docker's cgroupfs driver puts a container: a container id is taken only from such a place.
+        let cgroup = "\(unifiedRoot)/docker/\(containerID)"
         defer {
             try? FileManager.default.removeItem(atPath: directory)
             rmdir(cgroup)
+            rmdir("\(unifiedRoot)/docker")  // only when this test made it: a docker host's is not empty
         }
         let log = directory + "/events.jsonl"
         let sleepPath = URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path
@@ -73,7 +75,7 @@ struct AuditFieldsLiveTests {
         printf '#!/bin/sh\n/bin/sleep 0.304\n' > "$T/waits"; chmod +x "$T/waits"; "$T/waits" 0.3041
         "$T/script"
         # A cgroup that looks like a docker container's.
-        mkdir "$CG"
+        mkdir -p "$CG"
         sh -c 'echo $$ > "$1/cgroup.procs"; /bin/sleep 0.305; exec /bin/sleep 0.306' sh "$CG"
         # Its own pid namespace.
         unshare --pid --fork --mount-proc /bin/sleep 0.307
@@ -144,7 +146,7 @@ struct AuditFieldsLiveTests {
         #expect(script["exe"] as? String == shell, "\(script)")
 
         // The container-like cgroup, on the fork and the exec of the process in it.
-        let path = "/docker-\(Self.containerID).scope"
+        let path = "/docker/\(Self.containerID)"
         let inCgroup = traced.object(traced.exec("0.306"))
         #expect(inCgroup["cgroup"] as? String == path, "\(inCgroup)")
         #expect(inCgroup["container_id"] as? String == Self.containerID)

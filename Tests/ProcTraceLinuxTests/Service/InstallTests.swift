@@ -39,6 +39,7 @@ struct InstallTests {
         let (status, _, errors) = try make(["install", "DESTDIR=\(root.path)", "BIN=\(Binaries.proctrace)"])
         #expect(status == 0, "\(errors)")
         #expect(files(under: root) == [
+            "etc/logrotate.d/proctrace",
             "etc/proctrace/proctrace.toml",
             "usr/local/bin/proctrace",
             "usr/local/lib/systemd/system/proctrace.service",
@@ -60,6 +61,7 @@ struct InstallTests {
         #expect(text(root, "usr/local/share/bash-completion/completions/proctrace").contains("--rotate-keep"))
         #expect(text(root, "usr/local/share/zsh/site-functions/_proctrace").hasPrefix("#compdef proctrace"))
         #expect(text(root, "usr/local/share/fish/vendor_completions.d/proctrace.fish").contains("record"))
+        #expect(text(root, "etc/logrotate.d/proctrace") == text(Self.repository, "dist/logrotate/proctrace"))
 
         // A configuration the admin changed survives install and uninstall.
         let config = root.appendingPathComponent("etc/proctrace/proctrace.toml")
