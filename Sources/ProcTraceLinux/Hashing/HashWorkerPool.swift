@@ -275,6 +275,8 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
         let hasher = VerifiedFileHasher(maxBytes: settings.maxBytes, procRoot: settings.procRoot)
         // Below the draining thread: on a busy host hashes wait (and time out), the ring never does.
         _ = pt_thread_set_nice(HashWorkerPool.workerNice)
+        // Stop and reopen signals are the record loop's: none lands in a read that may never return.
+        pt_signals_hold(1)
         while true {
             while sem_wait(wake) != 0 && errno == EINTR {}
             // After a job, the next one without waiting: a wake-up is only for an idle worker.

@@ -21,10 +21,7 @@ public struct RecordOutcome {
 
     /// Any record lost on the way to an output.
     public var isComplete: Bool {
-<<<<<<< HEAD
-        unwritten == 0 && !outputLost && !undelivered.contains { $0.counters.dropped > 0 } && failedOutputs.isEmpty
-=======
-        unwritten == 0 && !outputLost && !sourceFailed && !undelivered.contains { $0.dropped > 0 } && failedOutputs.isEmpty
->>>>>>> edges-files
+        unwritten == 0 && !outputLost && !sourceFailed && !undelivered.contains { $0.counters.dropped > 0 }
+            && failedOutputs.isEmpty
     }
 }
