@@ -14,18 +14,19 @@ RING=${RING:-16M}
 [ -x "$LOADGEN" ] || { mkdir -p .build/bench; cc -O2 -Wall -o "$LOADGEN" scripts/loadgen.c -lpthread; }
 OUT=$(mktemp -d /tmp/proctrace-flood.XXXXXX)
 chown 65534:65534 "$OUT"
+chmod 0755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 
 flood() {
-  setpriv --reuid=65534 --regid=65534 --clear-groups -- python3 -c '
+  setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c '
 import os, sys, time
 big, seconds = sys.argv[1], float(sys.argv[2])
 with open("/bin/true", "rb") as source, open(big, "wb") as target:
     target.write(source.read())
 os.chmod(big, 0o755)
-end, size, ran = time.time() + seconds, 40 << 20, 0
+end, ran = time.time() + seconds, 0
 while time.time() < end:
-    size += 4096
+    size = (40 << 20) + (ran % 4000) * 4096  # 40-56 MiB: a new version each time, under --hash-max-bytes
     try:
         os.truncate(big, size)
         os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)

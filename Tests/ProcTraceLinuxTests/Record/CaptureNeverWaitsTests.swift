@@ -237,10 +237,10 @@ big = os.path.join(directory, name)
 with open(big, "wb") as target:
     target.write(true)
 os.chmod(big, 0o755)
-end, size = time.time() + seconds, 40 << 20  # under --hash-max-bytes (64M) all the way
+end = time.time() + seconds
 ran = 0
 while time.time() < end:
-    size += 4096  # a new size: every exec is a miss
+    size = (40 << 20) + (ran % 4000) * 4096  # 40-56 MiB: a new version each time, under --hash-max-bytes
     try:
         os.truncate(big, size)
         os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)
