@@ -18,22 +18,7 @@ chmod 0755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 
 flood() {
-  setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c '
-import os, sys, time
-big, seconds = sys.argv[1], float(sys.argv[2])
-with open("/bin/true", "rb") as source, open(big, "wb") as target:
-    target.write(source.read())
-os.chmod(big, 0o755)
-end, ran = time.time() + seconds, 0
-while time.time() < end:
-    size = (40 << 20) + (ran % 4000) * 4096  # 40-56 MiB: a new version each time, under --hash-max-bytes
-    try:
-        os.truncate(big, size)
-        os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)
-        ran += 1
-    except OSError:
-        time.sleep(0.001)
-print(ran)' "$OUT/$1" "$DURATION"
+  setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 scripts/hash-flood.py "$OUT/$1" "$DURATION"
 }
 
 run() {

@@ -59,7 +59,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     }
 
     private struct Worker {
-        var ticket: UInt32 = 0
+        var job: Job?
         var uid: UInt32 = 0
         var device: DeviceNumber?
         var lastProgress: Int64 = 0
@@ -74,6 +74,11 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
         var results: [UInt32: Result<SHA256Digest, HashSkipError>] = [:]
         /// Tickets given up on: their results are not kept.
         var forgotten: Set<UInt32> = []
+        /// The job hashing each file version now, by its ticket, and the
+        /// tickets of later execs of the same version that wait for it (a
+        /// storm of one new binary queues one job, not one per exec).
+        var inFlight: [ExecutableIdentity: UInt32] = [:]
+        var joined: [UInt32: [UInt32]] = [:]
         var workers: [Worker] = []
         var stalled: Set<DeviceNumber> = []
         var warnings: [Event] = []
@@ -128,12 +133,18 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
                 return .skipped(.deviceStalled)
             }
             let ticket = state.nextTicket
-            guard state.jobs.append(Job(ticket: ticket, request: request), for: request.uid) else {
-                state.counters.skipped.count(.queueFull)
-                return .skipped(.queueFull)
+            let identity = request.version.map { ExecutableIdentity(device: request.device, inode: request.inode, version: $0) }
+            if let identity, let primary = state.inFlight[identity] {
+                state.joined[primary, default: []].append(ticket)
+            } else {
+                guard state.jobs.append(Job(ticket: ticket, request: request), for: request.uid) else {
+                    state.counters.skipped.count(.queueFull)
+                    return .skipped(.queueFull)
+                }
+                if let identity { state.inFlight[identity] = ticket }
+                sem_post(wake)
             }
             state.nextTicket = ticket == UInt32.max ? 1 : ticket + 1
-            sem_post(wake)
             return .pending(ticket: ticket)
         }
     }
@@ -206,9 +217,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
             guard worker.busy, !worker.abandoned, now - worker.lastProgress > settings.stallNanoseconds else { continue }
             state.workers[index].abandoned = true
             state.counters.abandonedWorkers += 1
-            if state.forgotten.remove(worker.ticket) == nil {
-                state.results[worker.ticket] = .failure(HashSkipError(.deviceStalled))
-            }
+            deliver(.failure(HashSkipError(.deviceStalled)), for: worker.job, &state)
             if let device = worker.device, state.stalled.insert(device).inserted {
                 state.counters.stalledDevices += 1
                 state.warnings.append(Self.stalledWarning(device: device, seconds: (now - worker.lastProgress) / 1_000_000_000))
@@ -304,13 +313,16 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
             let busyByUser = Dictionary(state.workers.filter { $0.busy && !$0.abandoned }.map { ($0.uid, 1) }, uniquingKeysWith: +)
             let limit = running ? max(state.workers.filter { !$0.abandoned }.count - 1, 1) : 1
             while let job = state.jobs.next(mayRun: { busyByUser[$0, default: 0] < limit }) {
-                if state.forgotten.remove(job.ticket) != nil { continue }
+                if state.forgotten.contains(job.ticket) && state.joined[job.ticket] == nil {
+                    deliver(.failure(HashSkipError(.timeout)), for: job, &state) // nobody waits for it any more
+                    continue
+                }
                 if state.stalled.contains(job.request.device) {
-                    state.results[job.ticket] = .failure(HashSkipError(.deviceStalled))
+                    deliver(.failure(HashSkipError(.deviceStalled)), for: job, &state)
                     continue
                 }
                 state.workers[index].busy = true
-                state.workers[index].ticket = job.ticket
+                state.workers[index].job = job
                 state.workers[index].uid = job.request.uid
                 state.workers[index].device = job.request.device
                 state.workers[index].lastProgress = now
@@ -332,7 +344,19 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
                 state.cache.insert(digest, for: ExecutableIdentity(device: job.request.device, inode: job.request.inode, version: version))
             }
             guard !state.workers[index].abandoned else { return }
-            if state.forgotten.remove(job.ticket) == nil { state.results[job.ticket] = result }
+            deliver(result, for: job, &state)
+        }
+    }
+
+    /// The job's result for its own ticket and every one that joined it, but those given up on.
+    private func deliver(_ result: Result<SHA256Digest, HashSkipError>, for job: Job?, _ state: inout State) {
+        guard let job else { return }
+        if let version = job.request.version,
+           state.inFlight[ExecutableIdentity(device: job.request.device, inode: job.request.inode, version: version)] == job.ticket {
+            state.inFlight[ExecutableIdentity(device: job.request.device, inode: job.request.inode, version: version)] = nil
+        }
+        for ticket in [job.ticket] + (state.joined.removeValue(forKey: job.ticket) ?? []) {
+            if state.forgotten.remove(ticket) == nil { state.results[ticket] = result }
         }
     }
 

@@ -66,7 +66,7 @@ import Testing
         for _ in 0..<20 {
             let process = try Self.sleeper()
             let digest = Self.hash(pool, Self.request(pid: process.processIdentifier))
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL) // SIGTERM: the runner's threads pass it on blocked
             process.waitUntilExit()
             digests.insert(try digest.get().hex)
         }
@@ -86,7 +86,7 @@ import Testing
         defer { pool.stop() }
         func hashRunning() throws -> String? {
             let process = try Self.sleeper(binary)
-            defer { process.terminate(); process.waitUntilExit() }
+            defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
             return try? Self.hash(pool, Self.request(pid: process.processIdentifier)).get().hex
         }
         let first = try hashRunning()
@@ -108,7 +108,7 @@ import Testing
 
     @Test func aFileOverTheLimitIsNotHashedAndZeroHashesNone() throws {
         let process = try Self.sleeper()
-        defer { process.terminate(); process.waitUntilExit() }
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         let small = HashWorkerPool(settings: .init(maxBytes: 1024))
         defer { small.stop() }
         #expect(small.lookup(Self.request(pid: process.processIdentifier)) == .skipped(.tooLarge))
@@ -126,7 +126,7 @@ import Testing
         var other = Self.request(pid: pid)
         other.inode &+= 1
         #expect(throws: HashSkipError(.unreadable)) { try Self.hash(pool, other).get() }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL) // SIGTERM: the runner's threads pass it on blocked
         process.waitUntilExit()
         #expect(throws: HashSkipError(.unreadable)) { try Self.hash(pool, Self.request(pid: pid, identityOf: "/bin/sleep")).get() }
     }
@@ -198,5 +198,36 @@ import Testing
             Issue.record("the version the kernel sends finds the cache entry without opening anything")
             return
         }
+    }
+
+    @Test func manyExecsOfANewVersionWaitForOneHash() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-storm-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("new").path
+        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
+        #expect(truncate(path, 48 << 20) == 0) // long enough to hash that the lookups below come first
+        var settings = HashWorkerPool.Settings()
+        settings.perUserQueue = 4
+        let pool = HashWorkerPool(settings: settings)
+        defer { pool.stop() }
+        let request = Self.request(pid: 999_999_999, path: path, identityOf: path)
+        let lookups = (0..<100).map { _ in pool.lookup(request) }
+        #expect(!lookups.contains(.skipped(.queueFull)), "a storm of one new binary is one job")
+        var digests: Set<String> = []
+        for lookup in lookups {
+            guard case .pending(let ticket) = lookup else { continue }
+            var event = Event(kind: .exec)
+            event.context = ProcessContext()
+            event.enrichmentTicket = ticket
+            var tries = 0
+            while !pool.complete(&event) && tries < 1000 {
+                usleep(10_000)
+                tries += 1
+            }
+            digests.insert(event.context?.exeSHA256?.hex ?? "none")
+        }
+        #expect(digests == [try Self.sha256(path)])
+        #expect(pool.counters.misses == 1)
     }
 }

@@ -228,27 +228,9 @@ with open(os.path.join(directory, "evil"), "wb") as copy:
 
     // MARK: - A flood of hash misses beside exec storms
 
-    static let missFlood = #"""
-import os, sys, time
-directory, seconds, name = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-with open("/bin/true", "rb") as source:
-    true = source.read()
-big = os.path.join(directory, name)
-with open(big, "wb") as target:
-    target.write(true)
-os.chmod(big, 0o755)
-end = time.time() + seconds
-ran = 0
-while time.time() < end:
-    size = (40 << 20) + (ran % 4000) * 4096  # 40-56 MiB: a new version each time, under --hash-max-bytes
-    try:
-        os.truncate(big, size)
-        os.waitpid(os.posix_spawn(big, ["big", "flood"], {}), 0)
-        ran += 1
-    except OSError:  # ETXTBSY while a child still maps it
-        time.sleep(0.001)
-print(ran)
-"""#
+    /// scripts/hash-flood.py: the attacker's loop, shared with scripts/bench-hash-flood.sh.
+    static let missFlood = URL(fileURLWithPath: Binaries.tool("stallfs")).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/hash-flood.py").path
 
     @Test func aFloodOfMissesLosesNoRecordAndTheLogKeepsUp() throws {
         let directory = try Self.nobodysDirectory()
@@ -261,8 +243,8 @@ print(ran)
         for index in 0..<2 {
             let flood = Process()
             flood.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            flood.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/python3", "-c",
-                               Self.missFlood, directory.path, seconds, "big\(index)"]
+            flood.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/python3",
+                               Self.missFlood, directory.appendingPathComponent("big\(index)").path, seconds]
             try flood.run()
             attackers.append(flood)
             let storm = Process()
