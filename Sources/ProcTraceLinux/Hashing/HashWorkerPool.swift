@@ -17,7 +17,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
         public var maxBytes = HashWorkerPool.defaultMaxBytes
         public var workers = 2
         /// Hashes waiting at most, per user and in all; past that, skipped.
-        public var perUserQueue = 32
+        public var perUserQueue = 64
         public var queue = 1024
         public var cacheCapacity = 4096
         /// A read that makes no progress for this long counts as stuck.
@@ -47,6 +47,8 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     public static let defaultMaxBytes = 64 << 20
     /// The workers' nice value (the draining thread keeps the recorder's).
     static let workerNice: Int32 = 10
+    /// A read that has not moved for this long no longer counts against its user's share of workers.
+    static let slowReadNanoseconds: Int64 = 250_000_000
 
     public let settings: Settings
     private let clock: @Sendable () -> Int64
@@ -309,8 +311,11 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
                 state.workers[index].capabilityGeneration = state.capabilityGeneration
                 return .limitCapabilities(state.capabilityLimit)
             }
-            // One user never holds every worker: the last one is kept for the others' turns.
-            let busyByUser = Dictionary(state.workers.filter { $0.busy && !$0.abandoned }.map { ($0.uid, 1) }, uniquingKeysWith: +)
+            // One user never holds every worker: the last one is kept for the others' turns. A worker
+            // whose read has not moved for a while is not counted: a user's own stuck file (until
+            // it is abandoned) does not hold up that user's other hashes.
+            let moving = state.workers.filter { $0.busy && !$0.abandoned && now - $0.lastProgress < HashWorkerPool.slowReadNanoseconds }
+            let busyByUser = Dictionary(moving.map { ($0.uid, 1) }, uniquingKeysWith: +)
             let limit = running ? max(state.workers.filter { !$0.abandoned }.count - 1, 1) : 1
             while let job = state.jobs.next(mayRun: { busyByUser[$0, default: 0] < limit }) {
                 if state.forgotten.contains(job.ticket) && state.joined[job.ticket] == nil {

@@ -91,11 +91,12 @@ public final class ProcessContextReader {
             missing.insert(.exeSHA256)
             return
         }
-        // The version stat saw now is the one hashed, or none (the kernel gave us no other).
+        // The version stat saw now is the one hashed, or none; once the process is gone, its path
+        // serves only while it still names that version.
         let identity = ExecutableIdentity(status)
         pendingLookup = hashes.lookup(ExecutableHashRequest(
             pid: pid, uid: uid ?? UInt32.max, device: DeviceNumber(userDev: identity.device), inode: identity.inode,
-            version: identity.version, path: nil))
+            version: identity.version, path: context.exe))
     }
 
     /// The bytes a symbolic link names (cwd, exe), or nil.

@@ -61,7 +61,9 @@ struct AuditFieldsLiveTests {
         }
         let log = directory + "/events.jsonl"
         let sleepPath = URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path
-        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend])
+        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, a wait of
+        // 250 ms can run out before a worker at nice 10 is scheduled.
+        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend, "--hash-wait", "10000"])
         try waitForTheSnapshot(log: log, marker: "0.201")
         let script = #"""
         set -e
@@ -196,7 +198,9 @@ struct AuditFieldsLiveTests {
         try sleeper.run()
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
         let log = directory.appendingPathComponent("events.jsonl").path
-        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend])
+        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, a wait of
+        // 250 ms can run out before a worker at nice 10 is scheduled.
+        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend, "--hash-wait", "10000"])
         kill(recorder.processIdentifier, SIGINT)
         recorder.waitUntilExit()
         let line = try #require(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").first {

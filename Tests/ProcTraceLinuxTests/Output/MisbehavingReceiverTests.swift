@@ -123,7 +123,7 @@ struct MisbehavingReceiverTests {
             # Nobody listens on the port: every record waits in the spool.
             PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
             mkdir "$D/spool"
-            unshare --mount --propagation private sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" record \
+            unshare --mount --propagation private sh -c 'mount -t tmpfs -o size=64k,mode=0700 tmpfs "$1" && exec "$2" record \
                 --config /dev/null -o "$3/events.jsonl" -o syslog+tcp://127.0.0.1:$4 --spool "$1" --duration 3' \
                 sh "$D/spool" "$PROCTRACE" "$D" $PORT 2>"$D/record.err" & P=$!
             wait_started "$D/events.jsonl"
