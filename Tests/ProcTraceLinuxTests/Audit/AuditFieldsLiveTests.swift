@@ -61,8 +61,8 @@ struct AuditFieldsLiveTests {
         }
         let log = directory + "/events.jsonl"
         let sleepPath = URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path
-        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, a wait of
-        // 250 ms can run out before a worker at nice 10 is scheduled.
+        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, or under
+        // qemu's emulation, a wait of 250 ms can run out before a worker at nice 10 is done.
         let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend, "--hash-wait", "10000"])
         try waitForTheSnapshot(log: log, marker: "0.201")
         let script = #"""
@@ -198,9 +198,11 @@ struct AuditFieldsLiveTests {
         try sleeper.run()
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
         let log = directory.appendingPathComponent("events.jsonl").path
-        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, a wait of
-        // 250 ms can run out before a worker at nice 10 is scheduled.
+        // Hashes checked here, not their timing: on a host as busy as the whole suite makes it, or under
+        // qemu's emulation, a wait of 250 ms can run out before a worker at nice 10 is done.
         let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", backend, "--hash-wait", "10000"])
+        // A stop waits a second at most for hashes still running: the snapshot's are done once a later exec is out.
+        try Self.waitForTheSnapshot(log: log, marker: "0.\(UInt32.random(in: 1000...9999))")
         kill(recorder.processIdentifier, SIGINT)
         recorder.waitUntilExit()
         let line = try #require(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").first {

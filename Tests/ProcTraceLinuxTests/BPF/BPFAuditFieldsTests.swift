@@ -70,7 +70,8 @@ struct BPFAuditFieldsTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("events.jsonl").path
-        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", "bpf"])
+        // Hashes checked, not their timing: under qemu's emulation a hash can take longer than the default wait.
+        let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", "bpf", "--hash-wait", "10000"])
         defer {
             if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
             recorder.waitUntilExit()
