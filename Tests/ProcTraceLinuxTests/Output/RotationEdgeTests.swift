@@ -63,7 +63,8 @@ struct RotationEdgeTests {
             "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl" --rotate-size 4K --compress \\
                 --rotate-keep 1000 \\
                 2>"$D/record.err" & P=$!
-            until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
+            # The start may already be in a rotated file: --rotate-size 4K rotates within the snapshot.
+            until grep -qs "\\"recorder_pid\\":$P[,}]" events.jsonl* || ! kill -0 $P 2>/dev/null; do sleep 0.02; done
             for i in $(seq 60); do /bin/true; done
             sleep 0.5
             kill -TERM $P; wait $P; echo "status $?"
@@ -108,7 +109,8 @@ struct RotationEdgeTests {
             $(command -v cc || command -v clang) -shared -fPIC -o kill.so kill.c -ldl -lz \
                 || { echo "cannot build the preload" >&2; exit 1; }
             LD_PRELOAD="$D/kill.so" "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl"                 --rotate-size 4K --compress 2>/dev/null & P=$!
-            until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
+            # The start may already be in a rotated file: --rotate-size 4K rotates within the snapshot.
+            until grep -qs "\"recorder_pid\":$P[,}]" events.jsonl* || ! kill -0 $P 2>/dev/null; do sleep 0.02; done
             # Until the first compression kills it (the start snapshot's hashes may hold records a few seconds).
             i=0
             while kill -0 $P 2>/dev/null && [ $i -lt 5000 ]; do /bin/true; i=$((i + 1)); done
@@ -117,7 +119,8 @@ struct RotationEdgeTests {
             cp events.jsonl.1 rotated.copy
             "$PROCTRACE" stats events.jsonl* > /dev/null || echo "stats failed after the kill"
             "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl" --rotate-size 4K --compress                 --rotate-keep 1000 2>"$D/record.err" & P=$!
-            until grep -q '"event":"start"' events.jsonl 2>/dev/null; do sleep 0.02; done
+            # The start may already be in a rotated file: --rotate-size 4K rotates within the snapshot.
+            until grep -qs "\"recorder_pid\":$P[,}]" events.jsonl* || ! kill -0 $P 2>/dev/null; do sleep 0.02; done
             for i in $(seq 60); do /bin/true; done
             sleep 0.5
             kill -TERM $P; wait $P; echo "status $?"
