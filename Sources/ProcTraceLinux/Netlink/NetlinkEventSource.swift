@@ -27,7 +27,9 @@ public final class NetlinkEventSource: EventSource {
     private let contextReader: ProcessContextReader
     /// exe_sha256, hashed off the draining thread.
     public let hashes: HashWorkerPool
-    public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
+    /// argv and the executable's identity, read off the draining thread.
+    public let reads: ProcessReadPool
+    public var enricher: EventEnricher? { reads }
     private let parser = ProcConnectorParser()
     private var exits = ProcessExitTracker()
     private var processes: [Int32: KnownProcess] = [:]
@@ -47,7 +49,8 @@ public final class NetlinkEventSource: EventSource {
         self.settings = settings
         self.procFS = procFS
         hashes = HashWorkerPool(settings: HashWorkerPool.Settings(maxBytes: settings.hashMaxBytes))
-        contextReader = ProcessContextReader(hashes: hashes.isEnabled ? hashes : nil)
+        reads = ProcessReadPool(hashes: hashes.isEnabled ? hashes : nil)
+        contextReader = ProcessContextReader(statsExecutable: false)
         do {
             socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
         } catch {
@@ -66,7 +69,7 @@ public final class NetlinkEventSource: EventSource {
     public func close() {
         socket?.close()
         socket = nil
-        hashes.stop()
+        reads.stop()
     }
 
     /// The receive buffer the kernel granted, in bytes.
@@ -82,7 +85,7 @@ public final class NetlinkEventSource: EventSource {
     private func readProc() -> ProcSnapshot {
         let snapshot = ProcSnapshot.read(procFS, time: Clock.realtimeNanoseconds,
                                          maxArgumentBytes: settings.maxArgumentBytes,
-                                         excluding: settings.excludedProcess, context: contextReader)
+                                         excluding: settings.excludedProcess, context: contextReader, reads: reads)
         processes.removeAll(keepingCapacity: true)
         exits.removeAll()
         zombies.removeAll()
@@ -281,7 +284,7 @@ public final class NetlinkEventSource: EventSource {
         record.ppid = stat.ppid
         record.comm = Comm(stat.comm)
         record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
-        ProcSnapshot.readProgram(of: directory, into: &record, maxArgumentBytes: settings.maxArgumentBytes)
+        ProcSnapshot.readFilename(of: directory, into: &record)
         let status = directory.status()
         if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
             record.credentials = credentials
@@ -289,6 +292,11 @@ public final class NetlinkEventSource: EventSource {
             record.unavailable.insert(.credentials)
         }
         contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
+        // The arguments and the executable's stat: what the process can make block.
+        reads.submit(ProcessReadPool.Request(pid: pid, startTime: stat.startTimeApproximate,
+                                             uid: record.credentials?.uid ?? UInt32.max,
+                                             argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),
+                     exePath: record.context?.exe, into: &record)
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
         ready.append(record)
     }
