@@ -177,6 +177,8 @@ public final class BPFEventSource: EventSource {
                 events.append(event)
             }
         }
+        // Later records' argv comes from the kernel: the readers end once the snapshot's are read.
+        reads.retireWhenIdle()
         return events
     }
 

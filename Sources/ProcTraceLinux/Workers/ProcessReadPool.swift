@@ -92,6 +92,8 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         var abandoned: UInt64 = 0
         var nextTicket: UInt32 = 1
         var stopping = false
+        /// Workers end once nothing is queued (a source that reads only its start snapshot).
+        var retiring = false
         var capabilityLimit = CapabilitySet.empty
         var capabilityGeneration = 0
         var replacementsLeft: Int
@@ -199,6 +201,16 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         state.withLock { state in
             state.capabilityLimit = keep
             state.capabilityGeneration += 1
+            for _ in state.workers { sem_post(wake) }
+        }
+    }
+
+    /// Workers finish what is queued, then end: for a source whose only
+    /// reads are its start snapshot's (BPF), so that afterwards the recorder
+    /// runs no thread it does not need.
+    public func retireWhenIdle() {
+        state.withLock { state in
+            state.retiring = true
             for _ in state.workers { sem_post(wake) }
         }
     }
@@ -352,7 +364,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
                 state.workers[index].startedAt = now
                 return .run(job)
             }
-            return .idle
+            return state.retiring && state.jobs.count == 0 ? .exit : .idle
         }
     }
 
