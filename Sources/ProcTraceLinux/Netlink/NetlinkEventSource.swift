@@ -29,7 +29,7 @@ public final class NetlinkEventSource: EventSource {
     public let hashes: HashWorkerPool
     public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
     private let parser = ProcConnectorParser()
-    private var exits = ProcessExitTracker()
+    private var exits = ProcessExitTracker(rule: HostInfo.groupStatusRule)
     private var processes: [Int32: KnownProcess] = [:]
     private var zombies = ZombieWatch()
     private var lastReapCheck: Int64 = 0
