@@ -408,6 +408,20 @@ static int make_setuid_true(char *path, size_t size)
 	return 0;
 }
 
+/* Drops the file's pages from the page cache (where the file system lets
+ * it), so that its exec reads them from disk: the exec then blocks after it
+ * committed the new credentials, a switch-out the sched hooks must not take
+ * for a change of their own. */
+static void uncache(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
 /* What a child does between its fork and its exec of /bin/true (or of the set-uid copy). */
 enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM };
 
@@ -457,6 +471,8 @@ static int scenario_changes_exec(int rounds)
 	int failed = 0;
 	for (int i = 0; i < rounds; i++) {
 		for (int kind = 0; kind < 4; kind++) {
+			if (kind == SETUID_PROGRAM)
+				uncache(program);
 			children[kind][i] = change_then_exec(kind, program);
 			int status = wait_for(children[kind][i]);
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
