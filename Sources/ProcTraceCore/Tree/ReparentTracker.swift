@@ -7,8 +7,8 @@
 /// may not be visible yet when the exit record is read; and records are read
 /// in batches, so a child may already be gone from /proc. Such children stay
 /// pending: they are asked about again after each batch, and the kernel's
-/// own next record about the child (its exit carries its real ppid, a reap
-/// its reaper) settles the move, until its reap or `patience` (in event
+/// own next record about the child (its exit carries its real ppid, a wait
+/// reap its reaper) settles the move, until its reap or `patience` (in event
 /// time) ends the wait. Nothing is ever guessed: without an answer no record
 /// is made.
 ///
@@ -104,14 +104,16 @@ public final class ReparentTracker {
         }
     }
 
-    /// A kernel record about a pending child settles it: its ppid (a reap's
-    /// reaper, the parent that released it) is the kernel's own word on the
-    /// new parent, and a reap or another lifetime at that PID means there
-    /// is nothing left to move. A record still naming the former parent
-    /// happened before the move.
+    /// A kernel record about a pending child settles it: its ppid (a wait
+    /// reap's reaper, the parent whose wait released it) is the kernel's own
+    /// word on the new parent, and a reap or another lifetime at that PID
+    /// means there is nothing left to move. A record still naming the former
+    /// parent happened before the move. (Other reaps' reapers are not taken:
+    /// sched hooks read a `freed` one after an RCU delay, when that parent
+    /// may be gone.)
     private func settlePending(by event: Event, into moves: inout [Event]) {
         guard var move = pending[event.pid] else { return }
-        let newParent = event.kind == .reap ? event.reaper ?? 0 : event.ppid
+        let newParent = event.kind != .reap ? event.ppid : event.reapReason == .wait ? event.reaper ?? 0 : 0
         if !move.child.isSameLifetime(as: event.processID) {
             pending[event.pid] = nil
         } else if newParent != 0 && newParent != move.formerParent {

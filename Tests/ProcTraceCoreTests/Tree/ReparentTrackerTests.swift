@@ -158,9 +158,9 @@ import Testing
         #expect(tracker.pendingCount == 0)
     }
 
-    @Test func aReapByAnotherParentSettlesTheMoveBeforeIt() {
+    @Test func aWaitByAnotherParentSettlesTheMoveBeforeItsReap() {
         // No record of the child between its parent's exit and its reap: the
-        // reaper is the parent that released it.
+        // reaper is the parent whose wait released it.
         let tree = ProcessTree()
         let tracker = ReparentTracker(lookup: FakeParentLookup([id(200, 2_000): .gone]))
         let log = written([
@@ -169,12 +169,28 @@ import Testing
             E.fork(200, ppid: 100, start: 2_000, at: 6),
             E.exit(200, ppid: 100, start: 2_000, at: 8),
             E.exit(100, ppid: 1, start: 1_000, at: 10),
-            E.reap(200, start: 2_000, reaper: 1, reason: .freed, at: 30),
+            E.reap(200, start: 2_000, reaper: 1, reason: .wait, at: 30),
         ], tree, tracker)
         let child = log.filter { $0.pid == 200 }
         #expect(child.map(\.kind) == [.fork, .exit, .reparent, .reap])
         #expect(child.map(\.time) == [6, 8, 10, 30])
         #expect(child.last?.ppid == 1)
+        #expect(tracker.pendingCount == 0)
+    }
+
+    @Test func aReapWhoseReaperWasReadLateSettlesNothing() {
+        // sched hooks read a `freed` reap's reaper after an RCU delay: not the kernel's word on a move.
+        let tree = ProcessTree()
+        let tracker = ReparentTracker(lookup: FakeParentLookup([id(200, 2_000): .gone]))
+        let moves = run([
+            E.exists(1, ppid: 0, start: 1),
+            E.fork(100, ppid: 1, start: 1_000, at: 5),
+            E.fork(200, ppid: 100, start: 2_000, at: 6),
+            E.exit(200, ppid: 100, start: 2_000, at: 8),
+            E.exit(100, ppid: 1, start: 1_000, at: 10),
+            E.reap(200, start: 2_000, reaper: 4_242, reason: .freed, at: 30),
+        ], tree, tracker)
+        #expect(moves.isEmpty)
         #expect(tracker.pendingCount == 0)
     }
 
