@@ -31,7 +31,7 @@ public final class NetlinkEventSource: EventSource {
     public let reads: ProcessReadPool
     public var enricher: EventEnricher? { reads }
     private let parser = ProcConnectorParser()
-    private var exits = ProcessExitTracker()
+    private var exits = ProcessExitTracker(rule: HostInfo.groupStatusRule)
     private var processes: [Int32: KnownProcess] = [:]
     private var zombies = ZombieWatch()
     private var lastReapCheck: Int64 = 0
