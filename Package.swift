@@ -11,8 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
-        // SHA-256 of executables (exe_sha256): BoringSSL's, with the CPU's SHA extensions.
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -29,12 +27,14 @@ let package = Package(
         .target(
             name: "ProcTraceLinux",
             dependencies: [
-                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CZlib",
             ]
         ),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
+        // SHA-256 (exe_sha256) and HMAC-SHA256 from Debian's libcrypto (libssl3), with the CPU's SHA
+        // extensions, behind a small C header: no Foundation in the binary (swift-crypto brought it, and ICU).
+        .target(name: "CProcTraceCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
         .target(
             name: "CProcTraceBPF",
