@@ -47,8 +47,8 @@ let package = Package(
         .target(name: "CProcTraceNetlink"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
-        // `make bench`: consumer, replay and tree-memory figures from memory, no kernel.
-        .executableTarget(name: "proctrace-bench", dependencies: ["ProcTraceCore", "ProcTraceTestSupport"]),
+        // `make bench`: consumer, replay and tree-memory figures from memory, no kernel; SHA-256 throughput.
+        .executableTarget(name: "proctrace-bench", dependencies: ["ProcTraceCore", "ProcTraceLinux", "ProcTraceTestSupport"]),
         .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(
             name: "ProcTraceCoreTests",
