@@ -22,7 +22,15 @@ let package = Package(
             ]
         ),
         // Event model, kernel record decoding, JSON, the pipeline, splitting and ordering logs read back.
-        .target(name: "ProcTraceCore", dependencies: ["CZlib"]),
+        // The report page's script, style and markup are files, embedded as byte arrays at build time.
+        .target(
+            name: "ProcTraceCore",
+            dependencies: ["CZlib"],
+            resources: [
+                .embedInCode("Report/Page/report.js"), .embedInCode("Report/Page/report.css"),
+                .embedInCode("Report/Page/body.html"),
+            ]
+        ),
         // Linux: BPF and netlink backends, /proc, system calls, signals, files (log files read back too).
         .target(
             name: "ProcTraceLinux",

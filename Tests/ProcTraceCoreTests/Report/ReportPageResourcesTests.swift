@@ -30,6 +30,47 @@ import Testing
         return try RecordingReport.build(ReportSelection()) { remaining.popFirst() }
     }
 
+    /// Node's parser, by `node --check` (`make deps` installs nodejs): the exit status and what it said.
+    static func nodeCheck(_ script: [UInt8]) throws -> (status: Int32, errors: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-js-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("report.js")
+        try Data(script).write(to: file)
+        let node = Process()
+        node.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        node.arguments = ["node", "--check", file.path]
+        let errors = Pipe()
+        node.standardError = errors
+        try node.run()
+        let said = errors.fileHandleForReading.readDataToEndOfFile()
+        node.waitUntilExit()
+        return (node.terminationStatus, String(decoding: said, as: UTF8.self))
+    }
+
+    /// The script as the page carries it parses as JavaScript (a strict-mode script: it says "use strict").
+    @Test func theScriptIsJavaScriptNodeAccepts() throws {
+        let (status, errors) = try Self.nodeCheck(ReportPage.script)
+        #expect(status == 0, "node --check: \(errors)")
+        #expect(ReportPage.script.starts(with: Array("\"use strict\";\n".utf8)))
+    }
+
+    /// The check itself tells broken JavaScript (a stray brace), and a strict-mode error, from good.
+    @Test func nodeCheckRejectsBrokenScripts() throws {
+        #expect(try Self.nodeCheck(ReportPage.script + Array("\n}\n".utf8)).status != 0)
+        #expect(try Self.nodeCheck(Array("\"use strict\";\nlet a = 1; let a = 2;\n".utf8)).status != 0)
+        #expect(try Self.nodeCheck(Array("\"use strict\";\nwith (Math) {}\n".utf8)).status != 0)
+    }
+
+    /// Each part is its file's bytes: the markup whole, the style and script without the file's last newline.
+    @Test func thePartsAreTheFiles() throws {
+        let directory = #filePath.components(separatedBy: "/Tests/")[0] + "/Sources/ProcTraceCore/Report/Page/"
+        func file(_ name: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + name))) }
+        #expect(ReportPage.markup == (try file("body.html")))
+        #expect(ReportPage.style + [10] == (try file("report.css")))
+        #expect(ReportPage.script + [10] == (try file("report.js")))
+    }
+
     static let fixture = Fixtures.path("report-page.html")
 
     /// The page for this recording is the one recorded when its script, style and markup were

@@ -1,8 +1,3 @@
-/// The page's script: decodes the data, draws the visible rows of the
-/// timeline, and answers clicks, find, filters, zoom and pan. Every string
-/// from the log reaches the document through `textContent` only.
-enum ReportScript {
-    static let javaScript = #"""
 "use strict";
 (() => {
 const ROW = 20;
@@ -656,5 +651,3 @@ function fail(error) {
   root.dataset.error = String(error);
 }
 })();
-"""#
-}
