@@ -561,6 +561,35 @@ static int scenario_leader_exits_first(int leader_code, int thread_code)
 	return 0;
 }
 
+/* COUNT children each exec this program as `renamed-child`, which renames
+ * itself at once: a tracer that reads comm from /proc after the exec may see
+ * the later name (netlink did). */
+static int scenario_exec_rename(int count)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		return 1;
+	self[n] = 0;
+	printf("{\"children\":[");
+	for (int i = 0; i < count; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl(self, "proctrace-scenarios", "renamed-child", (char *)NULL);
+			_exit(127);
+		}
+		printf("%s%d", i ? "," : "", pid);
+	}
+	printf("]}\n");
+	int failed = 0;
+	for (int i = 0; i < count; i++) {
+		int status;
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			failed = 1;
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -569,6 +598,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *name = argv[1];
+	if (!strcmp(name, "renamed-child")) {
+		prctl(PR_SET_NAME, "renamed-at-once");
+		usleep(200000);
+		return 0;
+	}
 	if (!strcmp(name, "tree")) return scenario_tree();
 	if (!strcmp(name, "exec-argv")) return scenario_exec_argv();
 	if (!strcmp(name, "exit3")) return scenario_exit3();
@@ -590,6 +624,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
+	if (!strcmp(name, "exec-rename")) return scenario_exec_rename(argc > 2 ? atoi(argv[2]) : 50);
 	fprintf(stderr, "proctrace-scenarios: unknown scenario %s\n", name);
 	return 2;
 }
