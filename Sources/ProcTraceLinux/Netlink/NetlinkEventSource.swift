@@ -295,19 +295,21 @@ public final class NetlinkEventSource: EventSource {
         record.ppid = stat.ppid
         record.comm = Comm(stat.comm)
         record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
-        ProcSnapshot.readFilename(of: directory, into: &record)
         let status = directory.status()
         if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
             record.credentials = credentials
         } else {
             record.unavailable.insert(.credentials)
         }
-        contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
-        // The arguments and the executable's stat: what the process can make block.
+        // First what the process can make block (its arguments, its executable's stat), handed to a
+        // reader now: a short-lived program is gone soon, and the rest below is read meanwhile.
+        let exe = FileIO.readLink(at: directory.fd, "exe")
         reads.submit(ProcessReadPool.Request(pid: pid, startTime: stat.startTimeApproximate,
                                              uid: record.credentials?.uid ?? UInt32.max,
                                              argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),
-                     exePath: record.context?.exe, into: &record)
+                     exePath: exe, into: &record)
+        if let exe { record.filename = ProcFS.withoutDeletedSuffix(exe) } else { record.unavailable.insert(.filename) }
+        contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
         ready.append(record)
     }

@@ -100,6 +100,10 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         var nextStallCheck: Int64 = 0
     }
 
+    /// The readers' nice value: ahead of the programs they read (an unprivileged
+    /// recorder cannot raise it, and keeps its own).
+    static let workerNice: Int32 = -10
+
     /// Tickets of reads have this bit; the hash pool's never do.
     static let ticketBit: UInt32 = 1 << 31
 
@@ -311,8 +315,8 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
     private func startWorker(locked state: inout State) {
         let index = state.workers.count
         state.workers.append(Worker())
-        // The draining thread's priority: a process read late may be gone.
-        if !WorkerThread.start(nice: 0, { [self] in work(index) }) {
+        // Above the programs that run: a short-lived process read late is gone (the reads are small).
+        if !WorkerThread.start(nice: ProcessReadPool.workerNice, { [self] in work(index) }) {
             state.workers[index].abandoned = true
         }
     }
