@@ -38,7 +38,8 @@ public final class ProcessContextReader {
     public func read(_ directory: ProcessDirectory, stat: ProcStat, status: [UInt8]?, extent: Extent,
                      into event: inout Event) {
         let fd = directory.fd
-        var context = ProcessContext()
+        // What a ProcessReadPool already said of the executable (a read not queued) is kept.
+        var context = event.context ?? ProcessContext()
         var missing: UnavailableFields = []
 
         if let auid = number(at: fd, "loginuid") { context.auid = auid == UInt32.max ? nil : auid } else { missing.insert(.auid) }
