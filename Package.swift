@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         // SHA-256 of executables (exe_sha256): BoringSSL's, with the CPU's SHA extensions.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
+        // Sigma rules are YAML (hunt, record --rules): libyaml behind Swift (ProcTraceRules).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +22,7 @@ let package = Package(
             dependencies: [
                 "ProcTraceCore",
                 "ProcTraceLinux",
+                "ProcTraceRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +35,12 @@ let package = Package(
                 "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Sigma rule files read with Yams into ProcTraceCore's engine. Its own target: Yams brings
+        // Foundation, which ProcTraceCore and ProcTraceLinux stay free of (an internal import keeps it here).
+        .target(
+            name: "ProcTraceRules",
+            dependencies: ["ProcTraceCore", "ProcTraceLinux", .product(name: "Yams", package: "Yams")]
         ),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
@@ -54,7 +63,7 @@ let package = Package(
             name: "ProcTraceCoreTests",
             dependencies: [
                 // ProcTraceLinux for LogReader: many of these read their fixtures from files.
-                "ProcTraceCore", "ProcTraceLinux", "ProcTraceTestSupport", "CZlib",
+                "ProcTraceCore", "ProcTraceLinux", "ProcTraceRules", "ProcTraceTestSupport", "CZlib",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

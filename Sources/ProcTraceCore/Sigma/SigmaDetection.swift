@@ -1,0 +1,70 @@
+/// `field|modifiers: values`: true when the field matches any value (all of
+/// them with `all`).
+public struct SigmaFieldItem: Sendable {
+    public let field: SigmaField
+    public let matchers: [SigmaValueMatcher]
+    public let requiresAll: Bool
+    private let needsRaw: Bool
+    private let needsFolded: Bool
+
+    public init(field: SigmaField, matchers: [SigmaValueMatcher], requiresAll: Bool) {
+        self.field = field
+        self.matchers = matchers
+        self.requiresAll = requiresAll
+        needsRaw = matchers.contains { $0.needsRawText }
+        needsFolded = matchers.contains { $0.needsFoldedText }
+    }
+
+    @inline(__always)
+    func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {
+        let raw = needsRaw ? source.lookUp(field, folded: false) : .unknown
+        let folded = needsFolded ? source.lookUp(field, folded: true) : .unknown
+        var result: SigmaTruth = requiresAll ? .yes : .no
+        for matcher in matchers {
+            let truth = matcher.matches(raw, folded: folded)
+            if requiresAll {
+                if truth == .no { return .no }
+                if truth == .unknown { result = .unknown }
+            } else {
+                if truth == .yes { return .yes }
+                if truth == .unknown { result = .unknown }
+            }
+        }
+        return result
+    }
+}
+
+/// What a search identifier of `detection` stands for.
+public enum SigmaSearch: Sendable {
+    /// A mapping (its items all true), or a list of mappings (any one of them).
+    case fields([[SigmaFieldItem]])
+    /// A list of values searched in every field: true when any field matches any of them.
+    case keywords([SigmaValueMatcher])
+
+    func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {
+        switch self {
+        case .fields(let alternatives):
+            var result: SigmaTruth = .no
+            for items in alternatives {
+                var all: SigmaTruth = .yes
+                for item in items {
+                    let truth = item.evaluate(source)
+                    if truth == .no { all = .no; break }
+                    if truth == .unknown { all = .unknown }
+                }
+                if all == .yes { return .yes }
+                if all == .unknown { result = .unknown }
+            }
+            return result
+        case .keywords(let matchers):
+            var result: SigmaTruth = .no
+            for field in SigmaField.allCases {
+                let item = SigmaFieldItem(field: field, matchers: matchers, requiresAll: false)
+                let truth = item.evaluate(source)
+                if truth == .yes { return .yes }
+                if truth == .unknown { result = .unknown }
+            }
+            return result
+        }
+    }
+}
