@@ -13,6 +13,12 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# pySigma and its SQLite backend (PyPI): the reference evaluator of hunt's differential test
+# (scripts/sigma-differential.py). Installed as root only; elsewhere that test says what is missing.
+if ! python3 -c 'import sigma.backends.sqlite' 2>/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "installing: pysigma-backend-sqlite (PyPI)"
+  python3 -m pip install --quiet 'pysigma-backend-sqlite==2.1.1' >/dev/null
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "proctrace: missing packages: ${missing[*]}; run 'sudo make deps' (or: sudo apt-get install ${missing[*]})" >&2
