@@ -38,8 +38,14 @@ public struct SigmaFieldItem: Sendable {
 public enum SigmaSearch: Sendable {
     /// A mapping (its items all true), or a list of mappings (any one of them).
     case fields([[SigmaFieldItem]])
-    /// A list of values searched in every field: true when any field matches any of them.
-    case keywords([SigmaValueMatcher])
+    /// A list of values searched in every field: true when any field matches any of them
+    /// (one item per field, built once).
+    case keywords([SigmaFieldItem])
+
+    /// Keywords: `matchers` searched in every field.
+    public static func keywordSearch(_ matchers: [SigmaValueMatcher]) -> SigmaSearch {
+        .keywords(SigmaField.allCases.map { SigmaFieldItem(field: $0, matchers: matchers, requiresAll: false) })
+    }
 
     func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {
         switch self {
@@ -56,10 +62,9 @@ public enum SigmaSearch: Sendable {
                 if all == .unknown { result = .unknown }
             }
             return result
-        case .keywords(let matchers):
+        case .keywords(let items):
             var result: SigmaTruth = .no
-            for field in SigmaField.allCases {
-                let item = SigmaFieldItem(field: field, matchers: matchers, requiresAll: false)
+            for item in items {
                 let truth = item.evaluate(source)
                 if truth == .yes { return .yes }
                 if truth == .unknown { result = .unknown }

@@ -132,11 +132,11 @@ public enum SigmaRuleCompiler {
                 })
             }
             if elements.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
-                return .keywords(try elements.map { try matcher(for: $0, modifiers: ["contains"], file: file) })
+                return .keywordSearch(try elements.map { try matcher(for: $0, modifiers: ["contains"], file: file) })
             }
             throw SigmaRefusal(file: file, line: line, reason: "a list must hold only mappings or only values (keywords)")
         case .scalar(let scalar):
-            return .keywords([try matcher(for: .scalar(scalar), modifiers: ["contains"], file: file)])
+            return .keywordSearch([try matcher(for: .scalar(scalar), modifiers: ["contains"], file: file)])
         }
     }
 
