@@ -40,8 +40,10 @@ let package = Package(
         // Foundation, which ProcTraceCore and ProcTraceLinux stay free of (an internal import keeps it here).
         .target(
             name: "ProcTraceRules",
-            dependencies: ["ProcTraceCore", "ProcTraceLinux", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", .product(name: "Yams", package: "Yams")]
         ),
+        // PCRE2 (Debian's libpcre2-8), for Sigma's `re`: Perl-compatible, as the rules are written, and JIT-compiled.
+        .systemLibrary(name: "CPCRE2"),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.

@@ -6,7 +6,8 @@ import ProcTraceLinux
 internal import Yams
 
 /// Sigma rules read from files and directories: each YAML file (`.yml`,
-/// `.yaml`) parsed by Yams, then compiled (SigmaRuleCompiler). A file that
+/// `.yaml`) parsed by Yams, then compiled (SigmaRuleCompiler; `re` values by
+/// PCRE2, PCRE2SigmaRegex). A file that
 /// cannot be read or parsed, or a rule that cannot be evaluated, is a
 /// refusal with its file, line and reason; the other rules load.
 public enum SigmaRuleFiles {
@@ -62,7 +63,7 @@ public enum SigmaRuleFiles {
                                          reason: "rule collections (several YAML documents in one file) are not supported"))
         }
         do {
-            return SigmaRuleCompiler.compile(try convert(document, file: file), file: file)
+            return SigmaRuleCompiler.compile(try convert(document, file: file), file: file, regex: PCRE2SigmaRegex.compiler)
         } catch let refusal as SigmaRefusal {
             return .failure(refusal)
         } catch {

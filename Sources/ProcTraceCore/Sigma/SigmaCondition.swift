@@ -34,16 +34,48 @@ public indirect enum SigmaCondition: Sendable, Equatable {
             }
             return result
         case .atLeast(let count, let indices):
-            var yes = 0, unknown = 0
+            var yes = 0, unknown = 0, no = 0
             for index in indices {
                 switch searches[index].evaluate(source) {
                 case .yes: yes += 1
                 case .unknown: unknown += 1
-                case .no: break
+                case .no: no += 1
                 }
                 if yes >= count { return .yes }
+                if indices.count - no < count { return .no }
             }
             return yes + unknown >= count ? .unknown : .no
+        }
+    }
+
+    /// The same condition with the terms of each `and`, `or` and `N of` in
+    /// order of cost, cheapest first (a regular expression last): evaluation
+    /// stops at the first term that decides, and terms have no side effects,
+    /// so the value is the same.
+    public func orderedByCost(_ searches: [SigmaSearch]) -> SigmaCondition {
+        switch self {
+        case .search: return self
+        case .not(let inner): return .not(inner.orderedByCost(searches))
+        case .and(let terms): return .and(SigmaCondition.sorted(terms.map { $0.orderedByCost(searches) }, searches))
+        case .or(let terms): return .or(SigmaCondition.sorted(terms.map { $0.orderedByCost(searches) }, searches))
+        case .atLeast(let count, let indices):
+            return .atLeast(count, indices.enumerated().sorted {
+                (searches[$0.element].cost, $0.offset) < (searches[$1.element].cost, $1.offset)
+            }.map(\.element))
+        }
+    }
+
+    private static func sorted(_ terms: [SigmaCondition], _ searches: [SigmaSearch]) -> [SigmaCondition] {
+        terms.enumerated().sorted { ($0.element.cost(searches), $0.offset) < ($1.element.cost(searches), $1.offset) }
+            .map(\.element)
+    }
+
+    func cost(_ searches: [SigmaSearch]) -> Int {
+        switch self {
+        case .search(let index): searches[index].cost
+        case .not(let inner): inner.cost(searches)
+        case .and(let terms), .or(let terms): terms.reduce(0) { $0 + $1.cost(searches) }
+        case .atLeast(_, let indices): indices.reduce(0) { $0 + searches[$1].cost }
         }
     }
 }

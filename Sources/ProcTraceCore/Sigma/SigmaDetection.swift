@@ -7,6 +7,9 @@ public struct SigmaFieldItem: Sendable {
     private let needsRaw: Bool
     private let needsFolded: Bool
 
+    /// A rough cost of evaluating it: a comparison 1, a regular expression 100.
+    var cost: Int { matchers.reduce(0) { $0 + $1.cost } }
+
     public init(field: SigmaField, matchers: [SigmaValueMatcher], requiresAll: Bool) {
         self.field = field
         self.matchers = matchers
@@ -45,6 +48,24 @@ public enum SigmaSearch: Sendable {
     /// Keywords: `matchers` searched in every field.
     public static func keywordSearch(_ matchers: [SigmaValueMatcher]) -> SigmaSearch {
         .keywords(SigmaField.allCases.map { SigmaFieldItem(field: $0, matchers: matchers, requiresAll: false) })
+    }
+
+    var cost: Int {
+        switch self {
+        case .fields(let alternatives): alternatives.reduce(0) { $0 + $1.reduce(0) { $0 + $1.cost } }
+        case .keywords(let items): items.reduce(0) { $0 + $1.cost }
+        }
+    }
+
+    /// The items of each mapping cheapest first (the value is the same: AND has no side effects).
+    func orderedByCost() -> SigmaSearch {
+        switch self {
+        case .fields(let alternatives):
+            .fields(alternatives.map { items in
+                items.enumerated().sorted { ($0.element.cost, $0.offset) < ($1.element.cost, $1.offset) }.map(\.element)
+            })
+        case .keywords: self
+        }
     }
 
     func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {

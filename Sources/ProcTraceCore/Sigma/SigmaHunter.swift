@@ -6,10 +6,11 @@
 /// (`observe`): forks teach it which image a process runs until it execs
 /// (the one it inherited), execs are evaluated.
 ///
-/// Cost: rules are first evaluated on the image alone (three-valued: the
-/// other fields unknown), once per distinct image, and only the rules that
-/// could still match are evaluated on each exec of it. Most execs are
-/// evaluated against a handful of rules however many are loaded.
+/// Cost: rules are first evaluated on the image and the parent's image alone
+/// (three-valued: the other fields unknown), once per distinct pair, and
+/// only the rules that could still match are evaluated on each exec with
+/// that pair. Most execs are evaluated against a handful of rules however
+/// many are loaded.
 public final class SigmaHunter {
     public let rules: [SigmaRule]
     /// The user name of a uid (`User`); nil makes `User` absent. Set by the
@@ -19,14 +20,15 @@ public final class SigmaHunter {
     public private(set) var execCount = 0
     public private(set) var evaluationCount = 0
 
-    private let fields = SigmaExecFields()
-    private let imageOnly = SigmaImageOnlyFields()
-    private var candidates: [[UInt8]: [Int]] = [:]
-    private var candidatesWithoutImage: [Int]?
+    @exclusivity(unchecked) private var fields = SigmaExecFields()
+    @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
+    /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
+    @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
+    @exclusivity(unchecked) private var key: [UInt8] = []
     private static let candidateCacheLimit = 16_384
     /// The image and arguments a process inherited at its fork, until it execs (its node has none of its own).
-    private var inherited: [ProcessID: SigmaImage] = [:]
-    private var inheritedLimit = 65_536
+    @exclusivity(unchecked) private var inherited: [ProcessID: SigmaImage] = [:]
+    @exclusivity(unchecked) private var inheritedLimit = 65_536
 
     public init(rules: [SigmaRule], userName: ((UInt32) -> [UInt8]?)? = nil) {
         self.rules = rules
@@ -70,18 +72,18 @@ public final class SigmaHunter {
         let parent = node?.parent
         fields.reset(event: event, parent: parent.flatMap(image(of:)), parentPid: event.ppid, userName: userName)
         let image = fields.image
+        let parentImage = fields.parentImage
+        key.removeAll(keepingCapacity: true)
+        SigmaHunter.append(image, to: &key)
+        SigmaHunter.append(parentImage, to: &key)
         let indices: [Int]
-        if let image {
-            if let known = candidates[image] {
-                indices = known
-            } else {
-                indices = candidateRules(image: image)
-                if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
-                candidates[image] = indices
-            }
+        if let known = candidates[key] {
+            indices = known
         } else {
-            if candidatesWithoutImage == nil { candidatesWithoutImage = candidateRules(image: nil) }
-            indices = candidatesWithoutImage!
+            imageOnly.set(image: image, parentImage: parentImage)
+            indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+            if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
+            candidates[key] = indices
         }
         for index in indices {
             evaluationCount += 1
@@ -92,9 +94,12 @@ public final class SigmaHunter {
         }
     }
 
-    private func candidateRules(image: [UInt8]?) -> [Int] {
-        imageOnly.set(image)
-        return rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+    /// A presence byte, then the length and the bytes: two values never collide.
+    private static func append(_ value: [UInt8]?, to key: inout [UInt8]) {
+        guard let value else { return key.append(0) }
+        key.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count)) { key.append(contentsOf: $0) }
+        key.append(contentsOf: value)
     }
 
     /// The parent, its parent, … up to the first process whose parent is not in the tree (init, or a
@@ -163,16 +168,24 @@ public struct SigmaAlert: Sendable {
 /// The Sigma fields of one exec (docs/hunting.md, "Fields"), each computed
 /// when a rule first reads it.
 final class SigmaExecFields: SigmaFieldSource {
-    private var event = Event(kind: .exec)
-    private var parent: SigmaImage?
-    private var parentPid: Int32 = 0
-    private var userName: ((UInt32) -> [UInt8]?)?
-    private var raw = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
-    private var folded = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
-    private(set) var image: [UInt8]?
+    @exclusivity(unchecked) private var pid: Int32 = 0
+    @exclusivity(unchecked) private var argv: ArgumentVector?
+    @exclusivity(unchecked) private var context: ProcessContext?
+    @exclusivity(unchecked) private var euid: UInt32?
+    @exclusivity(unchecked) private var parent: SigmaImage?
+    @exclusivity(unchecked) private var parentPid: Int32 = 0
+    @exclusivity(unchecked) private var userName: ((UInt32) -> [UInt8]?)?
+    @exclusivity(unchecked) private var raw = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private var folded = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private(set) var image: [UInt8]?
+
+    var parentImage: [UInt8]? { parent?.image }
 
     func reset(event: Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
-        self.event = event
+        pid = event.pid
+        argv = event.argv
+        context = event.context
+        euid = event.credentials?.euid
         self.parent = parent
         self.parentPid = parentPid
         self.userName = userName
@@ -180,7 +193,7 @@ final class SigmaExecFields: SigmaFieldSource {
             raw[index] = nil
             folded[index] = nil
         }
-        image = event.context?.exe ?? event.filename
+        image = context?.exe ?? event.filename
     }
 
     var commandLine: [UInt8]? {
@@ -207,13 +220,13 @@ final class SigmaExecFields: SigmaFieldSource {
     private func compute(_ field: SigmaField) -> [UInt8]? {
         switch field {
         case .image: return image
-        case .commandLine: return event.argv.map(SigmaExecFields.commandLine)
+        case .commandLine: return argv.map(SigmaExecFields.commandLine)
         case .parentImage: return parent?.image
         case .parentCommandLine: return parent?.argv.map(SigmaExecFields.commandLine)
-        case .currentDirectory: return event.context?.cwd
-        case .user: return event.credentials.flatMap { userName?($0.euid) }
-        case .logonId: return event.context?.auditSession.map { Array(String($0).utf8) }
-        case .processId: return Array(String(event.pid).utf8)
+        case .currentDirectory: return context?.cwd
+        case .user: return euid.flatMap { userName?($0) }
+        case .logonId: return context?.auditSession.map { Array(String($0).utf8) }
+        case .processId: return Array(String(pid).utf8)
         case .parentProcessId: return parentPid > 0 ? Array(String(parentPid).utf8) : nil
         }
     }
@@ -227,18 +240,25 @@ final class SigmaExecFields: SigmaFieldSource {
     }
 }
 
-/// The candidate filter's view: the image known, every other field unknown.
+/// The candidate filter's view: the image and the parent's image known, every other field unknown.
 final class SigmaImageOnlyFields: SigmaFieldSource {
     private var image: SigmaLookup = .absent
     private var foldedImage: SigmaLookup = .absent
+    private var parentImage: SigmaLookup = .absent
+    private var foldedParentImage: SigmaLookup = .absent
 
-    func set(_ value: [UInt8]?) {
-        image = value.map { .value($0) } ?? .absent
-        foldedImage = value.map { .value(SigmaText.folded($0)) } ?? .absent
+    func set(image: [UInt8]?, parentImage parent: [UInt8]?) {
+        self.image = image.map { .value($0) } ?? .absent
+        foldedImage = image.map { .value(SigmaText.folded($0)) } ?? .absent
+        parentImage = parent.map { .value($0) } ?? .absent
+        foldedParentImage = parent.map { .value(SigmaText.folded($0)) } ?? .absent
     }
 
     func lookUp(_ field: SigmaField, folded: Bool) -> SigmaLookup {
-        guard field == .image else { return .unknown }
-        return folded ? foldedImage : image
+        switch field {
+        case .image: folded ? foldedImage : image
+        case .parentImage: folded ? foldedParentImage : parentImage
+        default: .unknown
+        }
     }
 }

@@ -9,7 +9,9 @@ public enum SigmaRuleCompiler {
     public static let supportedModifiers = ["contains", "startswith", "endswith", "all", "re", "i", "m", "s",
                                             "exists", "cased"]
 
-    public static func compile(_ document: SigmaNode, file: String) -> Result<SigmaRule, SigmaRefusal> {
+    /// `regex` compiles `re` values (the portable Swift engine unless the caller has a better one).
+    public static func compile(_ document: SigmaNode, file: String,
+                               regex: SigmaRegexCompiler = SwiftSigmaRegex.compiler) -> Result<SigmaRule, SigmaRefusal> {
         var title: String?
         do {
             guard case .mapping = document else {
@@ -42,13 +44,14 @@ public enum SigmaRuleCompiler {
                                        reason: "timeframe (events counted over time) is not supported")
                 default:
                     identifiers.append(entry.key.text)
-                    searches.append(try search(entry.value, file: file))
+                    searches.append(try search(entry.value, file: file, regex: regex))
                 }
             }
             guard let conditionNode else {
                 throw SigmaRefusal(file: file, line: detection.line, reason: "detection has no condition")
             }
-            let condition = try parseCondition(conditionNode, identifiers: identifiers, file: file)
+            searches = searches.map { $0.orderedByCost() }
+            let condition = try parseCondition(conditionNode, identifiers: identifiers, file: file).orderedByCost(searches)
             return .success(SigmaRule(
                 title: titleText, id: document["id"]?.text ?? "", level: document["level"]?.text ?? "",
                 status: document["status"]?.text ?? "", description: document["description"]?.text ?? "",
@@ -119,28 +122,28 @@ public enum SigmaRuleCompiler {
         return conditions.count == 1 ? conditions[0] : .or(conditions)
     }
 
-    private static func search(_ node: SigmaNode, file: String) throws -> SigmaSearch {
+    private static func search(_ node: SigmaNode, file: String, regex: SigmaRegexCompiler) throws -> SigmaSearch {
         switch node {
         case .mapping(let entries, _):
-            return .fields([try items(entries, file: file)])
+            return .fields([try items(entries, file: file, regex: regex)])
         case .sequence(let elements, let line):
             guard !elements.isEmpty else { throw SigmaRefusal(file: file, line: line, reason: "an empty list") }
             if elements.allSatisfy({ if case .mapping = $0 { true } else { false } }) {
                 return .fields(try elements.map { element in
                     guard case .mapping(let entries, _) = element else { return [] }
-                    return try items(entries, file: file)
+                    return try items(entries, file: file, regex: regex)
                 })
             }
             if elements.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
-                return .keywordSearch(try elements.map { try matcher(for: $0, modifiers: ["contains"], file: file) })
+                return .keywordSearch(try elements.map { try matcher(for: $0, modifiers: ["contains"], file: file, regex: regex) })
             }
             throw SigmaRefusal(file: file, line: line, reason: "a list must hold only mappings or only values (keywords)")
         case .scalar(let scalar):
-            return .keywordSearch([try matcher(for: .scalar(scalar), modifiers: ["contains"], file: file)])
+            return .keywordSearch([try matcher(for: .scalar(scalar), modifiers: ["contains"], file: file, regex: regex)])
         }
     }
 
-    private static func items(_ entries: [SigmaMappingEntry], file: String) throws -> [SigmaFieldItem] {
+    private static func items(_ entries: [SigmaMappingEntry], file: String, regex: SigmaRegexCompiler) throws -> [SigmaFieldItem] {
         try entries.map { entry in
             let parts = entry.key.text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let name = parts[0]
@@ -167,7 +170,7 @@ public enum SigmaRuleCompiler {
             default:
                 values = [entry.value]
             }
-            let matchers = try values.map { try matcher(for: $0, modifiers: modifiers, file: file) }
+            let matchers = try values.map { try matcher(for: $0, modifiers: modifiers, file: file, regex: regex) }
             return SigmaFieldItem(field: field, matchers: matchers, requiresAll: modifiers.contains("all"))
         }
     }
@@ -189,7 +192,8 @@ public enum SigmaRuleCompiler {
         }
     }
 
-    private static func matcher(for node: SigmaNode, modifiers: [String], file: String) throws -> SigmaValueMatcher {
+    private static func matcher(for node: SigmaNode, modifiers: [String], file: String,
+                                regex: SigmaRegexCompiler) throws -> SigmaValueMatcher {
         guard case .scalar(let scalar) = node else {
             throw SigmaRefusal(file: file, line: node.line, reason: "a value must be a single value, not \(node.kindName)")
         }
@@ -203,8 +207,9 @@ public enum SigmaRuleCompiler {
         if scalar.isNull { return .null }
         if modifiers.contains("re") {
             do {
-                return .regex(try SigmaRegex(scalar.text, ignoreCase: modifiers.contains("i"),
-                                             multiline: modifiers.contains("m"), dotAll: modifiers.contains("s")))
+                return .regex(try regex(scalar.text, SigmaRegexFlags(ignoreCase: modifiers.contains("i"),
+                                                                     multiline: modifiers.contains("m"),
+                                                                     dotAll: modifiers.contains("s"))))
             } catch {
                 throw SigmaRefusal(file: file, line: scalar.line, reason: "regular expression '\(scalar.text)' does not compile: \(error)")
             }

@@ -4,7 +4,7 @@ public enum SigmaValueMatcher: @unchecked Sendable {
     case pattern(SigmaPattern)
     /// `re`: searched anywhere in the text (not anchored), case-sensitive
     /// unless `re|i`, as PCRE and Python's `re.search` read it.
-    case regex(SigmaRegex)
+    case regex(any SigmaRegex)
     /// A `null` value: the field is null or missing.
     case null
     /// `exists: true` / `exists: false`.
@@ -41,6 +41,14 @@ public enum SigmaValueMatcher: @unchecked Sendable {
         }
     }
 
+    var cost: Int {
+        switch self {
+        case .regex: 100
+        case .pattern(let pattern): if case .general = pattern.shape { 2 } else { 1 }
+        case .null, .exists: 0
+        }
+    }
+
     /// Whether it compares case-sensitively (needs the text as it is rather than folded).
     var needsRawText: Bool {
         switch self {
@@ -55,23 +63,45 @@ public enum SigmaValueMatcher: @unchecked Sendable {
     }
 }
 
-/// A compiled `re` value. Swift's Regex (the standard library's, no
+/// A compiled `re` value: searched anywhere in the text (not anchored).
+public protocol SigmaRegex: AnyObject, Sendable {
+    var source: String { get }
+    func matches(_ text: [UInt8]) -> Bool
+}
+
+/// Compiles an `re` value with its flags (the `i`, `m`, `s` sub-modifiers); throws a reason.
+public typealias SigmaRegexCompiler = @Sendable (_ source: String, _ flags: SigmaRegexFlags) throws -> SigmaRegex
+
+public struct SigmaRegexFlags: Hashable, Sendable {
+    public var ignoreCase = false
+    public var multiline = false
+    public var dotAll = false
+
+    public init(ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) {
+        self.ignoreCase = ignoreCase
+        self.multiline = multiline
+        self.dotAll = dotAll
+    }
+}
+
+/// The portable engine: Swift's Regex (the standard library's, no
 /// Foundation) with Unicode-scalar semantics, so `.` is one code point as in
-/// PCRE and Python, not one grapheme cluster.
-public final class SigmaRegex: @unchecked Sendable {
+/// PCRE and Python, not one grapheme cluster. `hunt` uses PCRE2
+/// (ProcTraceRules), which is the rules' own dialect and much faster.
+public final class SwiftSigmaRegex: SigmaRegex, @unchecked Sendable {
     public let source: String
     private let regex: Regex<AnyRegexOutput>
 
-    /// `flags`: the `re` sub-modifiers `i`, `m`, `s`.
-    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws {
+    public init(_ source: String, flags: SigmaRegexFlags = SigmaRegexFlags()) throws {
         self.source = source
-        var flags = ""
-        if ignoreCase { flags += "i" }
-        if multiline { flags += "m" }
-        if dotAll { flags += "s" }
-        let pattern = flags.isEmpty ? source : "(?\(flags))" + source
-        regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+        var prefix = ""
+        if flags.ignoreCase { prefix += "i" }
+        if flags.multiline { prefix += "m" }
+        if flags.dotAll { prefix += "s" }
+        regex = try Regex(prefix.isEmpty ? source : "(?\(prefix))" + source).matchingSemantics(.unicodeScalar)
     }
+
+    public static let compiler: SigmaRegexCompiler = { try SwiftSigmaRegex($0, flags: $1) }
 
     public func matches(_ text: [UInt8]) -> Bool {
         let string = String(decoding: text, as: UTF8.self)

@@ -1,5 +1,6 @@
 import ProcTraceCore
 import ProcTraceRules
+import PropertyBased
 import Testing
 
 @Suite struct SigmaRuleCompilerTests {
@@ -175,5 +176,31 @@ import Testing
         // The note in docs/hunting.md states these numbers.
         #expect(loaded.rules.count == 122, "\(loaded.refusals.map(\.description))")
         #expect(Set(loaded.rules.map(\.id)).count == loaded.rules.count)
+    }
+}
+
+/// The two `re` engines agree on the shared rules' expressions (and PCRE2 is what hunt uses).
+@Suite struct SigmaRegexEngineTests {
+    static let patterns = [#"\s-[FTd]\s"#, #"\s-O\s"#, #"(?:\s-[^-\s]{0,20}i|\s--inode\s)"#, #"(.){20,}"#,
+                           #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, "-D", "é+x$"]
+    static let pieces = [" ", "-", "F", "f", "d", "O", "i", "--inode", "W", "R", "'", "\"", "0a", "fF", "x", "é", "É", "\t"]
+
+    @Test func pcre2AndSwiftRegexAgree() async throws {
+        let engines = try Self.patterns.map { pattern in
+            (try PCRE2SigmaRegex(pattern), try SwiftSigmaRegex(pattern),
+             try PCRE2SigmaRegex(pattern, flags: SigmaRegexFlags(ignoreCase: true)),
+             try SwiftSigmaRegex(pattern, flags: SigmaRegexFlags(ignoreCase: true)))
+        }
+        await propertyCheck(count: 1_000, input: Gen.int(in: 0...1_000).array(of: 0...40)) { choices in
+            let text = Array(choices.map { Self.pieces[$0 % Self.pieces.count] }.joined().utf8)
+            for (pcre, swift, pcreCaseless, swiftCaseless) in engines {
+                #expect(pcre.matches(text) == swift.matches(text), "\(pcre.source) on \(String(decoding: text, as: UTF8.self))")
+                #expect(pcreCaseless.matches(text) == swiftCaseless.matches(text), "\(pcre.source) (i)")
+            }
+        }
+        #expect(try PCRE2SigmaRegex("a").matches([0x61, 0xff]), "bytes that are not UTF-8 do not stop the search")
+        #expect(!(try PCRE2SigmaRegex("^$").matches([0x61])))
+        #expect(try PCRE2SigmaRegex("^$").matches([]))
+        #expect(throws: PCRE2SigmaRegex.CompileError.self) { try PCRE2SigmaRegex("(unclosed") }
     }
 }
