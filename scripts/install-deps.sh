@@ -6,8 +6,9 @@ set -euo pipefail
 # (setpriv, unshare): make install and the service tests. chromium and a font: the report's browser tests.
 # qemu-system-x86, busybox-static, cpio and debian-archive-keyring: make test-kernels.
 # rsyslog, prometheus and systemd's journald: the output tests run the real receivers; logrotate: the rotation tests.
+# libpcre2-dev: Sigma's `re` (hunt).
 # fuse3 and libfuse3-dev: stallfs, the filesystem whose reads never return (CaptureNeverWaitsTests).
-packages=(libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
+packages=(libbpf-dev libelf-dev zlib1g-dev libpcre2-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
   qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog prometheus logrotate fuse3 libfuse3-dev "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,13 @@
 /// `field|modifiers: values`: true when the field matches any value (all of
 /// them with `all`).
-public struct SigmaFieldItem: Sendable {
+public final class SigmaFieldItem: @unchecked Sendable {
     public let field: SigmaField
     public let matchers: [SigmaValueMatcher]
     public let requiresAll: Bool
     private let needsRaw: Bool
     private let needsFolded: Bool
+    /// Several infixes: the text's pair index is worth asking for.
+    private let usesIndex: Bool
 
     /// A rough cost of evaluating it: a comparison 1, a regular expression 100.
     var cost: Int { matchers.reduce(0) { $0 + $1.cost } }
@@ -16,15 +18,17 @@ public struct SigmaFieldItem: Sendable {
         self.requiresAll = requiresAll
         needsRaw = matchers.contains { $0.needsRawText }
         needsFolded = matchers.contains { $0.needsFoldedText }
+        usesIndex = matchers.filter(\.usesIndex).count >= 2
     }
 
     @inline(__always)
     func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {
         let raw = needsRaw ? source.lookUp(field, folded: false) : .unknown
         let folded = needsFolded ? source.lookUp(field, folded: true) : .unknown
+        let index = usesIndex ? source.foldedIndex(field) : nil
         var result: SigmaTruth = requiresAll ? .yes : .no
         for matcher in matchers {
-            let truth = matcher.matches(raw, folded: folded)
+            let truth = matcher.matches(raw, folded: folded, index: index)
             if requiresAll {
                 if truth == .no { return .no }
                 if truth == .unknown { result = .unknown }

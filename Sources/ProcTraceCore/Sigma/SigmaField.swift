@@ -50,6 +50,12 @@ public enum SigmaLookup {
 /// a source computes each at most once per event.
 public protocol SigmaFieldSource: AnyObject {
     func lookUp(_ field: SigmaField, folded: Bool) -> SigmaLookup
+    /// The byte pairs of the folded text of `field`, when the source keeps them (nil: search without).
+    func foldedIndex(_ field: SigmaField) -> SigmaTextIndex?
+}
+
+extension SigmaFieldSource {
+    public func foldedIndex(_ field: SigmaField) -> SigmaTextIndex? { nil }
 }
 
 /// Kleene's three-valued logic: `unknown` when the fields known so far cannot decide.

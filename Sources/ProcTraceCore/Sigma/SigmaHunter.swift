@@ -178,6 +178,10 @@ final class SigmaExecFields: SigmaFieldSource {
     @exclusivity(unchecked) private var raw = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
     @exclusivity(unchecked) private var folded = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
     @exclusivity(unchecked) private(set) var image: [UInt8]?
+    /// Pair indexes of the folded fields, and the event each was built for.
+    @exclusivity(unchecked) private var indexes = SigmaField.allCases.map { _ in SigmaTextIndex() }
+    @exclusivity(unchecked) private var indexedFor = [Int](repeating: 0, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private var generation = 0
 
     var parentImage: [UInt8]? { parent?.image }
 
@@ -193,7 +197,18 @@ final class SigmaExecFields: SigmaFieldSource {
             raw[index] = nil
             folded[index] = nil
         }
+        generation += 1
         image = context?.exe ?? event.filename
+    }
+
+    func foldedIndex(_ field: SigmaField) -> SigmaTextIndex? {
+        let index = indexes[field.rawValue]
+        if indexedFor[field.rawValue] != generation {
+            guard case .value(let text) = lookUp(field, folded: true) else { return nil }
+            index.index(text)
+            indexedFor[field.rawValue] = generation
+        }
+        return index
     }
 
     var commandLine: [UInt8]? {

@@ -13,7 +13,7 @@ import Glibc
 /// pattern `*a*b*`. The common shapes (exact, prefix, suffix, one infix)
 /// compare or search once; anything else walks the pattern with the usual
 /// backtracking on the last `*`.
-public struct SigmaPattern: Sendable, Hashable {
+public final class SigmaPattern: @unchecked Sendable {
     public enum Element: Sendable, Hashable {
         case literal([UInt8])
         /// `*`
@@ -33,6 +33,8 @@ public struct SigmaPattern: Sendable, Hashable {
     }
 
     public let shape: Shape
+    /// For an infix: its byte pairs, which an indexed text must all hold (SigmaTextIndex).
+    public let infixPairs: [UInt16]
     /// Compares bytes as they are (the `cased` modifier); otherwise literals
     /// are kept lowercased and texts must be given lowercased (`SigmaText.folded`).
     public let isCased: Bool
@@ -80,6 +82,14 @@ public struct SigmaPattern: Sendable, Hashable {
         }
         if trailingAnyRun { addAnyRun() } else { flush() }
         shape = SigmaPattern.shape(of: elements)
+        if case .infix(let literal) = shape { infixPairs = SigmaTextIndex.pairs(of: literal) } else { infixPairs = [] }
+    }
+
+    /// `matches(_:)`, first asking `index` (of this same text) whether an infix can be there at all.
+    @inline(__always)
+    public func matches(_ text: [UInt8], index: SigmaTextIndex?) -> Bool {
+        if let index, !infixPairs.isEmpty, !index.mayContain(infixPairs) { return false }
+        return matches(text)
     }
 
     private static func shape(of elements: [Element]) -> Shape {

@@ -12,7 +12,7 @@ public enum SigmaValueMatcher: @unchecked Sendable {
 
     /// Whether it matches what the field holds (`folded` when the field was looked up folded).
     @inline(__always)
-    func matches(_ lookup: SigmaLookup, folded: SigmaLookup) -> SigmaTruth {
+    func matches(_ lookup: SigmaLookup, folded: SigmaLookup, index: SigmaTextIndex? = nil) -> SigmaTruth {
         switch self {
         case .exists(let wanted):
             switch lookup {
@@ -28,7 +28,7 @@ public enum SigmaValueMatcher: @unchecked Sendable {
             }
         case .pattern(let pattern):
             switch pattern.isCased ? lookup : folded {
-            case .value(let text): return SigmaTruth(pattern.matches(text))
+            case .value(let text): return SigmaTruth(pattern.matches(text, index: pattern.isCased ? nil : index))
             case .absent: return .no
             case .unknown: return .unknown
             }
@@ -55,6 +55,12 @@ public enum SigmaValueMatcher: @unchecked Sendable {
         case .pattern(let pattern): pattern.isCased
         case .regex, .exists, .null: true
         }
+    }
+
+    /// An infix compared without case: worth a pair index of the text.
+    var usesIndex: Bool {
+        if case .pattern(let pattern) = self { return !pattern.isCased && !pattern.infixPairs.isEmpty }
+        return false
     }
 
     var needsFoldedText: Bool {

@@ -89,6 +89,25 @@ import Testing
         }
     }
 
+    @Test func thePairIndexNeverChangesAnAnswer() async {
+        let index = SigmaTextIndex()
+        await propertyCheck(count: 2_000, input: Self.choices) { choices in
+            let split = choices.count / 2
+            let (source, _) = Self.pattern(choices[..<split])
+            let text = SigmaText.folded(Array(Self.text(choices[split...]).utf8))
+            index.index(text)
+            for pattern in [SigmaPattern(source, leadingAnyRun: true, trailingAnyRun: true), SigmaPattern(source)] {
+                #expect(pattern.matches(text, index: index) == pattern.matches(text), "\(source)")
+            }
+        }
+        index.index(Array("curl http://x".utf8))
+        #expect(!SigmaPattern("wget", leadingAnyRun: true, trailingAnyRun: true).matches(Array("curl http://x".utf8), index: index))
+        index.index(Array("wget".utf8))
+        #expect(SigmaPattern("wget", leadingAnyRun: true, trailingAnyRun: true).matches(Array("wget".utf8), index: index),
+                "the pairs of the text before are forgotten")
+        #expect(!index.mayContain(SigmaTextIndex.pairs(of: Array("ur".utf8))))
+    }
+
     @Test func aLiteralValueMatchesItselfInAnyASCIICase() async {
         await propertyCheck(count: 500, input: Self.choices) { choices in
             let text = Self.text(choices[...]).replacingWildcardsAndEscapes()
