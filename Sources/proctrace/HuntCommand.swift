@@ -43,14 +43,9 @@ struct HuntCommand: ParsableCommand {
         let matched: Int
         do {
             matched = try hunt()
-        } catch let failure as ReadFailure {
-            HostInfo.standardError("Error: " + UntrustedText.terminalSafe(failure.description))
-            throw ExitCode(2)
-        } catch let failure as HuntFailure {
-            HostInfo.standardError("Error: " + UntrustedText.terminalSafe(failure.description))
-            throw ExitCode(2)
-        } catch let error as SigmaRuleFiles.PathError {
-            HostInfo.standardError("Error: " + UntrustedText.terminalSafe(error.description))
+        } catch {
+            // Anything that stopped the hunt (unreadable rules or logs, a failed write) is 2: 1 means "matched".
+            HostInfo.standardError("Error: " + UntrustedText.terminalSafe("\(error)"))
             throw ExitCode(2)
         }
         if matched > 0 { throw ExitCode(1) }

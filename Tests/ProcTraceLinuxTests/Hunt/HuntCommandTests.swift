@@ -85,3 +85,34 @@ import Testing
         #expect(usage.exited([64]), "\(usage.errorText)")
     }
 }
+
+extension HuntCommandTests {
+    @Test func aFailedWriteIsExitStatusTwoNotAMatch() throws {
+        let directory = try Self.rules(["cc.yml": Self.rule("Compiler", "Image|endswith: '/cc'")])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try ReadCommandRun.run(["hunt", "--rules", directory, Self.fixture], stdout: "/dev/full")
+        #expect(run.exited([2]), "status \(run.status)")
+        #expect(run.errorText.hasPrefix("Error: write(standard output): No space left on device\n"), "\(run.errorText)")
+    }
+
+    @Test func hostileTextInALogOrARuleReachesTheTerminalEscaped() throws {
+        let directory = try Self.rules([
+            // YAML's "\e" is ESC (a raw control character is not valid YAML: libyaml refuses it).
+            "evil.yml": Self.rule(#""Evil \e[2J title""#, "CommandLine|contains: 'x'"),
+            "bad\u{1b}[2J.yml": "title: [\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = directory + "/log.jsonl"
+        let lines = [
+            #"{"seq":1,"time":"2026-11-18T11:06:40Z","event":"exists","pid":1,"ppid":0,"comm":"init","start_time":1,"state":"S","filename":"/sbin/init","argv":["\u001b]52;c;aGk=\u0007"],"argv_truncated":false}"#,
+            #"{"seq":2,"time":"2026-11-18T11:06:41Z","event":"exec","pid":5,"ppid":1,"comm":"x","start_time":5,"filename":"/bin/x\u001b[2J","argv":["x\u001b[2J"],"argv_truncated":false}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let run = try ReadCommandRun.run(["hunt", "--rules", directory, log])
+        #expect(run.exited([1]), "\(run.errorText)")
+        #expect(!run.outputText.contains("\u{1b}") && !run.errorText.contains("\u{1b}"), "\(run.outputText.debugDescription) \(run.errorText.debugDescription)")
+        #expect(run.outputText.contains("/bin/x\\e[2J: x\\e[2J"), "\(run.outputText)")
+        #expect(run.outputText.hasPrefix("high  Evil \\e[2J title"), "\(run.outputText)")
+        #expect(run.errorText.contains("bad\\e[2J.yml:2: not valid YAML"), "\(run.errorText)")
+    }
+}
