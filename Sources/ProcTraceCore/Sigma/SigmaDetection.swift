@@ -8,6 +8,8 @@ public final class SigmaFieldItem: @unchecked Sendable {
     private let needsFolded: Bool
     /// Several infixes: the text's pair index is worth asking for.
     private let usesIndex: Bool
+    /// When every value is a pattern compared without case (most items): them, for the short path.
+    private let foldedPatterns: [SigmaPattern]?
 
     /// A rough cost of evaluating it: a comparison 1, a regular expression 100.
     var cost: Int { matchers.reduce(0) { $0 + $1.cost } }
@@ -19,10 +21,31 @@ public final class SigmaFieldItem: @unchecked Sendable {
         needsRaw = matchers.contains { $0.needsRawText }
         needsFolded = matchers.contains { $0.needsFoldedText }
         usesIndex = matchers.filter(\.usesIndex).count >= 2
+        let patterns = matchers.compactMap { matcher -> SigmaPattern? in
+            if case .pattern(let pattern) = matcher, !pattern.isCased { return pattern }
+            return nil
+        }
+        foldedPatterns = patterns.count == matchers.count && !patterns.isEmpty ? patterns : nil
     }
 
     @inline(__always)
     func evaluate(_ source: SigmaFieldSource) -> SigmaTruth {
+        if let foldedPatterns {
+            // The short path: one lookup, then the patterns over the bytes in place.
+            guard case .value(let text) = source.lookUp(field, folded: true) else {
+                return source.lookUp(field, folded: true).isUnknown ? .unknown : .no
+            }
+            let index = usesIndex ? source.foldedIndex(field) : nil
+            let all = requiresAll
+            return text.withUnsafeBytes { bytes in
+                for pattern in foldedPatterns {
+                    let matched = (index == nil || pattern.infixPairs.isEmpty || index!.mayContain(pattern.infixPairs))
+                        && pattern.matches(bytes)
+                    if all != matched { return all ? .no : .yes }
+                }
+                return all ? .yes : .no
+            }
+        }
         let raw = needsRaw ? source.lookUp(field, folded: false) : .unknown
         let folded = needsFolded ? source.lookUp(field, folded: true) : .unknown
         let index = usesIndex ? source.foldedIndex(field) : nil

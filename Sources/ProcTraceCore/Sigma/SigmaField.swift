@@ -43,6 +43,11 @@ public enum SigmaLookup {
     case absent
     /// Not known yet (the candidate filter evaluates rules on the image alone).
     case unknown
+
+    var isUnknown: Bool {
+        if case .unknown = self { return true }
+        return false
+    }
 }
 
 /// Where the evaluator gets field values. `folded` asks for the text with
