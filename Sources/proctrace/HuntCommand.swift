@@ -16,7 +16,7 @@ struct HuntCommand: ParsableCommand {
             error; the others still run. docs/hunting.md has the field mapping.
 
             Exit status: 0 nothing matched; 1 at least one alert; 2 the rules or the logs could not \
-            be read (or no rule could be evaluated); 64 a usage error.
+            be read, no rule could be evaluated, or the alerts could not be written; 64 a usage error.
 
             Examples:
               proctrace hunt --rules sigma/rules/linux/process_creation events.jsonl*
