@@ -11,8 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
-        // SHA-256 of executables (exe_sha256): BoringSSL's, with the CPU's SHA extensions.
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
         // Sigma rules are YAML (hunt, record --rules): libyaml behind Swift (ProcTraceRules).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -27,13 +25,20 @@ let package = Package(
             ]
         ),
         // Event model, kernel record decoding, JSON, the pipeline, splitting and ordering logs read back.
-        .target(name: "ProcTraceCore", dependencies: ["CZlib"]),
+        // The report page's script, style and markup are files, embedded as byte arrays at build time.
+        .target(
+            name: "ProcTraceCore",
+            dependencies: ["CZlib"],
+            resources: [
+                .embedInCode("Report/Page/report.js"), .embedInCode("Report/Page/report.css"),
+                .embedInCode("Report/Page/body.html"),
+            ]
+        ),
         // Linux: BPF and netlink backends, /proc, system calls, signals, files (log files read back too).
         .target(
             name: "ProcTraceLinux",
             dependencies: [
-                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CZlib",
             ]
         ),
         // Sigma rule files read with Yams into ProcTraceCore's engine. Its own target: Yams brings
@@ -46,6 +51,9 @@ let package = Package(
         .systemLibrary(name: "CPCRE2"),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
+        // SHA-256 (exe_sha256) and HMAC-SHA256 from Debian's libcrypto (libssl3), with the CPU's SHA
+        // extensions, behind a small C header: no Foundation in the binary (swift-crypto brought it, and ICU).
+        .target(name: "CProcTraceCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
         .target(
             name: "CProcTraceBPF",
@@ -58,8 +66,8 @@ let package = Package(
         .target(name: "CProcTraceNetlink"),
         .target(name: "ProcTraceTestSupport", dependencies: ["ProcTraceCore"]),
         // Known process lifecycles the integration tests trace (C, to control fork/clone/exec exactly).
-        // `make bench`: consumer, replay and tree-memory figures from memory, no kernel.
-        .executableTarget(name: "proctrace-bench", dependencies: ["ProcTraceCore", "ProcTraceTestSupport"]),
+        // `make bench`: consumer, replay and tree-memory figures from memory, no kernel; SHA-256 throughput.
+        .executableTarget(name: "proctrace-bench", dependencies: ["ProcTraceCore", "ProcTraceLinux", "ProcTraceTestSupport"]),
         .executableTarget(name: "proctrace-scenarios", linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(
             name: "ProcTraceCoreTests",

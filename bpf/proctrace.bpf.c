@@ -1147,6 +1147,13 @@ static __always_inline void notice_changes(struct task_struct *task)
 	}
 }
 
+/* Whether the task is inside execve (5.10 to 6.18 have the bit; without
+ * it, never). */
+static __always_inline bool in_execve(struct task_struct *task)
+{
+	return bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD(task, in_execve);
+}
+
 /* Only when the mode is sched: the loader attaches these before the
  * lifecycle programs, so a change made just before exit is written
  * before the exit record. */
@@ -1155,7 +1162,24 @@ int BPF_PROG(sched_mode_switch, bool preempt, struct task_struct *prev)
 {
 	if (prev->exit_state)
 		return 0; /* its last switch-out; sched_mode_exit looked already */
+	/* Inside execve the credentials may already be the new program's
+	 * (set-uid): what came before was looked at when the exec renamed the
+	 * task, what the exec sets is in its exec record. */
+	if (in_execve(prev))
+		return 0;
 	notice_changes(prev);
+	return 0;
+}
+
+/* An exec renames the task after its point of no return and before it
+ * commits the new program's credentials (fs/exec.c begin_new_exec): the
+ * last moment the process still has the ids it set before execve. A change
+ * not yet seen is recorded here, before the exec record. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(sched_mode_exec_rename, struct task_struct *task, const char *comm)
+{
+	if (in_execve(task))
+		notice_changes(task);
 	return 0;
 }
 

@@ -7,9 +7,11 @@ set -euo pipefail
 # qemu-system-x86, busybox-static, cpio and debian-archive-keyring: make test-kernels.
 # rsyslog, prometheus and systemd's journald: the output tests run the real receivers; logrotate: the rotation tests.
 # libpcre2-dev: Sigma's `re` (hunt).
+# nodejs: node --check on the report's script (ReportPageResourcesTests).
+# libssl-dev: libcrypto's SHA-256 and HMAC (CProcTraceCrypto; the binary then needs libssl3).
 # fuse3 and libfuse3-dev: stallfs, the filesystem whose reads never return (CaptureNeverWaitsTests).
-packages=(libbpf-dev libelf-dev zlib1g-dev libpcre2-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
-  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog prometheus logrotate fuse3 libfuse3-dev "$@")
+packages=(libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcre2-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
+  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog prometheus logrotate fuse3 libfuse3-dev nodejs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

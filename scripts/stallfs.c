@@ -3,7 +3,13 @@
  * past that never return — a dead NFS hard mount, for the test that a
  * recorder hashing the file never stops recording (issue 23).
  *
- *   stallfs SOURCE SIZE MOUNTPOINT   (runs in the foreground until unmounted or killed)
+ * With `getattr`, it is `stat` of the file that never returns once the file
+ * has been opened, for any caller but the threads that opened it (an exec
+ * opens it and goes on; a later `stat` of /proc/PID/exe by someone else asks
+ * the filesystem again, since attributes are never cached here): what a dead
+ * NFS hard mount does to a recorder that stats the executable of each exec.
+ *
+ *   stallfs SOURCE SIZE MOUNTPOINT [getattr]   (runs in the foreground until unmounted or killed)
  */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
@@ -19,6 +25,17 @@ static char *head;
 static size_t head_size;
 static off_t file_size;
 static const off_t answered = 1 << 20;
+static int stall_getattr_after_open;
+static pid_t openers[256];
+static volatile int opener_count;
+
+static int opened_it(pid_t pid)
+{
+	for (int i = 0; i < opener_count; i++)
+		if (openers[i] == pid)
+			return 1;
+	return 0;
+}
 
 static int stall_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
@@ -31,6 +48,10 @@ static int stall_getattr(const char *path, struct stat *st, struct fuse_file_inf
 	}
 	if (strcmp(path, "/prog") != 0)
 		return -ENOENT;
+	if (stall_getattr_after_open && opener_count > 0 && !opened_it(fuse_get_context()->pid)) {
+		for (;;)
+			pause(); /* the stat that never returns */
+	}
 	st->st_mode = S_IFREG | 0755;
 	st->st_nlink = 1;
 	st->st_size = file_size;
@@ -57,6 +78,8 @@ static int stall_open(const char *path, struct fuse_file_info *fi)
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	fi->keep_cache = 1;
+	if (opener_count < (int)(sizeof openers / sizeof *openers))
+		openers[opener_count++] = fuse_get_context()->pid;
 	return 0;
 }
 
@@ -90,10 +113,11 @@ static const struct fuse_operations operations = {
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: stallfs SOURCE SIZE MOUNTPOINT\n");
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "getattr") == 0)) {
+		fprintf(stderr, "usage: stallfs SOURCE SIZE MOUNTPOINT [getattr]\n");
 		return 2;
 	}
+	stall_getattr_after_open = argc == 5;
 	FILE *source = fopen(argv[1], "rb");
 	if (!source) {
 		perror(argv[1]);
@@ -105,7 +129,9 @@ int main(int argc, char **argv)
 	file_size = strtoll(argv[2], NULL, 10);
 	/* Multithreaded (the default): a stalled read holds one thread, the others answer. */
 	/* Writable copies: libfuse's option parser may edit them in place. */
-	char *fuse_argv[] = { strdup(argv[0]), strdup("-f"), strdup("-o"), strdup("allow_other,ro,fsname=stallfs"),
+	char *fuse_argv[] = { strdup(argv[0]), strdup("-f"), strdup("-o"),
+			      strdup(stall_getattr_after_open ? "allow_other,ro,fsname=stallfs,attr_timeout=0,entry_timeout=0,negative_timeout=0"
+							      : "allow_other,ro,fsname=stallfs"),
 			      strdup(argv[3]), NULL };
 	return fuse_main(5, fuse_argv, &operations, NULL);
 }

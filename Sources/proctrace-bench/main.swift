@@ -5,6 +5,7 @@
 //   proctrace-bench tree-memory [--live N]
 //   proctrace-bench churn    [--seconds S] [--live N]
 //   proctrace-bench write-log --output LOG [--processes N]   # the replay benchmark's log, as a file
+//   proctrace-bench sha256   --file FILE [--rounds R]    # exe_sha256's hashing: 1 MiB preads into libcrypto
 //
 // Each prints one JSON line. Run it pinned to one core (taskset -c 1) for
 // single-core figures; `make bench` does.
@@ -12,6 +13,7 @@
 import Glibc
 #endif
 import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 
 // MARK: - Measuring
@@ -391,9 +393,51 @@ func churn(_ options: Options) throws {
         + "\"records_per_s\":\(Int(Double(records) / seconds)),\"cpu_s\":\(format(cpu, 2)),\"samples\":[\(list)]}")
 }
 
+/// SHA-256 of a file as the recorder hashes an executable (VerifiedFileHasher): 1 MiB `pread`s
+/// into one buffer, each fed to libcrypto. Keep the file in the page cache to measure the hash, not the disk.
+func sha256(_ options: Options) throws {
+    guard let path = options.string("file") else {
+        fputs("proctrace-bench: sha256 needs --file FILE\n", stderr)
+        exit(2)
+    }
+    let rounds = options.int("rounds", 10)
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        fputs("proctrace-bench: \(path): cannot open\n", stderr)
+        exit(1)
+    }
+    defer { close(fd) }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    defer { chunk.deallocate() }
+    var rates: [Double] = []
+    var digest = ""
+    var bytes = 0
+    for _ in 0..<rounds {
+        var hasher = SHA256Hasher()
+        var offset: off_t = 0
+        let began = monotonicSeconds()
+        while true {
+            let n = pread(fd, chunk.baseAddress, chunk.count, offset)
+            guard n >= 0 else {
+                fputs("proctrace-bench: \(path): read failed\n", stderr)
+                exit(1)
+            }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            offset += off_t(n)
+        }
+        digest = hasher.finalize().hex
+        rates.append(Double(offset) / 1_048_576 / (monotonicSeconds() - began))
+        bytes = Int(offset)
+    }
+    print("{\"bench\":\"sha256\",\"hasher\":\"libcrypto\",\"bytes\":\(bytes),\"rounds\":\(rounds),"
+        + "\"mib_per_s\":\(Int(median(rates))),\"sha256\":\"\(digest)\","
+        + "\"runs\":[\(rates.map { String(Int($0)) }.joined(separator: ","))]}")
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    fputs("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log [--option value]...\n", stderr)
+    fputs("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log|sha256 [--option value]...\n", stderr)
     exit(2)
 }
 let options = Options(arguments.dropFirst(2))
@@ -403,6 +447,7 @@ case "replay": try replay(options)
 case "tree-memory": try treeMemory(options)
 case "churn": try churn(options)
 case "write-log": try writeLog(options)
+case "sha256": try sha256(options)
 default:
     fputs("proctrace-bench: unknown benchmark \(arguments[1])\n", stderr)
     exit(2)

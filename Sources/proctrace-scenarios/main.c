@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -385,6 +386,181 @@ static int scenario_burst(int count)
 	return 0;
 }
 
+/* A copy of /bin/true in a new directory under /tmp, set-uid to 65534. */
+static int make_setuid_true(char *path, size_t size)
+{
+	char dir[] = "/tmp/proctrace-setuid-XXXXXX";
+	if (!mkdtemp(dir) || chmod(dir, 0755))
+		return -1;
+	snprintf(path, size, "%s/true", dir);
+	int in = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (in < 0 || out < 0)
+		return -1;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -1;
+	close(in);
+	if (n < 0 || fchown(out, 65534, 65534) || fchmod(out, 04755) || close(out))
+		return -1;
+	return 0;
+}
+
+/* Drops the file's pages from the page cache (where the file system lets
+ * it), so that its exec reads them from disk: the exec then blocks after it
+ * committed the new credentials, a switch-out the sched hooks must not take
+ * for a change of their own. */
+static void uncache(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
+/* What a child does between its fork and its exec of /bin/true (or of the set-uid copy). */
+enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM };
+
+static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program)
+{
+	pid_t child = fork();
+	if (child != 0)
+		return child;
+	char *argv[] = { "true", NULL };
+	char *envp[] = { NULL };
+	/* Nothing between the change and the exec: no output, no blocking call. */
+	switch (change) {
+	case SETSID_EXEC:
+		if (setsid() < 0)
+			_exit(2);
+		break;
+	case SETRES_EXEC:
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		break;
+	case SETRE_EXEC:
+		if (setregid(65534, 65534) || setreuid(65534, 65534))
+			_exit(2);
+		break;
+	case SETUID_PROGRAM:
+		execve(setuid_program, argv, envp);
+		_exit(127);
+	}
+	execve("/bin/true", argv, envp);
+	_exit(127);
+}
+
+/* Issue 25: set*id and setsid right before execve, `rounds` times each, and
+ * the exec of a set-uid program (its credentials change only in the exec). */
+static int scenario_changes_exec(int rounds)
+{
+	char program[128];
+	if (make_setuid_true(program, sizeof(program)))
+		return 1;
+	static const char *names[] = { "setsid", "setres", "setre", "setuid_program" };
+	pid_t *children[4];
+	for (int kind = 0; kind < 4; kind++) {
+		children[kind] = calloc(rounds, sizeof(pid_t));
+		if (!children[kind])
+			return 1;
+	}
+	int failed = 0;
+	for (int i = 0; i < rounds; i++) {
+		for (int kind = 0; kind < 4; kind++) {
+			if (kind == SETUID_PROGRAM)
+				uncache(program);
+			children[kind][i] = change_then_exec(kind, program);
+			int status = wait_for(children[kind][i]);
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				failed = 1;
+		}
+	}
+	unlink(program);
+	*strrchr(program, '/') = 0;
+	rmdir(program);
+	printf("{\"pid\":%d", getpid());
+	for (int kind = 0; kind < 4; kind++) {
+		printf(",\"%s\":[", names[kind]);
+		for (int i = 0; i < rounds; i++)
+			printf("%s%d", i ? "," : "", children[kind][i]);
+		printf("]");
+	}
+	printf("}\n");
+	return failed;
+}
+
+/* Issue 25: `count` times, as a subreaper, a parent that forks a child and
+ * exits at once; the child exits as soon as it sees itself re-parented, and
+ * is reaped at once. */
+static int scenario_orphan_exits(int count)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return 1;
+	pid_t *parents = calloc(count, sizeof(pid_t)), *children = calloc(count, sizeof(pid_t));
+	if (!parents || !children)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		int ready[2];
+		if (pipe(ready))
+			return 1;
+		parents[i] = fork();
+		if (parents[i] == 0) {
+			pid_t parent = getpid();
+			pid_t child = fork();
+			if (child == 0) {
+				while (getppid() == parent)
+					;
+				_exit(0);
+			}
+			if (write(ready[1], &child, sizeof(child)) != sizeof(child))
+				_exit(1);
+			_exit(0);
+		}
+		if (read(ready[0], &children[i], sizeof(children[i])) != sizeof(children[i]))
+			return 1;
+		close(ready[0]);
+		close(ready[1]);
+		wait_for(parents[i]);
+		wait_for(children[i]);
+	}
+	printf("{\"pid\":%d,\"parents\":[", getpid());
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", parents[i]);
+	printf("],\"children\":[");
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	return 0;
+}
+
+static void *exit_thread_later(void *arg)
+{
+	usleep(100000);
+	syscall(SYS_exit, (int)(long)arg);
+	return NULL;
+}
+
+/* Issue 25: the leader ends first with SYS_exit(leader_code), the last
+ * thread 0.1 s later with SYS_exit(thread_code); prints what wait(2) said. */
+static int scenario_leader_exits_first(int leader_code, int thread_code)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pthread_t thread;
+		if (pthread_create(&thread, NULL, exit_thread_later, (void *)(long)thread_code))
+			_exit(1);
+		syscall(SYS_exit, leader_code);
+	}
+	int status = wait_for(child);
+	printf("{\"pid\":%d,\"child\":%d,\"exited\":%s,\"exit_code\":%d}\n", getpid(), child,
+	       WIFEXITED(status) ? "true" : "false", WEXITSTATUS(status));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -410,6 +586,10 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "thread-exits"))
 		return scenario_thread_exits(argc > 2 ? atoi(argv[2]) : 300, argc > 3 ? atoi(argv[3]) : 8);
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
+	if (!strcmp(name, "changes-exec")) return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10);
+	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
+	if (!strcmp(name, "leader-exits-first"))
+		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
 	fprintf(stderr, "proctrace-scenarios: unknown scenario %s\n", name);
 	return 2;
 }

@@ -19,6 +19,8 @@ changelog_version=$(dpkg-parsechangelog -l "$dist/changelog" -S Version)
 if ldd "$bin" | grep -q /opt/swift; then
   echo "build-deb.sh: $bin links libraries from the Swift toolchain; build it with --static-swift-stdlib (make build)" >&2; exit 1
 fi
+# No ICU, no Foundation, at most 16 MiB stripped: read before stripping, the symbols tell.
+"$(dirname "$0")/../check-binary.sh" "$bin" >&2
 
 # Policy 10.1 and 12: binaries stripped, man pages and changelogs compressed
 # reproducibly; files 0644, directories 0755.
@@ -38,6 +40,17 @@ mkdir -p "$work/shlibdeps/debian"
 printf 'Source: proctrace\n\nPackage: proctrace\nArchitecture: any\n' > "$work/shlibdeps/debian/control"
 depends=$(cd "$work/shlibdeps" && dpkg-shlibdeps -O -e"$bin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "build-deb.sh: dpkg-shlibdeps found no dependencies for $bin" >&2; exit 1; }
+# Packed relative relocations (DT_RELR: the Makefile links with -z pack-relative-relocs) need the
+# loader of glibc 2.36. The binary asks for them by a version (GLIBC_ABI_DT_RELR) that no symbol
+# carries, and dpkg-shlibdeps counts symbols: it would say 2.35, and an older loader refuses to start it.
+if readelf -V "$bin" | grep -q 'Name: GLIBC_ABI_DT_RELR'; then
+  libc=$(sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p' <<< "$depends")
+  if [ -z "$libc" ]; then
+    depends="$depends, libc6 (>= 2.36)"
+  elif dpkg --compare-versions "$libc" lt 2.36; then
+    depends=${depends/"libc6 (>= $libc)"/"libc6 (>= 2.36)"}
+  fi
+fi
 
 install -d "$root/DEBIAN"
 install -m 0644 "$dist/conffiles" "$root/DEBIAN/conffiles"

@@ -10,6 +10,9 @@ out=$1 runs=$2 build=$3
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# The guest's / (mktemp made it 0700): every user may walk it, as on a real
+# system (tests run /bin/true as uid 65534).
+chmod 0755 "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,lib64,etc,proc,sys,dev,tmp,root,pt,matrix}
 cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list); do

@@ -11,12 +11,16 @@
 /// cancels it (after execve a process has exactly one thread).
 ///
 /// The wait status is what wait(2) will say: the group's status after
-/// exit_group or a fatal signal (every task exiting after it carries it), else
-/// the leader's own code. So a held leader exit's code wins unless it is 0 (the
-/// leader left first with exit(2)), and then the last task's code, which a
-/// later exit_group or signal set. Connector events of threads that ended just
-/// before an exit_group may arrive after the leader's, still carrying 0 from
-/// pthread_exit, which is why the last task's code alone is not enough.
+/// exit_group or a fatal signal (every task exiting after it carries it);
+/// without either, since Linux 6.0 the status of the last task to exit (the
+/// kernel sets the group's status then, kernel/exit.c synchronize_group_exit),
+/// before 6.0 the leader's own code (`GroupStatusRule`). A held leader exit's
+/// code is kept, with the latest non-zero code of a task exiting after it:
+/// connector events of threads that ended just before an exit_group may
+/// arrive after the group's, still carrying 0 from pthread_exit, which is why
+/// the last task's code alone is not enough. So the status is the last task's
+/// code unless that is 0 and an earlier task of the ending group carried a
+/// non-zero one; before 6.0 the leader's non-zero code comes first.
 public struct ProcessExitTracker {
     /// A process that ended.
     public struct ProcessExit: Equatable, Sendable {
@@ -39,16 +43,35 @@ public struct ProcessExitTracker {
         }
     }
 
+    /// Which task's code wait(2) reports when no exit_group or fatal signal
+    /// set the group's status.
+    public enum GroupStatusRule: Sendable {
+        /// The leader's own exit code (Linux before 6.0).
+        case leader
+        /// The code of the last task to exit, which sets the group's status (Linux 6.0 and later).
+        case lastTask
+
+        /// The rule of a Linux kernel of this release.
+        public static func linux(major: Int, minor: Int) -> GroupStatusRule {
+            (major, minor) >= (6, 0) ? .lastTask : .leader
+        }
+    }
+
     private struct HeldLeaderExit {
         var parent: Int32
         var exitCode: UInt32
+        /// The latest non-zero code among the leader's and the tasks' that exited after it.
+        var latestNonZero: UInt32
     }
 
+    private let rule: GroupStatusRule
     /// Non-leader threads still running, for processes that have any.
     private var threads: [Int32: Set<Int32>] = [:]
     private var heldLeaderExits: [Int32: HeldLeaderExit] = [:]
 
-    public init() {}
+    public init(rule: GroupStatusRule = .lastTask) {
+        self.rule = rule
+    }
 
     /// Processes with threads (or a held leader exit) being tracked.
     public var trackedProcessCount: Int { threads.count }
@@ -89,7 +112,7 @@ public struct ProcessExitTracker {
         let pid = task.tgid
         if task.isLeader {
             if threads[pid] != nil {
-                heldLeaderExits[pid] = HeldLeaderExit(parent: parent.tgid, exitCode: exitCode)
+                heldLeaderExits[pid] = HeldLeaderExit(parent: parent.tgid, exitCode: exitCode, latestNonZero: exitCode)
                 return nil
             }
             heldLeaderExits[pid] = nil
@@ -99,12 +122,13 @@ public struct ProcessExitTracker {
                                released: released, timestamp: timestamp)
         }
         guard threads[pid]?.remove(task.tid) != nil else { return nil }
+        if exitCode != 0 { heldLeaderExits[pid]?.latestNonZero = exitCode }
         guard threads[pid]?.isEmpty == true else { return nil }
         threads[pid] = nil
         guard let held = heldLeaderExits.removeValue(forKey: pid) else { return nil }
         // The last thread is always released at once, so it tells nothing of the
         // process's own release: that is left to the reap watch.
-        let status = held.exitCode != 0 ? held.exitCode : exitCode
+        let status = rule == .leader && held.exitCode != 0 ? held.exitCode : held.latestNonZero
         return ProcessExit(pid: pid, status: WaitStatus(raw: status), parent: held.parent,
                            released: false, timestamp: timestamp)
     }

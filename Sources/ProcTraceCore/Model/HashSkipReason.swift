@@ -16,6 +16,10 @@ public enum HashSkipReason: UInt8, CaseIterable, Sendable {
     /// Its filesystem stopped answering a read: files on that device are no
     /// longer hashed (a `warning` record said so).
     case deviceStalled
+    /// Reading the process's /proc entries (its arguments, its executable's
+    /// identity) stopped answering: that user's processes are no longer read
+    /// there (a `warning` record said so). Netlink and start snapshots only.
+    case processStalled
 
     public var name: String {
         switch self {
@@ -25,6 +29,7 @@ public enum HashSkipReason: UInt8, CaseIterable, Sendable {
         case .fileChanged: "file_changed"
         case .unreadable: "unreadable"
         case .deviceStalled: "device_stalled"
+        case .processStalled: "process_stalled"
         }
     }
 

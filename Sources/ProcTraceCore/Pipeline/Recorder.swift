@@ -206,6 +206,11 @@ public final class Recorder {
 
     @inline(__always)
     private func apply(_ event: inout Event) {
+        // A child's move that this record settles is written before it (causal order).
+        if reparents.hasPending {
+            reparents.moves(before: event, into: &derived)
+            writeDerived()
+        }
         tree.apply(&event)
         if event.kind == .lost { lostTotal += event.lostCount ?? 0 }
         write(&event)

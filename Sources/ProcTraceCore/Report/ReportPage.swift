@@ -17,18 +17,37 @@ public enum ReportPage {
         out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta name="viewport" content="width=device-width, initial-scale=1">\#n"#.utf8))
         out.append(contentsOf: Array("<title>proctrace report</title>\n<style nonce=\"\(nonce)\">\n".utf8))
-        out.append(contentsOf: Array(ReportStyle.css.utf8))
+        out.append(contentsOf: style)
         out.append(contentsOf: Array("</style></head>\n<body>\n".utf8))
-        out.append(contentsOf: Array(ReportMarkup.body.utf8))
+        out.append(contentsOf: markup)
         out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-data">"#.utf8))
         Base64.append(compressedMain, to: out)
         out.append(contentsOf: Array("</script>\n".utf8))
         out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-records">"#.utf8))
         Base64.append(compressedRecords, to: out)
         out.append(contentsOf: Array("</script>\n<script nonce=\"\(nonce)\">\n".utf8))
-        out.append(contentsOf: Array(ReportScript.javaScript.utf8))
+        out.append(contentsOf: script)
         out.append(contentsOf: Array("</script>\n</body></html>\n".utf8))
         return out
+    }
+
+    // The page's own parts, real files in Report/Page embedded at build time (SwiftPM's embedInCode:
+    // byte arrays in the binary; no Foundation, no bundle). The style sheet and the script lose
+    // their file's last newline: their element closes on the same line.
+
+    /// The style sheet (Page/report.css).
+    static let style = withoutLastNewline(PackageResources.report_css)
+
+    /// The fixed skeleton (Page/body.html); the script fills it from the data.
+    static let markup = PackageResources.body_html
+
+    /// The script (Page/report.js): decodes the data, draws the visible rows of the
+    /// timeline, and answers clicks, find, filters, zoom and pan. Every string
+    /// from the log reaches the document through `textContent` only.
+    static let script = withoutLastNewline(PackageResources.report_js)
+
+    private static func withoutLastNewline(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.last == UInt8(ascii: "\n") ? Array(bytes.dropLast()) : bytes
     }
 
     /// Only the page's own (nonce-marked) script and style; no request of any kind.

@@ -21,7 +21,9 @@ public final class BPFEventSource: EventSource {
     /// exe_sha256 for exec and exists records (the kernel gives the file's
     /// device, inode and version), hashed off the draining thread.
     public let hashes: HashWorkerPool
-    public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
+    /// The start snapshot's arguments, read from /proc off the draining thread.
+    public let reads: ProcessReadPool
+    public var enricher: EventEnricher? { reads }
 
     public var counters: SourceCounters { receiver.counters }
 
@@ -38,6 +40,7 @@ public final class BPFEventSource: EventSource {
         var decoder = KernelRecordDecoder(bootToEpochOffset: Clock.bootToEpochOffset())
         let hashes = HashWorkerPool(settings: HashWorkerPool.Settings(maxBytes: settings.hashMaxBytes))
         self.hashes = hashes
+        reads = ProcessReadPool(hashes: hashes.isEnabled ? hashes : nil)
         decoder.executableDigest = { hashes.lookup($0) }
         let receiver = Receiver(decoder: decoder)
         self.receiver = receiver
@@ -91,7 +94,7 @@ public final class BPFEventSource: EventSource {
             pt_bpf_stop(handle)
             self.handle = nil
         }
-        hashes.stop()
+        reads.stop()
     }
 
     /// Receives ring-buffer records for one source. It exists before the
@@ -174,12 +177,16 @@ public final class BPFEventSource: EventSource {
                 events.append(event)
             }
         }
+        // Later records' argv comes from the kernel: the readers end once the snapshot's are read.
+        reads.retireWhenIdle()
         return events
     }
 
+    /// filename and state now; argv by a ProcessReadPool worker (reading
+    /// it takes the process's memory-map lock, which it can keep taken).
     private func enrichFromProc(_ event: inout Event) {
-        let pid = event.pid
-        guard let stat = procFS.stat(pid), stat.startedInTick(ofBootNanoseconds: event.startTime) else {
+        guard let directory = ProcessDirectory(procFS, pid: event.pid), let stat = directory.stat(),
+              stat.startedInTick(ofBootNanoseconds: event.startTime) else {
             event.unavailable.formUnion([.filename, .argv])
             return
         }
@@ -193,18 +200,11 @@ public final class BPFEventSource: EventSource {
             event.unavailable.formUnion([.filename, .argv])
             return
         }
+        ProcSnapshot.readFilename(of: directory, into: &event)
         let limit = Int(min(settings.maxArgumentBytes, BPFSettings.argumentBytesCap))
-        ProcSnapshot.setArguments(from: procFS.cmdline(pid, limit: limit + 1), limit: limit, of: &event)
-        if let exe = procFS.executable(pid) {
-            event.filename = exe
-        } else {
-            event.unavailable.insert(.filename)
-        }
-        // The process may have exited and its PID been reused while we read.
-        if let again = procFS.stat(pid), !again.startedInTick(ofBootNanoseconds: event.startTime) {
-            event.filename = nil
-            event.argv = nil
-            event.unavailable.formUnion([.filename, .argv])
-        }
+        reads.submit(ProcessReadPool.Request(pid: event.pid, startTime: stat.startTimeApproximate,
+                                             uid: event.credentials?.uid ?? UInt32.max, argumentLimit: limit,
+                                             executable: false, pendingHash: event.enrichmentTicket),
+                     exePath: nil, into: &event)
     }
 }

@@ -249,29 +249,9 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     private func startWorker(locked state: inout State) {
         let index = state.workers.count
         state.workers.append(Worker())
-        let context = Unmanaged.passRetained(WorkerStart(pool: self, index: index)).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        let status = pthread_create(&thread, &attributes, { context in
-            let start = Unmanaged<WorkerStart>.fromOpaque(context!).takeRetainedValue()
-            start.pool.work(start.index)
-            return nil
-        }, context)
-        if status != 0 {
-            Unmanaged<WorkerStart>.fromOpaque(context).release()
+        // Below the draining thread: on a busy host hashes wait (and time out), the ring never does.
+        if !WorkerThread.start(nice: HashWorkerPool.workerNice, { [self] in work(index) }) {
             state.workers[index].abandoned = true
-        }
-    }
-
-    private final class WorkerStart {
-        let pool: HashWorkerPool
-        let index: Int
-        init(pool: HashWorkerPool, index: Int) {
-            self.pool = pool
-            self.index = index
         }
     }
 
@@ -284,10 +264,6 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
 
     private func work(_ index: Int) {
         let hasher = VerifiedFileHasher(maxBytes: settings.maxBytes, procRoot: settings.procRoot)
-        // Below the draining thread: on a busy host hashes wait (and time out), the ring never does.
-        _ = pt_thread_set_nice(HashWorkerPool.workerNice)
-        // Stop and reopen signals are the record loop's: none lands in a read that may never return.
-        pt_signals_hold(1)
         while true {
             while sem_wait(wake) != 0 && errno == EINTR {}
             // After a job, the next one without waiting: a wake-up is only for an idle worker.

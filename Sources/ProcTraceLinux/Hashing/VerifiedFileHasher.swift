@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Crypto
 import ProcTraceCore
 
 /// Hashes one exec'd file, only if the bytes read are provably the version
@@ -75,16 +74,16 @@ final class VerifiedFileHasher {
     /// SHA-256 of the open file, if it still has `identity` after the read.
     /// `progress` is called after each chunk (a watchdog tells a slow read
     /// from one that never returns).
-    func digest(of fd: Int32, identity: ExecutableIdentity, progress: (UInt64) -> Void) -> Result<ProcTraceCore.SHA256Digest, HashSkipError> {
+    func digest(of fd: Int32, identity: ExecutableIdentity, progress: (UInt64) -> Void) -> Result<SHA256Digest, HashSkipError> {
         guard identity.version.size <= maxBytes else { return .failure(HashSkipError(.tooLarge)) }
-        var sha = Crypto.SHA256()
+        var sha = SHA256Hasher()
         var offset: off_t = 0
         while true {
             guard let n = try? retryingSystemCall("pread", nil, { pread(fd, chunk.baseAddress, chunk.count, offset) }) else {
                 return .failure(HashSkipError(.unreadable))
             }
             if n == 0 { break }
-            sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            sha.update(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             offset += off_t(n)
             progress(UInt64(n))
             if offset > maxBytes { return .failure(HashSkipError(.fileChanged)) }
@@ -93,6 +92,6 @@ final class VerifiedFileHasher {
         guard fstat(fd, &after) == 0, ExecutableIdentity(after) == identity, Int64(offset) == identity.version.size else {
             return .failure(HashSkipError(.fileChanged))
         }
-        return .success(sha.finalize().withUnsafeBytes { ProcTraceCore.SHA256Digest(bytes: $0) })
+        return .success(sha.finalize())
     }
 }

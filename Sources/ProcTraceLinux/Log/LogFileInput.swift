@@ -76,7 +76,7 @@ final class LogFileInput: LogByteInput {
     static func zlibMessage(_ text: UnsafePointer<CChar>?) -> String? {
         guard let text else { return nil }
         let message = String(cString: text)
-        guard message.hasPrefix("<fd:"), let end = message.range(of: ">: ") else { return message }
+        guard message.hasPrefix("<fd:"), let end = message.firstRange(of: ">: ") else { return message }
         return String(message[end.upperBound...])
     }
 

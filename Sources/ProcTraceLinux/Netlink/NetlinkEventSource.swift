@@ -27,9 +27,11 @@ public final class NetlinkEventSource: EventSource {
     private let contextReader: ProcessContextReader
     /// exe_sha256, hashed off the draining thread.
     public let hashes: HashWorkerPool
-    public var enricher: EventEnricher? { hashes.isEnabled ? hashes : nil }
+    /// argv and the executable's identity, read off the draining thread.
+    public let reads: ProcessReadPool
+    public var enricher: EventEnricher? { reads }
     private let parser = ProcConnectorParser()
-    private var exits = ProcessExitTracker()
+    private var exits = ProcessExitTracker(rule: HostInfo.groupStatusRule)
     private var processes: [Int32: KnownProcess] = [:]
     private var zombies = ZombieWatch()
     private var lastReapCheck: Int64 = 0
@@ -47,7 +49,8 @@ public final class NetlinkEventSource: EventSource {
         self.settings = settings
         self.procFS = procFS
         hashes = HashWorkerPool(settings: HashWorkerPool.Settings(maxBytes: settings.hashMaxBytes))
-        contextReader = ProcessContextReader(hashes: hashes.isEnabled ? hashes : nil)
+        reads = ProcessReadPool(hashes: hashes.isEnabled ? hashes : nil)
+        contextReader = ProcessContextReader(statsExecutable: false)
         do {
             socket = try NetlinkSocket(receiveBufferBytes: settings.receiveBufferBytes)
         } catch {
@@ -66,7 +69,7 @@ public final class NetlinkEventSource: EventSource {
     public func close() {
         socket?.close()
         socket = nil
-        hashes.stop()
+        reads.stop()
     }
 
     /// The receive buffer the kernel granted, in bytes.
@@ -82,7 +85,7 @@ public final class NetlinkEventSource: EventSource {
     private func readProc() -> ProcSnapshot {
         let snapshot = ProcSnapshot.read(procFS, time: Clock.realtimeNanoseconds,
                                          maxArgumentBytes: settings.maxArgumentBytes,
-                                         excluding: settings.excludedProcess, context: contextReader)
+                                         excluding: settings.excludedProcess, context: contextReader, reads: reads)
         processes.removeAll(keepingCapacity: true)
         exits.removeAll()
         zombies.removeAll()
@@ -120,8 +123,12 @@ public final class NetlinkEventSource: EventSource {
         return delivered + resynchroniseIfDue(deliver)
     }
 
+    /// Reads the socket until it is empty (or the round's bound), then
+    /// delivers: a record read from /proc after a later event (a rename) is
+    /// corrected by that event, which is in the socket by then.
     private func drain(_ socket: NetlinkSocket, _ deliver: (inout Event) -> Void) throws -> Int {
         var delivered = 0
+        defer { delivered += deliverReady(deliver) }
         for _ in 0..<settings.maxDatagramsPerPoll {
             switch try socket.receive(into: receiveBuffer) {
             case .empty:
@@ -129,6 +136,7 @@ public final class NetlinkEventSource: EventSource {
             case .foreign:
                 continue
             case .overrun:
+                delivered += deliverReady(deliver)
                 var lost = Event(kind: .lost, time: Clock.realtimeNanoseconds)
                 lost.lostCount = nil
                 deliver(&lost)
@@ -140,12 +148,15 @@ public final class NetlinkEventSource: EventSource {
                 let counts = parser.parse(datagram) { handle($0) }
                 counters.received += UInt64(counts.events)
                 counters.malformed += UInt64(counts.malformed)
-                for index in ready.indices { deliver(&ready[index]) }
-                delivered += ready.count
-                ready.removeAll(keepingCapacity: true)
             }
         }
         return delivered
+    }
+
+    private func deliverReady(_ deliver: (inout Event) -> Void) -> Int {
+        for index in ready.indices { deliver(&ready[index]) }
+        defer { ready.removeAll(keepingCapacity: true) }
+        return ready.count
     }
 
     /// The socket overflowed (an unknown number of events is gone, already
@@ -195,7 +206,9 @@ public final class NetlinkEventSource: EventSource {
         case .uid(let task, _, _), .gid(let task, _, _):
             guard task.isLeader, task.tgid != settings.excludedProcess else { return }
             var record = processEvent(.cred, pid: task.tgid, event: event, time: time)
-            if let credentials = openKnown(task.tgid)?.directory.credentials() {
+            // The event carries the real and effective ids it reports; /proc shows the rest only if it
+            // still holds those (else it shows a later state, and mixing the two would invent one).
+            if let credentials = openKnown(task.tgid)?.directory.credentials(), credentials.agrees(with: event.detail) {
                 record.credentials = credentials
             } else {
                 record.unavailable.insert(.credentials)
@@ -210,6 +223,7 @@ public final class NetlinkEventSource: EventSource {
         case .comm(let task, let comm):
             guard task.isLeader, task.tgid != settings.excludedProcess else { return }
             processes[task.tgid]?.comm = comm
+            forgetLaterName(comm, of: task.tgid)
             var record = processEvent(.comm, pid: task.tgid, event: event, time: time)
             record.comm = comm
             ready.append(record)
@@ -281,7 +295,7 @@ public final class NetlinkEventSource: EventSource {
         record.ppid = stat.ppid
         record.comm = Comm(stat.comm)
         record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
-        ProcSnapshot.readProgram(of: directory, into: &record, maxArgumentBytes: settings.maxArgumentBytes)
+        ProcSnapshot.readFilename(of: directory, into: &record)
         let status = directory.status()
         if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
             record.credentials = credentials
@@ -289,6 +303,11 @@ public final class NetlinkEventSource: EventSource {
             record.unavailable.insert(.credentials)
         }
         contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
+        // The arguments and the executable's stat: what the process can make block.
+        reads.submit(ProcessReadPool.Request(pid: pid, startTime: stat.startTimeApproximate,
+                                             uid: record.credentials?.uid ?? UInt32.max,
+                                             argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),
+                     exePath: record.context?.exe, into: &record)
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
         ready.append(record)
     }
@@ -313,6 +332,16 @@ public final class NetlinkEventSource: EventSource {
         } else {
             zombies.add(pid: ended.pid, startTime: record.startTime)
         }
+    }
+
+    /// An exec record not yet delivered that shows the name `comm` was read
+    /// after this rename: the name the exec gave is unknown (null), never the later one.
+    private func forgetLaterName(_ comm: Comm, of pid: Int32) {
+        guard let index = ready.lastIndex(where: { $0.pid == pid && $0.kind == .exec }), ready[index].comm == comm,
+              !ready[index].unavailable.contains(.comm)
+        else { return }
+        ready[index].comm = Comm()
+        ready[index].unavailable.insert(.comm)
     }
 
     /// A record about `pid` with what is known of it.
@@ -351,5 +380,17 @@ public final class NetlinkEventSource: EventSource {
 
     private func bootNanoseconds(_ event: ProcConnectorEvent) -> UInt64 {
         UInt64(clamping: Int64(bitPattern: event.timestamp) &+ monotonicToBoot)
+    }
+}
+
+extension Credentials {
+    /// Whether these ids (read from /proc) hold the real and effective ids a
+    /// connector uid or gid event reported.
+    func agrees(with detail: ProcConnectorEvent.Detail) -> Bool {
+        switch detail {
+        case .uid(_, let real, let effective): uid == real && euid == effective
+        case .gid(_, let real, let effective): gid == real && egid == effective
+        default: true
+        }
     }
 }

@@ -312,8 +312,8 @@ public final class RecordSession {
         do {
             let keep = BackendPrivileges.neededAfterStart(by: source)
             try CapabilityDrop.limit(to: keep)
-            // Capabilities are per thread: the hashing workers started before this one dropped them.
-            (source.enricher as? HashWorkerPool)?.limitCapabilities(to: keep)
+            // Capabilities are per thread: the enrichment workers started before this one dropped them.
+            (source.enricher as? ProcessReadPool)?.limitCapabilities(to: keep)
         } catch {
             notify(.capabilitiesKept(error))
         }

@@ -17,10 +17,12 @@ public struct ProcSnapshot {
     /// Reads /proc. `time` is stamped on every event (nanoseconds since the
     /// epoch). With `maxArgumentBytes` nil, filename and argv are not read;
     /// with `threads` false, neither are thread IDs; with `context` nil,
-    /// neither is who, where and which binary.
+    /// neither is who, where and which binary. With `reads`, what a process
+    /// can make block (its arguments, its executable's `stat`) is read by
+    /// that pool's workers: the events wait for it with a ticket.
     public static func read(
         _ procFS: ProcFS, time: Int64, maxArgumentBytes: Int?, excluding excludedProcess: Int32 = 0,
-        threads: Bool = true, context: ProcessContextReader? = nil
+        threads: Bool = true, context: ProcessContextReader? = nil, reads: ProcessReadPool? = nil
     ) -> ProcSnapshot {
         var snapshot = ProcSnapshot()
         for pid in procFS.pids() where pid != excludedProcess {
@@ -41,6 +43,17 @@ public struct ProcSnapshot {
             if stat.state == UInt8(ascii: "Z") {
                 event.exitStatus = stat.exitCode.map(WaitStatus.init(raw:))
                 event.unavailable.formUnion([.filename, .argv])
+                if context?.statsExecutable == false { event.unavailable.formUnion([.exeInode, .exeDevice, .exeSHA256]) }
+            } else if let reads {
+                let program = !stat.isKernelThread ? maxArgumentBytes : nil
+                if program != nil { readFilename(of: directory, into: &event) }
+                let request = ProcessReadPool.Request(
+                    pid: pid, startTime: stat.startTimeApproximate, uid: event.credentials?.uid ?? UInt32.max,
+                    argumentLimit: program,
+                    executable: context?.statsExecutable == false && !stat.isKernelThread)
+                if request.argumentLimit != nil || request.executable {
+                    reads.submit(request, exePath: event.context?.exe, into: &event)
+                }
             } else if !stat.isKernelThread, let maxArgumentBytes {
                 ProcSnapshot.readProgram(of: directory, into: &event, maxArgumentBytes: maxArgumentBytes)
             }
@@ -71,6 +84,11 @@ public struct ProcSnapshot {
 
     static func readProgram(of directory: ProcessDirectory, into event: inout Event, maxArgumentBytes: Int) {
         setArguments(from: directory.cmdline(limit: maxArgumentBytes + 1), limit: maxArgumentBytes, of: &event)
+        readFilename(of: directory, into: &event)
+    }
+
+    /// The executable's path (a link the kernel resolves itself: no filesystem is asked).
+    static func readFilename(of directory: ProcessDirectory, into event: inout Event) {
         if let executable = directory.executable() {
             event.filename = executable
         } else {

@@ -17,12 +17,14 @@ public final class ProcessContextReader {
         case fork
     }
 
-    /// Hashes exe files off this thread; nil: exe_sha256 is unavailable.
-    public let hashes: HashWorkerPool?
+    /// Whether `stat` of /proc/PID/exe (exe_inode, exe_device) is done here.
+    /// That stat asks the file's filesystem, which may never answer: the
+    /// recorder's sources leave it to a ProcessReadPool worker.
+    public let statsExecutable: Bool
     private let scratch: UnsafeMutableRawBufferPointer
 
-    public init(hashes: HashWorkerPool?) {
-        self.hashes = hashes
+    public init(statsExecutable: Bool = true) {
+        self.statsExecutable = statsExecutable
         scratch = .allocate(byteCount: 64 * 1024, alignment: 8)
     }
 
@@ -54,7 +56,7 @@ public final class ProcessContextReader {
             if let cwd = link(at: fd, "cwd") { context.cwd = cwd } else { missing.insert(.cwd) }
             // A kernel thread runs no file: its exe fields are null, not unknown.
             if !stat.isKernelThread {
-                readExecutable(at: fd, pid: directory.pid, uid: event.credentials?.uid, into: &context, missing: &missing)
+                readExecutable(at: fd, into: &context, missing: &missing)
             }
             context.pidns = namespace(at: fd, "ns/pid")
             context.mntns = namespace(at: fd, "ns/mnt")
@@ -66,20 +68,13 @@ public final class ProcessContextReader {
             if context.userns == nil { missing.insert(.userns) }
         }
         event.unavailable.formUnion(missing)
-        if let lookup = pendingLookup {
-            pendingLookup = nil
-            event.applyDigestLookup(lookup, to: &context)
-        }
         event.context = context
     }
 
-    /// The hash lookup of the exe just read, applied once the record's context is complete.
-    private var pendingLookup: ExecutableDigestLookup?
-
-    private func readExecutable(at fd: Int32, pid: Int32, uid: UInt32?, into context: inout ProcessContext,
-                                missing: inout UnavailableFields) {
+    private func readExecutable(at fd: Int32, into context: inout ProcessContext, missing: inout UnavailableFields) {
         // The link's text as the kernel gives it (" (deleted)" and all: that the file is gone is worth keeping).
         if let exe = link(at: fd, "exe") { context.exe = exe } else { missing.insert(.exe) }
+        guard statsExecutable else { return }
         var status = stat()
         guard fstatat(fd, "exe", &status, 0) == 0 else {
             missing.formUnion([.exeInode, .exeDevice, .exeSHA256])
@@ -87,16 +82,7 @@ public final class ProcessContextReader {
         }
         context.exeInode = UInt64(status.st_ino)
         context.exeDevice = DeviceNumber(userDev: UInt64(status.st_dev))
-        guard let hashes else {
-            missing.insert(.exeSHA256)
-            return
-        }
-        // The version stat saw now is the one hashed, or none; once the process is gone, its path
-        // serves only while it still names that version.
-        let identity = ExecutableIdentity(status)
-        pendingLookup = hashes.lookup(ExecutableHashRequest(
-            pid: pid, uid: uid ?? UInt32.max, device: DeviceNumber(userDev: identity.device), inode: identity.inode,
-            version: identity.version, path: context.exe))
+        missing.insert(.exeSHA256)
     }
 
     /// The bytes a symbolic link names (cwd, exe), or nil.

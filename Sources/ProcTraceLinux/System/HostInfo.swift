@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcTraceCore
 
 public enum HostInfo {
     public static var hostName: String {
@@ -15,6 +16,18 @@ public enum HostInfo {
         return withUnsafeBytes(of: info.release) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
+    }
+
+    /// The running kernel's major and minor version (6.1.0-18-amd64 → 6, 1); nil if uname's release does not start so.
+    public static var kernelVersion: (major: Int, minor: Int)? {
+        let numbers = kernelRelease.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
+    }
+
+    /// How the running kernel sets the wait(2) status of a process that no
+    /// exit_group or fatal signal ended (the newer rule when uname says nothing).
+    public static var groupStatusRule: ProcessExitTracker.GroupStatusRule {
+        kernelVersion.map { .linux(major: $0.major, minor: $0.minor) } ?? .lastTask
     }
 
     public static func standardError(_ line: String) {

@@ -70,6 +70,45 @@ import Testing
         #expect(exit == .init(pid: 200, status: WaitStatus(exitCode: 7), parent: 1, released: false, timestamp: 3))
     }
 
+    /// The leader leaves with SYS_exit(leader), the other threads exit in
+    /// turn with `others`; returns the process's exit status code.
+    private func statusWhenTheLeaderLeavesFirst(leader: Int, others: [Int], rule: ProcessExitTracker.GroupStatusRule) -> Int? {
+        var tracker = ProcessExitTracker(rule: rule)
+        let tids = (1...others.count).map { 300 + Int32($0) }
+        tracker.setThreads([300] + tids, of: 300)
+        var exit = tracker.taskExited(TaskIDs(process: 300), exitCode: UInt32(leader) << 8, parent: TaskIDs(process: 1),
+                                      timestamp: 1)
+        for (tid, code) in zip(tids, others) {
+            #expect(exit == nil)
+            exit = tracker.taskExited(TaskIDs(tid: tid, tgid: 300), exitCode: UInt32(code) << 8,
+                                      parent: TaskIDs(tid: 0, tgid: 0), timestamp: 2)
+        }
+        #expect(exit?.parent == 1)
+        return exit?.status.exitCode
+    }
+
+    @Test func sinceLinux6TheLastTaskSetsTheStatusWhenNoGroupExitDid() {
+        // Issue 25: leader SYS_exit(7), last thread SYS_exit(5): wait(2) says 5 on 6.x, 7 on 5.10.
+        #expect(statusWhenTheLeaderLeavesFirst(leader: 7, others: [5], rule: .lastTask) == 5)
+        #expect(statusWhenTheLeaderLeavesFirst(leader: 7, others: [5], rule: .leader) == 7)
+        #expect(ProcessExitTracker.GroupStatusRule.linux(major: 6, minor: 1) == .lastTask)
+        #expect(ProcessExitTracker.GroupStatusRule.linux(major: 6, minor: 0) == .lastTask)
+        #expect(ProcessExitTracker.GroupStatusRule.linux(major: 5, minor: 19) == .leader)
+        #expect(ProcessExitTracker.GroupStatusRule.linux(major: 5, minor: 10) == .leader)
+    }
+
+    @Test func aLateZeroFromAThreadThatLeftBeforeTheGroupExitKeepsTheGroupsStatus() {
+        for rule in [ProcessExitTracker.GroupStatusRule.leader, .lastTask] {
+            // The leader left with pthread_exit; a thread's exit_group(3) killed
+            // another; a thread that had called pthread_exit just before is reported last.
+            #expect(statusWhenTheLeaderLeavesFirst(leader: 0, others: [3, 3, 0], rule: rule) == 3)
+            // The leader's own exit_group(7), with the same late zero.
+            #expect(statusWhenTheLeaderLeavesFirst(leader: 7, others: [7, 0], rule: rule) == 7)
+            // Everyone left with pthread_exit, the last through glibc's exit(0).
+            #expect(statusWhenTheLeaderLeavesFirst(leader: 0, others: [0, 0], rule: rule) == 0)
+        }
+    }
+
     @Test func threadExitsOfUnknownThreadsAreNotProcessExits() {
         var tracker = ProcessExitTracker()
         #expect(tracker.taskExited(TaskIDs(tid: 7, tgid: 5), exitCode: 0, parent: TaskIDs(tid: 0, tgid: 0),

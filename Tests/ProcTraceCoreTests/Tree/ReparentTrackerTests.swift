@@ -8,14 +8,24 @@ import Testing
     /// Applies each event to the tree, then hands it to the tracker and
     /// applies the moves it found, as the Recorder does.
     private func run(_ events: [Event], _ tree: ProcessTree, _ tracker: ReparentTracker) -> [Event] {
-        var derived: [Event] = []
+        written(events, tree, tracker).filter { $0.kind == .reparent }
+    }
+
+    /// Every record in the order the Recorder writes them: the moves a
+    /// record settles before it, the moves its exit causes after it.
+    private func written(_ events: [Event], _ tree: ProcessTree, _ tracker: ReparentTracker) -> [Event] {
+        var log: [Event] = []
         for var event in events {
+            var before: [Event] = []
+            tracker.moves(before: event, into: &before)
+            log += applied(before, tree)
             tree.apply(&event)
+            log.append(event)
             var moves: [Event] = []
             tracker.moves(after: event, in: tree, into: &moves)
-            derived += applied(moves, tree)
+            log += applied(moves, tree)
         }
-        return derived
+        return log
     }
 
     /// The tracker's once-per-batch retry, its moves applied.
@@ -125,6 +135,83 @@ import Testing
         #expect(moves.map { [$0.pid, $0.oldPpid, $0.ppid] } == [[200, 100, 50]])
         #expect(moves.first?.time == 10)
         #expect(tracker.pendingCount == 0)
+    }
+
+    @Test func aMoveSettledByTheChildsOwnRecordIsWrittenBeforeThatRecord() {
+        // Issue 25: the orphan exits at once and is reaped before its parent's
+        // exit is read; its exit named the new parent, and was written first.
+        let tree = ProcessTree()
+        let tracker = ReparentTracker(lookup: FakeParentLookup([id(200, 2_000): .gone]))
+        let log = written([
+            E.exists(1, ppid: 0, start: 1),
+            E.exists(50, ppid: 1, start: 50),
+            E.fork(100, ppid: 50, start: 1_000, at: 5),
+            E.fork(200, ppid: 100, start: 2_000, at: 6),
+            E.exit(100, ppid: 50, start: 1_000, at: 10),
+            E.exit(200, ppid: 50, start: 2_000, at: 20),
+            E.reap(200, start: 2_000, reaper: 50, at: 30),
+        ], tree, tracker)
+        let child = log.filter { $0.pid == 200 }
+        #expect(child.map(\.kind) == [.fork, .reparent, .exit, .reap])
+        #expect(child.map(\.time) == [6, 10, 20, 30])
+        #expect(child.map(\.ppid) == [100, 50, 50, 50])
+        #expect(tracker.pendingCount == 0)
+    }
+
+    @Test func aWaitByAnotherParentSettlesTheMoveBeforeItsReap() {
+        // No record of the child between its parent's exit and its reap: the
+        // reaper is the parent whose wait released it.
+        let tree = ProcessTree()
+        let tracker = ReparentTracker(lookup: FakeParentLookup([id(200, 2_000): .gone]))
+        let log = written([
+            E.exists(1, ppid: 0, start: 1),
+            E.fork(100, ppid: 1, start: 1_000, at: 5),
+            E.fork(200, ppid: 100, start: 2_000, at: 6),
+            E.exit(200, ppid: 100, start: 2_000, at: 8),
+            E.exit(100, ppid: 1, start: 1_000, at: 10),
+            E.reap(200, start: 2_000, reaper: 1, reason: .wait, at: 30),
+        ], tree, tracker)
+        let child = log.filter { $0.pid == 200 }
+        #expect(child.map(\.kind) == [.fork, .exit, .reparent, .reap])
+        #expect(child.map(\.time) == [6, 8, 10, 30])
+        #expect(child.last?.ppid == 1)
+        #expect(tracker.pendingCount == 0)
+    }
+
+    @Test func aReapWhoseReaperWasReadLateSettlesNothing() {
+        // sched hooks read a `freed` reap's reaper after an RCU delay: not the kernel's word on a move.
+        let tree = ProcessTree()
+        let tracker = ReparentTracker(lookup: FakeParentLookup([id(200, 2_000): .gone]))
+        let moves = run([
+            E.exists(1, ppid: 0, start: 1),
+            E.fork(100, ppid: 1, start: 1_000, at: 5),
+            E.fork(200, ppid: 100, start: 2_000, at: 6),
+            E.exit(200, ppid: 100, start: 2_000, at: 8),
+            E.exit(100, ppid: 1, start: 1_000, at: 10),
+            E.reap(200, start: 2_000, reaper: 4_242, reason: .freed, at: 30),
+        ], tree, tracker)
+        #expect(moves.isEmpty)
+        #expect(tracker.pendingCount == 0)
+    }
+
+    @Test func aChildThatExitedBeforeItsMoveIsMovedNoEarlierThanItsExit() {
+        // The child's exit still named the former parent: the kernel moved the
+        // zombie after it, so the move is not dated before the exit.
+        let tree = ProcessTree()
+        let lookup = FakeParentLookup([id(200, 2_000): .parent(100)])
+        let tracker = ReparentTracker(lookup: lookup)
+        var log = written([
+            E.exists(1, ppid: 0, start: 1),
+            E.fork(100, ppid: 1, start: 1_000, at: 5),
+            E.fork(200, ppid: 100, start: 2_000, at: 6),
+            E.exit(100, ppid: 1, start: 1_000, at: 10),
+            E.exit(200, ppid: 100, start: 2_000, at: 12),
+        ], tree, tracker)
+        lookup.answers[id(200, 2_000)] = .parent(1)
+        log += retry(tracker, tree, now: 20)
+        let child = log.filter { $0.pid == 200 }
+        #expect(child.map(\.kind) == [.fork, .exit, .reparent])
+        #expect(child.map(\.time) == [6, 12, 12])
     }
 
     @Test func withoutAVisibleMoveItGivesUpAfterItsPatienceAndGuessesNothing() {

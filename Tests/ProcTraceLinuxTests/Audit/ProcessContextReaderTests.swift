@@ -33,7 +33,7 @@ import Testing
         let directory = try #require(ProcessDirectory(procFS, pid: pid))
         let stat = try #require(directory.stat())
         var event = Event(kind: .exec, pid: pid)
-        ProcessContextReader(hashes: nil).read(directory, stat: stat, status: nil, extent: .full, into: &event)
+        ProcessContextReader().read(directory, stat: stat, status: nil, extent: .full, into: &event)
         let context = try #require(event.context)
         #expect(context.cwd == Array(FileManager.default.currentDirectoryPath.utf8))
         #expect(context.exe == FileIO.readLink("/proc/self/exe"))

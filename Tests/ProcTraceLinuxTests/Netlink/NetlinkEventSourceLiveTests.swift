@@ -27,8 +27,8 @@ final class NetlinkEventSourceLiveTests {
         let deadline = Clock.monotonicNanoseconds + 5_000_000_000
         while !done(events) && Clock.monotonicNanoseconds < deadline {
             _ = try source.poll(timeoutMilliseconds: 20) { event in
-                // What the recorder does off this thread, done here in line: wait for the hash.
-                for _ in 0..<500 where event.enrichmentTicket != 0 && !source.hashes.complete(&event) { usleep(10_000) }
+                // What the recorder does off this thread, done here in line: wait for the reads and the hash.
+                Self.complete(&event, by: source)
                 events.append(event)
             }
         }
@@ -48,8 +48,14 @@ final class NetlinkEventSourceLiveTests {
         try poll { $0.contains { $0.kind == .reap && $0.pid == pid } }
     }
 
+    /// Waits (up to 5 s) for what the source's workers read for `event`.
+    static func complete(_ event: inout Event, by source: NetlinkEventSource) {
+        for _ in 0..<500 where event.enrichmentTicket != 0 && !source.reads.complete(&event) { usleep(10_000) }
+    }
+
     @Test func snapshotListsThisProcess() throws {
-        let snapshot = try source.snapshot()
+        var snapshot = try source.snapshot()
+        for index in snapshot.indices { Self.complete(&snapshot[index], by: source) }
         let me = try #require(snapshot.first { $0.pid == getpid() })
         #expect(me.kind == .exists)
         #expect(me.ppid == getppid())

@@ -127,6 +127,114 @@ struct CaptureNeverWaitsTests {
         #expect((all.last?["hash_skipped"] as? [String])?.isEmpty == false)
     }
 
+    // MARK: - An executable whose stat never returns (netlink reads /proc for each exec)
+
+    /// Mounts stallfs in its `getattr` mode: `prog` (sleep) runs, and a
+    /// `stat` of it by anyone but the process that opened it never returns.
+    static func mountStallingStat() throws -> (server: Process, mountPoint: URL, program: String) {
+        let stallfs = Binaries.tool("stallfs")
+        try #require(FileManager.default.isExecutableFile(atPath: stallfs), "no \(stallfs): `make test` builds it")
+        let mountPoint = try Shell.temporaryDirectory()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: stallfs)
+        server.arguments = [URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path, "\(4 << 20)", mountPoint.path, "getattr"]
+        try server.run()
+        let program = mountPoint.appendingPathComponent("prog").path
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: program) { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: program), "stallfs did not mount")
+        return (server, mountPoint, program)
+    }
+
+    static func unmount(_ server: Process, _ mountPoint: URL) {
+        kill(server.processIdentifier, SIGKILL) // ends every stalled request (the connection is gone)
+        server.waitUntilExit()
+        _ = try? LiveRecording.run("/bin/umount", ["-l", mountPoint.path])
+    }
+
+    /// SIGTERM, and how long until the `stop` record is written. A thread in
+    /// a `stat` the filesystem never answers cannot end (the kernel waits for
+    /// the answer even through SIGKILL): the process exits once the
+    /// filesystem is gone, so the test ends the filesystem before reaping it.
+    static func stopBeforeTheFilesystemAnswers(_ recorder: RunningRecorder, _ server: Process, _ mountPoint: URL)
+        -> (status: Int32, seconds: Double) {
+        let started = Date()
+        kill(recorder.pid, SIGTERM)
+        _ = recorder.waitForLog(containing: "\"event\":\"stop\"", seconds: 10)
+        let seconds = Date().timeIntervalSince(started)
+        unmount(server, mountPoint)
+        return (recorder.stop(SIGKILL), seconds)
+    }
+
+    /// `prog SECONDS` as nobody.
+    static func runAsNobody(program: String, seconds: String) throws -> ChildProcess {
+        try ChildProcess("/usr/bin/setpriv", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", program, seconds])
+    }
+
+    /// A program on a filesystem whose `stat` stops answering, exec'd by an
+    /// unprivileged user: netlink stat'ed /proc/PID/exe on the draining
+    /// thread and never recorded anything again.
+    @Test func anExecutableWhoseStatNeverReturnsStopsNeitherNetlinkRecordingNorTheStop() throws {
+        let (server, mountPoint, program) = try Self.mountStallingStat()
+        defer { Self.unmount(server, mountPoint) }
+        let recorder = try RunningRecorder(arguments: ["--backend", "netlink"])
+        try #require(recorder.started, "\(recorder.standardError)")
+        #expect(try Self.runAsNobody(program: program, seconds: "0.3").wait() == 0)
+        let marker = "after-the-stat-\(UUID())"
+        try Self.runMarker(marker)
+        #expect(recorder.waitForLog(containing: marker, seconds: 5), "nothing logged after the exec of a file whose stat hangs")
+        #expect(recorder.waitForLog(containing: "\"code\":\"process_stalled\"", seconds: 5), "the stuck read is said")
+        // That user's later programs are no longer read from /proc; root's still are.
+        let nobodys = "nobody-after-the-stall-\(UUID())"
+        _ = try LiveRecording.run("/usr/bin/setpriv", [
+            "--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", "sleep 0.3", nobodys,
+        ])
+        let second = "after-the-second-\(UUID())"
+        try Self.runMarker(second)
+        #expect(recorder.waitForLog(containing: second, seconds: 5))
+
+        let (status, seconds) = Self.stopBeforeTheFilesystemAnswers(recorder, server, mountPoint)
+        #expect(status == 0)
+        #expect(seconds < 3, "a stop is due within two seconds whatever the workers do")
+        let all = Self.records(recorder)
+        #expect(all.last?["event"] as? String == "stop" && all.last?["lost"] as? Int == 0)
+        // (netlink reads /proc after the fact: setpriv's own exec may show what it exec'd next.)
+        let stalled = Self.execRecords(recorder, filename: program)
+        #expect(!stalled.isEmpty)
+        #expect(stalled.allSatisfy { $0["exe_inode"] is NSNull && (($0["unavailable"] as? [String]) ?? []).contains("exe_inode") })
+        let later = all.filter { ($0["event"] as? String) == "exec" && ($0["uid"] as? Int) == 65534 && ($0["filename"] as? String) == "/usr/bin/dash" }
+        #expect(!later.isEmpty && later.allSatisfy { $0["argv"] is NSNull && $0["exe_sha256_skipped"] as? String == "process_stalled" },
+                "\(later)")
+        #expect(Self.execRecords(recorder, argument: second).first?["exe_inode"] is Int, "root's programs are still read")
+        #expect(all.filter { ($0["event"] as? String) == "warning" }.count == 1, "said once")
+    }
+
+    /// The same program running before the recorder starts: the start
+    /// snapshot stat'ed it (netlink) and the recording never began.
+    @Test func aRunningExecutableWhoseStatNeverReturnsDoesNotStopTheStart() throws {
+        let (server, mountPoint, program) = try Self.mountStallingStat()
+        defer { Self.unmount(server, mountPoint) }
+        let running = try Self.runAsNobody(program: program, seconds: "30")
+        defer { _ = running.stop() }
+        let pid = running.pid
+        for _ in 0..<100 where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) != program {
+            usleep(20_000)
+        }
+        let recorder = try RunningRecorder(arguments: ["--backend", "netlink"])
+        try #require(recorder.started, "\(recorder.standardError)")
+        let marker = "after-the-start-\(UUID())"
+        try Self.runMarker(marker)
+        #expect(recorder.waitForLog(containing: marker, seconds: 10), "nothing logged after a start that stat'ed a hung file")
+        _ = running.stop()
+        let (status, seconds) = Self.stopBeforeTheFilesystemAnswers(recorder, server, mountPoint)
+        #expect(status == 0)
+        #expect(seconds < 3)
+        let all = Self.records(recorder)
+        #expect(all.last?["event"] as? String == "stop" && all.last?["lost"] as? Int == 0)
+        let exists = all.first { ($0["event"] as? String) == "exists" && ($0["pid"] as? Int) == Int(pid) }
+        #expect(exists?["exe_inode"] is NSNull, "\(String(describing: exists))")
+        #expect((exists?["exe"] as? String) == program, "what needs no stat is still there")
+    }
+
     // MARK: - A binary swapped with a FIFO while it runs
 
     static let swapWithFIFO = #"""

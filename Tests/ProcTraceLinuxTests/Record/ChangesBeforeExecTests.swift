@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Issue 25, 1: set*id and setsid right before execve are recorded, before
+/// the exec record, in every hook mode; a set-uid program's own exec changes
+/// credentials only in its exec record (docs/hooks.md).
+@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+struct ChangesBeforeExecTests {
+    /// Each change, this many times: with `sched` before issue 25 about half were lost.
+    static let rounds = 12
+
+    @Test(arguments: HookExpectations.chain)
+    func changesJustBeforeAnExecPrecedeItAndASetuidExecIsNoCredRecord(_ mode: String) throws {
+        let recording: Recording
+        do {
+            recording = try LiveRecording.record(
+                arguments: ["--backend", "bpf", "--hooks", mode], scenarios: ["changes-exec"],
+                scenarioArguments: ["changes-exec": ["\(Self.rounds)"]])
+        } catch RecordingError.recorderDidNotStart(let errors) {
+            #expect(!HookExpectations.mustLoad.contains(mode), "this kernel must allow \(mode): \(errors)")
+            print("@@report changes-exec \(mode): refused")
+            return
+        }
+        #expect(recording.records.first?["hooks"] as? String == mode)
+        #expect(recording.exitStatus == 0, "\(recording.standardError)")
+        let scenario = recording.scenario("changes-exec")
+        let seq = { (record: [String: Any]) in record["seq"] as? Int ?? .max }
+
+        /// The process's exec record, and its records of `event` (all of them before the exec).
+        func changes(_ pid: Int, _ event: String) -> (exec: [String: Any]?, before: [[String: Any]], after: Int) {
+            let exec = recording.records(pid: pid, event: "exec").first
+            let records = recording.records(pid: pid, event: event)
+            let execSeq = exec.map(seq) ?? .max
+            return (exec, records.filter { seq($0) < execSeq }, records.filter { seq($0) > execSeq }.count)
+        }
+
+        var sessionsMissed = 0, credsMissed = 0, reCredsMissed = 0, spurious = 0, unexpected: [String] = []
+        for pid in scenario["setsid"] as? [Int] ?? [] {
+            let (exec, before, after) = changes(pid, "session")
+            if exec == nil { unexpected.append("no exec of \(pid)") }
+            if before.last?["sid"] as? Int != pid || before.last?["pgid"] as? Int != pid { sessionsMissed += 1 }
+            if after != 0 { unexpected.append("session after the exec of \(pid)") }
+        }
+        let nobody = ["uid", "euid", "suid", "gid", "egid", "sgid"]
+        for (key, counted) in [("setres", nobody), ("setre", ["uid", "euid", "gid", "egid"])] {
+            for pid in scenario[key] as? [Int] ?? [] {
+                let (exec, before, after) = changes(pid, "cred")
+                if exec?["uid"] as? Int != 65534 { unexpected.append("\(key) \(pid): exec \(exec ?? [:])") }
+                if !counted.allSatisfy({ before.last?[$0] as? Int == 65534 }) {
+                    if key == "setres" { credsMissed += 1 } else { reCredsMissed += 1 }
+                }
+                if after != 0 { unexpected.append("cred after the exec of \(pid)") }
+            }
+        }
+        for pid in scenario["setuid_program"] as? [Int] ?? [] {
+            let exec = recording.records(pid: pid, event: "exec").first
+            if exec?["uid"] as? Int != 0 || exec?["euid"] as? Int != 65534 || exec?["suid"] as? Int != 65534 {
+                unexpected.append("set-uid exec \(pid): \(exec ?? [:])")
+            }
+            spurious += recording.records(pid: pid, event: "cred").count + recording.records(pid: pid, event: "session").count
+        }
+        print("@@report changes-exec \(mode): of \(Self.rounds) each, setsid+exec without session \(sessionsMissed), "
+            + "setres*id+exec without cred \(credsMissed), setre*id+exec without cred \(reCredsMissed), "
+            + "cred/session records of set-uid execs \(spurious)")
+        #expect((scenario["setsid"] as? [Int])?.count == Self.rounds, "\(scenario)")
+        #expect(sessionsMissed == 0, "setsid then execve: no session record before the exec")
+        #expect(credsMissed == 0, "setresgid, setresuid then execve: no cred record with the new ids before the exec")
+        #expect(reCredsMissed == 0, "setregid, setreuid then execve: no cred record with the new ids before the exec")
+        #expect(spurious == 0, "a set-uid program's exec is in its exec record only")
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
+    }
+}
