@@ -11,8 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
-        // Sigma rules are YAML (hunt, record --rules): libyaml behind Swift (ProcTraceRules).
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .executableTarget(
@@ -41,12 +39,10 @@ let package = Package(
                 "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CZlib",
             ]
         ),
-        // Sigma rule files read with Yams into ProcTraceCore's engine. Its own target: Yams brings
-        // Foundation, which ProcTraceCore and ProcTraceLinux stay free of (an internal import keeps it here).
-        .target(
-            name: "ProcTraceRules",
-            dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", .product(name: "Yams", package: "Yams")]
-        ),
+        // Sigma rule files read with libyaml (CYAML) into ProcTraceCore's engine, `re` compiled by PCRE2.
+        .target(name: "ProcTraceRules", dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", "CYAML"]),
+        // libyaml (Debian's libyaml-0-2, the C library Yams wraps), for Sigma rule files: no Foundation.
+        .systemLibrary(name: "CYAML"),
         // PCRE2 (Debian's libpcre2-8), for Sigma's `re`: Perl-compatible, as the rules are written, and JIT-compiled.
         .systemLibrary(name: "CPCRE2"),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).

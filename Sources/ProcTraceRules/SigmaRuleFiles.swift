@@ -3,10 +3,9 @@ import Glibc
 #endif
 import ProcTraceCore
 import ProcTraceLinux
-internal import Yams
 
 /// Sigma rules read from files and directories: each YAML file (`.yml`,
-/// `.yaml`) parsed by Yams, then compiled (SigmaRuleCompiler; `re` values by
+/// `.yaml`) parsed by libyaml (SigmaYAML), then compiled (SigmaRuleCompiler; `re` values by
 /// PCRE2, PCRE2SigmaRegex). A file that
 /// cannot be read or parsed, or a rule that cannot be evaluated, is a
 /// refusal with its file, line and reason; the other rules load.
@@ -42,33 +41,21 @@ public enum SigmaRuleFiles {
 
     /// Parses one document (from memory) as a rule named `file`.
     public static func compile(yaml: String, file: String) -> Result<SigmaRule, SigmaRefusal> {
-        let documents: [Node]
+        let document: SigmaYAML.Document
         do {
-            // The sequence keeps a parse error instead of throwing it.
-            var sequence = try compose_all(yaml: yaml)
-            var nodes: [Node] = []
-            while let node = sequence.next() { nodes.append(node) }
-            if let error = sequence.error { throw error }
-            documents = nodes
-        } catch let error as YamlError {
-            return .failure(SigmaRefusal(file: file, line: line(of: error), reason: "not valid YAML: \(summary(of: error))"))
+            document = try SigmaYAML.parse(yaml)
         } catch {
-            return .failure(SigmaRefusal(file: file, line: 1, reason: "not valid YAML: \(error)"))
+            return .failure(SigmaRefusal(file: file, line: error.line,
+                                         reason: error.isSyntax ? "not valid YAML: \(error.reason)" : error.reason))
         }
-        guard let document = documents.first else {
+        guard let root = document.root else {
             return .failure(SigmaRefusal(file: file, line: 1, reason: "the file holds no YAML document"))
         }
-        if documents.count > 1 {
-            return .failure(SigmaRefusal(file: file, line: documents[1].mark?.line ?? 1,
+        if let line = document.secondDocumentLine {
+            return .failure(SigmaRefusal(file: file, line: line,
                                          reason: "rule collections (several YAML documents in one file) are not supported"))
         }
-        do {
-            return SigmaRuleCompiler.compile(try convert(document, file: file), file: file, regex: PCRE2SigmaRegex.compiler)
-        } catch let refusal as SigmaRefusal {
-            return .failure(refusal)
-        } catch {
-            return .failure(SigmaRefusal(file: file, line: 1, reason: "\(error)"))
-        }
+        return SigmaRuleCompiler.compile(root, file: file, regex: PCRE2SigmaRegex.compiler)
     }
 
     private static func load(file: String, into loaded: inout Loaded) {
@@ -109,40 +96,5 @@ public enum SigmaRuleFiles {
         }
         for sub in directories { files += try yamlFiles(under: sub) }
         return files.sorted()
-    }
-
-    private static func convert(_ node: Node, file: String) throws -> SigmaNode {
-        let line = node.mark?.line ?? 0
-        switch node {
-        case .scalar(let scalar):
-            return .scalar(SigmaScalar(scalar.string, isPlain: scalar.style == .plain, line: line))
-        case .sequence(let sequence):
-            return .sequence(try sequence.map { try convert($0, file: file) }, line: line)
-        case .mapping(let mapping):
-            return .mapping(try mapping.map { key, value in
-                guard case .scalar(let keyScalar) = key else {
-                    throw SigmaRefusal(file: file, line: key.mark?.line ?? line, reason: "a mapping key must be a single value")
-                }
-                return SigmaMappingEntry(key: SigmaScalar(keyScalar.string, isPlain: keyScalar.style == .plain,
-                                                          line: key.mark?.line ?? line),
-                                         value: try convert(value, file: file))
-            }, line: line)
-        case .alias:
-            throw SigmaRefusal(file: file, line: line, reason: "YAML aliases are not supported in rules")
-        }
-    }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: 1
-        }
-    }
-
-    private static func summary(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        default: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-        }
     }
 }

@@ -1,6 +1,6 @@
 /// A YAML document as the Sigma engine reads it: scalars, sequences and
 /// mappings, each with the line it starts on (1-based) so a refusal can point
-/// at it. The parsing itself is Yams' (ProcTraceLinux, SigmaRuleFiles): the
+/// at it. The parsing itself is libyaml's (ProcTraceRules, SigmaYAML): the
 /// engine stays free of any YAML library and of Foundation.
 public indirect enum SigmaNode: Sendable {
     case scalar(SigmaScalar)
