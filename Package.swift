@@ -18,6 +18,7 @@ let package = Package(
             dependencies: [
                 "ProcTraceCore",
                 "ProcTraceLinux",
+                "ProcTraceRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +39,12 @@ let package = Package(
                 "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CZlib",
             ]
         ),
+        // Sigma rule files read with libyaml (CYAML) into ProcTraceCore's engine, `re` compiled by PCRE2.
+        .target(name: "ProcTraceRules", dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", "CYAML"]),
+        // libyaml (Debian's libyaml-0-2, the C library Yams wraps), for Sigma rule files: no Foundation.
+        .systemLibrary(name: "CYAML"),
+        // PCRE2 (Debian's libpcre2-8), for Sigma's `re`: Perl-compatible, as the rules are written, and JIT-compiled.
+        .systemLibrary(name: "CPCRE2"),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
         // SHA-256 (exe_sha256) and HMAC-SHA256 from Debian's libcrypto (libssl3), with the CPU's SHA
@@ -62,7 +69,7 @@ let package = Package(
             name: "ProcTraceCoreTests",
             dependencies: [
                 // ProcTraceLinux for LogReader: many of these read their fixtures from files.
-                "ProcTraceCore", "ProcTraceLinux", "ProcTraceTestSupport", "CZlib",
+                "ProcTraceCore", "ProcTraceLinux", "ProcTraceRules", "ProcTraceTestSupport", "CZlib",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reading logs with the commands users run: `replay --max --json`, `stats` and
-# `tree --from`, end to end (process start, file read, decode, tree, output),
+# Reading logs with the commands users run: `replay --max --json`, `stats`,
+# `tree --from` and `hunt` (every shared Sigma rule, ../shared/sigma), end to end (process start, file read, decode, tree, output),
 # side by side in one run with `jq -c .` and `cat`, alternating, and the
 # instructions per line of each (callgrind, on a smaller log).
 #
@@ -29,6 +29,7 @@ else
   PROCESSES=${PROCESSES:-254000} ROUNDS=${ROUNDS:-5} CALLGRIND_PROCESSES=${CALLGRIND_PROCESSES:-25000}
 fi
 JQ_LINES=${JQ_LINES:-100000}
+SIGMA_RULES=${SIGMA_RULES:-../shared/sigma}
 for tool in "$BIN" "$BENCH"; do
   [ -x "$tool" ] || { echo "bench-read: $tool is missing: swift build -c release (or make bench)" >&2; exit 1; }
 done
@@ -51,7 +52,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 emit() { [ -n "${RESULTS:-}" ] && echo "$1" >> "$RESULTS"; echo "$1"; }
 
 # name, then the command (a shell fragment: $1 is the log).
-names=(replay replay-pipe stats tree jq cat)
+names=(replay replay-pipe stats tree hunt jq cat)
 BASELINE_BIN=${BASELINE_BIN:-}
 [ -n "$BASELINE_BIN" ] && names+=(base-replay base-stats base-tree)
 command_of() {
@@ -60,6 +61,8 @@ command_of() {
     replay-pipe) echo "\"$BIN\" replay --max --json \"\$1\" | cat > /dev/null" ;;
     stats) echo "\"$BIN\" stats \"\$1\" > /dev/null" ;;
     tree) echo "\"$BIN\" tree --from \"\$1\" > /dev/null" ;;
+    # Exit status 1 is "something matched".
+    hunt) echo "\"$BIN\" hunt --rules \"$SIGMA_RULES\" \"\$1\" > /dev/null 2>&1 || [ \$? -eq 1 ]" ;;
     jq) echo "jq -c . \"\$1\" > /dev/null" ;;
     cat) echo "cat \"\$1\" > /dev/null" ;;
     base-replay) echo "\"$BASELINE_BIN\" replay --max --json \"\$1\" > /dev/null" ;;
@@ -121,6 +124,7 @@ arguments_of() {
     replay) echo "replay --max --json" ;;
     stats) echo "stats" ;;
     tree) echo "tree --from" ;;
+    hunt) echo "hunt --rules $SIGMA_RULES" ;;
   esac
 }
 callgrind_lines=$(wc -l < "$small")
@@ -130,7 +134,7 @@ counted=$OUT/proctrace-callgrind
 cp "$BIN" "$counted"
 strip --strip-debug "$counted"
 per_line=""
-for name in replay stats tree; do
+for name in replay stats tree hunt; do
   # shellcheck disable=SC2046 # the arguments are words
   full=$(instructions "$counted" $(arguments_of "$name") "$small")
   # shellcheck disable=SC2046

@@ -6,15 +6,22 @@ set -euo pipefail
 # (setpriv, unshare): make install and the service tests. chromium and a font: the report's browser tests.
 # qemu-system-x86, busybox-static, cpio and debian-archive-keyring: make test-kernels.
 # rsyslog, prometheus and systemd's journald: the output tests run the real receivers; logrotate: the rotation tests.
+# libpcre2-dev and libyaml-dev: Sigma's `re` and rule files (hunt; the binary then needs libpcre2-8-0 and libyaml-0-2).
 # nodejs: node --check on the report's script (ReportPageResourcesTests).
 # libssl-dev: libcrypto's SHA-256 and HMAC (CProcTraceCrypto; the binary then needs libssl3).
 # fuse3 and libfuse3-dev: stallfs, the filesystem whose reads never return (CaptureNeverWaitsTests).
-packages=(libbpf-dev libelf-dev zlib1g-dev libssl-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
+packages=(libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcre2-dev libyaml-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
   qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog prometheus logrotate fuse3 libfuse3-dev nodejs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# pySigma and its SQLite backend (PyPI): the reference evaluator of hunt's differential test
+# (scripts/sigma-differential.py). Installed as root only; elsewhere that test says what is missing.
+if ! python3 -c 'import sigma.backends.sqlite' 2>/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "installing: pysigma-backend-sqlite (PyPI)"
+  python3 -m pip install --quiet 'pysigma-backend-sqlite==2.1.1' >/dev/null
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "proctrace: missing packages: ${missing[*]}; run 'sudo make deps' (or: sudo apt-get install ${missing[*]})" >&2

@@ -21,7 +21,7 @@ struct ProcTrace: ParsableCommand {
               sudo proctrace record -o events.jsonl  # append to a file
             """,
         version: ProcTraceVersion.current,
-        subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self,
+        subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self, HuntCommand.self,
                       ReportCommand.self, ConfigCommand.self]
     )
 

@@ -1,0 +1,279 @@
+/// Evaluates Sigma rules on the `exec` records of a stream, with the process
+/// tree the stream rebuilds (LogReplayer, the recorder's tree): each exec is
+/// a process creation, its parent fields read from the tree at that moment.
+///
+/// Feed it every record, in order, after the tree has applied it
+/// (`observe`): forks teach it which image a process runs until it execs
+/// (the one it inherited), execs are evaluated.
+///
+/// Cost: rules are first evaluated on the image and the parent's image alone
+/// (three-valued: the other fields unknown), once per distinct pair, and
+/// only the rules that could still match are evaluated on each exec with
+/// that pair. Most execs are evaluated against a handful of rules however
+/// many are loaded.
+public final class SigmaHunter {
+    public let rules: [SigmaRule]
+    /// The user name of a uid (`User`); nil makes `User` absent. Set by the
+    /// caller from what it knows about the recording's host.
+    public var userName: ((UInt32) -> [UInt8]?)?
+    /// Execs evaluated, and rule evaluations done on them (after the image filter).
+    public private(set) var execCount = 0
+    public private(set) var evaluationCount = 0
+
+    @exclusivity(unchecked) private var fields = SigmaExecFields()
+    @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
+    /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
+    @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
+    @exclusivity(unchecked) private var key: [UInt8] = []
+    private static let candidateCacheLimit = 16_384
+    /// The image and arguments a process inherited at its fork, until it execs (its node has none of its own).
+    @exclusivity(unchecked) private var inherited: [ProcessID: SigmaImage] = [:]
+    @exclusivity(unchecked) private var inheritedLimit = 65_536
+
+    public init(rules: [SigmaRule], userName: ((UInt32) -> [UInt8]?)? = nil) {
+        self.rules = rules
+        self.userName = userName
+    }
+
+    /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
+    public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
+        switch event.kind {
+        case .fork:
+            guard let node = tree.node(event.processID), let parent = node.parent,
+                  let image = image(of: parent) else { return }
+            if inherited.count >= inheritedLimit { forgetGoneProcesses(in: tree) }
+            inherited[node.processID] = image
+        case .exec:
+            inherited[event.processID] = nil
+            try evaluate(event, in: tree, report: report)
+        case .reap:
+            inherited[event.processID] = nil
+        default:
+            break
+        }
+    }
+
+    private func forgetGoneProcesses(in tree: ProcessTree) {
+        inherited = inherited.filter { tree.node($0.key) != nil }
+        inheritedLimit = max(65_536, inherited.count * 2)
+    }
+
+    /// What `node` runs: its own exec's (or snapshot's) image, else the one it inherited at its fork.
+    func image(of node: ProcessNode) -> SigmaImage? {
+        if node.filename != nil || node.context?.exe != nil {
+            return SigmaImage(image: node.context?.exe ?? node.filename, argv: node.argv)
+        }
+        return inherited[node.processID]
+    }
+
+    private func evaluate(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
+        execCount += 1
+        let node = tree.node(event.processID)
+        let parent = node?.parent
+        fields.reset(event: event, parent: parent.flatMap(image(of:)), parentPid: event.ppid, userName: userName)
+        let image = fields.image
+        let parentImage = fields.parentImage
+        key.removeAll(keepingCapacity: true)
+        SigmaHunter.append(image, to: &key)
+        SigmaHunter.append(parentImage, to: &key)
+        let indices: [Int]
+        if let known = candidates[key] {
+            indices = known
+        } else {
+            imageOnly.set(image: image, parentImage: parentImage)
+            indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+            if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
+            candidates[key] = indices
+        }
+        for index in indices {
+            evaluationCount += 1
+            let rule = rules[index]
+            guard rule.matches(fields) else { continue }
+            try report(SigmaAlert(rule: rule, event: event, image: image, commandLine: fields.commandLine,
+                                  ancestry: ancestry(of: node, ppid: event.ppid)))
+        }
+    }
+
+    /// A presence byte, then the length and the bytes: two values never collide.
+    private static func append(_ value: [UInt8]?, to key: inout [UInt8]) {
+        guard let value else { return key.append(0) }
+        key.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count)) { key.append(contentsOf: $0) }
+        key.append(contentsOf: value)
+    }
+
+    /// The parent, its parent, … up to the first process whose parent is not in the tree (init, or a
+    /// process that started before the recording and was never seen), then that parent's pid alone.
+    func ancestry(of node: ProcessNode?, ppid: Int32) -> [SigmaAncestor] {
+        var result: [SigmaAncestor] = []
+        var current = node?.parent
+        var lastPpid = ppid
+        while let ancestor = current, result.count < 1_024 {
+            let image = image(of: ancestor)
+            result.append(SigmaAncestor(pid: ancestor.pid, startTime: ancestor.startTime, image: image?.image,
+                                        argv: image?.argv, known: true))
+            lastPpid = ancestor.ppid
+            current = ancestor.parent
+        }
+        if lastPpid > 0 && (result.last?.pid ?? 0) != 1 {
+            result.append(SigmaAncestor(pid: lastPpid, startTime: 0, image: nil, argv: nil, known: false))
+        }
+        return result
+    }
+}
+
+/// The program a process runs and its arguments.
+public struct SigmaImage: Sendable {
+    public var image: [UInt8]?
+    public var argv: ArgumentVector?
+}
+
+/// One process above the one that matched.
+public struct SigmaAncestor: Sendable {
+    public var pid: Int32
+    public var startTime: UInt64
+    /// What it ran: its exe (or, without one, the filename its exec named); nil when not known.
+    public var image: [UInt8]?
+    public var argv: ArgumentVector?
+    /// false: the recording never showed this process (only its pid, as the last parent named).
+    public var known: Bool
+}
+
+/// A rule matched an exec.
+public struct SigmaAlert: Sendable {
+    public let rule: SigmaRule
+    public let seq: UInt64
+    public let time: Int64
+    public let pid: Int32
+    public let ppid: Int32
+    public let startTime: UInt64
+    public let image: [UInt8]?
+    public let commandLine: [UInt8]?
+    /// Parent first.
+    public let ancestry: [SigmaAncestor]
+
+    init(rule: SigmaRule, event: Event, image: [UInt8]?, commandLine: [UInt8]?, ancestry: [SigmaAncestor]) {
+        self.rule = rule
+        seq = event.seq
+        time = event.time
+        pid = event.pid
+        ppid = event.ppid
+        startTime = event.startTime
+        self.image = image
+        self.commandLine = commandLine
+        self.ancestry = ancestry
+    }
+}
+
+/// The Sigma fields of one exec (docs/hunting.md, "Fields"), each computed
+/// when a rule first reads it.
+final class SigmaExecFields: SigmaFieldSource {
+    @exclusivity(unchecked) private var pid: Int32 = 0
+    @exclusivity(unchecked) private var argv: ArgumentVector?
+    @exclusivity(unchecked) private var context: ProcessContext?
+    @exclusivity(unchecked) private var euid: UInt32?
+    @exclusivity(unchecked) private var parent: SigmaImage?
+    @exclusivity(unchecked) private var parentPid: Int32 = 0
+    @exclusivity(unchecked) private var userName: ((UInt32) -> [UInt8]?)?
+    @exclusivity(unchecked) private var raw = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private var folded = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private(set) var image: [UInt8]?
+    /// Pair indexes of the folded fields, and the event each was built for.
+    @exclusivity(unchecked) private var indexes = SigmaField.allCases.map { _ in SigmaTextIndex() }
+    @exclusivity(unchecked) private var indexedFor = [Int](repeating: 0, count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private var generation = 0
+
+    var parentImage: [UInt8]? { parent?.image }
+
+    func reset(event: Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
+        pid = event.pid
+        argv = event.argv
+        context = event.context
+        euid = event.credentials?.euid
+        self.parent = parent
+        self.parentPid = parentPid
+        self.userName = userName
+        for index in raw.indices {
+            raw[index] = nil
+            folded[index] = nil
+        }
+        generation += 1
+        image = context?.exe ?? event.filename
+    }
+
+    func foldedIndex(_ field: SigmaField) -> SigmaTextIndex? {
+        let index = indexes[field.rawValue]
+        if indexedFor[field.rawValue] != generation {
+            guard case .value(let text) = lookUp(field, folded: true) else { return nil }
+            index.index(text)
+            indexedFor[field.rawValue] = generation
+        }
+        return index
+    }
+
+    var commandLine: [UInt8]? {
+        if case .value(let text) = lookUp(.commandLine, folded: false) { return text }
+        return nil
+    }
+
+    func lookUp(_ field: SigmaField, folded wantsFolded: Bool) -> SigmaLookup {
+        if wantsFolded, let known = folded[field.rawValue] { return known }
+        let value: SigmaLookup
+        if let known = raw[field.rawValue] {
+            value = known
+        } else {
+            value = compute(field).map { .value($0) } ?? .absent
+            raw[field.rawValue] = value
+        }
+        guard wantsFolded else { return value }
+        let result: SigmaLookup
+        if case .value(let text) = value { result = .value(SigmaText.folded(text)) } else { result = value }
+        folded[field.rawValue] = result
+        return result
+    }
+
+    private func compute(_ field: SigmaField) -> [UInt8]? {
+        switch field {
+        case .image: return image
+        case .commandLine: return argv.map(SigmaExecFields.commandLine)
+        case .parentImage: return parent?.image
+        case .parentCommandLine: return parent?.argv.map(SigmaExecFields.commandLine)
+        case .currentDirectory: return context?.cwd
+        case .user: return euid.flatMap { userName?($0) }
+        case .logonId: return context?.auditSession.map { Array(String($0).utf8) }
+        case .processId: return Array(String(pid).utf8)
+        case .parentProcessId: return parentPid > 0 ? Array(String(parentPid).utf8) : nil
+        }
+    }
+
+    /// The arguments joined by one space each, as the kernel passed them.
+    static func commandLine(_ argv: ArgumentVector) -> [UInt8] {
+        var bytes = argv.bytes
+        if bytes.last == 0 { bytes.removeLast() }
+        for index in bytes.indices where bytes[index] == 0 { bytes[index] = UInt8(ascii: " ") }
+        return bytes
+    }
+}
+
+/// The candidate filter's view: the image and the parent's image known, every other field unknown.
+final class SigmaImageOnlyFields: SigmaFieldSource {
+    private var image: SigmaLookup = .absent
+    private var foldedImage: SigmaLookup = .absent
+    private var parentImage: SigmaLookup = .absent
+    private var foldedParentImage: SigmaLookup = .absent
+
+    func set(image: [UInt8]?, parentImage parent: [UInt8]?) {
+        self.image = image.map { .value($0) } ?? .absent
+        foldedImage = image.map { .value(SigmaText.folded($0)) } ?? .absent
+        parentImage = parent.map { .value($0) } ?? .absent
+        foldedParentImage = parent.map { .value(SigmaText.folded($0)) } ?? .absent
+    }
+
+    func lookUp(_ field: SigmaField, folded: Bool) -> SigmaLookup {
+        switch field {
+        case .image: folded ? foldedImage : image
+        case .parentImage: folded ? foldedParentImage : parentImage
+        default: .unknown
+        }
+    }
+}
