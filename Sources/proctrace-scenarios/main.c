@@ -561,6 +561,20 @@ static int scenario_leader_exits_first(int leader_code, int thread_code)
 	return 0;
 }
 
+/* COUNT times seteuid(65534) then seteuid(0), as fast as it can: each change
+ * is a uid event; a tracer that reads the ids from /proc later may show the
+ * state after the next change under this one's event (netlink did). */
+static int scenario_euid_flips(int count)
+{
+	for (int i = 0; i < count; i++) {
+		if (seteuid(65534) || seteuid(0))
+			return 1;
+	}
+	printf("{\"pid\":%d}\n", getpid());
+	usleep(500000); /* alive while its events are handled: /proc shows the last state */
+	return 0;
+}
+
 /* COUNT children each exec this program as `renamed-child`, which renames
  * itself at once: a tracer that reads comm from /proc after the exec may see
  * the later name (netlink did). */
@@ -624,6 +638,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
+	if (!strcmp(name, "euid-flips")) return scenario_euid_flips(argc > 2 ? atoi(argv[2]) : 50);
 	if (!strcmp(name, "exec-rename")) return scenario_exec_rename(argc > 2 ? atoi(argv[2]) : 50);
 	fprintf(stderr, "proctrace-scenarios: unknown scenario %s\n", name);
 	return 2;
