@@ -255,30 +255,12 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
         }
     }
 
-    private enum Step {
-        case run(Job)
-        case limitCapabilities(CapabilitySet)
-        case idle
-        case exit
-    }
-
     private func work(_ index: Int) {
         let hasher = VerifiedFileHasher(maxBytes: settings.maxBytes, procRoot: settings.procRoot)
-        while true {
-            while sem_wait(wake) != 0 && errno == EINTR {}
-            // After a job, the next one without waiting: a wake-up is only for an idle worker.
-            steps: while true {
-                switch nextStep(for: index) {
-                case .run(let job): run(job, on: index, with: hasher)
-                case .limitCapabilities(let keep): try? CapabilityDrop.limit(to: keep)
-                case .idle: break steps
-                case .exit: return
-                }
-            }
-        }
+        WorkerThread.loop(wake: wake, next: { nextStep(for: index) }, run: { run($0, on: index, with: hasher) })
     }
 
-    private func nextStep(for index: Int) -> Step {
+    private func nextStep(for index: Int) -> WorkerStep<Job> {
         let now = clock()
         let running = settings.workers > 1
         return state.withLock { state in

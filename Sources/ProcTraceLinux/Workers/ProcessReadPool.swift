@@ -321,34 +321,18 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         }
     }
 
-    private enum Step {
-        case run(Job)
-        case limitCapabilities(CapabilitySet)
-        case idle
-        case exit
-    }
-
     private func work(_ index: Int) {
-        while true {
-            while sem_wait(wake) != 0 && errno == EINTR {}
-            steps: while true {
-                switch nextStep(for: index) {
-                case .run(let job):
-                    let outcome = read(job)
-                    state.withLock { state in
-                        state.workers[index].busy = false
-                        state.workers[index].job = nil
-                        if !state.workers[index].abandoned { deliver(outcome, for: job, &state) }
-                    }
-                case .limitCapabilities(let keep): try? CapabilityDrop.limit(to: keep)
-                case .idle: break steps
-                case .exit: return
-                }
+        WorkerThread.loop(wake: wake, next: { nextStep(for: index) }) { job in
+            let outcome = read(job)
+            state.withLock { state in
+                state.workers[index].busy = false
+                state.workers[index].job = nil
+                if !state.workers[index].abandoned { deliver(outcome, for: job, &state) }
             }
         }
     }
 
-    private func nextStep(for index: Int) -> Step {
+    private func nextStep(for index: Int) -> WorkerStep<Job> {
         let now = clock()
         return state.withLock { state in
             if state.stopping || state.workers[index].abandoned { return .exit }

@@ -36,3 +36,31 @@ enum WorkerThread {
         }
     }
 }
+
+/// What an enrichment worker does next, as its pool decides under its lock.
+enum WorkerStep<Job> {
+    case run(Job)
+    /// Take on the recorder's capability drop (capabilities belong to threads).
+    case limitCapabilities(CapabilitySet)
+    case idle
+    case exit
+}
+
+extension WorkerThread {
+    /// An enrichment worker's life: asleep on `wake` until a job is posted,
+    /// then steps until there is nothing to do; it returns on `.exit`.
+    static func loop<Job>(wake: UnsafeMutablePointer<sem_t>, next: () -> WorkerStep<Job>, run: (Job) -> Void) {
+        while true {
+            while sem_wait(wake) != 0 && errno == EINTR {}
+            // After a job, the next one without waiting: a wake-up is only for an idle worker.
+            steps: while true {
+                switch next() {
+                case .run(let job): run(job)
+                case .limitCapabilities(let keep): try? CapabilityDrop.limit(to: keep)
+                case .idle: break steps
+                case .exit: return
+                }
+            }
+        }
+    }
+}
