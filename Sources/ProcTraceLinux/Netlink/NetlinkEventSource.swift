@@ -307,7 +307,7 @@ public final class NetlinkEventSource: EventSource {
         reads.submit(ProcessReadPool.Request(pid: pid, startTime: stat.startTimeApproximate,
                                              uid: record.credentials?.uid ?? UInt32.max,
                                              argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),
-                     exePath: exe, into: &record)
+                     exePath: exe, directory: directory, into: &record)
         if let exe { record.filename = ProcFS.withoutDeletedSuffix(exe) } else { record.unavailable.insert(.filename) }
         contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)

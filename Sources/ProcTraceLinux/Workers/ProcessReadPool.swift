@@ -29,6 +29,8 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         public var stallNanoseconds: Int64 = 2_000_000_000
         public var replacements = 4
         public var procRoot = "/proc"
+        /// Queued requests that may hold their /proc/PID open (one descriptor each).
+        public var heldDirectories = 256
         public init() {}
     }
 
@@ -61,6 +63,9 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         let ticket: UInt32
         let request: Request
         let exePath: [UInt8]?
+        /// /proc/PID as the draining thread opened it (nil: opened again by
+        /// pid and start time): no second open, no `stat` to check it.
+        let directory: ProcessDirectory?
     }
 
     private struct Outcome {
@@ -91,6 +96,8 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         var skipped = HashSkipCounts()
         var abandoned: UInt64 = 0
         var nextTicket: UInt32 = 1
+        /// Queued requests holding a /proc/PID directory open.
+        var heldDirectories = 0
         var stopping = false
         /// Workers end once nothing is queued (a source that reads only its start snapshot).
         var retiring = false
@@ -134,12 +141,17 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
 
     /// Hands `request` to a worker and leaves `event` waiting for it, or
     /// says at once what will stay unknown.
-    public func submit(_ request: Request, exePath: [UInt8]?, into event: inout Event) {
+    /// `directory`, when given, is /proc/PID as the caller opened (and
+    /// checked) it; it is kept open while queued, for at most
+    /// `Settings.heldDirectories` requests at a time.
+    public func submit(_ request: Request, exePath: [UInt8]?, directory: ProcessDirectory? = nil, into event: inout Event) {
         let queued = state.withLock { state -> Result<UInt32, HashSkipError> in
             guard !state.stalledUsers.contains(request.uid) else { return .failure(HashSkipError(.processStalled)) }
             let ticket = state.nextTicket | ProcessReadPool.ticketBit
-            guard state.jobs.append(Job(ticket: ticket, request: request, exePath: exePath), for: request.uid)
+            let held = state.heldDirectories < settings.heldDirectories ? directory : nil
+            guard state.jobs.append(Job(ticket: ticket, request: request, exePath: exePath, directory: held), for: request.uid)
             else { return .failure(HashSkipError(.queueFull)) }
+            if held != nil { state.heldDirectories += 1 }
             state.requests[ticket] = request
             state.nextTicket = state.nextTicket & ~ProcessReadPool.ticketBit == ProcessReadPool.ticketBit - 1 ? 1 : state.nextTicket + 1
             sem_post(wake)
@@ -343,6 +355,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
             let limit = max(state.workers.count { !$0.abandoned } - 1, 1)
             let running = state.workers.filter { $0.busy && !$0.abandoned }.compactMap { $0.job?.request.uid }
             while let job = state.jobs.next(mayRun: { uid in running.count { $0 == uid } < limit }) {
+                if job.directory != nil { state.heldDirectories -= 1 }
                 if state.forgotten.remove(job.ticket) != nil || state.stalledUsers.contains(job.request.uid) {
                     if state.stalledUsers.contains(job.request.uid) { deliver(Outcome(stalled: true), for: job, &state) }
                     continue
@@ -359,8 +372,8 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
     /// What the request asks, read through /proc/PID if it is still the process of the record.
     private func read(_ job: Job) -> Outcome {
         var outcome = Outcome()
-        guard let directory = ProcessDirectory(ProcFS(root: settings.procRoot), pid: job.request.pid),
-              directory.stat()?.startTimeApproximate == job.request.startTime
+        guard let directory = job.directory ?? ProcessDirectory(ProcFS(root: settings.procRoot), pid: job.request.pid),
+              job.directory != nil || directory.stat()?.startTimeApproximate == job.request.startTime
         else { return outcome }
         if let limit = job.request.argumentLimit, limit > 0 {
             outcome.arguments = directory.cmdline(limit: limit + 1)
