@@ -78,7 +78,7 @@ public final class RecordMetrics {
             for reason in HashSkipReason.allCases {
                 text += "proctrace_hash_skipped_total{reason=\"\(reason.name)\"} \(skipped[reason])\n"
             }
-            family("proctrace_hash_workers_abandoned_total", "counter", "Hashing threads left in a read that never returned.")
+            family("proctrace_hash_workers_abandoned_total", "counter", "Hashing and /proc reading threads left in a read that never returned.")
             text += "proctrace_hash_workers_abandoned_total \(values.hashWorkersAbandoned)\n"
         }
         family("proctrace_records_held", "gauge", "Records waiting, in order, for their exe hash.")
