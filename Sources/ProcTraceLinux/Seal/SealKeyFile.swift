@@ -181,4 +181,8 @@ public struct SealKeyError: Error, CustomStringConvertible {
         self.description = description
         self.errno = errno
     }
+
+    public init(message: String) {
+        self.init(message)
+    }
 }
