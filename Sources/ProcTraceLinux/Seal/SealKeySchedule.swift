@@ -157,7 +157,8 @@ public struct SealVerificationKey: Sendable {
 
     /// Parses `text` (surrounding white space ignored); nil when it is not a verification key.
     public init?(text: String) {
-        let parts = text.trimmingSpaces.split(separator: ":", omittingEmptySubsequences: false)
+        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first ?? ""
+        let parts = line.trimmingSpaces.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == SealVerificationKey.prefix,
               let key = SealKeySchedule.bytes(hex: parts[1]), key.count == SealKeySchedule.keyLength,
               let start = Int64(parts[2]), start >= 0, let seconds = Int64(parts[3]), seconds > 0 else { return nil }
