@@ -45,7 +45,9 @@ struct SealInitCommand: ParsableCommand {
     func run() throws {
         do {
             try createDirectoryIfMissing()
-            let file = try SealKeyFile(path: keyFile)
+            // Root makes the key for whoever owns its directory (the service's user, once it ran).
+            let owner = geteuid() == 0 ? directoryOwner() : geteuid()
+            let file = try SealKeyFile(path: keyFile, effectiveUser: owner)
             var previousMAC: SHA256Digest?
             if file.exists {
                 guard force else {
@@ -60,7 +62,7 @@ struct SealInitCommand: ParsableCommand {
             let verification = SealVerificationKey(initialKey: key, schedule: SealSchedule(start: now, intervalSeconds: interval.seconds))
             let state = SealKeyState(keyID: verification.keyID, schedule: verification.schedule, interval: 0, key: key,
                                      lastMAC: previousMAC)
-            try file.store(state, owner: geteuid() == 0 ? file.directoryOwner : nil)
+            try file.store(state, owner: owner)
             print(verification.text)
             StandardError.line("proctrace: sealing key \(verification.keyID) written to \(UntrustedText.escaped(keyFile)) "
                 + "(interval \(interval.seconds) s). The line above is its verification key: keep it off this host, "
@@ -69,6 +71,12 @@ struct SealInitCommand: ParsableCommand {
             StandardError.line("proctrace: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    private func directoryOwner() -> uid_t {
+        let directory = keyFile.lastIndex(of: "/").map { $0 == keyFile.startIndex ? "/" : String(keyFile[..<$0]) } ?? "."
+        var info = stat()
+        return stat(directory, &info) == 0 ? info.st_uid : geteuid()
     }
 
     /// The key's directory, made 0700 when it does not exist (its parent must).

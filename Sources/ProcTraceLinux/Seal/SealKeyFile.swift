@@ -59,12 +59,6 @@ public final class SealKeyFile {
 
     deinit { close(directory) }
 
-    /// The owner of the directory (seal init gives the key to it: the service's user).
-    public var directoryOwner: uid_t {
-        var info = stat()
-        return fstat(directory, &info) == 0 ? info.st_uid : effectiveUser
-    }
-
     public var exists: Bool {
         var info = stat()
         return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0
