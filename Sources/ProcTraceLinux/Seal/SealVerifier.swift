@@ -226,14 +226,19 @@ public final class SealVerifier {
         guard mac == seal.mac else {
             return "the seal at line \(line) is not authentic (its MAC is wrong): the seal or the line was forged or changed"
         }
-        let begins = key.schedule.begin(of: seal.interval)
+        // A stop hands the next recording the next interval's key at once (the stop's key is erased): a
+        // recording restarted within the interval uses it early, so its lines may be dated from the stop on.
+        var begins = key.schedule.begin(of: seal.interval)
+        if isRunStart, let lastSeal, lastSeal.trigger == .stop, seal.interval == lastSeal.next {
+            begins = min(begins, lastSeal.time)
+        }
         if let earliest = coverage.earliest, earliest.time < begins - SealKeySchedule.lateLineTolerance {
             return "line \(earliest.line) is dated \(RFC3339.format(nanoseconds: earliest.time)) but sealed with the key of "
-                + "interval \(seal.interval), which began at \(RFC3339.format(nanoseconds: begins)): lines were forged "
+                + "interval \(seal.interval), not usable before \(RFC3339.format(nanoseconds: begins)): lines were forged "
                 + "with a key taken later"
         }
         if time < begins - SealKeySchedule.lateLineTolerance {
-            return "the seal at line \(line) is dated before its key's interval began: forged with a key taken later"
+            return "the seal at line \(line) is dated before its key could be used: forged with a key taken later"
         }
         return nil
     }
