@@ -53,6 +53,9 @@ public final class SealVerifier {
     private var segment = Coverage()
     /// The lines since a recording's `start` (seq 1) after the last seal: a recording's first seal covers these.
     private var run: Coverage?
+    /// Lines before the first recording that has a seal, when no seal came before them: written before
+    /// sealing began (fine when that recording's first seal begins the chain), with where that recording starts.
+    private var beforeSealing: (lines: UInt64, startLine: Int)?
     /// Interval keys computed so far: the newest by key id (seals go forward, so each step is computed once).
     private var keyCache: [String: (interval: UInt64, key: [UInt8])] = [:]
 
@@ -99,6 +102,16 @@ public final class SealVerifier {
             let event = try? decoder.decode(line)
             if let event, event.kind == .seal, let seal = event.seal {
                 result.seals += 1
+                if let before = beforeSealing {
+                    beforeSealing = nil
+                    if seal.previousMAC == nil && run != nil {
+                        result.notes.append("lines 1–\(before.lines) come before sealing began (the recording at line "
+                            + "\(before.startLine) has the key's first seal): not proven")
+                    } else {
+                        fail(&result, before.startLine, "a new recording starts here after \(before.lines) lines no seal covers, "
+                             + "and its first seal continues a chain begun before: the end of the recording before was removed")
+                    }
+                }
                 if let message = check(seal, time: event.time, raw: line, at: number, path: path, firstInFile: firstSealInFile) {
                     fail(&result, number, message)
                 } else if result.problem == nil {
@@ -113,7 +126,10 @@ public final class SealVerifier {
             }
             if let event, event.kind == .start, event.seq == 1 {
                 // A new recording: the one before must have ended with stop and its seal.
-                if sawSeal || segment.lines > 0 {
+                if !sawSeal {
+                    // Nothing sealed yet: its first seal says whether the chain begins here.
+                    if segment.lines > 0 { beforeSealing = (segment.lines, number) }
+                } else {
                     let cleanStop = segment.lines == 0 && lastSeal?.trigger == .stop
                     if !cleanStop {
                         let unsealed = segment.lines + (run?.lines ?? 0)
