@@ -51,3 +51,28 @@ struct SealedRestartTests {
         }
     }
 }
+
+/// Seals are records: a network output's spool carries the same lines, seals
+/// included, so what a collector receives verifies on its own.
+struct SealedOutputsTests {
+    @Test func theSpoolOfANetworkOutputVerifies() throws {
+        try #require(Privilege.isRoot, "needs root: records with the real recorder")
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            mkdir -m 700 "$D/state" "$D/spool"
+            "$PROCTRACE" seal init --key-file "$D/state/seal.key" --interval 1s > "$D/vkey"
+            # Nothing listens on port 1: every record waits in the spool.
+            "$PROCTRACE" record --config /dev/null --backend netlink -o "$D/events.jsonl" -o syslog+tcp://127.0.0.1:1 \\
+                --spool "$D/spool" --seal-key "$D/state/seal.key" --duration 2.5 2>"$D/record.err" || true
+            cat $(find "$D/spool" -name '*.spool' | sort) > "$D/spooled.jsonl"
+            "$PROCTRACE" verify --ended --key "$D/vkey" "$D/spooled.jsonl" && echo "spool verified"
+            cmp "$D/spooled.jsonl" "$D/events.jsonl" && echo "same lines"
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        #expect(result.output.contains("spool verified"), "\(result.output) \(result.errors)")
+        #expect(result.output.contains("same lines"), "\(result.output) \(result.errors)")
+        let spooled = (try? String(contentsOf: directory.appendingPathComponent("spooled.jsonl"), encoding: .utf8)) ?? ""
+        #expect(spooled.components(separatedBy: "\"event\":\"seal\"").count - 1 >= 2, "interval seals and the stop's")
+    }
+}
