@@ -118,7 +118,7 @@ public final class SealKeyFile {
     }
 
     /// Replaces the state on disk: see the type's comment. `owner` (root only)
-    /// gives a new file to another user.
+    /// gives the new file to another user (seal init, for the service's user).
     public func store(_ state: SealKeyState, owner: uid_t? = nil) throws {
         let text = Array(state.text.utf8)
         _ = unlinkat(directory, temporaryName, 0)
@@ -132,7 +132,7 @@ public final class SealKeyFile {
         }
         do {
             defer { close(fd) }
-            if let owner, owner != effectiveUser {
+            if let owner, owner != geteuid() {
                 try retryingSystemCall("fchown", path) { fchown(fd, owner, gid_t(bitPattern: -1)) }
             }
             try text.withUnsafeBytes { try FileIO.writeAll(fd, $0, name: path) }

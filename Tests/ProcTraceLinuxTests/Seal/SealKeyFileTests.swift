@@ -141,3 +141,21 @@ struct SealKeyFileTests {
         #expect(text.contains("\"event\":\"stop\"") && !text.contains("\"event\":\"seal\""))
     }
 }
+
+/// Root runs seal init for the packaged service, whose own user owns the state directory.
+struct SealInitForTheServiceTests {
+    @Test func rootMakesTheKeyForTheOwnerOfItsDirectory() throws {
+        try #require(Privilege.isRoot, "needs root to give a file away")
+        let directory = try SealKeyFileTests.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(chown(directory.path, 61234, 61234) == 0)
+        let path = directory.appendingPathComponent("seal.key").path
+        let made = try LiveRecording.runCapturingErrors(Binaries.proctrace, ["seal", "init", "--key-file", path])
+        #expect(made.0 == 0, "\(made.2)")
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_uid == 61234 && info.st_mode & 0o777 == 0o600)
+        // That user can use it; root, who does not own it, is refused.
+        #expect(try SealKeyFile(path: path, effectiveUser: 61234).load().interval == 0)
+        #expect(throws: SealKeyError.self) { try SealKeyFile(path: path).load() }
+    }
+}
