@@ -166,7 +166,8 @@ removed = records("after-remove.jsonl")
 if removed and step_check("upgrade", "start-for-upgrade", "upgrade-wait", "upgrade", "upgrade-start", "after-upgrade"):
     s = sessions(removed)
     after = read("after-upgrade.out")
-    ok = (len(s) == 5 and s[4][0]["recorder_pid"] != s[3][0]["recorder_pid"] and s[4][1]["event"] == "exists"
+    # Five recordings up to the upgrade's, then the sealing steps' two (below).
+    ok = (len(s) == 7 and s[4][0]["recorder_pid"] != s[3][0]["recorder_pid"] and s[4][1]["event"] == "exists"
           and s[3][-1]["event"] == "stop" and after == "enabled\nactive\n")
     check("upgrade: restarted, still enabled", ok,
           f"{len(s)} recordings; the one before the upgrade ends in {s[3][-1]['event'] if len(s) > 3 else '-'}, "
