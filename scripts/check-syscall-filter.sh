@@ -23,7 +23,11 @@ for entry in $filter; do
   case "$entry" in @*) expand "$entry" ;; *) echo "$entry" ;; esac
 done | sort -u >"$work/allowed"
 
-printf 'output = "%s/events.jsonl"\nrotate_size = "8K"\nrotate_keep = 2\ncompress = true\n' "$work" >"$work/proctrace.toml"
+# Sealed (docs/sealing.md): the key state is read, rewritten and synced.
+mkdir -m 700 "$work/state"
+"$proctrace" seal init --key-file "$work/state/seal.key" --interval 1s >/dev/null 2>&1
+printf 'output = "%s/events.jsonl"\nrotate_size = "8K"\nrotate_keep = 2\ncompress = true\nseal_key = "%s/state/seal.key"\n' \
+  "$work" "$work" >"$work/proctrace.toml"
 # Each recording follows only a small process tree this script starts, so it
 # rotates (and compresses) a few dozen times however busy the machine is: a
 # recording of everything under strace slows to a crawl in a fork storm.

@@ -5,6 +5,7 @@
 //   proctrace-bench tree-memory [--live N]
 //   proctrace-bench churn    [--seconds S] [--live N]
 //   proctrace-bench write-log --output LOG [--processes N]   # the replay benchmark's log, as a file
+//   (consumer and write-log take --seal-dir DIR: sealed, with DIR/seal.key and DIR/verification.key made for it)
 //   proctrace-bench sha256   --file FILE [--rounds R]    # exe_sha256's hashing: 1 MiB preads into libcrypto
 //
 // Each prints one JSON line. Run it pinned to one core (taskset -c 1) for
@@ -161,8 +162,8 @@ final class MemoryRecordSource: EventSource {
 
 /// The pipeline `proctrace record` runs (tree, re-parenting, JSON, buffered
 /// write), writing into `sink`, with the two storm parents already known.
-func makeRecorder(source: EventSource, sink: LogSink) throws -> Recorder {
-    let recorder = Recorder(source: source, sink: sink, parents: FakeParentLookup())
+func makeRecorder(source: EventSource, sink: LogSink, sealer: StreamSealer? = nil) throws -> Recorder {
+    let recorder = Recorder(source: source, sink: sink, parents: FakeParentLookup(), sealer: sealer)
     try recorder.start(StreamInfo(backend: "memory", host: "bench", bootID: "00000000-0000-0000-0000-000000000000",
                                   kernel: "bench", proctraceVersion: ProcTraceVersion.current, recorderPid: 1),
                        time: 1_700_000_000_000_000_000)
@@ -194,6 +195,28 @@ struct Options {
     }
     func int(_ name: String, _ fallback: Int) -> Int { values[name].flatMap { Int($0) } ?? fallback }
     func string(_ name: String) -> String? { values[name] }
+}
+
+/// A key state in `directory` (and its verification key beside it) for the
+/// generated storm's times (from 2023-11-14), and a sealer whose clock runs
+/// from there a millisecond per reading (15-minute intervals: a seal now and then).
+func makeSealer(directory: String?) throws -> RecordSealer? {
+    guard let directory else { return nil }
+    let start: Int64 = 1_699_999_000
+    let key = try SealKeySchedule.randomKey()
+    let verification = SealVerificationKey(initialKey: key, schedule: SealSchedule(start: start, intervalSeconds: 900))
+    let path = directory + "/seal.key"
+    unlink(path)
+    let file = try SealKeyFile(path: path)
+    try file.store(SealKeyState(keyID: verification.keyID, schedule: verification.schedule, interval: 0, key: key, lastMAC: nil))
+    guard let out = fopen(directory + "/verification.key", "w") else { throw SystemCallError("fopen", directory, errno: errno) }
+    fputs(verification.text + "\n", out)
+    fclose(out)
+    var now: Int64 = 1_700_000_000_000_000_000
+    return try RecordSealer(file: file, clock: {
+        now += 1_000_000
+        return now
+    })
 }
 
 /// decode → tree → JSON → buffered write, and each stage's share.
@@ -231,15 +254,17 @@ func consumer(_ options: Options) throws {
         // The whole record pipeline.
         source.rewind()
         let sink = DiscardingSink()
-        let recorder = try makeRecorder(source: source, sink: sink)
+        let sealer = try makeSealer(directory: options.string("seal-dir"))
+        let recorder = try makeRecorder(source: source, sink: sink, sealer: sealer)
         let began = monotonicSeconds()
         while !source.isDrained { try recorder.pump(timeoutMilliseconds: 0) }
         try recorder.flush()
         full.append(records / (monotonicSeconds() - began))
         bytesOut = sink.byteCount
+        sealer?.close()
     }
     let memory = memoryKiB()
-    print("{\"bench\":\"consumer\",\"records\":\(stream.count),\"rounds\":\(rounds),"
+    print("{\"bench\":\"consumer\",\"sealed\":\(options.string("seal-dir") != nil),\"records\":\(stream.count),\"rounds\":\(rounds),"
         + "\"raw_bytes_per_record\":\(format(Double(stream.bytes.count) / records)),"
         + "\"json_bytes_per_record\":\(format(Double(bytesOut) / records)),"
         + "\"decode_records_per_s\":\(Int(median(decodeOnly))),"
@@ -251,14 +276,16 @@ func consumer(_ options: Options) throws {
 
 /// The log `replay` reads from memory when given no file (the record
 /// pipeline's output for a generated storm), so the read commands can be timed on it.
-func generatedLog(processes: Int) throws -> [UInt8] {
+func generatedLog(processes: Int, sealDirectory: String? = nil) throws -> [UInt8] {
     var time: UInt64 = 1_000_000_000
     let stream = makeStorm(processes: processes, time: &time)
     let source = MemoryRecordSource(stream: stream)
     let sink = MemorySink()
-    let recorder = try makeRecorder(source: source, sink: sink)
+    let sealer = try makeSealer(directory: sealDirectory)
+    let recorder = try makeRecorder(source: source, sink: sink, sealer: sealer)
     while !source.isDrained { try recorder.pump(timeoutMilliseconds: 0) }
     try recorder.finish(time: 1_800_000_000_000_000_000)
+    sealer?.close()
     return sink.bytes
 }
 
@@ -267,7 +294,7 @@ func writeLog(_ options: Options) throws {
         fputs("proctrace-bench write-log: --output FILE is required\n", stderr)
         exit(2)
     }
-    let log = try generatedLog(processes: options.int("processes", 250_000))
+    let log = try generatedLog(processes: options.int("processes", 250_000), sealDirectory: options.string("seal-dir"))
     guard let file = fopen(path, "w"), fwrite(log, 1, log.count, file) == log.count, fclose(file) == 0 else {
         fputs("proctrace-bench: cannot write \(path)\n", stderr)
         exit(1)

@@ -103,6 +103,22 @@ step upgrade apt-get install --reinstall -y /payload/proctrace.deb
 step upgrade-start wait_for 5 /tmp/start.pattern
 step after-upgrade sh -c 'systemctl is-enabled proctrace; systemctl is-active proctrace'
 
+# Sealing (docs/sealing.md): the packaged configuration names the default key,
+# so the service says it is not sealing until `seal init`, then seals.
+step seal-before sh -c 'journalctl -u proctrace --no-pager -o cat | grep "not sealing: no key state at /var/lib/proctrace/seal.key"'
+step seal-init sh -c 'proctrace seal init > /root/seal-verification.key'
+step seal-restart systemctl restart proctrace
+step seal-start wait_for 6 /tmp/start.pattern
+/bin/sh -c "/bin/true $MARKER-sealed" sh &
+wait $!
+sleep 2
+step seal-stop timed_stop seal-stop
+step seal-key-state sh -c 'stat -L -c "%u %a %h %F" /var/lib/proctrace/seal.key; grep "^interval " /var/lib/proctrace/seal.key'
+cp -L $LOG "$R/sealed.jsonl"
+step seal-verify sh -c 'proctrace verify --ended --key /root/seal-verification.key /var/log/proctrace/events.jsonl*'
+step seal-start-again systemctl start proctrace
+step seal-start-again-wait wait_for 7 /tmp/start.pattern
+
 # What remove and purge leave (README: "Installing").
 state() {
 	for p in /usr/bin/proctrace /lib/systemd/system/proctrace.service /etc/proctrace/proctrace.toml \

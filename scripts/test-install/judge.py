@@ -166,12 +166,30 @@ removed = records("after-remove.jsonl")
 if removed and step_check("upgrade", "start-for-upgrade", "upgrade-wait", "upgrade", "upgrade-start", "after-upgrade"):
     s = sessions(removed)
     after = read("after-upgrade.out")
-    ok = (len(s) == 5 and s[4][0]["recorder_pid"] != s[3][0]["recorder_pid"] and s[4][1]["event"] == "exists"
+    # Five recordings up to the upgrade's, then the sealing steps' two (below).
+    ok = (len(s) == 7 and s[4][0]["recorder_pid"] != s[3][0]["recorder_pid"] and s[4][1]["event"] == "exists"
           and s[3][-1]["event"] == "stop" and after == "enabled\nactive\n")
     check("upgrade: restarted, still enabled", ok,
           f"{len(s)} recordings; the one before the upgrade ends in {s[3][-1]['event'] if len(s) > 3 else '-'}, "
           f"the new one (pid {s[-1][0]['recorder_pid']}) starts with start, exists; " + " ".join(after.split()))
-    check("remove: the log ends with a stop record", removed[-1]["event"] == "stop", json.dumps(removed[-1]))
+    # Sealed by then (below): the stop is followed by its seal, the last line.
+    unsealed = [r for r in removed if r["event"] != "seal"]
+    check("remove: the log ends with a stop record", unsealed[-1]["event"] == "stop"
+          and removed[-1]["event"] == "seal" and removed[-1].get("trigger") == "stop", json.dumps(removed[-1]))
+
+sealed = records("sealed.jsonl")
+if sealed and step_check("sealing once a key exists", "seal-before", "seal-init", "seal-restart", "seal-start", "seal-stop",
+                         "seal-key-state"):
+    key_state = (read("seal-key-state.out") or "").split()
+    seals = [r for r in sealed if r["event"] == "seal"]
+    ok = (bool(seals) and seals[-1].get("trigger") == "stop" and sealed[-1]["event"] == "seal"
+          and any(marker + "-sealed" in " ".join(r.get("argv") or []) for r in sealed if r["event"] == "exec")
+          and len(key_state) >= 4 and key_state[0] != "0" and key_state[1] == "600" and key_state[2] == "1")
+    check("sealing: the service seals once seal init ran; the key is the service user's, 0600, one name", ok,
+          f"{len(seals)} seals, last {json.dumps(seals[-1]) if seals else None}; key state {key_state}")
+    out = read("seal-verify.out") or ""
+    check("sealing: proctrace verify proves the recording", steps.get("seal-verify") == 0
+          and "authenticity: proven" in out and "BROKEN" not in out, out.strip()[-600:])
 
 # remove, then purge (README: "Installing").
 def state(name):

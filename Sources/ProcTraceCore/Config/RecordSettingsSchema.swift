@@ -65,6 +65,7 @@ public enum RecordSettingsSchema {
         Key("event", .eventList),
         Key("redact", .list(ofIntegers: false)),
         Key("keep_capabilities", .flag(invertible: false)),
+        Key("seal_key", .string(choices: nil)),
         Key("verbose", .flag(invertible: false), short: "-v"),
     ]
 

@@ -44,6 +44,25 @@ struct RecordFields {
 
     /// warning and stop: what their notice says (rare lines: a plain optional).
     var noticeFields: Notice?
+    /// seal: its fields, checked together at the end.
+    var sealFields: SealFields?
+
+    struct SealFields {
+        var keyID: String?
+        var interval: UInt64?
+        var nextInterval: UInt64?
+        var trigger: SealInfo.Trigger?
+        var lines: UInt64?
+        var linesSHA256: SHA256Digest?
+        var prevMAC: SHA256Digest?
+        var mac: SHA256Digest?
+    }
+
+    private mutating func updateSeal(_ change: (inout SealFields) -> Void) {
+        var fields = sealFields ?? SealFields()
+        change(&fields)
+        sealFields = fields
+    }
 
     private mutating func updateNotice(_ change: (inout Notice) -> Void) {
         var notice = noticeFields ?? Notice()
@@ -184,6 +203,33 @@ struct RecordFields {
         case .code, .message:
             let text = scanner.consumeNull() ? nil : try string(try scanner.scanString(), scanner)
             updateNotice { if field == .code { $0.code = text } else { $0.message = text } }
+        case .keyID:
+            let text = try string(try scanner.scanString(), scanner)
+            updateSeal { $0.keyID = text }
+        case .interval:
+            let value = try scanner.scanUnsigned()
+            updateSeal { $0.interval = value }
+        case .nextInterval:
+            let value = try scanner.scanUnsigned()
+            updateSeal { $0.nextInterval = value }
+        case .trigger:
+            let name = try string(try scanner.scanString(), scanner)
+            guard let trigger = SealInfo.Trigger(rawValue: name) else {
+                throw JSONLineDecodingError.invalidRecord("unknown seal trigger \"\(UntrustedText.escaped(name))\"")
+            }
+            updateSeal { $0.trigger = trigger }
+        case .lines:
+            let value = try scanner.scanUnsigned()
+            updateSeal { $0.lines = value }
+        case .linesSHA256, .prevMAC, .mac:
+            let digest = try readHex(&scanner, field)
+            updateSeal {
+                switch field {
+                case .linesSHA256: $0.linesSHA256 = digest
+                case .prevMAC: $0.prevMAC = digest
+                default: $0.mac = digest
+                }
+            }
         case .cgroup: context.cgroup = try readBytes(&scanner)
         case .containerID: context.containerID = try readBytes(&scanner)
         case .pidns: context.pidns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
@@ -199,7 +245,7 @@ struct RecordFields {
         guard let kind = eventKind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
         event.kind = kind
         switch kind {
-        case .start, .stop, .lost, .resync:
+        case .start, .stop, .lost, .resync, .seal:
             // Rare, and their counts and stream fields have defaults the encoder writes: not vouched for.
             isAsEncoded = false
         case .exit, .exists:
@@ -250,6 +296,15 @@ struct RecordFields {
             throw JSONLineDecodingError.invalidRecord("credentials are incomplete: no \(missing.joined(separator: ", "))")
         }
         if let noticeFields { event.notice = noticeFields }
+        if kind == .seal {
+            guard let fields = sealFields, let keyID = fields.keyID, let interval = fields.interval,
+                  let nextInterval = fields.nextInterval, let trigger = fields.trigger, let lines = fields.lines,
+                  let linesSHA256 = fields.linesSHA256, let mac = fields.mac else {
+                throw JSONLineDecodingError.invalidRecord("seal record is incomplete")
+            }
+            event.seal = SealInfo(keyID: keyID, interval: interval, nextInterval: nextInterval, trigger: trigger,
+                                  lines: lines, linesSHA256: linesSHA256, previousMAC: fields.prevMAC, mac: mac)
+        }
         if seen & LogField.contextBits != 0 { event.contextStorage = buffers.context(holding: &context) }
         switch (sid, pgid) {
         case let (sid?, pgid?): event.session = SessionIDs(sid: sid, pgid: pgid)
@@ -380,6 +435,16 @@ struct RecordFields {
             return DeviceNumber(major: major, minor: minor)
         }
         throw JSONLineDecodingError.invalidRecord("\"exe_device\" must be \"MAJOR:MINOR\", not \"\(try quoted(token, scanner))\"")
+    }
+
+    /// 64 hex digits, or null (read as nil).
+    private func readHex(_ scanner: inout JSONScanner, _ field: LogField) throws -> SHA256Digest? {
+        if scanner.consumeNull() { return nil }
+        let token = try scanner.scanString()
+        guard !token.hasEscapes, let digest = SHA256Digest(hex: scanner.text(token)) else {
+            throw JSONLineDecodingError.invalidRecord("\"\(field.key)\" must be 64 hex digits")
+        }
+        return digest
     }
 
     private mutating func readDigest(_ scanner: inout JSONScanner) throws -> SHA256Digest? {

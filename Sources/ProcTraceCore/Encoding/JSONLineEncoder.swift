@@ -211,6 +211,8 @@ public struct JSONLineEncoder {
                     key(field, out)
                     JSONStringEscaper.appendQuoted(text, to: out)
                 } else { unknown(entry, out) }
+            case .keyID, .interval, .nextInterval, .trigger, .lines, .linesSHA256, .prevMAC, .mac:
+                appendSeal(field, of: event.sealStorage?.value, to: out)
             case .cgroup:
                 if let value = context?.cgroup { string(field, value, out) } else { unknown(entry, out) }
             case .containerID:
@@ -294,6 +296,30 @@ public struct JSONLineEncoder {
             out.append(UInt8(ascii: "\""))
         }
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// A seal's field (null when the event has no seal: never from the recorder).
+    private func appendSeal(_ field: LogField, of seal: SealInfo?, to out: ByteBuffer) {
+        key(field, out)
+        guard let seal else {
+            out.append("null")
+            return
+        }
+        func hex(_ digest: SHA256Digest) {
+            out.append(UInt8(ascii: "\""))
+            digest.appendHex(to: out)
+            out.append(UInt8(ascii: "\""))
+        }
+        switch field {
+        case .keyID: JSONStringEscaper.appendQuoted(seal.keyID, to: out)
+        case .interval: out.appendDecimal(seal.interval)
+        case .nextInterval: out.appendDecimal(seal.nextInterval)
+        case .trigger: JSONStringEscaper.appendQuoted(seal.trigger.rawValue, to: out)
+        case .lines: out.appendDecimal(seal.lines)
+        case .linesSHA256: hex(seal.linesSHA256)
+        case .prevMAC: if let previous = seal.previousMAC { hex(previous) } else { out.append("null") }
+        default: hex(seal.mac)
+        }
     }
 
     private func appendStream(_ field: LogField, of stream: StreamInfo, to out: ByteBuffer) {

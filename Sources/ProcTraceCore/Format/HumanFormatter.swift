@@ -55,6 +55,10 @@ public struct HumanFormatter {
             }
         case .warning:
             parts.append(escaped(event.notice?.message ?? event.notice?.code ?? "(no message)"))
+        case .seal:
+            if let seal = event.seal {
+                parts.append("\(seal.lines) lines sealed (\(seal.trigger.rawValue), key \(escaped(seal.keyID)) interval \(seal.interval))")
+            }
         case .lost:
             parts.append(event.lostCount.map { "\($0) records lost" } ?? "records lost (how many is unknown)")
         case .resync:
@@ -177,6 +181,7 @@ public struct HumanFormatter {
     private func colour(for event: Event) -> Colour? {
         switch event.kind {
         case .start, .stop, .resync: .bold
+        case .seal: .dim
         case .lost, .warning: .yellow
         case .fork: .blue
         case .exec: .green

@@ -81,6 +81,12 @@ public struct Event: Sendable {
         set { noticeStorage = newValue.map(NoticeStorage.init) }
     }
     var noticeStorage: NoticeStorage?
+    /// seal: what it covers and its MAC. Behind one reference, as `stream` is.
+    public var seal: SealInfo? {
+        @inline(__always) get { sealStorage?.value }
+        set { sealStorage = newValue.map(SealInfoStorage.init) }
+    }
+    var sealStorage: SealInfoStorage?
     /// Not written: the enrichment (an exe hash) this record waits for, 0 for
     /// none. The recorder holds the record, in order, until it is done or
     /// given up (Recorder, EventEnricher).
@@ -213,6 +219,52 @@ public struct Notice: Hashable, Sendable {
         self.message = message
         self.hashSkipped = hashSkipped
     }
+}
+
+/// What a `seal` record says (docs/sealing.md).
+public struct SealInfo: Hashable, Sendable {
+    /// Why a seal was written.
+    public enum Trigger: String, Sendable, CaseIterable {
+        /// An interval of the key ended: the key moves on after it.
+        case interval
+        /// The file is full: the seal is its last line.
+        case rotation
+        /// The recording stops: the seal follows the `stop` record.
+        case stop
+    }
+
+    /// The verification key's id (16 hex digits).
+    public var keyID: String
+    /// The interval whose key made the MAC.
+    public var interval: UInt64
+    /// The interval of the key the next seal of this recording is made with.
+    public var nextInterval: UInt64
+    public var trigger: Trigger
+    /// The lines it covers: those since the previous seal (or its recording's `start`).
+    public var lines: UInt64
+    /// SHA-256 of those lines, each with its newline.
+    public var linesSHA256: SHA256Digest
+    /// The previous seal's MAC; nil for the first seal made with a key state that has none.
+    public var previousMAC: SHA256Digest?
+    /// HMAC-SHA256 of the chain and this line up to its MAC (docs/sealing.md).
+    public var mac: SHA256Digest
+
+    public init(keyID: String, interval: UInt64, nextInterval: UInt64, trigger: Trigger, lines: UInt64,
+                linesSHA256: SHA256Digest, previousMAC: SHA256Digest?, mac: SHA256Digest) {
+        self.keyID = keyID
+        self.interval = interval
+        self.nextInterval = nextInterval
+        self.trigger = trigger
+        self.lines = lines
+        self.linesSHA256 = linesSHA256
+        self.previousMAC = previousMAC
+        self.mac = mac
+    }
+}
+
+final class SealInfoStorage: Sendable {
+    let value: SealInfo
+    init(_ value: SealInfo) { self.value = value }
 }
 
 final class NoticeStorage: Sendable {

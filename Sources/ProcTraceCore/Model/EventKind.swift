@@ -18,6 +18,8 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case execFailed
     /// The recorder tells the reader something it gave up on (e.g. a stalled device).
     case warning
+    /// A MAC over the lines since the previous seal (docs/sealing.md).
+    case seal
 
     /// The value of the `event` field.
     public var name: String { jsonName.description }
@@ -42,6 +44,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .stop: "stop"
         case .execFailed: "exec_failed"
         case .warning: "warning"
+        case .seal: "seal"
         }
     }
 
@@ -53,7 +56,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Records about one process (they carry pid, ppid and comm).
     public var isProcessRecord: Bool {
         switch self {
-        case .start, .lost, .resync, .stop, .warning: false
+        case .start, .lost, .resync, .stop, .warning, .seal: false
         default: true
         }
     }

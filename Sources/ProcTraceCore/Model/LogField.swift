@@ -16,6 +16,8 @@ enum LogField: Int, CaseIterable {
     case hooks, hooksRefused, unavailableEvents
     case errno, error
     case exeSHA256Skipped, hashSkipped, code, message
+    // seal (docs/sealing.md).
+    case keyID, interval, nextInterval, trigger, lines, linesSHA256, prevMAC, mac
 
     var key: StaticString {
         switch self {
@@ -88,6 +90,14 @@ enum LogField: Int, CaseIterable {
         case .hashSkipped: "hash_skipped"
         case .code: "code"
         case .message: "message"
+        case .keyID: "key_id"
+        case .interval: "interval"
+        case .nextInterval: "next_interval"
+        case .trigger: "trigger"
+        case .lines: "lines"
+        case .linesSHA256: "lines_sha256"
+        case .prevMAC: "prev_mac"
+        case .mac: "mac"
         }
     }
 

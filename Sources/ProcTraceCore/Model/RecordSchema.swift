@@ -51,6 +51,9 @@ enum RecordSchema {
             return always(.events, .lost, .unwritten) + rare(.hashSkipped)
         case .warning:
             return always(.code, .message)
+        case .seal:
+            // `mac` last: it authenticates the line before it (docs/sealing.md).
+            return always(.keyID, .interval, .nextInterval, .trigger, .lines, .linesSHA256, .prevMAC, .mac)
         case .lost:
             return always(.count)
         case .resync:

@@ -59,6 +59,12 @@ public final class Recorder {
     private let enrichment: Enrichment?
     /// Records waiting, in order, behind one whose enrichment is not done.
     @exclusivity(unchecked) private var held = HeldRecords()
+    /// Seals the lines as they go out (`seal` records, docs/sealing.md); nil: no sealing.
+    private let sealer: StreamSealer?
+    /// Bytes at the head of the buffer the sealer has taken already.
+    private var sealerTook = 0
+    /// Sequence number of the last `seal` (0: none yet in this recording).
+    private var lastSealSeq: UInt64 = 0
 
     /// An enricher, how long records may wait for it, and the monotonic
     /// clock (nanoseconds) their deadlines are read on.
@@ -85,8 +91,10 @@ public final class Recorder {
     ///   - transform: applied to each record before it is written.
     public init(source: EventSource, sink: LogSink, parents: ParentLookup,
                 filter: ((Event, ProcessTree) -> Bool)? = nil, transform: ((inout Event) -> Void)? = nil,
-                tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024, enrichment: Enrichment? = nil) {
+                tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024, enrichment: Enrichment? = nil,
+                sealer: StreamSealer? = nil) {
         self.enrichment = enrichment
+        self.sealer = sealer
         self.source = source
         self.sink = sink
         rotatingSink = sink as? RotatingLogSink
@@ -146,6 +154,7 @@ public final class Recorder {
             reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
             writeDerived()
         }
+        if let sealer, sealer.intervalEnded() != nil { seal(.interval) }
         try flush()
         return count
     }
@@ -262,6 +271,11 @@ public final class Recorder {
     public func flush() throws {
         try writeBuffer()
         if let rotatingSink, rotatingSink.needsRotation, bytesAfterHeads >= minimumRecordBytes {
+            if sealer != nil {
+                // The file's last line: the next file's first seal chains to it.
+                seal(.rotation)
+                try writeBuffer()
+            }
             try rotate(rotatingSink)
         }
         updateFlushPoint()
@@ -270,9 +284,11 @@ public final class Recorder {
     /// The one place lines leave the buffer, and are counted as written or unwritten.
     private func writeBuffer() throws {
         guard !buffer.isEmpty else { return }
+        feedSealer()
         defer {
             buffer.removeAll()
             bufferStartSeq = nextSeq
+            sealerTook = 0
         }
         do {
             try sink.write(buffer.bytes)
@@ -357,7 +373,42 @@ public final class Recorder {
         stop.lostCount = lostTotal
         stop.unwrittenCount = unwritten
         emit(&stop)
-        try flush()
+        // The seal comes last, after a rotation the flush may do: nothing follows it.
+        var failure: Error?
+        do { try flush() } catch { failure = error }
+        if sealer != nil {
+            seal(.stop)
+            do { try writeBuffer() } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
         try sink.flush()
+    }
+
+    /// Hands the sealer the buffered lines it has not taken yet.
+    private func feedSealer() {
+        guard let sealer, buffer.count > sealerTook else { return }
+        sealer.absorb(UnsafeRawBufferPointer(rebasing: buffer.bytes[sealerTook...]))
+        sealerTook = buffer.count
+    }
+
+    /// Buffers a `seal` record over the lines since the last one (nothing
+    /// without a sealer). The record is encoded as any other, then its MAC,
+    /// over the line up to the MAC's value, is written into its place.
+    public func seal(_ trigger: SealInfo.Trigger) {
+        guard let sealer else { return }
+        feedSealer()
+        let (info, time) = sealer.nextSeal(trigger: trigger, lines: nextSeq - lastSealSeq - 1)
+        var event = Event(kind: .seal, time: max(time, lastEventTime))
+        event.seal = info
+        let lineStart = buffer.count
+        lastSealSeq = nextSeq
+        emit(&event)
+        // The line ends `"mac":"<64 hex digits>"}` and a newline.
+        let macStart = buffer.count - 3 - 64
+        let mac = sealer.authenticate(prefix: UnsafeRawBufferPointer(start: buffer.base + lineStart, count: macStart - lineStart))
+        let hex = ByteBuffer(capacity: 64)
+        mac.appendHex(to: hex)
+        (buffer.base + macStart).update(from: hex.base, count: 64)
+        sealerTook = buffer.count
     }
 }

@@ -39,6 +39,8 @@ public struct RecordConfiguration {
     /// up every capability the backend no longer needs (BackendPrivileges).
     /// Off by default: a process embedding the session may need its own.
     public var dropCapabilitiesAfterStart = false
+    /// Seal the stream with the key state in this file (docs/sealing.md); nil: no sealing.
+    public var sealKeyPath: String?
 
     public init() {}
 }

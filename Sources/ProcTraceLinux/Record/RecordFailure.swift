@@ -6,12 +6,15 @@ public enum RecordFailure: Error, CustomStringConvertible {
     case startingSource(Error)
     case startingMetrics(Error)
     case writingStart(Error)
+    /// The sealing key state cannot be used.
+    case openingSealKey(Error)
 
     public var description: String {
         switch self {
         case .openingLog(let error): return "cannot open the log: \(error)"
         case .openingNetworkOutput(let error), .startingSource(let error), .startingMetrics(let error): return "\(error)"
         case .writingStart(let error): return "cannot write the start record: \(error)"
+        case .openingSealKey(let error): return "cannot seal: \(error)"
         }
     }
 }

@@ -131,8 +131,15 @@ public final class RecordSession {
         let enrichment = source.enricher.map {
             Recorder.Enrichment(enricher: $0, bounds: configuration.enrichment, clock: { Clock.monotonicNanoseconds })
         }
+        let sealer: RecordSealer?
+        do {
+            sealer = try configuration.sealKeyPath.map { try RecordSealer(file: SealKeyFile(path: $0)) }
+        } catch {
+            throw .openingSealKey(error)
+        }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
-                                filter: configuration.filter, transform: transform, enrichment: enrichment)
+                                filter: configuration.filter, transform: transform, enrichment: enrichment,
+                                sealer: sealer)
         let ringGauge = metrics != nil && source is BPFEventSource
             ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
         // At most ten times a second (a storm brings many small batches; a
@@ -220,6 +227,11 @@ public final class RecordSession {
                 // hanging up ends recording; anywhere else (a unit with network outputs only,
                 // HUPed by a logrotate stanza) there is nothing to reopen and nothing to stop for.
                 if let reopen {
+                    // The renamed file's last line is a seal, as with record's own rotation.
+                    if sealer != nil {
+                        recorder.seal(.rotation)
+                        try? recorder.flush()
+                    }
                     do {
                         try reopen().forEach { notify(.output($0)) }
                     } catch {
@@ -258,6 +270,13 @@ public final class RecordSession {
             try recorder.finish(time: Clock.realtimeNanoseconds)
         } catch {
             reportWriteError(error)
+        }
+        if let sealer {
+            if !sealer.close() {
+                notify(.output("the seal key state could not be saved within 2 s: the next run's first seal will not "
+                    + "chain to this run's last"))
+            }
+            if let error = sealer.storeError { notify(.output("saving the seal key state failed: \(error)")) }
         }
         network.forEach { $0.stop() }
         publishMetrics(force: true)

@@ -57,6 +57,11 @@ import Testing
             event.reapReason = ReapReason.allCases[status % ReapReason.allCases.count]
         case .lost:
             event.lostCount = status & 4 == 0 ? number : nil
+        case .seal:
+            let digest = SHA256Digest(bytes: (0..<32).map { UInt8(truncatingIfNeeded: Int(truncatingIfNeeded: number) &+ $0 &* status) })
+            event.seal = SealInfo(keyID: "0123456789abcdef", interval: number / 5, nextInterval: number / 5 + UInt64(status & 1),
+                                  trigger: SealInfo.Trigger.allCases[status % 3], lines: number / 7, linesSHA256: digest,
+                                  previousMAC: status & 2 == 0 ? digest : nil, mac: SHA256Digest(bytes: digest.bytes.reversed()))
         case .stop:
             event.eventCount = number
             event.lostCount = UInt64(status)
