@@ -295,6 +295,9 @@ public final class NetlinkEventSource: EventSource {
         record.ppid = stat.ppid
         record.comm = Comm(stat.comm)
         record.session = SessionIDs(sid: stat.session, pgid: stat.pgrp)
+        // The exe link before the ids: a program it exec'd next (after any set*id) is then not
+        // charged to the ids it had before (a reader checks the link is unchanged before its stat).
+        let exe = FileIO.readLink(at: directory.fd, "exe")
         let status = directory.status()
         if let credentials = status.flatMap(ProcFS.credentials(fromStatus:)) {
             record.credentials = credentials
@@ -303,7 +306,6 @@ public final class NetlinkEventSource: EventSource {
         }
         // First what the process can make block (its arguments, its executable's stat), handed to a
         // reader now: a short-lived program is gone soon, and the rest below is read meanwhile.
-        let exe = FileIO.readLink(at: directory.fd, "exe")
         reads.submit(ProcessReadPool.Request(pid: pid, startTime: stat.startTimeApproximate,
                                              uid: record.credentials?.uid ?? UInt32.max,
                                              argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),

@@ -379,6 +379,9 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
             outcome.arguments = directory.cmdline(limit: limit + 1)
         }
         guard job.request.executable else { return outcome }
+        // A process that exec'd again since the record was read runs another file: not this record's,
+        // and not to be charged to the ids the record had (a stuck stat stops that user's reads).
+        if let exePath = job.exePath, FileIO.readLink(at: directory.fd, "exe") != exePath { return outcome }
         if let arguments = outcome.arguments {
             state.withLock { state in
                 if !state.forgotten.contains(job.ticket) { state.arguments[job.ticket] = arguments }
