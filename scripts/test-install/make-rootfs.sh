@@ -34,7 +34,7 @@ fi
 # Offline guest: no network, so apt resolves the .deb's Depends from what is
 # installed. The packages proctrace depends on are those any Debian host has
 # or gets from the archive; installed here as the archive would.
-chroot "$root" apt-get install -y -qq --no-install-recommends libbpf1 libelf1 zlib1g libssl3 >> "$out/debootstrap.log" 2>&1
+chroot "$root" apt-get install -y -qq --no-install-recommends libbpf1 libelf1 zlib1g libssl3 libyaml-0-2 libpcre2-8-0 >> "$out/debootstrap.log" 2>&1
 
 echo proctrace-test > "$root/etc/hostname"
 printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' > "$root/etc/fstab"
