@@ -185,7 +185,7 @@ public struct TOMLSubsetParser {
     /// TOML integers and floats: sign, `_` between digits, 0x/0o/0b prefixes.
     static func number(_ word: String) -> ConfigValue? {
         guard let first = word.first, first.isNumber || first == "-" || first == "+" else { return nil }
-        if word.contains("__") || word.hasPrefix("_") || word.hasSuffix("_") { return nil }
+        if zip(word.utf8, word.utf8.dropFirst()).contains(where: { $0 == 0x5F && $1 == 0x5F }) || word.hasPrefix("_") || word.hasSuffix("_") { return nil }
         let digits = String(word.filter { $0 != "_" })
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where digits.hasPrefix(prefix) {
             return Int64(digits.dropFirst(2), radix: radix).map(ConfigValue.integer)

@@ -9,9 +9,9 @@ public enum SigmaRuleCompiler {
     public static let supportedModifiers = ["contains", "startswith", "endswith", "all", "re", "i", "m", "s",
                                             "exists", "cased"]
 
-    /// `regex` compiles `re` values (the portable Swift engine unless the caller has a better one).
+    /// `regex` compiles `re` values (Core has no engine of its own: hunt passes PCRE2).
     public static func compile(_ document: SigmaNode, file: String,
-                               regex: SigmaRegexCompiler = SwiftSigmaRegex.compiler) -> Result<SigmaRule, SigmaRefusal> {
+                               regex: SigmaRegexCompiler) -> Result<SigmaRule, SigmaRefusal> {
         var title: String?
         do {
             guard case .mapping = document else {

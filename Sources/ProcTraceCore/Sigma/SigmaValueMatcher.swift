@@ -89,28 +89,3 @@ public struct SigmaRegexFlags: Hashable, Sendable {
         self.dotAll = dotAll
     }
 }
-
-/// The portable engine: Swift's Regex (the standard library's, no
-/// Foundation) with Unicode-scalar semantics, so `.` is one code point as in
-/// PCRE and Python, not one grapheme cluster. `hunt` uses PCRE2
-/// (ProcTraceRules), which is the rules' own dialect and much faster.
-public final class SwiftSigmaRegex: SigmaRegex, @unchecked Sendable {
-    public let source: String
-    private let regex: Regex<AnyRegexOutput>
-
-    public init(_ source: String, flags: SigmaRegexFlags = SigmaRegexFlags()) throws {
-        self.source = source
-        var prefix = ""
-        if flags.ignoreCase { prefix += "i" }
-        if flags.multiline { prefix += "m" }
-        if flags.dotAll { prefix += "s" }
-        regex = try Regex(prefix.isEmpty ? source : "(?\(prefix))" + source).matchingSemantics(.unicodeScalar)
-    }
-
-    public static let compiler: SigmaRegexCompiler = { try SwiftSigmaRegex($0, flags: $1) }
-
-    public func matches(_ text: [UInt8]) -> Bool {
-        let string = String(decoding: text, as: UTF8.self)
-        return (try? regex.firstMatch(in: string)) != nil
-    }
-}

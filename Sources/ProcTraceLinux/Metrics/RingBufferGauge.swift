@@ -35,8 +35,8 @@ public final class RingBufferGauge {
         var buffer = [UInt8](repeating: 0, count: 1024)
         let got = read(file, &buffer, buffer.count)
         guard got > 0 else { return false }
-        let text = String(decoding: buffer.prefix(got), as: UTF8.self)
-        return text.contains("map_type:\t27\n") && text.contains("max_entries:\t\(bytes)\n")
+        let lines = buffer.prefix(got).split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        return lines.contains("map_type:\t27") && lines.contains("max_entries:\t\(bytes)")
     }
 
     /// Bytes produced and not yet consumed.
