@@ -6,6 +6,12 @@ description of every command, option and help text), so the page says exactly
 what `proctrace help COMMAND` says. Usage:
 
     scripts/generate-manpage.py .build/release/proctrace > proctrace.1
+
+Why not swift-argument-parser's own `generate-manual` (1.8.2, measured on this
+command): its page makes `man --warnings` print 19 groff/mdoc warnings (an empty
+input line for every blank line of a discussion, lines it cannot break), which
+lintian reports as groff-message and `make test-install` fails on; this page
+gives none, and has the FILES and SEE ALSO sections the plugin cannot add.
 """
 import datetime
 import json

@@ -8,6 +8,12 @@ import ProcTraceCore
 /// native protocol (a datagram of fields on /run/systemd/journal/socket; an
 /// entry too large for a datagram goes as a sealed memfd). MESSAGE is the
 /// JSON line; PROCTRACE_* fields are there to match on.
+///
+/// Not libsystemd's sd_journal_sendv: its socket blocks and has no deadline.
+/// Measured with a journal socket whose reader never reads (a journald
+/// stopped or overloaded): its first send had not returned after 8 s, which
+/// would hold this output's thread and the recorder's stop with it; this one
+/// gives up after a second without room and counts what it could not send.
 public final class JournalTransport: RecordTransport {
     public static let defaultSocket = "/run/systemd/journal/socket"
     public let socketPath: String
