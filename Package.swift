@@ -26,7 +26,7 @@ let package = Package(
         // The report page's script, style and markup are files, embedded as byte arrays at build time.
         .target(
             name: "ProcTraceCore",
-            dependencies: ["CZlib"],
+            dependencies: ["CProcTraceStandardC", "CZlib"],
             resources: [
                 .embedInCode("Report/Page/report.js"), .embedInCode("Report/Page/report.css"),
                 .embedInCode("Report/Page/body.html"),
@@ -47,6 +47,8 @@ let package = Package(
         .systemLibrary(name: "CPCRE2"),
         // Signal handling Swift cannot express safely (async-signal-safe handlers).
         .target(name: "CProcTraceSystem"),
+        // The C standard library's byte searches and local clock for ProcTraceCore, which imports no platform module.
+        .target(name: "CProcTraceStandardC"),
         // SHA-256 (exe_sha256) and HMAC-SHA256 from Debian's libcrypto (libssl3), with the CPU's SHA
         // extensions, behind a small C header: no Foundation in the binary (swift-crypto brought it, and ICU).
         .target(name: "CProcTraceCrypto", linkerSettings: [.linkedLibrary("crypto")]),
@@ -68,8 +70,15 @@ let package = Package(
         .testTarget(
             name: "ProcTraceCoreTests",
             dependencies: [
-                // ProcTraceLinux for LogReader: many of these read their fixtures from files.
-                "ProcTraceCore", "ProcTraceLinux", "ProcTraceRules", "ProcTraceTestSupport", "CZlib",
+                // Core alone: its tests run wherever Core builds (CZlib to read the report's compressed data).
+                "ProcTraceCore", "ProcTraceTestSupport", "CZlib",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ProcTraceRulesTests",
+            dependencies: [
+                "ProcTraceCore", "ProcTraceRules", "ProcTraceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -77,7 +86,8 @@ let package = Package(
             name: "ProcTraceLinuxTests",
             dependencies: [
                 "ProcTraceCore", "ProcTraceLinux", "CProcTraceBPF", "CProcTraceNetlink", "ProcTraceTestSupport",
-                "proctrace", "proctrace-scenarios",
+                "proctrace", "proctrace-scenarios", "CZlib",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
     ],

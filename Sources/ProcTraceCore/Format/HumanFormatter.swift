@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CProcTraceStandardC
 
 /// One readable line per record, for people at a terminal:
 ///
@@ -151,10 +149,8 @@ public struct HumanFormatter {
         case .utc:
             secondOfDay = seconds % 86400
         case .local:
-            var broken = tm()
-            var time = time_t(seconds)
-            localtime_r(&time, &broken)
-            secondOfDay = Int64(broken.tm_hour) * 3600 + Int64(broken.tm_min) * 60 + Int64(broken.tm_sec)
+            let local = proctrace_local_second_of_day(seconds)
+            secondOfDay = local >= 0 ? Int64(local) : seconds % 86400
         }
         if secondOfDay < 0 { secondOfDay += 86400 }
         return two(secondOfDay / 3600) + ":" + two(secondOfDay / 60 % 60) + ":" + two(secondOfDay % 60) + "."

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CProcTraceStandardC
 
 /// Splits one input into lines, reading it in large chunks through a buffer
 /// that is reused, so memory stays at one chunk (or the longest line) however
@@ -45,8 +43,8 @@ public final class LogLineReader {
     public func nextLine() throws -> UnsafeRawBufferPointer? {
         var scanned = start
         while true {
-            if scanned < end, let newline = memchr(buffer.baseAddress! + scanned, 0x0a, end - scanned) {
-                let newlineIndex = buffer.baseAddress!.distance(to: newline)
+            if scanned < end, let newline = proctrace_find_byte(buffer.baseAddress! + scanned, 0x0a, end - scanned) {
+                let newlineIndex = UnsafeRawPointer(buffer.baseAddress!).distance(to: newline)
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newlineIndex])
                 start = newlineIndex + 1
                 lineNumber += 1

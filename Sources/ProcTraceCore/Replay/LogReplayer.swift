@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CProcTraceStandardC
 
 /// The loop behind tail, replay and stats: every record goes through the one
 /// process tree (which fills in what a record lacks, like a reap's comm),
@@ -65,7 +63,7 @@ public final class LogReplayer {
         let end = position + lines.count
         var lineNumber = 0
         while position < end {
-            let newline = memchr(position, 0x0a, position.distance(to: end)).map { UnsafeRawPointer($0) } ?? end
+            let newline = proctrace_find_byte(position, 0x0a, position.distance(to: end)) ?? end
             let line = UnsafeRawBufferPointer(start: position, count: position.distance(to: newline))
             position = newline + (newline < end ? 1 : 0)
             lineNumber += 1

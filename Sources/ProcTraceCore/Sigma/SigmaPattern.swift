@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CProcTraceStandardC
 
 /// A Sigma string value as a pattern over bytes: `*` any run of characters,
 /// `?` one character, `\*` `\?` `\\` literal (a backslash before anything
@@ -136,7 +134,7 @@ public final class SigmaPattern: @unchecked Sendable {
     @inline(__always)
     static func equal(_ literal: [UInt8], _ text: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         literal.withUnsafeBytes { literal in
-            literal.count == 0 || memcmp(literal.baseAddress!, text.baseAddress! + offset, literal.count) == 0
+            literal.count == 0 || proctrace_bytes_equal(literal.baseAddress!, text.baseAddress! + offset, literal.count) != 0
         }
     }
 
@@ -145,16 +143,16 @@ public final class SigmaPattern: @unchecked Sendable {
     static func find(_ literal: [UInt8], in text: UnsafeRawBufferPointer, from: Int) -> Int? {
         guard literal.count <= text.count - from else { return nil }
         if literal.isEmpty { return from }
-        // memchr for the first byte, then compare (glibc's memmem needs _GNU_SOURCE, which Swift's Glibc lacks).
+        // memchr for the first byte, then compare (memmem is not the C standard's).
         return literal.withUnsafeBytes { needle -> Int? in
-            let first = Int32(needle[0])
+            let first = needle[0]
             let base = text.baseAddress!
             var start = from
             let lastStart = text.count - needle.count
             while start <= lastStart {
-                guard let hit = memchr(base + start, first, lastStart - start + 1) else { return nil }
-                let offset = base.distance(to: UnsafeRawPointer(hit))
-                if memcmp(base + offset, needle.baseAddress!, needle.count) == 0 { return offset }
+                guard let hit = proctrace_find_byte(base + start, first, lastStart - start + 1) else { return nil }
+                let offset = base.distance(to: hit)
+                if proctrace_bytes_equal(base + offset, needle.baseAddress!, needle.count) != 0 { return offset }
                 start = offset + 1
             }
             return nil

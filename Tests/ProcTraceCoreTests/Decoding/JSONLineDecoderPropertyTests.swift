@@ -1,6 +1,5 @@
 import PropertyBased
 import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
@@ -101,13 +100,5 @@ import Testing
                 Issue.record("unexpected error type \(error)")
             }
         }
-    }
-
-    @Test func theFuzzCorpusIsSkippedLineByLine() throws {
-        let reader = try LogReader(paths: [Fixtures.path("damaged.jsonl")], skipInvalid: true)
-        var kinds: [EventKind] = []
-        while let event = try reader.next() { kinds.append(event.kind) }
-        #expect(kinds == [.start, .fork, .stop])
-        #expect(reader.invalidLineCount == 9)
     }
 }

@@ -1,5 +1,4 @@
 @testable import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
@@ -10,7 +9,7 @@ import Testing
     }
 
     private func fixture(_ selection: ReportSelection = ReportSelection()) throws -> ReportData {
-        let reader = try LogReader(paths: [Fixtures.path("build.jsonl")])
+        let reader = try FixtureLog(path: Fixtures.path("build.jsonl"))
         return try RecordingReport.build(selection, next: reader.next)
     }
 

@@ -1,7 +1,6 @@
 import CZlib
 import Foundation
 @testable import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
@@ -98,7 +97,7 @@ import Testing
     }
 
     @Test func columnsHaveOneEntryPerRowAndRecordsRoundTripTheirOrder() throws {
-        let reader = try LogReader(paths: [Fixtures.path("build.jsonl")])
+        let reader = try FixtureLog(path: Fixtures.path("build.jsonl"))
         let data = try RecordingReport.build(ReportSelection(), next: reader.next)
         let html = try page(data)
         let processes = try columns(html, "p")

@@ -1,11 +1,10 @@
 @testable import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
 @Suite struct LogStatisticsTests {
     private func report(_ path: String, zombieThreshold: UInt64 = 5_000_000_000) throws -> StatisticsReport {
-        let reader = try LogReader(paths: [path])
+        let reader = try FixtureLog(path: path)
         let replayer = LogReplayer()
         let statistics = LogStatistics(zombieThresholdNs: zombieThreshold)
         while var event = try reader.next() {

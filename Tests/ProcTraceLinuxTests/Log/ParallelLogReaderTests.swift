@@ -1,6 +1,6 @@
 import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
+import ProcTraceLinux
 import Testing
 
 /// Decoding ahead on threads (LogReader's `decodingThreads`) must change

@@ -1,6 +1,7 @@
 import ProcTraceCore
 import ProcTraceRules
 import PropertyBased
+import ProcTraceTestSupport
 import Testing
 
 @Suite struct SigmaRuleCompilerTests {

@@ -1,7 +1,7 @@
 import PropertyBased
 import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
+import ProcTraceLinux
 import Testing
 
 /// Each reader entry point — tail (LogTail), replay (ReplayWindow, ReplayPacer), stats (LogStatistics and its

@@ -1,11 +1,11 @@
 /// One damage done to a log line, as the decoder property tests apply it:
 /// cut it short, overwrite, insert or remove a byte, or insert a JSON
 /// structural byte (`, : " space \ } {`).
-enum LineMutation {
-    static let structuralBytes: [UInt8] = Array(",:\" \\}{".utf8)
+public enum LineMutation {
+    public static let structuralBytes: [UInt8] = Array(",:\" \\}{".utf8)
 
     /// Applies mutation number `kind` (0...4) at `position` (taken modulo the line's length).
-    static func apply(_ kind: Int, to line: inout [UInt8], at position: Int, byte: UInt8) {
+    public static func apply(_ kind: Int, to line: inout [UInt8], at position: Int, byte: UInt8) {
         let index = position % line.count
         switch kind {
         case 0: line = Array(line.prefix(index))

@@ -1,6 +1,6 @@
 import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
+import ProcTraceLinux
 import Testing
 
 @Suite struct LogReaderTests {
@@ -132,5 +132,13 @@ import Testing
         #expect(try reader.checkFollowedFile() == .truncated)
         #expect(try reader.next()?.seq == 4)
         #expect(warnings == ["\(path): file was truncated; reading it from the start"])
+    }
+
+    @Test func theFuzzCorpusIsSkippedLineByLine() throws {
+        let reader = try LogReader(paths: [Fixtures.path("damaged.jsonl")], skipInvalid: true)
+        var kinds: [EventKind] = []
+        while let event = try reader.next() { kinds.append(event.kind) }
+        #expect(kinds == [.start, .fork, .stop])
+        #expect(reader.invalidLineCount == 9)
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import ProcTraceCore
 import ProcTraceLinux
+import ProcTraceTestSupport
 import Testing
 
 /// `proctrace tail` is `LogTail` with standard output as `write`: these run it.

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import ProcTraceCore
-import ProcTraceLinux
 import ProcTraceTestSupport
+import ProcTraceLinux
 import Testing
 
 /// LogReader on inputs an attacker, a shell or a busy recorder can hand it.
