@@ -26,7 +26,7 @@ let package = Package(
         // The report page's script, style and markup are files, embedded as byte arrays at build time.
         .target(
             name: "ProcTraceCore",
-            dependencies: ["CProcTraceStandardC", "CZlib"],
+            dependencies: ["CProcTraceStandardC"],
             resources: [
                 .embedInCode("Report/Page/report.js"), .embedInCode("Report/Page/report.css"),
                 .embedInCode("Report/Page/body.html"),
@@ -70,8 +70,8 @@ let package = Package(
         .testTarget(
             name: "ProcTraceCoreTests",
             dependencies: [
-                // Core alone: its tests run wherever Core builds (CZlib to read the report's compressed data).
-                "ProcTraceCore", "ProcTraceTestSupport", "CZlib",
+                // Core alone: its tests run wherever Core builds.
+                "ProcTraceCore", "ProcTraceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

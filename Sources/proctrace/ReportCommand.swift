@@ -59,7 +59,7 @@ struct ReportCommand: ParsableCommand {
             var data = try RecordingReport.build(selection, next: reader.next)
             data.sources = reader.paths
             data.selection = selectionText
-            let page = try ReportPage.html(data)
+            let page = try ReportPage.html(data, gzip: { try Gzip.compress($0) })
             try write(page, inputs: inputs)
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }

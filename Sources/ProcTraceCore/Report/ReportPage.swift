@@ -7,11 +7,14 @@
 /// elements, so no byte of it can end that element, and the page's script
 /// puts every string into the document with `textContent`.
 public enum ReportPage {
+    /// gzip-compresses bytes (a platform's zlib: Core has none of its own).
+    public typealias Gzip = (UnsafeRawBufferPointer) throws -> [UInt8]
+
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
-    public static func html(_ data: ReportData, nonce: String = randomNonce()) throws -> ByteBuffer {
+    public static func html(_ data: ReportData, gzip: Gzip, nonce: String = randomNonce()) throws -> ByteBuffer {
         let (main, records) = ReportDataEncoder.encode(data)
-        let compressedMain = try Gzip.compress(main.bytes)
-        let compressedRecords = try Gzip.compress(records.bytes)
+        let compressedMain = try gzip(main.bytes)
+        let compressedRecords = try gzip(records.bytes)
         let out = ByteBuffer(capacity: (compressedMain.count + compressedRecords.count) * 4 / 3 + 256 * 1024)
         out.append(contentsOf: Array(#"<!DOCTYPE html>\#n<html lang="en"><head><meta charset="utf-8">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))

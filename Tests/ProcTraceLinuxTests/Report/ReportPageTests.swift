@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 @testable import ProcTraceCore
+import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
     }
 
     private func page(_ data: ReportData) throws -> String {
-        String(decoding: try ReportPage.html(data, nonce: "0123456789abcdef0123456789abcdef").array, as: UTF8.self)
+        String(decoding: try ReportPage.html(data, gzip: { try Gzip.compress($0) }, nonce: "0123456789abcdef0123456789abcdef").array, as: UTF8.self)
     }
 
     /// The bytes of a data element, gunzipped from its base64.
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func columnsHaveOneEntryPerRowAndRecordsRoundTripTheirOrder() throws {
-        let reader = try FixtureLog(path: Fixtures.path("build.jsonl"))
+        let reader = try LogReader(paths: [Fixtures.path("build.jsonl")])
         let data = try RecordingReport.build(ReportSelection(), next: reader.next)
         let html = try page(data)
         let processes = try columns(html, "p")
