@@ -8,6 +8,8 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
 
     public enum SyslogEndpoint: Equatable, Sendable {
         case tcp(host: String, port: UInt16)
+        /// RFC 5425: octet-counted messages over TLS 1.2+ (TLSSettings say how the server is checked).
+        case tls(host: String, port: UInt16)
         case udp(host: String, port: UInt16)
         case unix(path: String)
     }
@@ -16,7 +18,8 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
     public static func network(_ text: String) throws -> OutputTarget? {
         if text == "journal" { return .journal }
         guard text.hasPrefix("syslog") else { return nil }
-        for (scheme, make) in [("syslog+tcp://", SyslogEndpoint.tcp), ("syslog+udp://", SyslogEndpoint.udp)] {
+        for (scheme, make) in [("syslog+tcp://", SyslogEndpoint.tcp), ("syslog+tls://", SyslogEndpoint.tls),
+                             ("syslog+udp://", SyslogEndpoint.udp)] {
             guard text.hasPrefix(scheme) else { continue }
             let address = text.dropFirst(scheme.count)
             guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]), port > 0 else {
@@ -33,7 +36,7 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
             return .syslog(.unix(path: path))
         }
         if text.hasPrefix("syslog:") || text.hasPrefix("syslog+") {
-            throw DeliveryError("\(text): a syslog output is syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:///dev/log")
+            throw DeliveryError("\(text): a syslog output is syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:///dev/log")
         }
         return nil
     }
@@ -43,6 +46,7 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
         case .file(let path): path.text
         case .journal: "journal"
         case .syslog(.tcp(let host, let port)): "syslog+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        case .syslog(.tls(let host, let port)): "syslog+tls://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         case .syslog(.udp(let host, let port)): "syslog+udp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         case .syslog(.unix(let path)): "syslog+unix://\(path)"
         }

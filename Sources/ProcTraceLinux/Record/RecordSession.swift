@@ -303,6 +303,14 @@ public final class RecordSession {
         let transport: RecordTransport
         switch target {
         case .journal: transport = JournalTransport()
+        case .syslog(.tls(let host, let port)):
+            let tls: TLSClientConfiguration
+            do {
+                tls = try TLSClientConfiguration(configuration.tls)
+            } catch {
+                throw DeliveryError("\(target): \(error)")
+            }
+            transport = SyslogTransport(endpoint: .tls(host: host, port: port), tls: tls)
         case .syslog(let endpoint): transport = SyslogTransport(endpoint: endpoint)
         case .file: throw DeliveryError("\(target): not a network output")
         }
