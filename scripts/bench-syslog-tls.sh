@@ -76,7 +76,7 @@ cpu_run() {  # tcp|tls: ns of recorder CPU per record delivered
 }
 for _ in $(seq "$PAIRS"); do cpu_run tcp; cpu_run tls; done | awk '
   { sum[$1] += $2; n[$1]++; print "cpu " $1 ": " $2 " ns per record" }
-  END { tcp = sum["tcp"] / n["tcp"]; tls = sum["tls"] / n["tls"];
+  END { if (!n["tcp"] || !n["tls"]) exit; tcp = sum["tcp"] / n["tcp"]; tls = sum["tls"] / n["tls"];
         printf "mean: tcp %.0f ns, tls %.0f ns per record; TLS adds %.1f ms of CPU per 1,000 records (tls/tcp %.3f)\n",
                tcp, tls, (tls - tcp) / 1000, tls / tcp }'
 
@@ -90,6 +90,7 @@ outage_run() {  # tcp|tls: duplicates of 900 execs after a 3 s outage
   wait $storm; sleep 3
   kill -INT $P; wait $P || true; P=""
   sleep 0.5; stop_rsyslog
+  [ -n "${KEEP:-}" ] && cp "$D/received.log" "$KEEP.$1" && cp "$D/events.jsonl" "$KEEP.$1.events"
   python3 - "$1" "$D/received.log" <<'PY'
 import re, sys
 execs = [l for l in open(sys.argv[2], errors="replace") if '"event":"exec"' in l and "outage-" in l]
