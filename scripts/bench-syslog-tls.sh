@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # syslog+tls:// against syslog+tcp:// to the same real rsyslog (rsyslog-gnutls,
 # mutual TLS), side by side in one run (root):
-#  1. recorder CPU per 1,000 records delivered, from schedstat, under a loadgen
-#     fork+exec storm; PAIRS (5) alternating tcp/tls, COUNT (10000) fork+execs;
+#  1. CPU per record delivered of the output's sender thread (proctrace-send),
+#     from schedstat, and of the whole recorder, under a loadgen fork+exec storm;
+#     PAIRS (5) alternating tcp/tls, COUNT (10000) fork+execs;
 #  2. duplicates after one 3 s collector outage in the middle of 900 paced
 #     execs (issue 28's scenario), ROUNDS (3) per protocol.
 set -euo pipefail
@@ -58,6 +59,11 @@ options() {  # tcp|tls
 }
 wait_started() { for _ in $(seq 400); do grep -q '"event":"start"' "$1" 2>/dev/null && return 0; sleep 0.05; done; exit 1; }
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
+sender_ns() {
+  for task in /proc/"$1"/task/*; do
+    [ "$(cat "$task/comm" 2>/dev/null)" = proctrace-send ] && cut -d' ' -f1 "$task/schedstat"
+  done | awk '{s += $1} END {printf "%.0f\n", s}'
+}
 received() { grep -c '^<30>1 ' "$D/received.log" 2>/dev/null || true; }
 
 cpu_run() {  # tcp|tls: ns of recorder CPU per record delivered
@@ -65,20 +71,22 @@ cpu_run() {  # tcp|tls: ns of recorder CPU per record delivered
   # shellcheck disable=SC2046
   "$BIN" record --config /dev/null -o "$D/events.jsonl" $(options "$1") 2>>"$D/err" & P=$!
   wait_started "$D/events.jsonl"; sleep 0.5
-  local before; before=$(cpu_ns $P)
+  local before; before=$(cpu_ns $P); local sender_before; sender_before=$(sender_ns $P)
   "$LOADGEN" --mode forkexec --count "$COUNT" --workers "$(nproc)" --run "tls$1$$" > /dev/null
   local written; written=$(wc -l < "$D/events.jsonl")
   for _ in $(seq 100); do [ "$(received)" -ge "$written" ] && break; sleep 0.1; done
-  local after; after=$(cpu_ns $P)
+  local after; after=$(cpu_ns $P); local sender_after; sender_after=$(sender_ns $P)
   kill -INT $P; wait $P || true; P=""
   stop_rsyslog
-  echo "$1 $(( (after - before) / $(received) ))"
+  echo "$1 $(( (after - before) / $(received) )) $(( (sender_after - sender_before) / $(received) ))"
 }
 for _ in $(seq "$PAIRS"); do cpu_run tcp; cpu_run tls; done | awk '
-  { sum[$1] += $2; n[$1]++; print "cpu " $1 ": " $2 " ns per record" }
-  END { if (!n["tcp"] || !n["tls"]) exit; tcp = sum["tcp"] / n["tcp"]; tls = sum["tls"] / n["tls"];
-        printf "mean: tcp %.0f ns, tls %.0f ns per record; TLS adds %.1f ms of CPU per 1,000 records (tls/tcp %.3f)\n",
-               tcp, tls, (tls - tcp) / 1000, tls / tcp }'
+  { all[$1] += $2; send[$1] += $3; n[$1]++; print "cpu " $1 ": recorder " $2 " ns, sender thread " $3 " ns per record" }
+  END { if (!n["tcp"] || !n["tls"]) exit
+        tcp = send["tcp"] / n["tcp"]; tls = send["tls"] / n["tls"]
+        printf "mean sender thread: tcp %.0f ns, tls %.0f ns per record (tls/tcp %.2f): TLS adds %.2f ms of CPU per 1,000 records\n",
+               tcp, tls, tls / tcp, (tls - tcp) / 1000
+        printf "mean recorder: tcp %.0f ns, tls %.0f ns per record\n", all["tcp"] / n["tcp"], all["tls"] / n["tls"] }'
 
 outage_run() {  # tcp|tls: duplicates of 900 execs after a 3 s outage
   configure "$1"; rm -f "$D/received.log" "$D/events.jsonl"; rm -rf "$D/spool"; start_rsyslog

@@ -37,7 +37,7 @@ public final class SyslogTransport: RecordTransport {
     private var isStream: Bool {
         switch endpoint {
         case .tcp, .tls: true
-        case .udp, .unix: false
+        case .udp, .unix, .relp: false
         }
     }
 
@@ -60,6 +60,8 @@ public final class SyslogTransport: RecordTransport {
                 close(socket)
                 throw DeliveryError("\(name): \(error)")
             }
+        case .relp:
+            throw DeliveryError("\(name): RELP is RELPTransport's")
         case .udp(let host, let port):
             fd = try Self.connectInternet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue), name: name, deadline: deadline)
         case .unix(let path):

@@ -311,6 +311,7 @@ public final class RecordSession {
                 throw DeliveryError("\(target): \(error)")
             }
             transport = SyslogTransport(endpoint: .tls(host: host, port: port), tls: tls)
+        case .syslog(.relp(let host, let port)): transport = RELPTransport(host: host, port: port)
         case .syslog(let endpoint): transport = SyslogTransport(endpoint: endpoint)
         case .file: throw DeliveryError("\(target): not a network output")
         }

@@ -9,6 +9,9 @@ struct TLSSettingsTests {
         #expect(try OutputTarget.network("syslog+tls://logs.example:6514") == .syslog(.tls(host: "logs.example", port: 6514)))
         #expect(try OutputTarget.network("syslog+tls://[::1]:6514")?.description == "syslog+tls://[::1]:6514")
         #expect(throws: DeliveryError.self) { try OutputTarget.network("syslog+tls://logs.example") }
+        #expect(try OutputTarget.network("relp://collector:2514") == .syslog(.relp(host: "collector", port: 2514)))
+        #expect(try OutputTarget.network("relp://collector:2514")?.description == "relp://collector:2514")
+        #expect(throws: DeliveryError.self) { try OutputTarget.network("relp:collector") }
     }
 
     @Test func aFingerprintIsSHA256InHexWithOrWithoutColons() throws {
