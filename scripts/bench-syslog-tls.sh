@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# syslog+tls:// against syslog+tcp:// to the same real rsyslog (rsyslog-gnutls,
-# mutual TLS), side by side in one run (root):
+# syslog+tls:// against syslog+tcp:// (and relp://) to the same real rsyslog
+# (rsyslog-gnutls with mutual TLS; rsyslog-relp), side by side in one run (root):
 #  1. CPU per record delivered of the output's sender thread (proctrace-send),
 #     from schedstat, and of the whole recorder, under a loadgen fork+exec storm;
 #     PAIRS (5) alternating tcp/tls, COUNT (10000) fork+execs;
 #  2. duplicates after one 3 s collector outage in the middle of 900 paced
-#     execs (issue 28's scenario), ROUNDS (3) per protocol.
+#     execs (issue 28's scenario), ROUNDS (3) per protocol: tcp, tls, relp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release/proctrace
@@ -27,18 +27,19 @@ mkdir -p "$D/work" "$D/pki"
     printf '%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$ext" > $n.ext
     openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out $n.pem -extfile $n.ext
   done ) 2>/dev/null
-configure() {  # tcp|tls
-  local global="" module=""
+configure() {  # tcp|tls|relp
+  local global="" module="" input="imtcp"
   if [ "$1" = tls ]; then
     global="DefaultNetstreamDriver=\"gtls\" DefaultNetstreamDriverCAFile=\"$D/pki/ca.pem\" DefaultNetstreamDriverCertFile=\"$D/pki/server.pem\" DefaultNetstreamDriverKeyFile=\"$D/pki/server.key\""
     module='StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/name" PermittedPeer=["recorder.test"]'
   fi
+  [ "$1" = relp ] && input=imrelp
   cat > "$D/rsyslog.conf" <<CONF
 global(workDirectory="$D/work" maxMessageSize="1m" $global)
-module(load="imtcp" $module)
+module(load="$input" $module)
 template(name="raw" type="string" string="%rawmsg%\n")
 ruleset(name="proctrace") { action(type="omfile" file="$D/received.log" template="raw") }
-input(type="imtcp" address="127.0.0.1" port="$PORT" ruleset="proctrace")
+input(type="$input" address="127.0.0.1" port="$PORT" ruleset="proctrace")
 CONF
 }
 start_rsyslog() {
@@ -51,7 +52,9 @@ start_rsyslog() {
 }
 stop_rsyslog() { kill -TERM $R; wait $R || true; R=""; }
 options() {  # tcp|tls
-  if [ "$1" = tls ]; then
+  if [ "$1" = relp ]; then
+    echo "-o relp://127.0.0.1:$PORT"
+  elif [ "$1" = tls ]; then
     echo "-o syslog+tls://127.0.0.1:$PORT --tls-ca $D/pki/ca.pem --tls-cert $D/pki/recorder.pem --tls-key $D/pki/recorder.key"
   else
     echo "-o syslog+tcp://127.0.0.1:$PORT"
@@ -106,4 +109,4 @@ seqs = [re.search(r'\{"seq":(\d+)', l).group(1) for l in execs]
 print(f"outage {sys.argv[1]}: {len(set(seqs))} of 900 execs arrived, {len(seqs) - len(set(seqs))} twice")
 PY
 }
-for _ in $(seq "$ROUNDS"); do outage_run tcp; outage_run tls; done
+for _ in $(seq "$ROUNDS"); do outage_run tcp; outage_run tls; outage_run relp; done

@@ -32,12 +32,13 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .shortAndLong, parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Where records go instead of standard output (repeatable, each output counts its own losses): a FILE to "
             + "append to; journal (one journal entry per record); syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT "
-            + "(RFC 5425, TLS 1.2+; see --tls-ca), syslog+udp://HOST:PORT or syslog+unix:///dev/log (RFC 5424). "
+            + "(RFC 5425, TLS 1.2+; see --tls-ca), syslog+udp://HOST:PORT, syslog+unix:///dev/log (RFC 5424), or "
+            + "relp://HOST:PORT (RELP, rsyslog's imrelp: each record answered, so an outage resends none it took). "
             + "A file called journal is ./journal.", valueName: "output"))
     var output: [OutputArgument] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Keep records a journal or syslog receiver has not taken yet in DIR (one subdirectory per output), so an "
+        "Keep records a journal, syslog or RELP receiver has not taken yet in DIR (one subdirectory per output), so an "
             + "outage or a restart of proctrace loses none; without it they wait in memory (16M per output).",
         valueName: "dir"))
     var spool: String?
