@@ -104,9 +104,11 @@ outage_run() {  # tcp|tls: duplicates of 900 execs after a 3 s outage
   [ -n "${KEEP:-}" ] && cp "$D/received.log" "$KEEP.$1" && cp "$D/events.jsonl" "$KEEP.$1.events"
   python3 - "$1" "$D/received.log" <<'PY'
 import re, sys
-execs = [l for l in open(sys.argv[2], errors="replace") if '"event":"exec"' in l and "outage-" in l]
-seqs = [re.search(r'\{"seq":(\d+)', l).group(1) for l in execs]
-print(f"outage {sys.argv[1]}: {len(set(seqs))} of 900 execs arrived, {len(seqs) - len(set(seqs))} twice")
+lines = [l for l in open(sys.argv[2], errors="replace") if '{"seq":' in l]
+seqs = [re.search(r'\{"seq":(\d+)', l).group(1) for l in lines]
+execs = [q for q, l in zip(seqs, lines) if '"event":"exec"' in l and "outage-" in l]
+print(f"outage {sys.argv[1]}: {len(set(execs))} of 900 execs arrived, {len(execs) - len(set(execs))} twice; "
+      f"all records: {len(set(seqs))} arrived, {len(seqs) - len(set(seqs))} twice")
 PY
 }
 for _ in $(seq "$ROUNDS"); do outage_run tcp; outage_run tls; outage_run relp; done
