@@ -76,6 +76,38 @@ struct RELPOutputTests {
             + "of 900 storm execs \(execs.count - Set(execs).count) twice")
     }
 
+    /// A collector that hangs (SIGSTOP: its kernel still takes bytes) and then dies (SIGKILL)
+    /// answered none of what was sent meanwhile: all of it is sent again, none is lost. (TCP
+    /// counts those bytes delivered once the kernel took them and a second passed.)
+    @Test func whatAHungCollectorNeverAnsweredIsSentAgain() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run(Self.preamble + """
+            start_rsyslog
+            "$PROCTRACE" record --config /dev/null --pid $$ --descendants -o "$D/events.jsonl" \\
+                -o relp://127.0.0.1:$PORT --spool "$D/spool" 2>"$D/record.err" & P=$!
+            wait_started "$D/events.jsonl"
+            for i in $(seq 100); do grep -q '"event":"start"' "$D/received.log" 2>/dev/null && break; sleep 0.1; done
+            kill -STOP $R
+            for i in $(seq 100); do /bin/true hung-$i; done
+            sleep 3
+            kill -KILL $R; wait $R || true; R=""
+            start_rsyslog
+            sleep 4
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""
+            sleep 0.5
+            stop_rsyslog
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
+        let recordErrors = TLSSyslogOutputTests.text(directory, "record.err")
+        #expect(result.status == 0, "\(result.errors) \(recordErrors)")
+        #expect(!result.errors.contains("record exited"), "\(result.errors) \(recordErrors)")
+        let written = TLSSyslogOutputTests.lines(directory, "events.jsonl")
+        let received = Set(TLSSyslogOutputTests.received(directory))
+        let missing = written.filter { !received.contains($0) }
+        #expect(written.filter { $0.contains("hung-") && $0.contains("\"event\":\"exec\"") }.count == 100)
+        #expect(missing.isEmpty, "\(missing.count) of \(written.count) records lost with the collector: \(missing.prefix(2))")
+    }
+
     @Test func framesAreReadWhole() {
         let answer = Array("3 rsp 6 200 OK\n0 serverclose 0\n".utf8)
         #expect(RELPFrame.parse(answer, limit: 1024) == .frame(transaction: 3, command: "rsp", data: Array("200 OK".utf8), length: 15))
