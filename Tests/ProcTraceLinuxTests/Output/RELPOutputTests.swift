@@ -77,8 +77,7 @@ struct RELPOutputTests {
     }
 
     /// A collector that hangs (SIGSTOP: its kernel still takes bytes) and then dies (SIGKILL)
-    /// answered none of what was sent meanwhile: all of it is sent again, none is lost. (TCP
-    /// counts those bytes delivered once the kernel took them and a second passed.)
+    /// answered none of what was sent meanwhile: all of it is sent again, none is lost.
     @Test func whatAHungCollectorNeverAnsweredIsSentAgain() throws {
         let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
