@@ -60,13 +60,19 @@ struct FleetTests {
                         --tls-key "$D/pki/host$0.key" --spool "$D/spool$0" 2>"$D/host$0.err" & P=$!
                     for j in $(seq 200); do grep -q "\\"event\\":\\"start\\"" "$D/host$0.jsonl" 2>/dev/null && break; sleep 0.05; done
                     sleep 3$0 & S=$!
+                    for j in $(seq 600); do [ -e "$D/go" ] && break; sleep 0.05; done
                     for j in $(seq 300); do /bin/true host$0-$j; [ $((j % 20)) -eq 0 ] && sleep 0.2; done
                     sleep 2
                     kill -INT $P; wait $P || echo "host$0: record exited $?" >&2
                     kill $S
                 ' $i $PORT & eval H$i=\\$!
             done
-            sleep 2
+            # The workloads start together once every host's start reached the collector; it goes away 1 s later.
+            for i in $(seq 600); do
+                [ $(cat "$D"/fleet/host[123].log 2>/dev/null | grep -c '"event":"start"') -ge 3 ] && break; sleep 0.05
+            done
+            touch "$D/go"
+            sleep 1
             kill -TERM $R; wait $R || true; R=""
             sleep 3
             collector
