@@ -99,6 +99,7 @@ int pt_tls_config_trust_system(pt_tls_config *config, char *error, size_t error_
 int pt_tls_config_trust_pem(pt_tls_config *config, const void *pem, size_t length, char *error, size_t error_size)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(config->ctx);
+	unsigned long last;
 	BIO *bio;
 	X509 *cert;
 	int count = 0;
@@ -121,6 +122,11 @@ int pt_tls_config_trust_pem(pt_tls_config *config, const void *pem, size_t lengt
 	}
 	BIO_free(bio);
 	/* The loop ends at the end of the data ("no start line"), or at a broken certificate. */
+	last = ERR_peek_last_error();
+	if (count > 0 && last != 0 && !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
+		say(error, error_size, "a broken certificate after the first");
+		return 0;
+	}
 	if (count == 0) {
 		say(error, error_size, "no PEM certificate in it");
 		return 0;

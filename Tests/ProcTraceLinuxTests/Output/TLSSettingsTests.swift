@@ -51,4 +51,29 @@ struct TLSSettingsTests {
         #expect(throws: DeliveryError.self) { try TLSCredentialFile.read(key, option: "--tls-key", secret: true, effectiveUser: 0) }
         #expect(throws: DeliveryError.self) { try TLSCredentialFile.read(directory.path, option: "--tls-ca", secret: false) }
     }
+
+    /// A CA file that is no PEM, or has a broken certificate after good ones, is refused at the start.
+    @Test func aCAFileWithABrokenCertificateIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-tls-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = directory.appendingPathComponent("ca.pem").path
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        made.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                          "-keyout", directory.appendingPathComponent("ca.key").path, "-out", ca, "-subj", "/CN=t"]
+        made.standardError = FileHandle.nullDevice
+        try made.run()
+        made.waitUntilExit()
+        let good = try String(contentsOfFile: ca, encoding: .utf8)
+        var settings = TLSSettings()
+        settings.caPath = ca
+        _ = try TLSClientConfiguration(settings)
+        for (text, reason) in [("not a certificate\n", "no PEM certificate in it"),
+                               (good + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "a broken certificate after the first")] {
+            try text.write(toFile: ca, atomically: false, encoding: .utf8)
+            let refused = #expect(throws: DeliveryError.self) { try TLSClientConfiguration(settings) }
+            #expect(refused?.description.hasPrefix("--tls-ca \(ca): \(reason)") == true, "\(refused?.description ?? "")")
+        }
+    }
 }

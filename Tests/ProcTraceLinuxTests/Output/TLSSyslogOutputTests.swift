@@ -182,12 +182,13 @@ struct TLSSyslogOutputTests {
         #expect(recordErrors.contains("0 records delivered") && recordErrors.contains("still waiting in the spool"), "\(recordErrors)")
     }
 
-    /// Accepts connections on argv[1] for 6 s and writes every byte they sent to argv[2]; answers nothing.
+    /// Accepts connections on argv[1] until the file argv[3] exists (60 s at most) and writes every
+    /// byte they sent to argv[2]; answers nothing.
     static let listener = """
-        import socket, sys, time
+        import os, socket, sys, time
         s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); s.settimeout(0.2)
-        got, end, conns = b"", time.time() + 6, []
-        while time.time() < end:
+        got, end, conns = b"", time.time() + 60, []
+        while time.time() < end and not os.path.exists(sys.argv[3]):
             try: conns.append(s.accept()[0])
             except socket.timeout: pass
             for c in conns:
@@ -202,7 +203,7 @@ struct TLSSyslogOutputTests {
         let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Shell.run(Self.preamble + """
-            python3 -c "$LISTENER" $PORT "$D/wire.bin" & L=$!
+            python3 -c "$LISTENER" $PORT "$D/wire.bin" "$D/done" & L=$!
             sleep 0.3
             "$PROCTRACE" record --config /dev/null --pid $$ --descendants -o "$D/events.jsonl" \\
                 -o syslog+tls://127.0.0.1:$PORT $TLS 2>"$D/record.err" & P=$!
@@ -210,6 +211,7 @@ struct TLSSyslogOutputTests {
             for i in $(seq 20); do /bin/true cleartext-$i; done
             sleep 1
             kill -INT $P; wait $P || true; P=""
+            touch "$D/done"
             wait $L
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace, "LISTENER": Self.listener], in: directory)
         #expect(result.status == 0, "\(result.errors) \(Self.text(directory, "record.err"))")
