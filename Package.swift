@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "ProcTraceLinux",
             dependencies: [
-                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CZlib",
+                "ProcTraceCore", "CProcTraceBPF", "CProcTraceNetlink", "CProcTraceSystem", "CProcTraceCrypto", "CProcTraceTLS", "CZlib",
             ]
         ),
         // Sigma rule files read with libyaml (CYAML) into ProcTraceCore's engine, `re` compiled by PCRE2.
@@ -52,6 +52,8 @@ let package = Package(
         // SHA-256 (exe_sha256) and HMAC-SHA256 from Debian's libcrypto (libssl3), with the CPU's SHA
         // extensions, behind a small C header: no Foundation in the binary (swift-crypto brought it, and ICU).
         .target(name: "CProcTraceCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        // syslog+tls:// (RFC 5425): a TLS 1.2+ client from Debian's libssl (libssl3, as libcrypto), behind a small C header.
+        .target(name: "CProcTraceTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // libbpf, the generated skeleton (embedded BPF object) and the shared record header.
         .target(
             name: "CProcTraceBPF",

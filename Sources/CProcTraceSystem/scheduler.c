@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -50,4 +51,12 @@ int pt_thread_set_nice(int nice)
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), nice) != 0)
 		return -errno;
 	return 0;
+}
+
+int pt_thread_set_name(const char *name)
+{
+	char kept[16];
+
+	snprintf(kept, sizeof kept, "%s", name);
+	return -pthread_setname_np(pthread_self(), kept);
 }

@@ -21,7 +21,9 @@ struct RecordCommand: ParsableCommand {
               sudo proctrace record -o events.jsonl --rotate-size 100M --rotate-keep 10 --compress
               sudo proctrace record --pid 1234 --descendants --event fork,exec,exit
               sudo proctrace record -o journal
-              sudo proctrace record -o events.jsonl -o syslog+tcp://logs.example:6514 --spool /var/spool/proctrace
+              sudo proctrace record -o events.jsonl -o syslog+tcp://logs.example:514 --spool /var/spool/proctrace
+              sudo proctrace record -o syslog+tls://logs.example:6514 --tls-ca ca.pem --tls-cert host.pem \\
+                --tls-key host.key --spool /var/spool/proctrace
             """
     )
 
@@ -29,12 +31,14 @@ struct RecordCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Where records go instead of standard output (repeatable, each output counts its own losses): a FILE to "
-            + "append to; journal (one journal entry per record); syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or "
-            + "syslog+unix:///dev/log (RFC 5424). A file called journal is ./journal.", valueName: "output"))
+            + "append to; journal (one journal entry per record); syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT "
+            + "(RFC 5425, TLS 1.2+; see --tls-ca), syslog+udp://HOST:PORT, syslog+unix:///dev/log (RFC 5424), or "
+            + "relp://HOST:PORT (RELP, rsyslog's imrelp: each record answered, so an outage resends none it took). "
+            + "A file called journal is ./journal.", valueName: "output"))
     var output: [OutputArgument] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Keep records a journal or syslog receiver has not taken yet in DIR (one subdirectory per output), so an "
+        "Keep records a journal, syslog or RELP receiver has not taken yet in DIR (one subdirectory per output), so an "
             + "outage or a restart of proctrace loses none; without it they wait in memory (16M per output).",
         valueName: "dir"))
     var spool: String?
@@ -108,6 +112,9 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup(title: "Service (docs/service.md)")
     var service: ServiceOptions
 
+    @OptionGroup(title: "TLS (syslog+tls:// outputs; docs/service.md)")
+    var tls: TLSOptions
+
     /// The longest --duration: beyond it, leave --duration out and stop with SIGTERM.
     static let maximumDurationSeconds = 100 * 365 * 86_400.0
     /// The largest --rotate-size: a file that never rotates needs no --rotate-size.
@@ -133,6 +140,10 @@ struct RecordCommand: ParsableCommand {
         }
         if spool != nil && files == output.count {
             throw ValidationError("--spool is for journal and syslog outputs; a file needs none")
+        }
+        let tlsOutputs = targets.filter { if case .syslog(.tls)? = $0 { true } else { false } }.count
+        if !tls.isEmpty && tlsOutputs == 0 {
+            throw ValidationError("--tls-ca, --tls-cert, --tls-key and --tls-fingerprint are for a syslog+tls:// output; add one")
         }
         if let metricsListen, !metricsListen.contains(":") {
             throw ValidationError("--metrics-listen needs ADDRESS:PORT, e.g. 127.0.0.1:9464")
@@ -182,6 +193,7 @@ struct RecordCommand: ParsableCommand {
         }
         try refuseAppendingToTheConfiguration(configuration.outputPath)
         configuration.spoolDirectory = spool
+        configuration.tls = try tls.settings()
         configuration.metricsListen = metricsListen
         configuration.spoolBytes = spoolSize.bytes
         configuration.duration = duration

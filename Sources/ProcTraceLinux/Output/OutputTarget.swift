@@ -8,15 +8,20 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
 
     public enum SyslogEndpoint: Equatable, Sendable {
         case tcp(host: String, port: UInt16)
+        /// RFC 5425: octet-counted messages over TLS 1.2+ (TLSSettings say how the server is checked).
+        case tls(host: String, port: UInt16)
         case udp(host: String, port: UInt16)
+        /// RELP (rsyslog's imrelp): each message answered by the collector.
+        case relp(host: String, port: UInt16)
         case unix(path: String)
     }
 
     /// nil: not a network output (a file name); throws for a malformed syslog address.
     public static func network(_ text: String) throws -> OutputTarget? {
         if text == "journal" { return .journal }
-        guard text.hasPrefix("syslog") else { return nil }
-        for (scheme, make) in [("syslog+tcp://", SyslogEndpoint.tcp), ("syslog+udp://", SyslogEndpoint.udp)] {
+        guard text.hasPrefix("syslog") || text.hasPrefix("relp:") else { return nil }
+        for (scheme, make) in [("syslog+tcp://", SyslogEndpoint.tcp), ("syslog+tls://", SyslogEndpoint.tls),
+                             ("syslog+udp://", SyslogEndpoint.udp), ("relp://", SyslogEndpoint.relp)] {
             guard text.hasPrefix(scheme) else { continue }
             let address = text.dropFirst(scheme.count)
             guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]), port > 0 else {
@@ -32,8 +37,8 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
             guard path.hasPrefix("/") else { throw DeliveryError("\(text): give the socket as syslog+unix:///dev/log") }
             return .syslog(.unix(path: path))
         }
-        if text.hasPrefix("syslog:") || text.hasPrefix("syslog+") {
-            throw DeliveryError("\(text): a syslog output is syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:///dev/log")
+        if text.hasPrefix("syslog:") || text.hasPrefix("syslog+") || text.hasPrefix("relp:") {
+            throw DeliveryError("\(text): a syslog output is syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, syslog+unix:///dev/log or relp://HOST:PORT")
         }
         return nil
     }
@@ -43,8 +48,10 @@ public enum OutputTarget: Equatable, Sendable, CustomStringConvertible {
         case .file(let path): path.text
         case .journal: "journal"
         case .syslog(.tcp(let host, let port)): "syslog+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        case .syslog(.tls(let host, let port)): "syslog+tls://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         case .syslog(.udp(let host, let port)): "syslog+udp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         case .syslog(.unix(let path)): "syslog+unix://\(path)"
+        case .syslog(.relp(let host, let port)): "relp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         }
     }
 

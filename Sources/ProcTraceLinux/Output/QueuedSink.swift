@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcTraceSystem
 import ProcTraceCore
 
 /// A LogSink for a network output: the record path appends each batch to a
@@ -174,6 +175,8 @@ public final class QueuedSink: LogSink {
     }
 
     private func sendLoop() {
+        // Its own name in top -H and /proc/PID/task/*/comm: what a network output costs is seen apart.
+        _ = pt_thread_set_name("proctrace-send")
         let decoder = JSONLineDecoder()
         var state = SenderState(trouble: TroubleReport(name: transport.name))
         while true {
@@ -274,11 +277,10 @@ public final class QueuedSink: LogSink {
     /// After a broken connection: keep what is delivered, resend the rest
     /// after the backoff (some may arrive twice, same seq; none is missing).
     private func recover(from failure: String, _ state: inout SenderState, isStopping: Bool) {
-        // A datagram that went out is delivered: keep those, so only what follows is sent again.
-        if transport.settleNanoseconds == 0 {
-            commitSettled(&state.marks, &state.sentOffset, acknowledged: transport.bytesSent,
-                          recorderPid: &state.committedRecorderPid)
-        }
+        // What the receiver is known to have (a datagram that went out, a RELP answer) is kept:
+        // only what follows is sent again.
+        commitSettled(&state.marks, &state.sentOffset, acknowledged: transport.deliveredBeforeBreak,
+                      recorderPid: &state.committedRecorderPid)
         transport.disconnect()
         state.connected = false
         state.sentOffset = 0

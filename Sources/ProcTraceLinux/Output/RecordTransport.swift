@@ -20,7 +20,15 @@ public protocol RecordTransport: AnyObject {
     /// How long an acknowledged byte stays uncommitted, in nanoseconds: a
     /// receiver that dies within it may not have processed the data yet.
     var settleNanoseconds: Int64 { get }
+    /// Bytes of this connection the receiver is known to have even though
+    /// it broke (read before `disconnect`): kept, not sent again.
+    var deliveredBeforeBreak: UInt64 { get }
     func disconnect()
+}
+
+extension RecordTransport {
+    /// A datagram that went out is delivered; TCP bytes not yet settled are not known to be.
+    public var deliveredBeforeBreak: UInt64 { settleNanoseconds == 0 ? bytesSent : 0 }
 }
 
 /// One record on its way to a receiver.

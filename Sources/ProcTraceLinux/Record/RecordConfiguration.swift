@@ -15,6 +15,8 @@ public struct RecordConfiguration {
     public var spoolDirectory: String?
     public var spoolBytes: UInt64 = 256 << 20
     public var memoryQueueBytes = 16 << 20
+    /// How syslog+tls:// outputs check their server and show themselves.
+    public var tls = TLSSettings()
     /// Serve Prometheus metrics at http://ADDRESS:PORT/metrics.
     public var metricsListen: String?
     /// Stop by itself after this many seconds.

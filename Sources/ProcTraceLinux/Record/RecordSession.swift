@@ -303,6 +303,15 @@ public final class RecordSession {
         let transport: RecordTransport
         switch target {
         case .journal: transport = JournalTransport()
+        case .syslog(.tls(let host, let port)):
+            let tls: TLSClientConfiguration
+            do {
+                tls = try TLSClientConfiguration(configuration.tls)
+            } catch {
+                throw DeliveryError("\(target): \(error)")
+            }
+            transport = SyslogTransport(endpoint: .tls(host: host, port: port), tls: tls)
+        case .syslog(.relp(let host, let port)): transport = RELPTransport(host: host, port: port)
         case .syslog(let endpoint): transport = SyslogTransport(endpoint: endpoint)
         case .file: throw DeliveryError("\(target): not a network output")
         }
