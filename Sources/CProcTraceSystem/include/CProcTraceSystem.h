@@ -54,4 +54,9 @@ long long pt_scheduler_clock_on_cpu(int cpu);
 /* Sets the calling thread's nice value (not the process's). Returns 0 or -errno. */
 int pt_thread_set_nice(int nice);
 
+/* Blocks of `bytes` or more are mapped on their own (returned to the kernel
+ * when freed) from now on, whatever was freed before. 0, or -1 if malloc
+ * refused the setting. */
+int pt_memory_keep_large_blocks_mapped(int bytes);
+
 #endif
