@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Markdown tables from scripts/bench-cost.sh's results (medians over rounds).
+
+  bench-cost-report.py .build/bench/cost.jsonl
+"""
+import json
+import statistics
+import sys
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def mib(kib):
+    return f"{kib / 1024:.1f}" if kib is not None else "–"
+
+
+def main(path):
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    env = next((r for r in rows if r.get("kind") == "env"), {})
+    loads = [r["load"] for r in rows if "load" in r]
+    print(f"Measured {env.get('date')} on `{env.get('host')}`: {env.get('cpu')}, {env.get('cpus')} CPUs, "
+          f"kernel {env.get('kernel')}, proctrace {env.get('commit')}; load {loads[0] if loads else '?'} – "
+          f"{loads[-1] if loads else '?'}.\n")
+    memory(rows)
+    cpu(rows)
+    bpf(rows)
+    report(rows)
+
+
+def memory(rows):
+    by = {}
+    for r in rows:
+        if r.get("kind") == "memory":
+            by.setdefault(r["tracer"], []).append(r)
+    if not by:
+        return
+    print("### Memory: idle (2 s after start) and peak after a fork+exec storm, median of rounds\n")
+    print("| tracer | rounds | RSS idle MiB | of which private (RssAnon) | of which file and shared (RssFile: binary, libraries, ring) | peak RSS (VmHWM) MiB | RssAnon after the storm |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, rs in by.items():
+        print(f"| {name} | {len(rs)} | {mib(median([r['idle_kib'] for r in rs]))} | "
+              f"{mib(median([r['idle_anon_kib'] for r in rs]))} | {mib(median([r['idle_file_kib'] for r in rs]))} | "
+              f"{mib(median([r['peak_kib'] for r in rs]))} | {mib(median([r['anon_after_storm_kib'] for r in rs]))} |")
+    print()
+
+
+def cpu(rows):
+    by = {}
+    for r in rows:
+        if r.get("kind") == "cpu":
+            by.setdefault(r["feature"], []).append(r)
+    if not by:
+        return
+    print("### CPU per 1,000 fork+exec'd processes, per feature (recorder threads' CPU; BPF programs' run time), median of rounds\n")
+    print("| feature | rounds | recorder ms per 1,000 | BPF ms per 1,000 | together | rate /s | per-round recorder ms |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for name, rs in by.items():
+        rec = [r["recorder_ns"] / r["processes"] / 1000 for r in rs]
+        bpfs = [sum(t for t, _ in r["bpf"].values()) / r["processes"] / 1000 for r in rs]
+        both = [a + b for a, b in zip(rec, bpfs)]
+        rate = median([r["generator"].get("rate") for r in rs])
+        print(f"| {name} | {len(rs)} | {median(rec):.2f} | {median(bpfs):.2f} | {median(both):.2f} | "
+              f"{rate:,.0f} | {', '.join(f'{x:.2f}' for x in rec)} |")
+    print()
+
+
+def bpf(rows):
+    by = {}
+    refused = set()
+    for r in rows:
+        if r.get("kind") == "bpf":
+            if r.get("refused"):
+                refused.add(r["hooks"])
+                continue
+            by.setdefault((r["hooks"], r["storm"]), []).append(r)
+    if not by and not refused:
+        return
+    print("### BPF run time per hook mode (kernel.bpf_stats_enabled), median of rounds\n")
+    if refused:
+        print(f"Refused by this kernel: {', '.join(sorted(refused))}.\n")
+    print("| hooks | storm | count | BPF ns per process (all programs) | biggest programs: ns per process (runs per process) | generator CPU s |")
+    print("|---|---|---:|---:|---|---:|")
+    for (hooks, storm), rs in by.items():
+        count = rs[0]["count"]
+        total = median([sum(t for t, _ in r["bpf"].values()) / count for r in rs])
+        names = {}
+        for r in rs:
+            for name, (t, c) in r["bpf"].items():
+                names.setdefault(name, []).append((t / count, c / count))
+        top = sorted(names.items(), key=lambda kv: -median([x[0] for x in kv[1]]))[:4]
+        shown = "; ".join(f"{n} {median([x[0] for x in v]):.0f} ({median([x[1] for x in v]):.1f})" for n, v in top)
+        cpu = median([r["generator"].get("cpu_seconds") for r in rs])
+        print(f"| {hooks} | {storm} | {count:,} | {total:.0f} | {shown} | {cpu if cpu is not None else '–'} |")
+    print()
+
+
+def report(rows):
+    by = {}
+    for r in rows:
+        if r.get("kind") == "report":
+            by.setdefault(r["side"], []).append(r)
+    if not by:
+        return
+    records = next(iter(by.values()))[0]["recording"].get("records")
+    print(f"### `proctrace report` of a {records:,}-record recording, median of rounds\n")
+    print("| proctrace | rounds | wall s | user + sys s | peak RSS MiB | page bytes | per-round wall s |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for side, rs in by.items():
+        print(f"| {side} | {len(rs)} | {median([r['wall_ms'] / 1000 for r in rs]):.2f} | "
+              f"{median([r['user_s'] + r['sys_s'] for r in rs]):.2f} | {mib(median([r['hwm_kib'] for r in rs]))} | "
+              f"{rs[0]['bytes']:,} | {', '.join(f'{r['wall_ms'] / 1000:.2f}' for r in rs)} |")
+    print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
