@@ -33,7 +33,7 @@ def main(path):
 def memory(rows):
     by = {}
     for r in rows:
-        if r.get("kind") == "memory":
+        if r.get("kind") == "memory" and "failed" not in r:
             by.setdefault(r["tracer"], []).append(r)
     if not by:
         return
