@@ -29,9 +29,16 @@ mkdir -p "$(dirname "$RESULTS")"
 [ -x "$LOADGEN" ] || { mkdir -p .build/bench; cc -O2 -Wall -o "$LOADGEN" scripts/loadgen.c -lpthread; }
 previous_stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
+# bpftrace and execsnoop attach tracepoints by name through tracefs.
+MOUNTED_TRACEFS=0
+if [ ! -d /sys/kernel/tracing/events ]; then
+  mount -t tracefs nodev /sys/kernel/tracing
+  MOUNTED_TRACEFS=1
+fi
 TRACER=0
 cleanup() {
   [ "$TRACER" = 0 ] || kill -INT "$TRACER" 2>/dev/null || true
+  [ "$MOUNTED_TRACEFS" = 0 ] || umount /sys/kernel/tracing
   sysctl -qw kernel.bpf_stats_enabled="$previous_stats"
   rm -rf "$OUT"
 }
@@ -39,7 +46,7 @@ trap cleanup EXIT
 
 emit() { echo "$1" >> "$RESULTS"; echo "$1"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-kib() { awk -v f="$2:" '$1 == f {print $2}' /proc/"$1"/status; }
+kib() { awk -v f="$2:" '$1 == f {print $2}' /proc/"$1"/status 2>/dev/null || echo null; }
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 max_prog_id() { bpftool -j prog show | python3 -c 'import json,sys; print(max([p["id"] for p in json.load(sys.stdin)] or [0]))'; }
 # {"name": [run_time_ns, run_cnt], …} of the programs loaded after FIRST.
@@ -73,6 +80,11 @@ stop() { kill -INT "$TRACER" 2>/dev/null || true; wait "$TRACER" 2>/dev/null || 
 memory_of() {
   local name=$1 ready=$2; shift 2
   start "$name" "$ready" "$@"
+  if ! kill -0 "$TRACER" 2>/dev/null; then
+    emit "{\"kind\":\"memory\",\"tracer\":\"$name\",\"failed\":$(python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()[-300:]))' < "$OUT/$name.err")}"
+    TRACER=0
+    return 0
+  fi
   local idle anon file
   idle=$(kib "$TRACER" VmRSS) anon=$(kib "$TRACER" RssAnon) file=$(kib "$TRACER" RssFile)
   "$LOADGEN" --mode forkexec --count "$COUNT" --workers "$(nproc)" --run "mem$$" > /dev/null
