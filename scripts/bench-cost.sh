@@ -109,7 +109,7 @@ part_memory() {
 # -- 2. CPU per 1,000 fork+exec'd processes, per feature
 cpu_of() {
   local name=$1; shift
-  start "$name" '"event":"start"' "$BIN" record --config /dev/null "$@"
+  start cpu '"event":"start"' "$BIN" record --config /dev/null "$@"
   local c0 c1 gen
   c0=$(cpu_ns "$TRACER")
   gen=$("$LOADGEN" --mode forkexec --count "$COUNT" --workers "$(nproc)" --run "cpu$$")
