@@ -38,12 +38,13 @@ def memory(rows):
     if not by:
         return
     print("### Memory: idle (2 s after start) and peak after a fork+exec storm, median of rounds\n")
-    print("| tracer | rounds | RSS idle MiB | of which private (RssAnon) | of which file and shared (RssFile: binary, libraries, ring) | peak RSS (VmHWM) MiB | RssAnon after the storm |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| tracer | rounds | RSS idle MiB | of which private (RssAnon) | of which file and shared (RssFile: binary, libraries, ring) | peak RSS (VmHWM) MiB | RssAnon after the storm | idle RSS per round |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name, rs in by.items():
         print(f"| {name} | {len(rs)} | {mib(median([r['idle_kib'] for r in rs]))} | "
               f"{mib(median([r['idle_anon_kib'] for r in rs]))} | {mib(median([r['idle_file_kib'] for r in rs]))} | "
-              f"{mib(median([r['peak_kib'] for r in rs]))} | {mib(median([r['anon_after_storm_kib'] for r in rs]))} |")
+              f"{mib(median([r['peak_kib'] for r in rs]))} | {mib(median([r['anon_after_storm_kib'] for r in rs]))} | "
+              f"{', '.join(mib(r['idle_kib']) for r in rs)} |")
     print()
 
 
@@ -55,14 +56,14 @@ def cpu(rows):
     if not by:
         return
     print("### CPU per 1,000 fork+exec'd processes, per feature (recorder threads' CPU; BPF programs' run time), median of rounds\n")
-    print("| feature | rounds | recorder ms per 1,000 | BPF ms per 1,000 | together | rate /s | per-round recorder ms |")
+    print("| feature | rounds | recorder ms per 1,000 processes | **recorder ms per 1,000 records** (4 a process) | BPF ms per 1,000 processes | rate /s | per-round recorder ms per 1,000 processes |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, rs in by.items():
         rec = [r["recorder_ns"] / r["processes"] / 1000 for r in rs]
         bpfs = [sum(t for t, _ in r["bpf"].values()) / r["processes"] / 1000 for r in rs]
         both = [a + b for a, b in zip(rec, bpfs)]
         rate = median([r["generator"].get("rate") for r in rs])
-        print(f"| {name} | {len(rs)} | {median(rec):.2f} | {median(bpfs):.2f} | {median(both):.2f} | "
+        print(f"| {name} | {len(rs)} | {median(rec):.2f} | **{median(rec) / 4:.2f}** | {median(bpfs):.2f} | "
               f"{rate:,.0f} | {', '.join(f'{x:.2f}' for x in rec)} |")
     print()
 
@@ -72,7 +73,7 @@ def bpf(rows):
     refused = set()
     for r in rows:
         if r.get("kind") == "bpf":
-            if r.get("refused"):
+            if r.get("refused") or not r.get("bpf"):
                 refused.add(r["hooks"])
                 continue
             by.setdefault((r["hooks"], r["storm"]), []).append(r)
@@ -111,7 +112,7 @@ def report(rows):
     for side, rs in by.items():
         print(f"| {side} | {len(rs)} | {median([r['wall_ms'] / 1000 for r in rs]):.2f} | "
               f"{median([r['user_s'] + r['sys_s'] for r in rs]):.2f} | {mib(median([r['hwm_kib'] for r in rs]))} | "
-              f"{rs[0]['bytes']:,} | {', '.join(f'{r['wall_ms'] / 1000:.2f}' for r in rs)} |")
+              f"{rs[0]['bytes']:,} | {', '.join('%.2f' % (r['wall_ms'] / 1000) for r in rs)} |")
     print()
 
 
