@@ -73,28 +73,29 @@ def bpf(rows):
     refused = set()
     for r in rows:
         if r.get("kind") == "bpf":
-            if r.get("refused") or not r.get("bpf"):
+            if r.get("refused") or not r.get("bpf") or "sched_mode_switch" in r["bpf"] and r["hooks"] != "sched":
                 refused.add(r["hooks"])
                 continue
             by.setdefault((r["hooks"], r["storm"]), []).append(r)
     if not by and not refused:
         return
-    print("### BPF run time per hook mode (kernel.bpf_stats_enabled), median of rounds\n")
+    print("### BPF run time per hook mode (kernel.bpf_stats_enabled), summed over rounds\n")
     if refused:
         print(f"Refused by this kernel: {', '.join(sorted(refused))}.\n")
-    print("| hooks | storm | count | BPF ns per process (all programs) | biggest programs: ns per process (runs per process) | generator CPU s |")
-    print("|---|---|---:|---:|---|---:|")
+    print("Every program runs for every process on the machine, not only the generator's: ns per run is the")
+    print("program's cost; runs per generator process is inflated by whatever else ran meanwhile.\n")
+    print("| hooks | storm | generator processes | programs: ns per run (runs per generator process) |")
+    print("|---|---|---:|---|")
     for (hooks, storm), rs in by.items():
-        count = rs[0]["count"]
-        total = median([sum(t for t, _ in r["bpf"].values()) / count for r in rs])
+        count = sum(r["count"] for r in rs)
         names = {}
         for r in rs:
             for name, (t, c) in r["bpf"].items():
-                names.setdefault(name, []).append((t / count, c / count))
-        top = sorted(names.items(), key=lambda kv: -median([x[0] for x in kv[1]]))[:4]
-        shown = "; ".join(f"{n} {median([x[0] for x in v]):.0f} ({median([x[1] for x in v]):.1f})" for n, v in top)
-        cpu = median([r["generator"].get("cpu_seconds") for r in rs])
-        print(f"| {hooks} | {storm} | {count:,} | {total:.0f} | {shown} | {cpu if cpu is not None else '–'} |")
+                total_t, total_c = names.get(name, (0, 0))
+                names[name] = (total_t + t, total_c + c)
+        shown = "; ".join(f"{n} {t / c:.0f} ({c / count:.2f})" for n, (t, c) in
+                          sorted(names.items(), key=lambda kv: -kv[1][0]) if c)
+        print(f"| {hooks} | {storm} | {count:,} | {shown} |")
     print()
 
 
