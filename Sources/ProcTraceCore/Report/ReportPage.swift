@@ -9,9 +9,7 @@
 public enum ReportPage {
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
     public static func html(_ data: ReportData, nonce: String = randomNonce()) throws -> ByteBuffer {
-        let (main, records) = ReportDataEncoder.encode(data)
-        let compressedMain = try Gzip.compress(main.bytes)
-        let compressedRecords = try Gzip.compress(records.bytes)
+        let (compressedMain, compressedRecords) = try compressedParts(data)
         let out = ByteBuffer(capacity: (compressedMain.count + compressedRecords.count) * 4 / 3 + 256 * 1024)
         out.append(contentsOf: Array(#"<!DOCTYPE html>\#n<html lang="en"><head><meta charset="utf-8">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))
@@ -29,6 +27,13 @@ public enum ReportPage {
         out.append(contentsOf: script)
         out.append(contentsOf: Array("</script>\n</body></html>\n".utf8))
         return out
+    }
+
+    /// The data, encoded then compressed; the uncompressed buffers are gone when it returns
+    /// (a million records' are tens of MB, not to be held beside the page).
+    private static func compressedParts(_ data: ReportData) throws -> (main: [UInt8], records: [UInt8]) {
+        let (main, records) = ReportDataEncoder.encode(data)
+        return (try Gzip.compress(main.bytes), try Gzip.compress(records.bytes))
     }
 
     // The page's own parts, real files in Report/Page embedded at build time (SwiftPM's embedInCode:
