@@ -55,16 +55,17 @@ def cpu(rows):
             by.setdefault(r["feature"], []).append(r)
     if not by:
         return
-    print("### CPU per 1,000 fork+exec'd processes, per feature (recorder threads' CPU; BPF programs' run time), median of rounds\n")
-    print("| feature | rounds | recorder ms per 1,000 processes | **recorder ms per 1,000 records** (4 a process) | BPF ms per 1,000 processes | rate /s | per-round recorder ms per 1,000 processes |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("### CPU per 1,000 records written, per feature (recorder threads' CPU during a fork+exec storm), median of rounds\n")
+    print("| feature | rounds | **recorder ms per 1,000 records written** | records written per round (the generator's: 4 a process) | per-round ms per 1,000 records | recorder ms per 1,000 generator processes | rate /s |")
+    print("|---|---:|---:|---:|---|---:|---:|")
     for name, rs in by.items():
-        rec = [r["recorder_ns"] / r["processes"] / 1000 for r in rs]
-        bpfs = [sum(t for t, _ in r["bpf"].values()) / r["processes"] / 1000 for r in rs]
-        both = [a + b for a, b in zip(rec, bpfs)]
+        per_record = [r["recorder_ns"] / r["records"] / 1000 for r in rs if r.get("records")]
+        per_process = [r["recorder_ns"] / r["processes"] / 1000 for r in rs]
         rate = median([r["generator"].get("rate") for r in rs])
-        print(f"| {name} | {len(rs)} | {median(rec):.2f} | **{median(rec) / 4:.2f}** | {median(bpfs):.2f} | "
-              f"{rate:,.0f} | {', '.join(f'{x:.2f}' for x in rec)} |")
+        shown = f"**{median(per_record):.2f}**" if per_record else "–"
+        counts = ", ".join("{:,}".format(r.get("records", 0)) for r in rs)
+        print(f"| {name} | {len(rs)} | {shown} | {counts} | "
+              f"{', '.join(f'{x:.2f}' for x in per_record)} | {median(per_process):.2f} | {rate:,.0f} |")
     print()
 
 
