@@ -208,13 +208,13 @@ def render(results):
 
     stops = by.get("sigstop", [])
     if stops:
-        out.append("### Consumer stopped (SIGSTOP) for 2 s during a fork+exec storm")
+        out.append("### Consumer stopped (SIGSTOP) for 2 s during a fork+exec storm and a fork storm")
         out.append("")
-        out.append("| ring | processes | missing records | `lost` records (sum) | stop `lost` | seq consecutive | generator records after the loss | load |")
-        out.append("|---|---:|---:|---:|---:|---|---:|---|")
+        out.append("| ring | storm | rate /s | processes | missing records | `lost` records (sum) | stop `lost` | seq consecutive | generator records after the loss | load |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---|---:|---|")
         for s in stops:
             c = s["capture"]
-            out.append(f"| {s['ring']} | {c['generated']:,} | {c['missing']} | {c['lost_records']} ({c['lost_sum']}) | "
+            out.append(f"| {s['ring']} | {s.get('mode', 'forkexec')} | {s['rate']:,.0f} | {c['generated']:,} | {c['missing']} | {c['lost_records']} ({c['lost_sum']}) | "
                        f"{c['stop_lost']} | {c['seq_consecutive']} | {c['generator_records_after_first_loss']:,} | {s['load']} |")
         out.append("")
 

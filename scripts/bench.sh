@@ -105,10 +105,10 @@ phase_storms() {
 
 # -- 2. Loss: the consumer stopped for 2 s in a storm, default ring then a small one.
 sigstop() {
-  local ring=$1
+  local ring=$1 mode=${2:-forkexec} count=${3:-$STOP_COUNT}
   local log=$OUT/sigstop-$ring.jsonl
   start_recorder "$log" --ring-buffer-size "$ring"
-  "$LOADGEN" --mode forkexec --count "$STOP_COUNT" --workers "$CPUS" --run "stop$ring$$" > "$OUT/sigstop.gen" &
+  "$LOADGEN" --mode "$mode" --count "$count" --workers "$CPUS" --run "stop$ring$$" > "$OUT/sigstop.gen" &
   local gen_pid=$!
   sleep 1
   kill -STOP "$REC"
@@ -120,12 +120,16 @@ sigstop() {
   local gen cap
   gen=$(cat "$OUT/sigstop.gen")
   cap=$(python3 scripts/bench.py capture "$log" "$gen")
-  emit "{\"kind\":\"sigstop\",\"ring\":\"$ring\",\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
+  emit "{\"kind\":\"sigstop\",\"ring\":\"$ring\",\"mode\":\"$mode\",\"rate\":$(json_field "$gen" rate),\"capture\":$cap,\"load\":\"$(load)\"}"
 }
+# STOP_RINGS: the ring sizes tried (the default's size is chosen by this:
+# the smallest that loses nothing in either storm).
 phase_sigstop() {
   echo "== consumer stopped for 2 s during a storm"
-  sigstop 16M
-  sigstop 256K
+  for ring in ${STOP_RINGS:-16M 256K}; do
+    sigstop "$ring" forkexec "$STOP_COUNT"
+    sigstop "$ring" fork "$((STOP_COUNT * 10))"
+  done
 }
 
 # -- 3. Cost: alternating pairs (ABBA order) without and with a recording.

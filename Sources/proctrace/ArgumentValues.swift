@@ -4,7 +4,7 @@ import ProcTraceLinux
 
 // Typed option values: each parsed once, by ArgumentParser; a command's
 // validate() checks only its limits, and run() uses the value as it is.
-// (Sizes: `@Option var ringBufferSize: ByteSize = .mebibytes(16)`.)
+// (Sizes: `@Option var ringBufferSize: ByteSize = .mebibytes(4)`.)
 
 extension ByteSize: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }

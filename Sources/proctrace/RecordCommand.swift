@@ -85,8 +85,11 @@ struct RecordCommand: ParsableCommand {
         valueName: "ms"))
     var hashWait: Int = EnrichmentBounds.defaultWaitMilliseconds
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel ring buffer size, a power of two (e.g. 16M, 64M).", valueName: "size"))
-    var ringBufferSize: ByteSize = .mebibytes(16)
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Kernel ring buffer size, a power of two (e.g. 4M, 16M). The default 4M holds 2 s of fork+exec at this "
+            + "class of machine's top rate (docs/service.md, \"Memory\"); a fork storm fills it in 0.7 s.",
+        valueName: "size"))
+    var ringBufferSize: ByteSize = .mebibytes(4)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Permissions of a newly created log file (octal).", valueName: "mode"))
     var fileMode = FileMode(bits: 0o640)

@@ -57,4 +57,9 @@ int pt_thread_set_nice(int nice);
 /* Names the calling thread (at most 15 bytes kept: /proc/PID/task/TID/comm, top -H). Returns 0 or -errno. */
 int pt_thread_set_name(const char *name);
 
+/* Blocks of `bytes` or more are mapped on their own (returned to the kernel
+ * when freed) from now on, whatever was freed before. 0, or -1 if malloc
+ * refused the setting. */
+int pt_memory_keep_large_blocks_mapped(int bytes);
+
 #endif

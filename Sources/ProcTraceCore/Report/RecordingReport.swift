@@ -23,9 +23,13 @@ public struct ReportSelection {
 /// process tree, then the filter; records before the window still build the
 /// tree) and gathers the report's rows, groups and `stats` figures.
 public enum RecordingReport {
-    public static func build(_ selection: ReportSelection, next: () throws -> Event?) throws -> ReportData {
+    /// `observe` sees each process record the report keeps, with its row, as it is added.
+    public static func build(_ selection: ReportSelection, next: () throws -> Event?,
+                             observe: ((Event, Int) -> Void)? = nil) throws -> ReportData {
         let replayer = LogReplayer(filter: selection.filter)
         let builder = ReportBuilder()
+        let tables = ReportTables()
+        let records = ReportRecordColumns(tables: tables)
         let statistics = LogStatistics(zombieThresholdNs: selection.zombieThresholdNs)
         var window: (from: Int64, until: Int64)?
         var windowOpened = selection.from == nil
@@ -49,7 +53,10 @@ public enum RecordingReport {
             }
             let kept = replayer.process(&event)
             guard kept, windowOpened else { continue }
-            builder.add(event)
+            if let row = builder.add(event) {
+                records.add(event, row: row, of: builder.processes[row])
+                observe?(event, row)
+            }
             statistics.add(event, tree: replayer.tree)
         }
         if !windowOpened, let from = window?.from {
@@ -60,7 +67,7 @@ public enum RecordingReport {
         var end = max(start, lastTimeRead ?? start)
         if passedUntil, let until = window?.until { end = until }
         let processes = builder.processes
-        return ReportData(processes: processes, records: builder.records,
+        return ReportData(processes: processes, records: records, tables: tables,
                           groups: FanOutGroup.find(in: processes, minimumSize: selection.groupMinimum),
                           lost: builder.lost, statistics: statistics.finish(), stream: builder.stream,
                           start: start, end: end)

@@ -1,14 +1,13 @@
 /// Turns the records a report covers, in log order, into process rows: each
 /// row nested under the process that started it, with the times its bar
-/// needs and every record that concerns it.
+/// needs. The records themselves are not kept: `add` says which row each
+/// process record belongs to, for the caller to encode it at once.
 ///
 /// Rows are identified as the tree identifies processes, by (pid, start
 /// time): a fork at a PID still in use starts a new row (the old lifetime's
 /// reap went unseen), and a reaped row never receives another record.
 public final class ReportBuilder {
     public private(set) var processes: [ReportProcess] = []
-    /// The process records the rows refer to, in log order.
-    public private(set) var records: [Event] = []
     public private(set) var lost: [LostMark] = []
     public private(set) var stream: StreamInfo?
     /// Times of the first and last record added.
@@ -20,8 +19,9 @@ public final class ReportBuilder {
 
     public init() {}
 
-    /// Adds one record the report covers.
-    public func add(_ event: Event) {
+    /// Adds one record the report covers; returns its row when it is a process record.
+    @discardableResult
+    public func add(_ event: Event) -> Int? {
         if event.time != 0 {
             if firstTime == nil { firstTime = event.time }
             lastTime = max(lastTime ?? event.time, event.time)
@@ -29,13 +29,13 @@ public final class ReportBuilder {
         switch event.kind {
         case .start:
             stream = stream ?? event.stream
-            return
+            return nil
         case .lost:
             lost.append(LostMark(time: event.time, count: event.lostCount))
-            return
+            return nil
         case .stop, .resync, .execFailed:
             // A failed exec leaves the process as it was; the page does not show attempts.
-            return
+            return nil
         default:
             break
         }
@@ -45,9 +45,8 @@ public final class ReportBuilder {
         case .exists: row = newRow(for: event, origin: .exists)
         default: row = currentRow(for: event) ?? newRow(for: event, origin: .unseen)
         }
-        records.append(event)
-        processes[row].records.append(records.count - 1)
         update(row, with: event)
+        return row
     }
 
     /// Adds a process that is alive when the report's window begins, described

@@ -1,8 +1,10 @@
 /// Everything the report page draws, built from a recording by `RecordingReport`.
 public struct ReportData {
     public var processes: [ReportProcess]
-    /// The process records, in log order; rows refer to them by index.
-    public var records: [Event]
+    /// The process records, in log order, encoded as they were read.
+    public var records: ReportRecordColumns
+    /// The strings, credentials and sessions the records refer to; the rows add theirs.
+    var tables: ReportTables
     public var groups: [FanOutGroup]
     public var lost: [LostMark]
     /// The `stats` figures for the same records.

@@ -10,9 +10,9 @@ public enum ReportDataEncoder {
     public static func encode(_ data: ReportData) -> (main: ByteBuffer, records: ByteBuffer) {
         let store = ColumnStore()
         let recordStore = ColumnStore()
-        let strings = StringTable()
-        var credentials = IndexTable<Credentials>()
-        var sessions = IndexTable<SessionIDs>()
+        let strings = data.tables.strings
+        let credentials = data.tables.credentials
+        let sessions = data.tables.sessions
         let out = ByteBuffer(capacity: 1 << 20)
         var writer = ObjectWriter(out: out)
 
@@ -65,40 +65,11 @@ public enum ReportDataEncoder {
         columns.column("adopted", processes.map { process in process.adoptedBy.map { Int64($0) } ?? -1 })
         out.append(UInt8(ascii: "}"))
 
-        // Records: who, what, when, in log order; the rest in one flat array, by kind (docs/report.md).
-        var recordProcess = [Int64](repeating: 0, count: data.records.count)
-        for (row, process) in processes.enumerated() {
-            for record in process.records { recordProcess[record] = Int64(row) }
-        }
-        var previousRow: Int64 = 0
-        var previousTime = data.start
-        var previousSeq: UInt64 = 0
-        var kinds: [Int64] = [], rows: [Int64] = [], times: [Int64] = [], seqs: [Int64] = []
-        var comms: [Int64] = [], parents: [Int64] = [], payload: [Int64] = []
-        for (index, event) in data.records.enumerated() {
-            kinds.append(Int64(event.kind.rawValue))
-            rows.append(recordProcess[index] - previousRow)
-            previousRow = recordProcess[index]
-            times.append(event.time - previousTime)
-            previousTime = event.time
-            seqs.append(Int64(bitPattern: event.seq &- previousSeq))
-            previousSeq = event.seq
-            comms.append(strings.log(event.comm.bytes))
-            let process = processes[Int(recordProcess[index])]
-            parents.append(Int64(event.ppid) - Int64(process.ppid))
-            appendPayload(of: event, of: process, to: &payload, strings: strings, credentials: &credentials,
-                          sessions: &sessions)
-        }
+        // Records: who, what, when, in log order (encoded while the recording was read).
         writer.key("r")
         out.append(UInt8(ascii: "{"))
         columns = ObjectWriter(out: out, store: recordStore)
-        columns.column("k", kinds)
-        columns.column("p", rows)
-        columns.column("t", times)
-        columns.column("s", seqs)
-        columns.column("c", comms)
-        columns.column("pp", parents)
-        columns.column("x", payload)
+        data.records.write(start: data.start, to: &columns)
         out.append(UInt8(ascii: "}"))
 
         writer.key("g")
@@ -152,35 +123,46 @@ public enum ReportDataEncoder {
     /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
     /// (docs/report.md); the page reads them back in the same order. Absent values are -1 (a missing
     /// duration, stored as a difference, is `absentDifference`).
-    static func appendPayload(of event: Event, of process: ReportProcess, to payload: inout [Int64], strings: StringTable,
-                              credentials: inout IndexTable<Credentials>, sessions: inout IndexTable<SessionIDs>) {
-        let credential = event.credentials.map { credentials.index($0) } ?? -1
-        let session = event.session.map { sessions.index($0) } ?? -1
+    static func appendPayload(of event: Event, of process: ReportProcess, to payload: inout VarintColumn,
+                              tables: ReportTables) {
+        let strings = tables.strings
+        let credential = event.credentials.map { tables.credentials.index($0) } ?? -1
+        let session = event.session.map { tables.sessions.index($0) } ?? -1
+        // One value at a time: no array a record.
         switch event.kind {
         case .exists:
-            payload += [Int64(event.state), event.filename.map { strings.log($0) } ?? -1,
-                        event.argv.map { strings.argv($0) } ?? -1,
-                        Int64((event.argvTruncated ? 1 : 0) | (event.isKernelThread ? 2 : 0)), credential, session,
-                        event.exitStatus.map { Int64($0.raw) } ?? -1]
+            payload.append(Int64(event.state))
+            payload.append(event.filename.map { strings.log($0) } ?? -1)
+            payload.append(event.argv.map { strings.argv($0) } ?? -1)
+            payload.append(Int64((event.argvTruncated ? 1 : 0) | (event.isKernelThread ? 2 : 0)))
+            payload.append(credential)
+            payload.append(session)
+            payload.append(event.exitStatus.map { Int64($0.raw) } ?? -1)
         case .fork:
-            payload += [credential, session]
+            payload.append(credential)
+            payload.append(session)
         case .exec:
-            payload += [event.filename.map { strings.log($0) } ?? -1, event.argv.map { strings.argv($0) } ?? -1,
-                        event.argvTruncated ? 1 : 0, credential, session, event.oldPid.map(Int64.init) ?? -1]
+            payload.append(event.filename.map { strings.log($0) } ?? -1)
+            payload.append(event.argv.map { strings.argv($0) } ?? -1)
+            payload.append(event.argvTruncated ? 1 : 0)
+            payload.append(credential)
+            payload.append(session)
+            payload.append(event.oldPid.map(Int64.init) ?? -1)
         case .exit:
             // duration_ns as its difference to exit time − bar begin (nearly equal: a small number).
-            payload += [event.exitStatus.map { Int64($0.raw) } ?? -1,
-                        event.durationNs.map { Int64($0) - (event.time - process.begin) } ?? absentDifference]
+            payload.append(event.exitStatus.map { Int64($0.raw) } ?? -1)
+            payload.append(event.durationNs.map { Int64($0) - (event.time - process.begin) } ?? absentDifference)
         case .reap:
-            payload += [event.reaper.map(Int64.init) ?? -1, Int64(event.reapReason?.rawValue ?? 0)]
+            payload.append(event.reaper.map(Int64.init) ?? -1)
+            payload.append(Int64(event.reapReason?.rawValue ?? 0))
         case .reparent:
-            payload += [Int64(event.oldPpid)]
+            payload.append(Int64(event.oldPpid))
         case .cred:
-            payload += [credential]
+            payload.append(credential)
         case .session:
-            payload += [session]
+            payload.append(session)
         case .threadStart, .threadExit:
-            payload += [Int64(event.tid)]
+            payload.append(Int64(event.tid))
         case .comm, .start, .stop, .lost, .resync, .execFailed, .warning, .seal:
             break
         }
@@ -216,11 +198,11 @@ final class StringTable {
 }
 
 /// Values by index, each stored once.
-struct IndexTable<Value: Hashable> {
+final class IndexTable<Value: Hashable> {
     private(set) var values: [Value] = []
     private var indices: [Value: Int64] = [:]
 
-    mutating func index(_ value: Value) -> Int64 {
+    func index(_ value: Value) -> Int64 {
         if let index = indices[value] { return index }
         let index = Int64(values.count)
         values.append(value)
@@ -239,14 +221,14 @@ final class ColumnStore {
     func add(_ values: [Int64]) -> Int {
         columns.append((bytes.count, values.count))
         bytes.reserve(values.count * 2)
-        for value in values {
-            var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-            while zigzag >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
-                zigzag >>= 7
-            }
-            bytes.append(UInt8(zigzag))
-        }
+        for value in values { VarintColumn.encode(value, to: bytes) }
+        return columns.count - 1
+    }
+
+    /// Appends a column encoded already; returns its number.
+    func add(_ column: VarintColumn) -> Int {
+        columns.append((bytes.count, column.count))
+        bytes.append(column.bytes.bytes)
         return columns.count - 1
     }
 }
@@ -274,6 +256,12 @@ struct ObjectWriter {
     mutating func number(_ name: StaticString, _ value: Int64) {
         key(name)
         out.appendDecimal(value)
+    }
+
+    /// A column encoded already: only with a store.
+    mutating func column(_ name: StaticString, _ values: VarintColumn) {
+        key(name)
+        out.appendDecimal(Int64(store!.add(values)))
     }
 
     mutating func column(_ name: StaticString, _ values: [Int64]) {

@@ -12,9 +12,7 @@ public enum ReportPage {
 
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
     public static func html(_ data: ReportData, gzip: Gzip, nonce: String = randomNonce()) throws -> ByteBuffer {
-        let (main, records) = ReportDataEncoder.encode(data)
-        let compressedMain = try gzip(main.bytes)
-        let compressedRecords = try gzip(records.bytes)
+        let (compressedMain, compressedRecords) = try compressedParts(data, gzip: gzip)
         let out = ByteBuffer(capacity: (compressedMain.count + compressedRecords.count) * 4 / 3 + 256 * 1024)
         out.append(contentsOf: Array(#"<!DOCTYPE html>\#n<html lang="en"><head><meta charset="utf-8">\#n"#.utf8))
         out.append(contentsOf: Array(#"<meta http-equiv="Content-Security-Policy" content="\#(contentSecurityPolicy(nonce: nonce))">\#n"#.utf8))
@@ -32,6 +30,13 @@ public enum ReportPage {
         out.append(contentsOf: script)
         out.append(contentsOf: Array("</script>\n</body></html>\n".utf8))
         return out
+    }
+
+    /// The data, encoded then compressed; the uncompressed buffers are gone when it returns
+    /// (a million records' are tens of MB, not to be held beside the page).
+    private static func compressedParts(_ data: ReportData, gzip: Gzip) throws -> (main: [UInt8], records: [UInt8]) {
+        let (main, records) = ReportDataEncoder.encode(data)
+        return (try gzip(main.bytes), try gzip(records.bytes))
     }
 
     // The page's own parts, real files in Report/Page embedded at build time (SwiftPM's embedInCode:

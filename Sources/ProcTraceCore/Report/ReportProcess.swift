@@ -68,8 +68,6 @@ public struct ReportProcess {
     public var adoptedBy: Int32?
     /// Rows nested under it, in the order they began.
     public var children: [Int] = []
-    /// Its records in the report, as indices into `ReportData.records`, in log order.
-    public var records: [Int] = []
 
     public var outcome: Outcome { Outcome(exitStatus) }
 

@@ -4,8 +4,10 @@ public struct BPFSettings: Sendable {
     public var traceThreads = false
     /// Drop records of this process in the kernel (0: keep all).
     public var excludedProcess: Int32 = 0
-    /// Ring buffer size in bytes: a power of two, at least one page.
-    public var ringBufferBytes: UInt32 = 16 * 1024 * 1024
+    /// Ring buffer size in bytes: a power of two, at least one page. 4 MiB:
+    /// a 2 s stop of the drain at 1,650 fork+exec a second, about 610 bytes of
+    /// records each (BENCHMARKS.md, issue 27), with room to spare.
+    public var ringBufferBytes: UInt32 = 4 * 1024 * 1024
     /// Wake the consumer only when this many bytes wait (0: every record);
     /// the consumer polls on `pollInterval` anyway.
     public var wakeupBytes: UInt64 = 256 * 1024

@@ -25,6 +25,7 @@ public final class RecordSession {
     /// cannot begin; otherwise says what could not be written or delivered.
     public func run() throws(RecordFailure) -> RecordOutcome {
         pt_signals_install()
+        HeapSettings.keepLargeBlocksMapped()
 
         // Waiting to open the log (a FIFO nobody reads yet) ends like recording does.
         let openDeadline = configuration.duration.map { Clock.bootNanoseconds.addingSaturating(seconds: $0) }

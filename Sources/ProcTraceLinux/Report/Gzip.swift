@@ -25,7 +25,7 @@ public enum Gzip {
             return deflate(&stream, Z_FINISH)
         }
         guard status == Z_STREAM_END else { throw Failure(call: "deflate", code: status) }
-        output.removeSubrange(Int(stream.total_out)...)
-        return output
+        // A copy of the right size: removing the tail would keep the whole bound allocated.
+        return Array(output[..<Int(stream.total_out)])
     }
 }

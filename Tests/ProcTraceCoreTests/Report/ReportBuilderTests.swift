@@ -8,9 +8,22 @@ import Testing
         return try RecordingReport.build(selection) { remaining.popFirst() }
     }
 
-    private func fixture(_ selection: ReportSelection = ReportSelection()) throws -> ReportData {
+    /// The report of the fixture, and the process records it kept with their rows.
+    private func fixtureWithRecords(_ selection: ReportSelection = ReportSelection()) throws
+        -> (ReportData, [(event: Event, row: Int)]) {
         let reader = try FixtureLog(path: Fixtures.path("build.jsonl"))
-        return try RecordingReport.build(selection, next: reader.next)
+        var kept: [(event: Event, row: Int)] = []
+        let data = try RecordingReport.build(selection, next: reader.next) { kept.append(($0, $1)) }
+        #expect(data.records.count == kept.count)
+        return (data, kept)
+    }
+
+    private func fixture(_ selection: ReportSelection = ReportSelection()) throws -> ReportData {
+        try fixtureWithRecords(selection).0
+    }
+
+    private func kinds(ofRow row: Int, in kept: [(event: Event, row: Int)]) -> [EventKind] {
+        kept.filter { $0.row == row }.map(\.event.kind)
     }
 
     private func row(_ pid: Int32, in data: ReportData) throws -> ReportProcess {
@@ -37,7 +50,7 @@ import Testing
     }
 
     @Test func fixtureOutcomesTimesAndRecords() throws {
-        let data = try fixture()
+        let (data, kept) = try fixtureWithRecords()
         #expect(try row(1, in: data).outcome == .running)
         #expect(try row(101, in: data).outcome == .exitedNonZero)
         #expect(try row(101, in: data).exitStatus?.summary == "exited 2")
@@ -47,7 +60,8 @@ import Testing
         #expect(make.begin == data.start + 100_000_000)
         #expect(make.exitTime.map { $0 - make.begin } == 1_600_000_000)
         #expect(make.reapTime != nil)
-        #expect(make.records.map { data.records[$0].kind } == [.fork, .exec, .exit, .reap])
+        let makeRow = try #require(data.processes.firstIndex { $0.pid == 101 })
+        #expect(kinds(ofRow: makeRow, in: kept) == [.fork, .exec, .exit, .reap])
         #expect(make.filename == Array("/usr/bin/make".utf8))
         #expect(data.lost.map(\.count) == [3])
         #expect(data.end - data.start == 9_700_000_000)
@@ -86,18 +100,19 @@ import Testing
 
     @Test func aWindowKeepsTheProcessesAliveAtItsStart() throws {
         // Fixture: make (101) forks at +0.1 s, exits at +1.7; cc 102 +0.2 → +1.3; cc 103 +0.3 → +1.3.
-        let data = try fixture(ReportSelection(from: TimeBound(parsing: "1.5"), until: TimeBound(parsing: "3")))
+        let (data, kept) = try fixtureWithRecords(ReportSelection(from: TimeBound(parsing: "1.5"), until: TimeBound(parsing: "3")))
         #expect(data.end - data.start == 1_500_000_000)
         let make = try row(101, in: data)
         #expect(make.origin == .beforeWindow)
         #expect(make.begin == data.start)
         #expect(make.outcome == .exitedNonZero, "its exit at +1.7 s is inside the window")
-        #expect(make.records.map { data.records[$0].kind }.contains(.fork) == false)
+        let makeRow = try #require(data.processes.firstIndex { $0.pid == 101 })
+        #expect(kinds(ofRow: makeRow, in: kept).contains(.fork) == false)
         let cc = try row(102, in: data)
         #expect(cc.origin == .beforeWindow)
         #expect(cc.exitTime == data.start, "a zombie when the window began")
         #expect(cc.parent.map { data.processes[$0].pid } == 101)
-        #expect(data.records.allSatisfy { $0.time >= data.start && $0.time <= data.end })
+        #expect(kept.allSatisfy { $0.event.time >= data.start && $0.event.time <= data.end })
     }
 
     @Test func pidAndDescendantsSelectOneSubtree() throws {
