@@ -1,0 +1,44 @@
+/// What an `alert` record says: the rule that matched the exec before it,
+/// and that process's ancestors as the tree held them at the exec.
+public struct AlertInfo: Sendable {
+    public var ruleID: String
+    public var title: String
+    public var level: String
+    public var tags: [String]
+    /// The matched exec's seq (nil: the exec was not written, e.g. filtered out).
+    public var execSeq: UInt64?
+    /// Parent first, up to init or the first process the recording never showed.
+    public var ancestry: [SigmaAncestor]
+
+    public init(ruleID: String, title: String, level: String, tags: [String], execSeq: UInt64?,
+                ancestry: [SigmaAncestor]) {
+        self.ruleID = ruleID
+        self.title = title
+        self.level = level
+        self.tags = tags
+        self.execSeq = execSeq
+        self.ancestry = ancestry
+    }
+}
+
+/// What a `user` record says: the name the recording host's user database
+/// gives a uid (nil: it has none).
+public struct UserName: Hashable, Sendable {
+    public var uid: UInt32
+    public var name: [UInt8]?
+
+    public init(uid: UInt32, name: [UInt8]?) {
+        self.uid = uid
+        self.name = name
+    }
+}
+
+final class AlertInfoStorage: Sendable {
+    let value: AlertInfo
+    init(_ value: AlertInfo) { self.value = value }
+}
+
+final class UserNameStorage: Sendable {
+    let value: UserName
+    init(_ value: UserName) { self.value = value }
+}
