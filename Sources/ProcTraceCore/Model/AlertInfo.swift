@@ -5,7 +5,7 @@ public struct AlertInfo: Sendable {
     public var title: String
     public var level: String
     public var tags: [String]
-    /// The matched exec's seq (nil: the exec was not written, e.g. filtered out).
+    /// The matched exec's seq (nil only when a line read has null).
     public var execSeq: UInt64?
     /// Parent first, up to init or the first process the recording never showed.
     public var ancestry: [SigmaAncestor]

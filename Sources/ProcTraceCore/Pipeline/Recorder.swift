@@ -278,20 +278,29 @@ public final class Recorder {
     @inline(__always)
     private func write(_ event: inout Event) {
         if event.time > lastEventTime { lastEventTime = event.time }
-        if let review, holdForReview(event, review) { return }
-        emit(&event)
+        guard let review else {
+            emit(&event)
+            if buffer.count >= flushAt { try? flush() }
+            return
+        }
+        // Filtered on the tree of this moment, before any wait: by the time a held record goes out, its process may be gone.
+        if let filter, event.kind.isProcessRecord, !filter(event, tree) {
+            _ = images?.prepare(event, in: tree, ancestry: false)
+            return
+        }
+        if holdForReview(event, review) { return }
+        emit(&event, filtered: true)
         if buffer.count >= flushAt { try? flush() }
     }
 
-    /// The one way into the log: filter, transform, number, encode. False: filtered out.
-    @inline(__always) @discardableResult
-    private func emit(_ event: inout Event) -> Bool {
-        if let filter, event.kind.isProcessRecord, !filter(event, tree) { return false }
+    /// The one way into the log: filter (unless `filtered` already), transform, number, encode.
+    @inline(__always)
+    private func emit(_ event: inout Event, filtered: Bool = false) {
+        if !filtered, let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
         if let transform { transform(&event) }
         event.seq = nextSeq
         nextSeq += 1
         encoder.append(event, to: buffer)
-        return true
     }
 
     /// Hands an exec to the reviewer and holds it, and holds every record
@@ -365,7 +374,7 @@ public final class Recorder {
         var event = awaiting.releaseHead()
         event.enrichmentTicket = 0
         guard let verdict else {
-            emit(&event)
+            emit(&event, filtered: true)
             return
         }
         // A uid's name before the first exec under it: a reader knows `User` when it reads the exec.
@@ -374,13 +383,13 @@ public final class Recorder {
             record.user = user
             emit(&record)
         }
-        let execSeq: UInt64? = emit(&event) ? event.seq : nil
+        emit(&event, filtered: true)
         for index in verdict.matched where review.rules.indices.contains(index) {
             let rule = review.rules[index]
             alertsByRule[index] += 1
             var alert = Event(kind: .alert, time: event.time, pid: event.pid, startTime: event.startTime)
             alert.alert = AlertInfo(ruleID: rule.id, title: rule.title, level: rule.level, tags: rule.tags,
-                                    execSeq: execSeq, ancestry: verdict.ancestry)
+                                    execSeq: event.seq, ancestry: verdict.ancestry)
             emit(&alert)
         }
     }
