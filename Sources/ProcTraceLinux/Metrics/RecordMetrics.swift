@@ -104,7 +104,7 @@ public final class RecordMetrics {
         }
         family("proctrace_records_held", "gauge", "Records waiting, in order, for their exe hash.")
         text += "proctrace_records_held \(values.recordsHeld)\n"
-        if let reviews = values.reviews { render(reviews, family: family, into: &text) }
+        if let reviews = values.reviews { text += Self.render(reviews) }
         family("proctrace_processes", "gauge", "Processes in the live tree.")
         text += "proctrace_processes \(values.processes)\n"
         family("proctrace_build_info", "gauge", "Version and backend of the running recorder.")
@@ -123,7 +123,11 @@ public final class RecordMetrics {
         return text
     }
 
-    private func render(_ reviews: Reviews, family: (String, String, String) -> Void, into text: inout String) {
+    private static func render(_ reviews: Reviews) -> String {
+        var text = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
         if !reviews.rules.isEmpty {
             family("proctrace_alerts_total", "counter", "alert records written, by Sigma rule (id and level).")
             for (index, rule) in reviews.rules.enumerated() where index < reviews.alertsByRule.count {
@@ -147,6 +151,7 @@ public final class RecordMetrics {
         text += "proctrace_reviews_queued \(reviews.queued)\n"
         family("proctrace_records_awaiting_review", "gauge", "Records waiting, in order, behind an exec under review.")
         text += "proctrace_records_awaiting_review \(reviews.awaiting)\n"
+        return text
     }
 
     /// A label value: backslash, double quote and newline escaped (file names are anyone's).

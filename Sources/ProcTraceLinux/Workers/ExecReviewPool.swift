@@ -8,7 +8,10 @@ import ProcTraceCore
 /// the Sigma rules, and the names of new uids from the host's user database
 /// (getpwuid_r: NSS, which may ask a directory server). The draining thread
 /// only queues a job and later takes its verdict, each under one lock; a
-/// full queue skips the review (counted), it never waits.
+/// full queue skips the review (counted), it never waits. Without rules
+/// (names only, a few lookups in a recording) the thread ends whenever it is
+/// idle and the next new uid starts another, so a recorder that needs no
+/// other thread runs one (capabilities are per thread: docs/service.md).
 public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
     public let evaluatesRules: Bool
     /// Reviews queued at most.
@@ -31,6 +34,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         var stopping = false
         var capabilityLimit: CapabilitySet?
         var capabilityGeneration = 0
+        var workerRunning = false
         var queued: Int { jobs.count - head }
     }
 
@@ -41,25 +45,27 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
     private let names = UserNames()
     private var workerCapabilityGeneration = 0
 
-    /// Starts the worker; nil when the system refused a thread.
+    /// Starts the worker (with rules); nil when the system refused a thread.
     public init?(rules: [SigmaRule], queueLimit: Int = 4_096) {
         evaluatesRules = !rules.isEmpty
         self.queueLimit = max(queueLimit, 1)
         evaluator = SigmaEvaluator(rules: rules)
         sem_init(wake, 0, 0)
-        // Below the draining thread: a storm of execs slows the reviews, never the drain.
-        guard WorkerThread.start(nice: 5, { [self] in work() }) else {
-            sem_destroy(wake)
-            wake.deallocate()
-            return nil
-        }
+        guard !evaluatesRules || state.withLock({ startWorker(locked: &$0) }) else { return nil }
+    }
+
+    /// Below the draining thread: a storm of execs slows the reviews, never the drain.
+    private func startWorker(locked state: inout State) -> Bool {
+        state.workerRunning = WorkerThread.start(nice: 5, { [self] in work() })
+        return state.workerRunning
     }
 
     // MARK: - The draining thread's side: one lock, never a lookup.
 
     public func submit(_ exec: SigmaExec, evaluate: Bool, uids: [UInt32]) -> UInt32 {
         let ticket = state.withLock { state -> UInt32 in
-            guard !state.stopping, state.queued < queueLimit else {
+            // No worker (names only: it ended when idle, or no thread could be had): one now, else skipped.
+            guard !state.stopping, state.queued < queueLimit, state.workerRunning || startWorker(locked: &state) else {
                 state.skipped[.queueFull] += 1
                 return 0
             }
@@ -116,7 +122,10 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
 
     private func nextStep() -> WorkerStep<Job> {
         state.withLock { state in
-            if state.stopping { return .exit }
+            if state.stopping {
+                state.workerRunning = false
+                return .exit
+            }
             if let keep = state.capabilityLimit, workerCapabilityGeneration < state.capabilityGeneration {
                 workerCapabilityGeneration = state.capabilityGeneration
                 return .limitCapabilities(keep)
@@ -134,6 +143,10 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
                 // Given up already: its verdict would never be taken.
                 if state.forgotten.remove(job.ticket) != nil { continue }
                 return .run(job)
+            }
+            if !evaluatesRules {
+                state.workerRunning = false
+                return .exit
             }
             return .idle
         }

@@ -111,4 +111,64 @@ struct LiveAlertTests {
         let seqs = recorded.records.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(seqs.first!...seqs.last!), "no gap in the numbering")
     }
+
+    @Test func theMetricsCountAlertsPerRuleAndLevel() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            P=""; W=""
+            trap 'for x in $P $W; do kill -KILL $x 2>/dev/null; done; true' EXIT
+            MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            mkfifo "$D/go"
+            sh -c 'read x < "$1"; for i in 1 2 3; do base64 -d </dev/null; done; read x < "$1"' sh "$D/go" & W=$!
+            "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" --pid $W --descendants --rules "$RULES" \\
+                --metrics-listen 127.0.0.1:$MPORT 2>"$D/record.err" & P=$!
+            for i in $(seq 400); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
+            echo go > "$D/go"
+            for i in $(seq 100); do
+                [ "$(grep -c '"event":"alert"' "$D/events.jsonl" || true)" -ge 3 ] && break; sleep 0.1
+            done
+            sleep 0.3
+            # The server starts after the snapshot, a moment after the start record.
+            for i in $(seq 100); do curl -sf "http://127.0.0.1:$MPORT/metrics" > "$D/metrics.txt" && break; sleep 0.1; done
+            echo go > "$D/go"
+            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""; W=""
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace, "RULES": Self.rules], in: directory)
+        #expect(result.status == 0, "\(result.errors)")
+        let metrics = (try? String(contentsOf: directory.appendingPathComponent("metrics.txt"), encoding: .utf8)) ?? ""
+        #expect(metrics.contains("proctrace_alerts_total{rule=\"e2072cab-8c9a-459b-b63c-40ae79e27031\",level=\"low\"} 3\n"),
+                "\(metrics)")
+        #expect(metrics.contains("proctrace_alerts_by_level_total{level=\"low\"} 3\n"), "\(metrics)")
+        #expect(metrics.contains("proctrace_reviews_skipped_total{reason=\"queue_full\"} 0\n"), "\(metrics)")
+        #expect(metrics.contains("proctrace_records_awaiting_review "), "\(metrics)")
+    }
+
+    @Test func sealingCoversTheAlertLines() throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Shell.run("""
+            set -e
+            mkdir -m 700 "$D/state"
+            "$PROCTRACE" seal init --key-file "$D/state/seal.key" --interval 1h > "$D/vkey"
+            mkfifo "$D/go"
+            sh -c 'read x < "$1"; base64 -d </dev/null; read x < "$1"' sh "$D/go" & W=$!
+            "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" --pid $W --descendants --rules "$RULES" \\
+                --seal-key "$D/state/seal.key" 2>"$D/record.err" & P=$!
+            for i in $(seq 400); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
+            echo go > "$D/go"
+            for i in $(seq 100); do grep -q '"event":"alert"' "$D/events.jsonl" && break; sleep 0.1; done
+            echo go > "$D/go"
+            kill -INT $P; wait $P
+            "$PROCTRACE" verify --ended --key "$D/vkey" "$D/events.jsonl" > "$D/verify.txt" 2>&1; echo "verified $?"
+            sed 's/"title":"Decode Base64 Encoded Text"/"title":"Nothing to see"/' "$D/events.jsonl" > "$D/tampered.jsonl"
+            "$PROCTRACE" verify --ended --key "$D/vkey" "$D/tampered.jsonl" > "$D/tampered.txt" 2>&1 || echo "tampered $?"
+            """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace, "RULES": Self.rules], in: directory)
+        let log = (try? String(contentsOf: directory.appendingPathComponent("events.jsonl"), encoding: .utf8)) ?? ""
+        #expect(log.contains("\"title\":\"Decode Base64 Encoded Text\""), "\(result.errors)")
+        let verified = (try? String(contentsOf: directory.appendingPathComponent("verify.txt"), encoding: .utf8)) ?? ""
+        #expect(result.output.contains("verified 0"), "\(verified) \(result.errors)")
+        #expect(result.output.contains("tampered ") && !result.output.contains("tampered 0"), "an altered alert fails the seal: \(result.output)")
+    }
 }
+
