@@ -46,10 +46,21 @@ struct RecordFields {
     var noticeFields: Notice?
     /// seal: its fields, checked together at the end.
     var sealFields: SealFields?
-    /// alert: its fields (rare lines: a plain optional).
-    var alertFields: AlertInfo?
-    /// user: its name, once read (the uid is read as `uid`).
-    var userName: [UInt8]?
+    /// alert and user: their own fields, in a box made when the first is read (one word on other lines).
+    var annexFields: AnnexFields?
+
+    final class AnnexFields {
+        var alert: AlertInfo?
+        /// user: its name (the uid is read as `uid`).
+        var userName: [UInt8]?
+    }
+
+    private mutating func annex() -> AnnexFields {
+        if let annexFields { return annexFields }
+        let fields = AnnexFields()
+        annexFields = fields
+        return fields
+    }
 
     struct SealFields {
         var keyID: String?
@@ -69,9 +80,10 @@ struct RecordFields {
     }
 
     private mutating func updateAlert(_ change: (inout AlertInfo) -> Void) {
-        var fields = alertFields ?? AlertInfo(ruleID: "", title: "", level: "", tags: [], execSeq: nil, ancestry: [])
+        let box = annex()
+        var fields = box.alert ?? AlertInfo(ruleID: "", title: "", level: "", tags: [], execSeq: nil, ancestry: [])
         change(&fields)
-        alertFields = fields
+        box.alert = fields
     }
 
     private mutating func updateNotice(_ change: (inout Notice) -> Void) {
@@ -261,7 +273,9 @@ struct RecordFields {
         case .ancestry:
             let ancestry = try readAncestry(&scanner)
             updateAlert { $0.ancestry = ancestry }
-        case .name: userName = try readBytes(&scanner)
+        case .name:
+            let name = try readBytes(&scanner)
+            annex().userName = name
         case .cgroup: context.cgroup = try readBytes(&scanner)
         case .containerID: context.containerID = try readBytes(&scanner)
         case .pidns: context.pidns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
@@ -322,10 +336,10 @@ struct RecordFields {
 
         if kind == .user {
             // Its uid is the user's, not a process's credentials.
-            event.user = UserName(uid: credentials.uid, name: userName)
+            event.user = UserName(uid: credentials.uid, name: annexFields?.userName)
             seen &= ~LogField.uid.bit
         }
-        if kind == .alert { event.alert = alertFields }
+        if kind == .alert { event.alert = annexFields?.alert }
         let credentialBits = LogField.credentialBits
         if seen & credentialBits == credentialBits {
             event.credentials = credentials

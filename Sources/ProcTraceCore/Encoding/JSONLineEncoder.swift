@@ -125,7 +125,7 @@ public struct JSONLineEncoder {
                     }
                     out.appendDecimal(UInt64(value))
                 } else if field == .uid, event.kind == .user {
-                    number(field, UInt64(event.userStorage?.value.uid ?? 0), out)
+                    number(field, UInt64(event.annexStorage?.user?.uid ?? 0), out)
                 } else { unknown(entry, out) }
             case .sid, .pgid:
                 if let session = event.session {
@@ -220,10 +220,10 @@ public struct JSONLineEncoder {
             case .keyID, .interval, .nextInterval, .trigger, .lines, .linesSHA256, .prevMAC, .mac:
                 appendSeal(field, of: event.sealStorage?.value, to: out)
             case .ruleID, .title, .level, .tags, .execSeq, .ancestry:
-                appendAlert(field, of: event.alertStorage?.value, to: out)
+                appendAlert(field, of: event.annexStorage?.alert, to: out)
             case .name:
                 key(field, out)
-                if let name = event.userStorage?.value.name { JSONStringEscaper.appendQuoted(name, to: out) } else { out.append("null") }
+                if let name = event.annexStorage?.user?.name { JSONStringEscaper.appendQuoted(name, to: out) } else { out.append("null") }
             case .cgroup:
                 if let value = context?.cgroup { string(field, value, out) } else { unknown(entry, out) }
             case .containerID:

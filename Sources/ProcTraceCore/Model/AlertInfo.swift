@@ -33,12 +33,16 @@ public struct UserName: Hashable, Sendable {
     }
 }
 
-final class AlertInfoStorage: Sendable {
-    let value: AlertInfo
-    init(_ value: AlertInfo) { self.value = value }
-}
-
-final class UserNameStorage: Sendable {
-    let value: UserName
-    init(_ value: UserName) { self.value = value }
+/// An alert or a user name behind one reference (Event.alert, Event.user).
+final class RecordAnnexStorage: Sendable {
+    let alert: AlertInfo?
+    let user: UserName?
+    init(alert: AlertInfo) {
+        self.alert = alert
+        user = nil
+    }
+    init(user: UserName) {
+        self.user = user
+        alert = nil
+    }
 }

@@ -89,16 +89,16 @@ public struct Event: Sendable {
     var sealStorage: SealInfoStorage?
     /// alert: the rule and the process's ancestry. Behind one reference, as `stream` is.
     public var alert: AlertInfo? {
-        @inline(__always) get { alertStorage?.value }
-        set { alertStorage = newValue.map(AlertInfoStorage.init) }
+        @inline(__always) get { annexStorage?.alert }
+        set { annexStorage = newValue.map { RecordAnnexStorage(alert: $0) } }
     }
-    var alertStorage: AlertInfoStorage?
     /// user: a uid and its name on the recording host.
     public var user: UserName? {
-        @inline(__always) get { userStorage?.value }
-        set { userStorage = newValue.map(UserNameStorage.init) }
+        @inline(__always) get { annexStorage?.user }
+        set { annexStorage = newValue.map { RecordAnnexStorage(user: $0) } }
     }
-    var userStorage: UserNameStorage?
+    /// alert and user records' own fields: one word on every other record.
+    var annexStorage: RecordAnnexStorage?
     /// Not written: the enrichment (an exe hash) this record waits for, 0 for
     /// none. The recorder holds the record, in order, until it is done or
     /// given up (Recorder, EventEnricher).
