@@ -147,6 +147,22 @@ public enum EventSamples {
         resync.processCount = 312
         events.append(resync)
 
+        var user = Event(kind: .user, time: baseTime + 6_500_000)
+        user.user = UserName(uid: 1000, name: Array("al\u{1b}ice".utf8))
+        events.append(user)
+        var nameless = Event(kind: .user, time: baseTime + 6_500_001)
+        nameless.user = UserName(uid: 4_000_000, name: nil)
+        events.append(nameless)
+
+        var alert = Event(kind: .alert, time: baseTime + 6_600_000, pid: 4242, startTime: 1_000_000)
+        alert.alert = AlertInfo(
+            ruleID: "0d3d4a8e-0000-4000-8000-000000000001", title: "Hostile \"title\"\n", level: "high",
+            tags: ["attack.t1059"], execSeq: 7,
+            ancestry: [SigmaAncestor(pid: 1, startTime: 10, image: Array("/usr/lib/systemd/systemd".utf8),
+                                     argv: ArgumentVector(strings: ["/sbin/init", "splash"]), known: true),
+                       SigmaAncestor(pid: 0, startTime: 0, image: nil, argv: nil, known: false)])
+        events.append(alert)
+
         var stop = Event(kind: .stop, time: baseTime + 7_000_000)
         stop.eventCount = 21
         stop.lostCount = 17

@@ -75,18 +75,25 @@ struct HuntCommand: ParsableCommand {
                 out.removeAll()
             }
             do {
+                // The names the recording gives (`user` records) first; else, for a recording made here, this host's.
+                var recorded: [UInt32: [UInt8]?] = [:]
+                var sameHost = false
+                hunter.userName = { uid in
+                    if let name = recorded[uid] { return name }
+                    return sameHost ? users.bytes(of: uid) : nil
+                }
                 try reader.forEachRecord { event in
                     _ = replayer.process(&event)
+                    if event.kind == .user, let user = event.user {
+                        recorded[user.uid] = .some(user.name)
+                    }
                     if event.kind == .start, let stream = event.stream {
-                        // Names from this host's user database, only for a recording made here.
-                        if stream.host == thisHost {
-                            hunter.userName = { users.name(of: $0).map { Array($0.utf8) } }
-                        } else {
-                            hunter.userName = nil
+                        sameHost = stream.host == thisHost
+                        if !sameHost {
                             if usesUser && !warnedHost {
                                 warnedHost = true
                                 StandardError.warn(UntrustedText.terminalSafe(
-                                    "recorded on \(stream.host), not here: User is unknown, rules on it do not match"))
+                                    "recorded on \(stream.host), not here: User is known only for uids the recording names (user records)"))
                             }
                         }
                     }

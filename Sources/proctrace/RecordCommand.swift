@@ -1,6 +1,7 @@
 import ArgumentParser
 import ProcTraceCore
 import ProcTraceLinux
+import ProcTraceRules
 
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,7 @@ struct RecordCommand: ParsableCommand {
               sudo proctrace record -o events.jsonl --rotate-size 100M --rotate-keep 10 --compress
               sudo proctrace record --pid 1234 --descendants --event fork,exec,exit
               sudo proctrace record -o journal
+              sudo proctrace record -o events.jsonl --rules sigma/rules/linux/process_creation
               sudo proctrace record -o events.jsonl -o syslog+tcp://logs.example:514 --spool /var/spool/proctrace
               sudo proctrace record -o syslog+tls://logs.example:6514 --tls-ca ca.pem --tls-cert host.pem \\
                 --tls-key host.key --spool /var/spool/proctrace
@@ -117,6 +119,11 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup(title: "TLS (syslog+tls:// outputs; docs/service.md)")
     var tls: TLSOptions
+
+    @Option(name: .customLong("rules"), help: ArgumentHelp(
+        "Evaluate these Sigma rules on every exec, live (a file, or a directory of them; repeatable): an alert "
+            + "record follows each exec a rule matches (docs/hunting.md).", valueName: "path"))
+    var rules: [String] = []
 
     /// The longest --duration: beyond it, leave --duration out and stop with SIGTERM.
     static let maximumDurationSeconds = 100 * 365 * 86_400.0
@@ -222,6 +229,7 @@ struct RecordCommand: ParsableCommand {
             configuration.filter = { event, tree in filter.matches(event, in: tree) }
         }
         try service.configure(&configuration)
+        if !rules.isEmpty { configuration.rules = try Self.loadRules(rules) }
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
         let session = RecordSession(
             configuration: configuration,
@@ -236,6 +244,27 @@ struct RecordCommand: ParsableCommand {
         }
         Self.report(outcome)
         if !outcome.isComplete { throw ExitCode.failure }
+    }
+
+    /// The rules that load; the others named with their reason. None loading is an error.
+    private static func loadRules(_ paths: [String]) throws -> [SigmaRule] {
+        let loaded: SigmaRuleFiles.Loaded
+        do {
+            loaded = try SigmaRuleFiles.load(paths)
+        } catch {
+            StandardError.line("proctrace: --rules: " + UntrustedText.terminalSafe("\(error)"))
+            throw ExitCode.failure
+        }
+        for refusal in loaded.refusals {
+            StandardError.warn(UntrustedText.terminalSafe("\(refusal) (rule not loaded)"))
+        }
+        guard !loaded.rules.isEmpty else {
+            StandardError.line("proctrace: --rules: no rule could be evaluated (\(loaded.files) file\(loaded.files == 1 ? "" : "s") read)")
+            throw ExitCode.failure
+        }
+        StandardError.line("proctrace: \(loaded.rules.count) rule\(loaded.rules.count == 1 ? "" : "s") loaded"
+            + (loaded.refusals.isEmpty ? "" : ", \(loaded.refusals.count) refused"))
+        return loaded.rules
     }
 
     /// `--output` naming the configuration file read (any name or link to it)

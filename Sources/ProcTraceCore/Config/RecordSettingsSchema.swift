@@ -70,6 +70,7 @@ public enum RecordSettingsSchema {
         Key("redact", .list(ofIntegers: false)),
         Key("keep_capabilities", .flag(invertible: false)),
         Key("seal_key", .string(choices: nil)),
+        Key("rules", .list(ofIntegers: false)),
         Key("verbose", .flag(invertible: false), short: "-v"),
     ]
 

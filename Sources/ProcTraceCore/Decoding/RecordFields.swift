@@ -46,6 +46,21 @@ struct RecordFields {
     var noticeFields: Notice?
     /// seal: its fields, checked together at the end.
     var sealFields: SealFields?
+    /// alert and user: their own fields, in a box made when the first is read (one word on other lines).
+    var annexFields: AnnexFields?
+
+    final class AnnexFields {
+        var alert: AlertInfo?
+        /// user: its name (the uid is read as `uid`).
+        var userName: [UInt8]?
+    }
+
+    private mutating func annex() -> AnnexFields {
+        if let annexFields { return annexFields }
+        let fields = AnnexFields()
+        annexFields = fields
+        return fields
+    }
 
     struct SealFields {
         var keyID: String?
@@ -62,6 +77,13 @@ struct RecordFields {
         var fields = sealFields ?? SealFields()
         change(&fields)
         sealFields = fields
+    }
+
+    private mutating func updateAlert(_ change: (inout AlertInfo) -> Void) {
+        let box = annex()
+        var fields = box.alert ?? AlertInfo(ruleID: "", title: "", level: "", tags: [], execSeq: nil, ancestry: [])
+        change(&fields)
+        box.alert = fields
     }
 
     private mutating func updateNotice(_ change: (inout Notice) -> Void) {
@@ -200,6 +222,9 @@ struct RecordFields {
         case .hashSkipped:
             let skipped = try readStrings(&scanner)
             updateNotice { $0.hashSkipped = skipped }
+        case .reviewSkipped:
+            let skipped = try readStrings(&scanner)
+            updateNotice { $0.reviewSkipped = skipped }
         case .code, .message:
             let text = scanner.consumeNull() ? nil : try string(try scanner.scanString(), scanner)
             updateNotice { if field == .code { $0.code = text } else { $0.message = text } }
@@ -230,6 +255,27 @@ struct RecordFields {
                 default: $0.mac = digest
                 }
             }
+        case .ruleID, .title, .level:
+            let text = scanner.consumeNull() ? "" : try string(try scanner.scanString(), scanner)
+            updateAlert {
+                switch field {
+                case .ruleID: $0.ruleID = text
+                case .title: $0.title = text
+                default: $0.level = text
+                }
+            }
+        case .tags:
+            let tags = try readStrings(&scanner)
+            updateAlert { $0.tags = tags }
+        case .execSeq:
+            let seq = scanner.consumeNull() ? nil : try scanner.scanUnsigned()
+            updateAlert { $0.execSeq = seq }
+        case .ancestry:
+            let ancestry = try readAncestry(&scanner)
+            updateAlert { $0.ancestry = ancestry }
+        case .name:
+            let name = try readBytes(&scanner)
+            annex().userName = name
         case .cgroup: context.cgroup = try readBytes(&scanner)
         case .containerID: context.containerID = try readBytes(&scanner)
         case .pidns: context.pidns = scanner.consumeNull() ? nil : try readUInt32(&scanner, field)
@@ -245,7 +291,7 @@ struct RecordFields {
         guard let kind = eventKind else { throw JSONLineDecodingError.invalidRecord("no \"event\" field") }
         event.kind = kind
         switch kind {
-        case .start, .stop, .lost, .resync, .seal:
+        case .start, .stop, .lost, .resync, .seal, .alert, .user:
             // Rare, and their counts and stream fields have defaults the encoder writes: not vouched for.
             isAsEncoded = false
         case .exit, .exists:
@@ -288,6 +334,12 @@ struct RecordFields {
             break
         }
 
+        if kind == .user {
+            // Its uid is the user's, not a process's credentials.
+            event.user = UserName(uid: credentials.uid, name: annexFields?.userName)
+            seen &= ~LogField.uid.bit
+        }
+        if kind == .alert { event.alert = annexFields?.alert }
         let credentialBits = LogField.credentialBits
         if seen & credentialBits == credentialBits {
             event.credentials = credentials
@@ -456,6 +508,35 @@ struct RecordFields {
         // Upper-case digits are read; the encoder writes lower case.
         if scanner.text(token).contains(where: { $0 < UInt8(ascii: "a") && $0 > UInt8(ascii: "9") }) { isAsEncoded = false }
         return digest
+    }
+
+    /// An alert's `ancestry`: objects of pid, start_time, exe, argv and in_recording (any order, others skipped).
+    private mutating func readAncestry(_ scanner: inout JSONScanner) throws -> [SigmaAncestor] {
+        var ancestry: [SigmaAncestor] = []
+        try scanner.expect(UInt8(ascii: "["))
+        if scanner.consume(UInt8(ascii: "]")) { return ancestry }
+        repeat {
+            var ancestor = SigmaAncestor(pid: 0, startTime: 0, image: nil, argv: nil, known: false)
+            try scanner.expect(UInt8(ascii: "{"))
+            if !scanner.consume(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try string(try scanner.scanString(), scanner)
+                    try scanner.expect(UInt8(ascii: ":"))
+                    switch key {
+                    case "pid": ancestor.pid = try readInt32(&scanner, .pid)
+                    case "start_time": ancestor.startTime = try scanner.scanUnsigned()
+                    case "exe": ancestor.image = try readBytes(&scanner)
+                    case "argv": ancestor.argv = try readArgv(&scanner)
+                    case "in_recording": ancestor.known = try scanner.scanBool()
+                    default: try scanner.skipValue(depth: 2)
+                    }
+                } while scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "}"))
+            }
+            ancestry.append(ancestor)
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return ancestry
     }
 
     private func readStrings(_ scanner: inout JSONScanner) throws -> [String] {

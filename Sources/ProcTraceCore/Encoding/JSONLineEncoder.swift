@@ -124,6 +124,8 @@ public struct JSONLineEncoder {
                     default: credentials.sgid
                     }
                     out.appendDecimal(UInt64(value))
+                } else if field == .uid, event.kind == .user {
+                    number(field, UInt64(event.annexStorage?.user?.uid ?? 0), out)
                 } else { unknown(entry, out) }
             case .sid, .pgid:
                 if let session = event.session {
@@ -205,6 +207,10 @@ public struct JSONLineEncoder {
                 guard let skipped = event.notice?.hashSkipped, !skipped.isEmpty else { break }
                 key(field, out)
                 appendQuotedList(skipped, to: out)
+            case .reviewSkipped:
+                guard let skipped = event.notice?.reviewSkipped, !skipped.isEmpty else { break }
+                key(field, out)
+                appendQuotedList(skipped, to: out)
             case .code, .message:
                 let text = field == .code ? event.notice?.code : event.notice?.message
                 if let text {
@@ -213,6 +219,11 @@ public struct JSONLineEncoder {
                 } else { unknown(entry, out) }
             case .keyID, .interval, .nextInterval, .trigger, .lines, .linesSHA256, .prevMAC, .mac:
                 appendSeal(field, of: event.sealStorage?.value, to: out)
+            case .ruleID, .title, .level, .tags, .execSeq, .ancestry:
+                appendAlert(field, of: event.annexStorage?.alert, to: out)
+            case .name:
+                key(field, out)
+                if let name = event.annexStorage?.user?.name { JSONStringEscaper.appendQuoted(name, to: out) } else { out.append("null") }
             case .cgroup:
                 if let value = context?.cgroup { string(field, value, out) } else { unknown(entry, out) }
             case .containerID:
@@ -320,6 +331,42 @@ public struct JSONLineEncoder {
         case .prevMAC: if let previous = seal.previousMAC { hex(previous) } else { out.append("null") }
         default: hex(seal.mac)
         }
+    }
+
+    /// An alert's field (null when the event has no alert: never from the recorder).
+    private func appendAlert(_ field: LogField, of alert: AlertInfo?, to out: ByteBuffer) {
+        key(field, out)
+        guard let alert else {
+            // As an alert without a rule would be written (never from the recorder).
+            out.append(field == .tags || field == .ancestry ? "[]" : field == .execSeq ? "null" : "\"\"")
+            return
+        }
+        switch field {
+        case .ruleID: JSONStringEscaper.appendQuoted(alert.ruleID, to: out)
+        case .title: JSONStringEscaper.appendQuoted(alert.title, to: out)
+        case .level: JSONStringEscaper.appendQuoted(alert.level, to: out)
+        case .tags: appendQuotedList(alert.tags, to: out)
+        case .execSeq: if let seq = alert.execSeq { out.appendDecimal(seq) } else { out.append("null") }
+        default: appendAncestry(alert.ancestry, to: out)
+        }
+    }
+
+    /// `[{"pid":…,"start_time":…,"exe":…,"argv":[…],"in_recording":…},…]`, parent first.
+    private func appendAncestry(_ ancestry: [SigmaAncestor], to out: ByteBuffer) {
+        out.append(UInt8(ascii: "["))
+        for (index, ancestor) in ancestry.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append("{\"pid\":")
+            out.appendDecimal(ancestor.pid)
+            out.append(",\"start_time\":")
+            out.appendDecimal(ancestor.startTime)
+            out.append(",\"exe\":")
+            if let image = ancestor.image { JSONStringEscaper.appendQuoted(image, to: out) } else { out.append("null") }
+            out.append(",\"argv\":")
+            JSONStringEscaper.appendArray(ancestor.argv, to: out)
+            out.append(ancestor.known ? ",\"in_recording\":true}" : ",\"in_recording\":false}")
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     private func appendStream(_ field: LogField, of stream: StreamInfo, to out: ByteBuffer) {

@@ -51,8 +51,20 @@ public struct HumanFormatter {
             if let skipped = event.notice?.hashSkipped, !skipped.isEmpty {
                 parts.append("(hashes skipped: \(skipped.map(escaped).joined(separator: ", ")))")
             }
+            if let skipped = event.notice?.reviewSkipped, !skipped.isEmpty {
+                parts.append("(execs not reviewed: \(skipped.map(escaped).joined(separator: ", ")))")
+            }
         case .warning:
             parts.append(escaped(event.notice?.message ?? event.notice?.code ?? "(no message)"))
+        case .alert:
+            if let alert = event.alert {
+                parts.append("\(alert.level.isEmpty ? "-" : escaped(alert.level)) \(escaped(alert.title)) (rule \(escaped(alert.ruleID)))")
+                parts.append("pid \(event.pid), exec seq " + (alert.execSeq.map { "\($0)" } ?? "(not written)"))
+            }
+        case .user:
+            if let user = event.user {
+                parts.append("uid \(user.uid) is " + (user.name.map { TerminalEscaper.escape($0) } ?? "(no name)"))
+            }
         case .seal:
             if let seal = event.seal {
                 parts.append("\(seal.lines) lines sealed (\(seal.trigger.rawValue), key \(escaped(seal.keyID)) interval \(seal.interval))")
@@ -178,7 +190,8 @@ public struct HumanFormatter {
         switch event.kind {
         case .start, .stop, .resync: .bold
         case .seal: .dim
-        case .lost, .warning: .yellow
+        case .lost, .warning, .alert: .yellow
+        case .user: .dim
         case .fork: .blue
         case .exec: .green
         case .execFailed: .red

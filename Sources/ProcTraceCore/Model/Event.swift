@@ -87,6 +87,18 @@ public struct Event: Sendable {
         set { sealStorage = newValue.map(SealInfoStorage.init) }
     }
     var sealStorage: SealInfoStorage?
+    /// alert: the rule and the process's ancestry. Behind one reference, as `stream` is.
+    public var alert: AlertInfo? {
+        @inline(__always) get { annexStorage?.alert }
+        set { annexStorage = newValue.map { RecordAnnexStorage(alert: $0) } }
+    }
+    /// user: a uid and its name on the recording host.
+    public var user: UserName? {
+        @inline(__always) get { annexStorage?.user }
+        set { annexStorage = newValue.map { RecordAnnexStorage(user: $0) } }
+    }
+    /// alert and user records' own fields: one word on every other record.
+    var annexStorage: RecordAnnexStorage?
     /// Not written: the enrichment (an exe hash) this record waits for, 0 for
     /// none. The recorder holds the record, in order, until it is done or
     /// given up (Recorder, EventEnricher).
@@ -213,11 +225,14 @@ public struct Notice: Hashable, Sendable {
     public var message: String?
     /// stop: `"reason: count"` of the hashes given up (HashSkipCounts.summary).
     public var hashSkipped: [String] = []
+    /// stop: `"reason: count"` of the execs that went out unreviewed (`record --rules`).
+    public var reviewSkipped: [String] = []
 
-    public init(code: String? = nil, message: String? = nil, hashSkipped: [String] = []) {
+    public init(code: String? = nil, message: String? = nil, hashSkipped: [String] = [], reviewSkipped: [String] = []) {
         self.code = code
         self.message = message
         self.hashSkipped = hashSkipped
+        self.reviewSkipped = reviewSkipped
     }
 }
 

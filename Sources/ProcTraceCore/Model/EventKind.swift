@@ -20,6 +20,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case warning
     /// A MAC over the lines since the previous seal (docs/sealing.md).
     case seal
+    /// A Sigma rule matched the exec before it (`record --rules`, docs/hunting.md).
+    case alert
+    /// The name the host gives a uid, once per uid (docs/hunting.md, "User").
+    case user
 
     /// The value of the `event` field.
     public var name: String { jsonName.description }
@@ -45,6 +49,8 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .execFailed: "exec_failed"
         case .warning: "warning"
         case .seal: "seal"
+        case .alert: "alert"
+        case .user: "user"
         }
     }
 
@@ -56,7 +62,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Records about one process (they carry pid, ppid and comm).
     public var isProcessRecord: Bool {
         switch self {
-        case .start, .lost, .resync, .stop, .warning, .seal: false
+        case .start, .lost, .resync, .stop, .warning, .seal, .alert, .user: false
         default: true
         }
     }

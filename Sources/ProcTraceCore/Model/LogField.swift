@@ -18,6 +18,8 @@ enum LogField: Int, CaseIterable {
     case exeSHA256Skipped, hashSkipped, code, message
     // seal (docs/sealing.md).
     case keyID, interval, nextInterval, trigger, lines, linesSHA256, prevMAC, mac
+    // alert and user (docs/hunting.md).
+    case ruleID, title, level, tags, execSeq, ancestry, name, reviewSkipped
 
     var key: StaticString {
         switch self {
@@ -98,6 +100,14 @@ enum LogField: Int, CaseIterable {
         case .linesSHA256: "lines_sha256"
         case .prevMAC: "prev_mac"
         case .mac: "mac"
+        case .ruleID: "rule_id"
+        case .title: "title"
+        case .level: "level"
+        case .tags: "tags"
+        case .execSeq: "exec_seq"
+        case .ancestry: "ancestry"
+        case .name: "name"
+        case .reviewSkipped: "review_skipped"
         }
     }
 

@@ -48,12 +48,17 @@ enum RecordSchema {
             return always(.format, .version, .backend, .host, .bootID, .kernel, .proctraceVersion, .recorderPid) + rare(.bpfChoices)
                 + rare(.hooks, .hooksRefused, .unavailableEvents)
         case .stop:
-            return always(.events, .lost, .unwritten) + rare(.hashSkipped)
+            return always(.events, .lost, .unwritten) + rare(.hashSkipped, .reviewSkipped)
         case .warning:
             return always(.code, .message)
         case .seal:
             // `mac` last: it authenticates the line before it (docs/sealing.md).
             return always(.keyID, .interval, .nextInterval, .trigger, .lines, .linesSHA256, .prevMAC, .mac)
+        case .alert:
+            // The exec it matched is the record before it (exec_seq), its process pid and start_time.
+            return always(.ruleID, .title, .level, .tags, .execSeq) + required(.pid, .startTime) + always(.ancestry)
+        case .user:
+            return required(.uid) + always(.name)
         case .lost:
             return always(.count)
         case .resync:

@@ -65,6 +65,38 @@ public final class Recorder {
     private var sealerTook = 0
     /// Sequence number of the last `seal` (0: none yet in this recording).
     private var lastSealSeq: UInt64 = 0
+    /// Reviews execs after the tree has them (rules, user names); nil: none.
+    private let review: Review?
+    /// The images processes run and their ancestry, for the reviewer (with rules).
+    private let images: SigmaHunter?
+    /// Records applied to the tree and waiting, in order, behind an exec under review.
+    @exclusivity(unchecked) private var awaiting = HeldRecords()
+    /// The uids a `user` record names already (or a review will).
+    private var namedUIDs: Set<UInt32> = []
+    /// `alert` records written, by the rule's index in `review.rules`.
+    public private(set) var alertsByRule: [UInt64] = []
+
+    /// What reviews execs, the rules it evaluates (their order is the
+    /// verdicts'), and how long and how many records wait for a verdict.
+    public struct Review {
+        public let reviewer: ExecReviewer
+        public let rules: [SigmaRule]
+        public let wait: Int64
+        public let records: Int
+        public let clock: () -> Int64
+
+        public init(reviewer: ExecReviewer, rules: [SigmaRule], wait: Int64 = 250_000_000, records: Int = 16_384,
+                    clock: @escaping () -> Int64) {
+            self.reviewer = reviewer
+            self.rules = rules
+            self.wait = wait
+            self.records = max(records, 1)
+            self.clock = clock
+        }
+    }
+
+    /// uids named at most: past that, no more `user` records (a root process can take any uid).
+    static let namedUIDLimit = 65_536
 
     /// An enricher, how long records may wait for it, and the monotonic
     /// clock (nanoseconds) their deadlines are read on.
@@ -92,7 +124,10 @@ public final class Recorder {
     public init(source: EventSource, sink: LogSink, parents: ParentLookup,
                 filter: ((Event, ProcessTree) -> Bool)? = nil, transform: ((inout Event) -> Void)? = nil,
                 tree: ProcessTree = ProcessTree(), bufferCapacity: Int = 256 * 1024, enrichment: Enrichment? = nil,
-                sealer: StreamSealer? = nil) {
+                sealer: StreamSealer? = nil, review: Review? = nil) {
+        self.review = review
+        images = review.flatMap { $0.reviewer.evaluatesRules ? SigmaHunter(rules: []) : nil }
+        alertsByRule = [UInt64](repeating: 0, count: review?.rules.count ?? 0)
         self.enrichment = enrichment
         self.sealer = sealer
         self.source = source
@@ -141,7 +176,7 @@ public final class Recorder {
     /// Polls the source once and writes what arrived. Returns events delivered.
     @discardableResult
     public func pump(timeoutMilliseconds: Int32) throws -> Int {
-        let timeout = held.isEmpty ? timeoutMilliseconds : min(timeoutMilliseconds, Recorder.heldPollMilliseconds)
+        let timeout = held.isEmpty && awaiting.isEmpty ? timeoutMilliseconds : min(timeoutMilliseconds, Recorder.heldPollMilliseconds)
         let count = try source.poll(timeoutMilliseconds: timeout) { event in
             self.process(&event)
         }
@@ -149,6 +184,7 @@ public final class Recorder {
             for var warning in enrichment.enricher.takeWarnings() { process(&warning) }
             if !held.isEmpty { releaseReady(now: enrichment.clock()) }
         }
+        if let review, !awaiting.isEmpty { releaseReviewed(now: review.clock()) }
         // Re-parenting reads the tree: only once every record before now is in it.
         if held.isEmpty {
             reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
@@ -242,19 +278,124 @@ public final class Recorder {
     @inline(__always)
     private func write(_ event: inout Event) {
         if event.time > lastEventTime { lastEventTime = event.time }
-        emit(&event)
+        guard let review else {
+            emit(&event)
+            if buffer.count >= flushAt { try? flush() }
+            return
+        }
+        // Filtered on the tree of this moment, before any wait: by the time a held record goes out, its process may be gone.
+        if let filter, event.kind.isProcessRecord, !filter(event, tree) {
+            _ = images?.prepare(event, in: tree, ancestry: false)
+            return
+        }
+        if holdForReview(event, review) { return }
+        emit(&event, filtered: true)
         if buffer.count >= flushAt { try? flush() }
     }
 
-    /// The one way into the log: filter, transform, number, encode.
+    /// The one way into the log: filter (unless `filtered` already), transform, number, encode.
     @inline(__always)
-    private func emit(_ event: inout Event) {
-        if let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
+    private func emit(_ event: inout Event, filtered: Bool = false) {
+        if !filtered, let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
         if let transform { transform(&event) }
         event.seq = nextSeq
         nextSeq += 1
         encoder.append(event, to: buffer)
     }
+
+    /// Hands an exec to the reviewer and holds it, and holds every record
+    /// behind one held (the tree has them all already). True: held.
+    private func holdForReview(_ event: Event, _ review: Review) -> Bool {
+        let exec = images?.prepare(event, in: tree, ancestry: true)
+        if event.kind == .exec {
+            var uids: [UInt32] = []
+            if let credentials = event.credentials, namedUIDs.count < Recorder.namedUIDLimit {
+                if !namedUIDs.contains(credentials.uid) { uids.append(credentials.uid) }
+                if credentials.euid != credentials.uid && !namedUIDs.contains(credentials.euid) { uids.append(credentials.euid) }
+            }
+            if exec != nil || !uids.isEmpty {
+                let ticket = review.reviewer.submit(exec ?? SigmaExec(event: event, parent: nil, ancestry: []),
+                                                    evaluate: exec != nil, uids: uids)
+                if ticket != 0 {
+                    namedUIDs.formUnion(uids)
+                    var held = event
+                    held.enrichmentTicket = ticket
+                    awaitRecord(held, until: review.clock() &+ review.wait, review)
+                    return true
+                }
+            }
+        }
+        guard !awaiting.isEmpty else { return false }
+        var held = event
+        held.enrichmentTicket = 0
+        awaitRecord(held, until: 0, review)
+        return true
+    }
+
+    private func awaitRecord(_ event: Event, until deadline: Int64, _ review: Review) {
+        awaiting.hold(event, until: deadline)
+        while awaiting.count > review.records { releaseReviewedHead(giveUp: .held) }
+    }
+
+    /// Writes, in order, every awaiting record whose review is done or whose
+    /// wait is over; stops at the first exec still worth waiting for. Does not
+    /// flush (the caller does): a rotation never starts in the middle.
+    private func releaseReviewed(now: Int64, force reason: ReviewSkipReason? = nil) {
+        guard let review else { return }
+        while let deadline = awaiting.headDeadline {
+            var verdict: ExecVerdict?
+            if awaiting.headNeedsEnrichment {
+                let ticket = awaiting.withHead { $0.enrichmentTicket }
+                verdict = review.reviewer.take(ticket)
+                if verdict == nil {
+                    guard let giveUp = reason ?? (now >= deadline ? .timeout : nil) else { return }
+                    review.reviewer.giveUp(ticket, because: giveUp)
+                }
+            }
+            releaseReviewedHead(verdict)
+        }
+    }
+
+    /// Releases the oldest awaiting record now, its review given up if not done.
+    private func releaseReviewedHead(giveUp reason: ReviewSkipReason) {
+        guard let review else { return }
+        var verdict: ExecVerdict?
+        if awaiting.headNeedsEnrichment {
+            let ticket = awaiting.withHead { $0.enrichmentTicket }
+            verdict = review.reviewer.take(ticket)
+            if verdict == nil { review.reviewer.giveUp(ticket, because: reason) }
+        }
+        releaseReviewedHead(verdict)
+    }
+
+    /// Writes the oldest awaiting record: the names of new uids first, then it, then its alerts.
+    private func releaseReviewedHead(_ verdict: ExecVerdict?) {
+        guard let review else { return }
+        var event = awaiting.releaseHead()
+        event.enrichmentTicket = 0
+        guard let verdict else {
+            emit(&event, filtered: true)
+            return
+        }
+        // A uid's name before the first exec under it: a reader knows `User` when it reads the exec.
+        for user in verdict.users {
+            var record = Event(kind: .user, time: event.time)
+            record.user = user
+            emit(&record)
+        }
+        emit(&event, filtered: true)
+        for index in verdict.matched where review.rules.indices.contains(index) {
+            let rule = review.rules[index]
+            alertsByRule[index] += 1
+            var alert = Event(kind: .alert, time: event.time, pid: event.pid, startTime: event.startTime)
+            alert.alert = AlertInfo(ruleID: rule.id, title: rule.title, level: rule.level, tags: rule.tags,
+                                    execSeq: event.seq, ancestry: verdict.ancestry)
+            emit(&alert)
+        }
+    }
+
+    /// Records waiting for a review now.
+    public var awaitingCount: Int { awaiting.count }
 
     /// Numbers and buffers a `start`: the records after it are the new file's.
     private func beginFile(_ stream: StreamInfo) {
@@ -271,6 +412,11 @@ public final class Recorder {
     public func flush() throws {
         try writeBuffer()
         if let rotatingSink, rotatingSink.needsRotation, bytesAfterHeads >= minimumRecordBytes {
+            if !awaiting.isEmpty {
+                // The next file's `exists` heads describe the tree, which has these records already.
+                releaseReviewed(now: .max, force: .rotation)
+                try writeBuffer()
+            }
             if sealer != nil {
                 // The file's last line: the next file's first seal chains to it.
                 seal(.rotation)
@@ -342,17 +488,27 @@ public final class Recorder {
     /// Held records get what is left of their wait, at most a second (a stop
     /// is due within two, whatever the enricher is doing), then go out.
     private func releaseHeld() {
-        guard let enrichment, !held.isEmpty else { return }
-        let giveUpAt = enrichment.clock() &+ min(enrichment.bounds.wait, Recorder.finishWait)
-        // The rounds bound it too, should a source return at once and the clock stand still.
-        var rounds = 0
-        while !held.isEmpty && enrichment.clock() < giveUpAt && rounds < 1000 {
-            _ = try? pump(timeoutMilliseconds: Recorder.heldPollMilliseconds)
-            rounds += 1
+        if let enrichment, !held.isEmpty {
+            let giveUpAt = enrichment.clock() &+ min(enrichment.bounds.wait, Recorder.finishWait)
+            // The rounds bound it too, should a source return at once and the clock stand still.
+            var rounds = 0
+            while !held.isEmpty && enrichment.clock() < giveUpAt && rounds < 1000 {
+                _ = try? pump(timeoutMilliseconds: Recorder.heldPollMilliseconds)
+                rounds += 1
+            }
+            releaseReady(now: .max, force: .timeout)
+            reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
+            writeDerived()
         }
-        releaseReady(now: .max, force: .timeout)
-        reparents.retryPending(in: tree, now: lastEventTime, into: &derived)
-        writeDerived()
+        if let review, !awaiting.isEmpty {
+            let giveUpAt = review.clock() &+ min(review.wait, Recorder.finishWait)
+            var rounds = 0
+            while !awaiting.isEmpty && review.clock() < giveUpAt && rounds < 1000 {
+                _ = try? pump(timeoutMilliseconds: Recorder.heldPollMilliseconds)
+                rounds += 1
+            }
+            releaseReviewed(now: .max, force: .timeout)
+        }
     }
 
     static let finishWait: Int64 = 1_000_000_000
@@ -367,6 +523,11 @@ public final class Recorder {
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
         if let skipped = enrichment?.enricher.skipped, skipped.total > 0 {
             stop.notice = Notice(hashSkipped: skipped.summary)
+        }
+        if let skipped = review?.reviewer.skipped, skipped.total > 0 {
+            var notice = stop.notice ?? Notice()
+            notice.reviewSkipped = ReviewSkipReason.allCases.filter { skipped[$0] > 0 }.map { "\($0.name): \(skipped[$0])" }
+            stop.notice = notice
         }
         // Everything numbered since this file's `start`, less what never reached the log.
         stop.eventCount = nextSeq - startSeq - 1 - unwrittenSinceStart

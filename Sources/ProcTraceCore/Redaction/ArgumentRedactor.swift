@@ -38,8 +38,15 @@ public struct ArgumentRedactor: Sendable {
 
     public var isEmpty: Bool { optionNames.isEmpty && globs.isEmpty }
 
-    /// Masks the arguments of `exec` and `exists` records in place.
+    /// Masks the arguments of `exec` and `exists` records, and of an alert's ancestors, in place.
     public func apply(to event: inout Event) {
+        if event.kind == .alert, var alert = event.alert {
+            for index in alert.ancestry.indices {
+                if let argv = alert.ancestry[index].argv, let redacted = redact(argv) { alert.ancestry[index].argv = redacted }
+            }
+            event.alert = alert
+            return
+        }
         guard event.kind == .exec || event.kind == .exists, let argv = event.argv,
               let redacted = redact(argv) else { return }
         event.argv = redacted

@@ -123,7 +123,7 @@ public final class ReportBuilder {
             process.credentials = event.credentials ?? process.credentials
         case .session:
             process.session = event.session ?? process.session
-        case .start, .stop, .lost, .resync, .comm, .threadStart, .threadExit, .execFailed, .warning, .seal:
+        case .start, .stop, .lost, .resync, .comm, .threadStart, .threadExit, .execFailed, .warning, .seal, .alert, .user:
             break
         }
     }

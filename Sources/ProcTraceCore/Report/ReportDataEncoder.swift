@@ -163,7 +163,7 @@ public enum ReportDataEncoder {
             payload.append(session)
         case .threadStart, .threadExit:
             payload.append(Int64(event.tid))
-        case .comm, .start, .stop, .lost, .resync, .execFailed, .warning, .seal:
+        case .comm, .start, .stop, .lost, .resync, .execFailed, .warning, .seal, .alert, .user:
             break
         }
         payload.append(Int64(event.unavailable.rawValue))

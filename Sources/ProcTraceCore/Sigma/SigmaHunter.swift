@@ -4,52 +4,58 @@
 ///
 /// Feed it every record, in order, after the tree has applied it
 /// (`observe`): forks teach it which image a process runs until it execs
-/// (the one it inherited), execs are evaluated.
-///
-/// Cost: rules are first evaluated on the image and the parent's image alone
-/// (three-valued: the other fields unknown), once per distinct pair, and
-/// only the rules that could still match are evaluated on each exec with
-/// that pair. Most execs are evaluated against a handful of rules however
-/// many are loaded.
+/// (the one it inherited), execs are evaluated (SigmaEvaluator).
 public final class SigmaHunter {
-    public let rules: [SigmaRule]
+    public var rules: [SigmaRule] { evaluator.rules }
     /// The user name of a uid (`User`); nil makes `User` absent. Set by the
     /// caller from what it knows about the recording's host.
     public var userName: ((UInt32) -> [UInt8]?)?
     /// Execs evaluated, and rule evaluations done on them (after the image filter).
-    public private(set) var execCount = 0
-    public private(set) var evaluationCount = 0
+    public var execCount: Int { evaluator.execCount }
+    public var evaluationCount: Int { evaluator.evaluationCount }
 
-    @exclusivity(unchecked) private var fields = SigmaExecFields()
-    @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
-    /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
-    @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
-    @exclusivity(unchecked) private var key: [UInt8] = []
-    private static let candidateCacheLimit = 16_384
+    private let evaluator: SigmaEvaluator
     /// The image and arguments a process inherited at its fork, until it execs (its node has none of its own).
     @exclusivity(unchecked) private var inherited: [ProcessID: SigmaImage] = [:]
     @exclusivity(unchecked) private var inheritedLimit = 65_536
 
     public init(rules: [SigmaRule], userName: ((UInt32) -> [UInt8]?)? = nil) {
-        self.rules = rules
+        evaluator = SigmaEvaluator(rules: rules)
         self.userName = userName
     }
 
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
     public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
+        guard let exec = prepare(event, in: tree, ancestry: false) else { return }
+        try evaluator.evaluate(exec, userName: userName) { rule in
+            try report(SigmaAlert(rule: rule, event: event, image: evaluator.fields.image,
+                                  commandLine: evaluator.fields.commandLine,
+                                  ancestry: ancestry(of: tree.node(event.processID), ppid: event.ppid)))
+        }
+    }
+
+    /// Takes `event` (already applied to `tree`), as `observe` does, and
+    /// returns what evaluating it needs when it is an exec: its parent's image
+    /// now, and with `ancestry` every ancestor's, so the evaluation can run
+    /// later, elsewhere (the recorder's rule stage), on the tree of this moment.
+    public func prepare(_ event: Event, in tree: ProcessTree, ancestry withAncestry: Bool) -> SigmaExec? {
         switch event.kind {
         case .fork:
             guard let node = tree.node(event.processID), let parent = node.parent,
-                  let image = image(of: parent) else { return }
+                  let image = image(of: parent) else { return nil }
             if inherited.count >= inheritedLimit { forgetGoneProcesses(in: tree) }
             inherited[node.processID] = image
+            return nil
         case .exec:
             inherited[event.processID] = nil
-            try evaluate(event, in: tree, report: report)
+            let node = tree.node(event.processID)
+            return SigmaExec(event: event, parent: node?.parent.flatMap(image(of:)),
+                             ancestry: withAncestry ? ancestry(of: node, ppid: event.ppid) : [])
         case .reap:
             inherited[event.processID] = nil
+            return nil
         default:
-            break
+            return nil
         }
     }
 
@@ -64,42 +70,6 @@ public final class SigmaHunter {
             return SigmaImage(image: node.context?.exe ?? node.filename, argv: node.argv)
         }
         return inherited[node.processID]
-    }
-
-    private func evaluate(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
-        execCount += 1
-        let node = tree.node(event.processID)
-        let parent = node?.parent
-        fields.reset(event: event, parent: parent.flatMap(image(of:)), parentPid: event.ppid, userName: userName)
-        let image = fields.image
-        let parentImage = fields.parentImage
-        key.removeAll(keepingCapacity: true)
-        SigmaHunter.append(image, to: &key)
-        SigmaHunter.append(parentImage, to: &key)
-        let indices: [Int]
-        if let known = candidates[key] {
-            indices = known
-        } else {
-            imageOnly.set(image: image, parentImage: parentImage)
-            indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
-            if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
-            candidates[key] = indices
-        }
-        for index in indices {
-            evaluationCount += 1
-            let rule = rules[index]
-            guard rule.matches(fields) else { continue }
-            try report(SigmaAlert(rule: rule, event: event, image: image, commandLine: fields.commandLine,
-                                  ancestry: ancestry(of: node, ppid: event.ppid)))
-        }
-    }
-
-    /// A presence byte, then the length and the bytes: two values never collide.
-    private static func append(_ value: [UInt8]?, to key: inout [UInt8]) {
-        guard let value else { return key.append(0) }
-        key.append(1)
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count)) { key.append(contentsOf: $0) }
-        key.append(contentsOf: value)
     }
 
     /// The parent, its parent, … up to the first process whose parent is not in the tree (init, or a
@@ -122,6 +92,72 @@ public final class SigmaHunter {
     }
 }
 
+/// One exec as the rules see it: the record, and its parent's image and
+/// its ancestry as the tree held them at the exec.
+public struct SigmaExec: Sendable {
+    public var event: Event
+    public var parent: SigmaImage?
+    /// Parent first (empty unless asked for).
+    public var ancestry: [SigmaAncestor]
+}
+
+/// Evaluates rules on execs. Cost: rules are first evaluated on the image
+/// and the parent's image alone (three-valued: the other fields unknown),
+/// once per distinct pair, and only the rules that could still match are
+/// evaluated on each exec with that pair. Most execs are evaluated against a
+/// handful of rules however many are loaded. Not thread-safe: one per thread.
+public final class SigmaEvaluator {
+    public let rules: [SigmaRule]
+    public private(set) var execCount = 0
+    public private(set) var evaluationCount = 0
+
+    @exclusivity(unchecked) private(set) var fields = SigmaExecFields()
+    @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
+    /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
+    @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
+    @exclusivity(unchecked) private var key: [UInt8] = []
+    private static let candidateCacheLimit = 16_384
+
+    public init(rules: [SigmaRule]) {
+        self.rules = rules
+    }
+
+    /// Calls `matched` with each rule `exec` matches, in rule order.
+    public func evaluate(_ exec: SigmaExec, userName: ((UInt32) -> [UInt8]?)?,
+                         matched: (SigmaRule) throws -> Void) rethrows {
+        execCount += 1
+        let event = exec.event
+        fields.reset(event: event, parent: exec.parent, parentPid: event.ppid, userName: userName)
+        let image = fields.image
+        let parentImage = fields.parentImage
+        key.removeAll(keepingCapacity: true)
+        SigmaEvaluator.append(image, to: &key)
+        SigmaEvaluator.append(parentImage, to: &key)
+        let indices: [Int]
+        if let known = candidates[key] {
+            indices = known
+        } else {
+            imageOnly.set(image: image, parentImage: parentImage)
+            indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+            if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
+            candidates[key] = indices
+        }
+        for index in indices {
+            evaluationCount += 1
+            let rule = rules[index]
+            if rule.matches(fields) { try matched(rule) }
+        }
+    }
+
+    /// A presence byte, then the length and the bytes: two values never collide.
+    private static func append(_ value: [UInt8]?, to key: inout [UInt8]) {
+        guard let value else { return key.append(0) }
+        key.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count)) { key.append(contentsOf: $0) }
+        key.append(contentsOf: value)
+    }
+}
+
 /// The program a process runs and its arguments.
 public struct SigmaImage: Sendable {
     public var image: [UInt8]?
@@ -137,6 +173,14 @@ public struct SigmaAncestor: Sendable {
     public var argv: ArgumentVector?
     /// false: the recording never showed this process (only its pid, as the last parent named).
     public var known: Bool
+
+    public init(pid: Int32, startTime: UInt64, image: [UInt8]?, argv: ArgumentVector?, known: Bool) {
+        self.pid = pid
+        self.startTime = startTime
+        self.image = image
+        self.argv = argv
+        self.known = known
+    }
 }
 
 /// A rule matched an exec.

@@ -103,7 +103,7 @@ public final class LogStatistics {
             report.stopUnwritten += event.unwrittenCount
         case .execFailed:
             failedExecs.add(event.errorNumber ?? 0)
-        case .start, .resync, .threadStart, .threadExit, .comm, .cred, .session, .warning, .seal:
+        case .start, .resync, .threadStart, .threadExit, .comm, .cred, .session, .warning, .seal, .alert, .user:
             break
         }
     }

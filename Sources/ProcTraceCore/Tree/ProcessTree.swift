@@ -118,7 +118,7 @@ public final class ProcessTree {
             if event.comm.isEmpty { event.comm = node.comm }
             if event.startTime == 0 { event.startTime = node.startTime }
             follow(node, toParent: event.ppid)
-        case .start, .lost, .resync, .stop, .warning, .seal:
+        case .start, .lost, .resync, .stop, .warning, .seal, .alert, .user:
             break
         case .execFailed:
             // The process is unchanged: the old image still runs.

@@ -20,6 +20,27 @@ public final class RecordMetrics {
         public var hashWorkersAbandoned: UInt64 = 0
         /// Records waiting, in order, for an enrichment.
         public var recordsHeld: UInt64 = 0
+        /// The exec reviews (rules, user names); nil: none.
+        public var reviews: Reviews?
+    }
+
+    /// What `record --rules` found and skipped.
+    public struct Reviews {
+        /// Each rule's id and level, in the recorder's order.
+        public var rules: [(id: String, level: String)]
+        public var alertsByRule: [UInt64]
+        public var skipped: ReviewSkipCounts
+        public var queued: UInt64
+        public var awaiting: UInt64
+
+        public init(rules: [(id: String, level: String)], alertsByRule: [UInt64], skipped: ReviewSkipCounts,
+                    queued: UInt64, awaiting: UInt64) {
+            self.rules = rules
+            self.alertsByRule = alertsByRule
+            self.skipped = skipped
+            self.queued = queued
+            self.awaiting = awaiting
+        }
     }
 
     public let version: String
@@ -83,6 +104,7 @@ public final class RecordMetrics {
         }
         family("proctrace_records_held", "gauge", "Records waiting, in order, for their exe hash.")
         text += "proctrace_records_held \(values.recordsHeld)\n"
+        if let reviews = values.reviews { text += Self.render(reviews) }
         family("proctrace_processes", "gauge", "Processes in the live tree.")
         text += "proctrace_processes \(values.processes)\n"
         family("proctrace_build_info", "gauge", "Version and backend of the running recorder.")
@@ -98,6 +120,37 @@ public final class RecordMetrics {
                 text += "\(name){output=\"\(Self.label(output.name))\"} \(output.counters[keyPath: path])\n"
             }
         }
+        return text
+    }
+
+    private static func render(_ reviews: Reviews) -> String {
+        var text = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        if !reviews.rules.isEmpty {
+            family("proctrace_alerts_total", "counter", "alert records written, by Sigma rule (id and level).")
+            for (index, rule) in reviews.rules.enumerated() where index < reviews.alertsByRule.count {
+                text += "proctrace_alerts_total{rule=\"\(Self.label(rule.id))\",level=\"\(Self.label(rule.level))\"} "
+                    + "\(reviews.alertsByRule[index])\n"
+            }
+            var byLevel: [String: UInt64] = [:]
+            for (index, rule) in reviews.rules.enumerated() where index < reviews.alertsByRule.count {
+                byLevel[rule.level, default: 0] += reviews.alertsByRule[index]
+            }
+            family("proctrace_alerts_by_level_total", "counter", "alert records written, by the rule's level.")
+            for (level, count) in byLevel.sorted(by: { $0.key < $1.key }) {
+                text += "proctrace_alerts_by_level_total{level=\"\(Self.label(level))\"} \(count)\n"
+            }
+        }
+        family("proctrace_reviews_skipped_total", "counter", "execs written unreviewed (rules not evaluated, uid not named), by reason.")
+        for reason in ReviewSkipReason.allCases {
+            text += "proctrace_reviews_skipped_total{reason=\"\(reason.name)\"} \(reviews.skipped[reason])\n"
+        }
+        family("proctrace_reviews_queued", "gauge", "execs queued for review.")
+        text += "proctrace_reviews_queued \(reviews.queued)\n"
+        family("proctrace_records_awaiting_review", "gauge", "Records waiting, in order, behind an exec under review.")
+        text += "proctrace_records_awaiting_review \(reviews.awaiting)\n"
         return text
     }
 

@@ -43,6 +43,13 @@ public struct RecordConfiguration {
     public var dropCapabilitiesAfterStart = false
     /// Seal the stream with the key state in this file (docs/sealing.md); nil: no sealing.
     public var sealKeyPath: String?
+    /// Sigma rules evaluated on every exec, an `alert` record after each match (docs/hunting.md); nil: none.
+    public var rules: [SigmaRule]?
+    /// Write a `user` record naming each uid before the first exec under it.
+    public var nameUsers = true
+    /// Execs queued for review at most, and how long (nanoseconds) records wait for a review.
+    public var reviewQueue = 4_096
+    public var reviewWait: Int64 = 250_000_000
 
     public init() {}
 }

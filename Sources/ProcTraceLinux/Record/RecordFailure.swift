@@ -8,6 +8,8 @@ public enum RecordFailure: Error, CustomStringConvertible {
     case writingStart(Error)
     /// The sealing key state cannot be used.
     case openingSealKey(Error)
+    /// The thread that reviews execs (rules, user names) could not be started.
+    case startingReviewer
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum RecordFailure: Error, CustomStringConvertible {
         case .openingNetworkOutput(let error), .startingSource(let error), .startingMetrics(let error): return "\(error)"
         case .writingStart(let error): return "cannot write the start record: \(error)"
         case .openingSealKey(let error): return "cannot seal: \(error)"
+        case .startingReviewer: return "cannot start the thread that evaluates the rules and names users (pthread_create failed; raise the thread limit)"
         }
     }
 }

@@ -138,9 +138,18 @@ public final class RecordSession {
         } catch {
             throw .openingSealKey(error)
         }
+        let rules = configuration.rules ?? []
+        let reviewer = !rules.isEmpty || configuration.nameUsers
+            ? ExecReviewPool(rules: rules, queueLimit: configuration.reviewQueue) : nil
+        if reviewer == nil && (!rules.isEmpty || configuration.nameUsers) { throw .startingReviewer }
+        defer { reviewer?.stop() }
+        let review = reviewer.map {
+            Recorder.Review(reviewer: $0, rules: rules, wait: configuration.reviewWait,
+                            records: max(configuration.reviewQueue * 4, 1_024), clock: { Clock.monotonicNanoseconds })
+        }
         let recorder = Recorder(source: source, sink: sink, parents: ProcParentLookup(),
                                 filter: configuration.filter, transform: transform, enrichment: enrichment,
-                                sealer: sealer)
+                                sealer: sealer, review: review)
         let ringGauge = metrics != nil && source is BPFEventSource
             ? RingBufferGauge(ringBytes: configuration.bpf.ringBufferBytes) : nil
         // At most ten times a second (a storm brings many small batches; a
@@ -159,6 +168,12 @@ public final class RecordSession {
                 values.hashSkipped = source.enricher?.skipped
                 values.hashWorkersAbandoned = source.enricher?.workersAbandoned ?? 0
                 values.recordsHeld = UInt64(recorder.heldCount)
+                if let reviewer {
+                    values.reviews = RecordMetrics.Reviews(
+                        rules: rules.map { ($0.id, $0.level) }, alertsByRule: recorder.alertsByRule,
+                        skipped: reviewer.skipped, queued: UInt64(reviewer.queuedCount),
+                        awaiting: UInt64(recorder.awaitingCount))
+                }
                 if source is BPFEventSource { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
                 values.ringBufferUsed = ringGauge?.usedBytes
                 values.outputs = outputs.map { output in
@@ -205,7 +220,7 @@ public final class RecordSession {
             notify(.snapshotFailed(error))
         }
         if configuration.dropCapabilitiesAfterStart {
-            dropCapabilities(for: source)
+            dropCapabilities(for: source, reviewer: reviewer)
         }
         // Senders start after the drop: a thread keeps the capabilities it was created with.
         // They start with the stop and reopen signals blocked, which then interrupt only this thread.
@@ -337,12 +352,13 @@ public final class RecordSession {
         return sink
     }
 
-    private func dropCapabilities(for source: EventSource) {
+    private func dropCapabilities(for source: EventSource, reviewer: ExecReviewPool?) {
         do {
             let keep = BackendPrivileges.neededAfterStart(by: source)
             try CapabilityDrop.limit(to: keep)
             // Capabilities are per thread: the enrichment workers started before this one dropped them.
             (source.enricher as? ProcessReadPool)?.limitCapabilities(to: keep)
+            reviewer?.limitCapabilities(to: keep)
         } catch {
             notify(.capabilitiesKept(error))
         }

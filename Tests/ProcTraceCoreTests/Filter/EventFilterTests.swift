@@ -62,7 +62,7 @@ import Testing
     @Test func streamRecordsAlwaysPass() {
         let stream = EventSamples.everyKind().filter { !$0.kind.isProcessRecord }
         #expect(kept(stream, EventFilter(pids: [1], comms: [Comm("none")], uids: [5], kinds: [.exec]))
-            == ["start", "lost", "lost", "resync", "stop"])
+            == ["start", "lost", "lost", "resync", "user", "user", "alert", "stop"])
     }
 
     @Test func excludesThePidsItIsTold() {

@@ -29,6 +29,9 @@ import Testing
             "11:06:40.128 lost         17 records lost",
             "11:06:40.128 lost         records lost (how many is unknown)",
             "11:06:40.129 resync       312 processes re-read from /proc",
+            "11:06:40.129 user         uid 1000 is al\\eice",
+            "11:06:40.129 user         uid 4000000 is (no name)",
+            "11:06:40.130 alert        high Hostile \"title\"\\n (rule 0d3d4a8e-0000-4000-8000-000000000001) pid 4242, exec seq 7",
             "11:06:40.130 stop         21 records, 17 lost, 2 unwritten",
         ])
     }

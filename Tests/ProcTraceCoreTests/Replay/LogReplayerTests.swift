@@ -11,7 +11,8 @@ import Testing
             try replayer.replay(lines: buffer) { kept.append("\($0.kind.name) \($0.pid) \($0.comm.description)") }
         }
         #expect(lines == EventSamples.everyKind().count)
-        #expect(kept == ["start 0 ", "reap 4243 ls", "reap 4244 xargs", "lost 0 ", "lost 0 ", "resync 0 ", "stop 0 "])
+        #expect(kept == ["start 0 ", "reap 4243 ls", "reap 4244 xargs", "lost 0 ", "lost 0 ", "resync 0 ", "user 0 ", "user 0 ",
+                         "alert 4242 ", "stop 0 "])
         #expect(replayer.tree[4243] == nil, "reaped processes leave the tree")
         #expect(replayer.tree[1]?.comm == Comm("systemd"))
     }
