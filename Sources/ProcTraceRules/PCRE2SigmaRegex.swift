@@ -1,5 +1,6 @@
 import CPCRE2
 import ProcTraceCore
+import Synchronization
 
 /// Sigma's `re` values compiled by PCRE2: the Perl-compatible dialect the
 /// rules are written in, JIT-compiled, searched (not anchored) in the
@@ -7,11 +8,13 @@ import ProcTraceCore
 /// and caseless matching beyond ASCII, as Python's `re` reads a str); bytes
 /// that are not UTF-8 never match a character but do not stop the search.
 ///
-/// A compiled expression keeps one match block: used from one thread at a time.
+/// A compiled expression keeps one match block, used by one match at a time.
+// Unchecked: `code` is read-only once compiled (PCRE2 shares it between threads); `matchData` is used under `matching`.
 public final class PCRE2SigmaRegex: SigmaRegex, @unchecked Sendable {
     public let source: String
     private let code: OpaquePointer
     private let matchData: OpaquePointer
+    private let matching = Mutex(())
 
     public static let compiler: SigmaRegexCompiler = { try PCRE2SigmaRegex($0, flags: $1) }
 
@@ -29,9 +32,8 @@ public final class PCRE2SigmaRegex: SigmaRegex, @unchecked Sendable {
         var errorCode: Int32 = 0
         var errorOffset = 0
         let bytes = Array(source.utf8)
-        let compiled = bytes.withUnsafeBufferPointer { pattern in
-            pcre2_compile_8(pattern.baseAddress ?? PCRE2SigmaRegex.empty, pattern.count, options, &errorCode,
-                            &errorOffset, nil)
+        let compiled = (bytes.isEmpty ? PCRE2SigmaRegex.empty : bytes).withUnsafeBufferPointer { pattern in
+            pcre2_compile_8(pattern.baseAddress, bytes.count, options, &errorCode, &errorOffset, nil)
         }
         guard let compiled else {
             var message = [UInt8](repeating: 0, count: 256)
@@ -50,16 +52,12 @@ public final class PCRE2SigmaRegex: SigmaRegex, @unchecked Sendable {
         pcre2_code_free_8(code)
     }
 
-    private static let emptyStorage: UnsafeMutablePointer<UInt8> = {
-        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        pointer.pointee = 0
-        return pointer
-    }()
-    private static var empty: UnsafePointer<UInt8> { UnsafePointer(emptyStorage) }
+    /// An empty subject or pattern still needs an address for PCRE2.
+    private static let empty: [UInt8] = [0]
 
     public func matches(_ text: [UInt8]) -> Bool {
-        text.withUnsafeBufferPointer { subject in
-            pcre2_match_8(code, subject.baseAddress ?? PCRE2SigmaRegex.empty, subject.count, 0, 0, matchData, nil) >= 0
+        (text.isEmpty ? PCRE2SigmaRegex.empty : text).withUnsafeBufferPointer { subject in
+            matching.withLock { _ in pcre2_match_8(code, subject.baseAddress, text.count, 0, 0, matchData, nil) >= 0 }
         }
     }
 }

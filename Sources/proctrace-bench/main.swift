@@ -187,7 +187,7 @@ struct Options {
         var iterator = arguments.makeIterator()
         while let name = iterator.next() {
             guard name.hasPrefix("--"), let value = iterator.next() else {
-                fputs("proctrace-bench: bad argument \(name)\n", stderr)
+                HostInfo.standardError("proctrace-bench: bad argument \(name)")
                 exit(2)
             }
             values[String(name.dropFirst(2))] = value
@@ -291,12 +291,12 @@ func generatedLog(processes: Int, sealDirectory: String? = nil) throws -> [UInt8
 
 func writeLog(_ options: Options) throws {
     guard let path = options.string("output") else {
-        fputs("proctrace-bench write-log: --output FILE is required\n", stderr)
+        HostInfo.standardError("proctrace-bench write-log: --output FILE is required")
         exit(2)
     }
     let log = try generatedLog(processes: options.int("processes", 250_000), sealDirectory: options.string("seal-dir"))
     guard let file = fopen(path, "w"), fwrite(log, 1, log.count, file) == log.count, fclose(file) == 0 else {
-        fputs("proctrace-bench: cannot write \(path)\n", stderr)
+        HostInfo.standardError("proctrace-bench: cannot write \(path)")
         exit(1)
     }
     print("{\"bench\":\"write-log\",\"output\":\"\(path)\",\"bytes\":\(log.count)}")
@@ -309,7 +309,7 @@ func replay(_ options: Options) throws {
     var origin: String
     if let path = options.string("file") {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { fputs("proctrace-bench: cannot open \(path)\n", stderr); exit(1) }
+        guard fd >= 0 else { HostInfo.standardError("proctrace-bench: cannot open \(path)"); exit(1) }
         var st = stat()
         fstat(fd, &st)
         log = [UInt8](repeating: 0, count: Int(st.st_size))
@@ -424,13 +424,13 @@ func churn(_ options: Options) throws {
 /// into one buffer, each fed to libcrypto. Keep the file in the page cache to measure the hash, not the disk.
 func sha256(_ options: Options) throws {
     guard let path = options.string("file") else {
-        fputs("proctrace-bench: sha256 needs --file FILE\n", stderr)
+        HostInfo.standardError("proctrace-bench: sha256 needs --file FILE")
         exit(2)
     }
     let rounds = options.int("rounds", 10)
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
-        fputs("proctrace-bench: \(path): cannot open\n", stderr)
+        HostInfo.standardError("proctrace-bench: \(path): cannot open")
         exit(1)
     }
     defer { close(fd) }
@@ -446,7 +446,7 @@ func sha256(_ options: Options) throws {
         while true {
             let n = pread(fd, chunk.baseAddress, chunk.count, offset)
             guard n >= 0 else {
-                fputs("proctrace-bench: \(path): read failed\n", stderr)
+                HostInfo.standardError("proctrace-bench: \(path): read failed")
                 exit(1)
             }
             if n == 0 { break }
@@ -464,7 +464,7 @@ func sha256(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    fputs("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log|sha256 [--option value]...\n", stderr)
+    HostInfo.standardError("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log|sha256 [--option value]...")
     exit(2)
 }
 let options = Options(arguments.dropFirst(2))
@@ -476,6 +476,6 @@ case "churn": try churn(options)
 case "write-log": try writeLog(options)
 case "sha256": try sha256(options)
 default:
-    fputs("proctrace-bench: unknown benchmark \(arguments[1])\n", stderr)
+    HostInfo.standardError("proctrace-bench: unknown benchmark \(arguments[1])")
     exit(2)
 }

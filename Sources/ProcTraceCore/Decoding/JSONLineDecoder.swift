@@ -5,7 +5,7 @@
 /// writer may add some), `null` and an absent optional field mean the same.
 /// Anything else unexpected throws a `JSONLineDecodingError` saying what and
 /// where; no input traps.
-public struct JSONLineDecoder {
+public struct JSONLineDecoder: Sendable {
     /// Off only in tests, which check that it changes no result and no error.
     let comparesExpectedKeys: Bool
 

@@ -108,7 +108,8 @@ enum RecordSchema {
     /// lazy-initialisation check per field).
     static let compiled = Compiled()
 
-    struct Compiled {
+    // Unchecked: the tables are written once, in `init`, and only read after (no lock needed).
+    struct Compiled: @unchecked Sendable {
         /// The bodies of all kinds, one after another, by EventKind.rawValue.
         let entries: UnsafePointer<Entry>
         /// Where each kind's body starts in `entries`; one more at the end.

@@ -1,6 +1,6 @@
 /// `field|modifiers: values`: true when the field matches any value (all of
 /// them with `all`).
-public final class SigmaFieldItem: @unchecked Sendable {
+public final class SigmaFieldItem: Sendable {
     public let field: SigmaField
     public let matchers: [SigmaValueMatcher]
     public let requiresAll: Bool

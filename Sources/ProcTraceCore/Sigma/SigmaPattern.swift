@@ -11,7 +11,7 @@ import CProcTraceStandardC
 /// pattern `*a*b*`. The common shapes (exact, prefix, suffix, one infix)
 /// compare or search once; anything else walks the pattern with the usual
 /// backtracking on the last `*`.
-public final class SigmaPattern: @unchecked Sendable {
+public final class SigmaPattern: Sendable {
     public enum Element: Sendable, Hashable {
         case literal([UInt8])
         /// `*`

@@ -1,6 +1,6 @@
 /// A Sigma rule that proctrace can evaluate: what the alert says about it,
 /// and its detection compiled.
-public final class SigmaRule: @unchecked Sendable {
+public final class SigmaRule: Sendable {
     public let title: String
     /// The rule's `id` (a UUID in SigmaHQ's rules); empty when it has none.
     public let id: String

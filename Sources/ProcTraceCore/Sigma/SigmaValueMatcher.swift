@@ -1,6 +1,6 @@
 /// One value of a detection item, with its modifiers applied: a pattern, a
 /// regular expression, a null, or an existence test.
-public enum SigmaValueMatcher: @unchecked Sendable {
+public enum SigmaValueMatcher: Sendable {
     case pattern(SigmaPattern)
     /// `re`: searched anywhere in the text (not anchored), case-sensitive
     /// unless `re|i`, as PCRE and Python's `re.search` read it.

@@ -75,7 +75,7 @@ public final class BPFEventSource: EventSource {
         }
         guard result == 0, let started else {
             throw BPFStartError(stage: BPFStartError.Stage(rawValue: stage) ?? .unknown, errno: -result,
-                                detail: String(cString: detail))
+                                detail: detail.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         handle = started
         choices = [pt_bpf_has_current_task_btf(started) != 0 ? "current_task_btf" : "current_task_probe_read"]

@@ -5,7 +5,7 @@ import CProcTraceBPF
 
 /// Why the BPF backend could not start, said as cause and remedy in one line.
 public struct BPFStartError: Error, CustomStringConvertible {
-    public enum Stage: Int32 {
+    public enum Stage: Int32, Sendable {
         case open = 1, load, attach, ring, unknown, kernel
     }
 

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CProcTraceSystem
-import Synchronization
 import ProcTraceCore
 
 /// exe_sha256 off the thread that drains the kernel: that thread only looks
@@ -11,7 +10,7 @@ import ProcTraceCore
 /// A worker whose read stops making progress — a dead NFS mount, a FUSE
 /// file that never answers — is abandoned, not waited for: its device is no
 /// longer hashed, a `warning` record says so, and a new worker takes its place.
-public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
+public final class HashWorkerPool: EventEnricher, Sendable {
     public struct Settings: Sendable {
         /// Files larger than this are not hashed; 0: nothing is.
         public var maxBytes = HashWorkerPool.defaultMaxBytes
@@ -52,8 +51,8 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
 
     public let settings: Settings
     private let clock: @Sendable () -> Int64
-    private let state: Mutex<State>
-    private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    /// Workers wait on its condition for a job; queuing one signals it.
+    private let state: ConditionLock<State>
 
     private struct Job {
         let ticket: UInt32
@@ -96,17 +95,11 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     public init(settings: Settings, clock: @escaping @Sendable () -> Int64 = { Clock.monotonicNanoseconds }) {
         self.settings = settings
         self.clock = clock
-        state = Mutex(State(cache: HashCache(capacity: settings.cacheCapacity),
+        state = ConditionLock(State(cache: HashCache(capacity: settings.cacheCapacity),
                             jobs: FairJobQueue(perUser: settings.perUserQueue, total: settings.queue),
                             replacementsLeft: settings.replacements))
-        sem_init(wake, 0, 0)
         guard isEnabled else { return }
         for _ in 0..<max(settings.workers, 1) { startWorker() }
-    }
-
-    deinit {
-        sem_destroy(wake)
-        wake.deallocate()
     }
 
     public var isEnabled: Bool { settings.maxBytes > 0 }
@@ -144,7 +137,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
                     return .skipped(.queueFull)
                 }
                 if let identity { state.inFlight[identity] = ticket }
-                sem_post(wake)
+                self.state.signal()
             }
             state.nextTicket = ticket == UInt32.max ? 1 : ticket + 1
             return .pending(ticket: ticket)
@@ -199,7 +192,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
         state.withLock { state in
             state.capabilityLimit = keep
             state.capabilityGeneration += 1
-            for _ in state.workers { sem_post(wake) }
+            self.state.broadcast()
         }
     }
 
@@ -207,7 +200,7 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
     public func stop() {
         state.withLock { state in
             state.stopping = true
-            for _ in state.workers { sem_post(wake) }
+            self.state.broadcast()
         }
     }
 
@@ -257,42 +250,40 @@ public final class HashWorkerPool: EventEnricher, @unchecked Sendable {
 
     private func work(_ index: Int) {
         let hasher = VerifiedFileHasher(maxBytes: settings.maxBytes, procRoot: settings.procRoot)
-        WorkerThread.loop(wake: wake, next: { nextStep(for: index) }, run: { run($0, on: index, with: hasher) })
+        WorkerThread.loop(state, next: { nextStep(for: index, &$0) }, run: { run($0, on: index, with: hasher) })
     }
 
-    private func nextStep(for index: Int) -> WorkerStep<Job> {
+    private func nextStep(for index: Int, _ state: inout State) -> WorkerStep<Job> {
         let now = clock()
         let running = settings.workers > 1
-        return state.withLock { state in
-            if state.stopping || state.workers[index].abandoned { return .exit }
-            if state.workers[index].capabilityGeneration < state.capabilityGeneration {
-                state.workers[index].capabilityGeneration = state.capabilityGeneration
-                return .limitCapabilities(state.capabilityLimit)
-            }
-            // One user never holds every worker: the last one is kept for the others' turns. A worker
-            // whose read has not moved for a while is not counted: a user's own stuck file (until
-            // it is abandoned) does not hold up that user's other hashes.
-            let moving = state.workers.filter { $0.busy && !$0.abandoned && now - $0.lastProgress < HashWorkerPool.slowReadNanoseconds }
-            let busyByUser = Dictionary(moving.map { ($0.uid, 1) }, uniquingKeysWith: +)
-            let limit = running ? max(state.workers.filter { !$0.abandoned }.count - 1, 1) : 1
-            while let job = state.jobs.next(mayRun: { busyByUser[$0, default: 0] < limit }) {
-                if state.forgotten.contains(job.ticket) && state.joined[job.ticket] == nil {
-                    deliver(.failure(HashSkipError(.timeout)), for: job, &state) // nobody waits for it any more
-                    continue
-                }
-                if state.stalled.contains(job.request.device) {
-                    deliver(.failure(HashSkipError(.deviceStalled)), for: job, &state)
-                    continue
-                }
-                state.workers[index].busy = true
-                state.workers[index].job = job
-                state.workers[index].uid = job.request.uid
-                state.workers[index].device = job.request.device
-                state.workers[index].lastProgress = now
-                return .run(job)
-            }
-            return .idle
+        if state.stopping || state.workers[index].abandoned { return .exit }
+        if state.workers[index].capabilityGeneration < state.capabilityGeneration {
+            state.workers[index].capabilityGeneration = state.capabilityGeneration
+            return .limitCapabilities(state.capabilityLimit)
         }
+        // One user never holds every worker: the last one is kept for the others' turns. A worker
+        // whose read has not moved for a while is not counted: a user's own stuck file (until
+        // it is abandoned) does not hold up that user's other hashes.
+        let moving = state.workers.filter { $0.busy && !$0.abandoned && now - $0.lastProgress < HashWorkerPool.slowReadNanoseconds }
+        let busyByUser = Dictionary(moving.map { ($0.uid, 1) }, uniquingKeysWith: +)
+        let limit = running ? max(state.workers.filter { !$0.abandoned }.count - 1, 1) : 1
+        while let job = state.jobs.next(mayRun: { busyByUser[$0, default: 0] < limit }) {
+            if state.forgotten.contains(job.ticket) && state.joined[job.ticket] == nil {
+                deliver(.failure(HashSkipError(.timeout)), for: job, &state) // nobody waits for it any more
+                continue
+            }
+            if state.stalled.contains(job.request.device) {
+                deliver(.failure(HashSkipError(.deviceStalled)), for: job, &state)
+                continue
+            }
+            state.workers[index].busy = true
+            state.workers[index].job = job
+            state.workers[index].uid = job.request.uid
+            state.workers[index].device = job.request.device
+            state.workers[index].lastProgress = now
+            return .run(job)
+        }
+        return .idle
     }
 
     private func run(_ job: Job, on index: Int, with hasher: VerifiedFileHasher) {

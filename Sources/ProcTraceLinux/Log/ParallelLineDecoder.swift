@@ -12,7 +12,7 @@ import ProcTraceCore
 ///
 /// The reader belongs to the workers from `init` until `stop()` (or the last
 /// chunk): nothing else may touch it meanwhile.
-final class ParallelLineDecoder {
+final class ParallelLineDecoder: Sendable {
     /// One line that did not decode.
     struct Failure {
         var line: Int
@@ -24,7 +24,8 @@ final class ParallelLineDecoder {
     /// A run of consecutive lines, decoded. Used by one thread at a time (a
     /// worker, then the consumer), handed over under the lock: the run-time
     /// exclusivity checks (a call per property access) are left out.
-    final class Chunk {
+    // Unchecked: one thread at a time has it, and it changes hands under `shared`'s lock.
+    final class Chunk: @unchecked Sendable {
         /// The lines' bytes, back to back, and where each ends.
         @exclusivity(unchecked) fileprivate var text: UnsafeMutableRawBufferPointer
         @exclusivity(unchecked) fileprivate var length = 0
@@ -136,115 +137,105 @@ final class ParallelLineDecoder {
     static let chunkBytes = 256 << 10
     static let chunkLines = 2048
 
-    private let reader: LogLineReader
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Workers wait on it for room; the consumer for its next chunk.
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var threads: [pthread_t] = []
+    /// What the workers and the consumer share; workers wait on its
+    /// condition for room, the consumer for its next chunk.
+    private let shared: ConditionLock<Shared>
     private let limit: Int
     /// Workers also say which lines are canonical (Chunk.canonicalLines).
     private let keepsCanonicalLines: Bool
-    /// Chunks handed to workers so far; the next one the consumer takes.
-    private var started = 0
-    private var taken = 0
-    private var done: [Int: Chunk] = [:]
-    private var spare: [Chunk] = []
-    private var readerFinished = false
-    private var stopping = false
+
+    private struct Shared {
+        let reader: LentReader
+        /// Chunks handed to workers so far; the next one the consumer takes.
+        var started = 0
+        var taken = 0
+        var done: [Int: Chunk] = [:]
+        var spare: [Chunk] = []
+        var readerFinished = false
+        var stopping = false
+        var threads: [SystemThread] = []
+    }
+
+    // Unchecked: lent by the caller, read only under `shared`'s lock until `stop()` has joined the workers.
+    private struct LentReader: @unchecked Sendable {
+        let lines: LogLineReader
+    }
 
     /// Starts `workers` threads (at least 1) decoding `reader`'s lines.
     init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false) {
-        self.reader = reader
         self.keepsCanonicalLines = keepsCanonicalLines
         let workers = max(workers, 1)
         limit = 2 * workers
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(changed, nil)
+        shared = ConditionLock(Shared(reader: LentReader(lines: reader)))
         for _ in 0..<workers {
-            var created = pthread_t()
-            let context = Unmanaged.passRetained(self).toOpaque()
-            let status = pthread_create(&created, nil, { context in
-                let decoder = Unmanaged<ParallelLineDecoder>.fromOpaque(context!).takeRetainedValue()
-                decoder.work()
-                return nil
-            }, context)
-            if status == 0 {
-                threads.append(created)
-            } else {
-                Unmanaged<ParallelLineDecoder>.fromOpaque(context).release()
-            }
+            guard let thread = SystemThread.start({ [self] in work() }) else { continue }
+            shared.withLock { $0.threads.append(thread) }
         }
-        if threads.isEmpty {
-            // No thread could be made (a tight RLIMIT_NPROC): decode in the caller, chunk by chunk.
-            synchronous = true
-        }
-    }
-
-    private var synchronous = false
-
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        changed.deallocate()
     }
 
     /// The next chunk in line order; after one with `isLast`, none may be asked for.
     /// `finished` (the chunk handed out before, if any) is reused.
     func next(recycling finished: Chunk?) -> Chunk {
-        if synchronous {
-            let chunk = finished ?? Chunk()
-            chunk.clear()
-            fill(chunk)
+        var finished = finished
+        let (chunk, decoded) = shared.wait { shared -> (Chunk, Bool)? in
+            if let spare = finished.take() { shared.spare.append(spare) }
+            if shared.threads.isEmpty {
+                // No thread could be made (a tight RLIMIT_NPROC): decoded in the caller, chunk by chunk.
+                let chunk = shared.spare.popLast() ?? Chunk()
+                chunk.clear()
+                Self.fill(chunk, from: shared.reader.lines)
+                return (chunk, false)
+            }
+            guard let chunk = shared.done.removeValue(forKey: shared.taken) else { return nil }
+            shared.taken += 1
+            return (chunk, true)
+        }!
+        if decoded {
+            shared.broadcast()
+        } else {
             chunk.decode(with: JSONLineDecoder(), encoding: keepsCanonicalLines ? JSONLineEncoder() : nil,
                          scratch: ByteBuffer(capacity: 4096))
-            return chunk
         }
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        if let finished { spare.append(finished) }
-        while done[taken] == nil { pthread_cond_wait(changed, lock) }
-        let chunk = done.removeValue(forKey: taken)!
-        taken += 1
-        pthread_cond_broadcast(changed)
         return chunk
     }
 
     /// Ends the workers (early, or after the last chunk) and gives the reader back.
     func stop() {
-        pthread_mutex_lock(lock)
-        stopping = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(lock)
-        for thread in threads { pthread_join(thread, nil) }
-        threads = []
+        let threads = shared.withLock { shared in
+            shared.stopping = true
+            defer { shared.threads = [] }
+            return shared.threads
+        }
+        shared.broadcast()
+        for thread in threads { thread.join() }
     }
 
     private func work() {
         let decoder = JSONLineDecoder()
         let encoder = keepsCanonicalLines ? JSONLineEncoder() : nil
         let scratch = ByteBuffer(capacity: 4096)
-        pthread_mutex_lock(lock)
         while true {
-            while !stopping && !readerFinished && started - taken >= limit { pthread_cond_wait(changed, lock) }
-            if stopping || readerFinished { break }
-            let chunk = spare.popLast() ?? Chunk()
-            chunk.clear()
-            let index = started
-            started += 1
-            fill(chunk)
-            if chunk.isLast { readerFinished = true }
-            pthread_mutex_unlock(lock)
+            // The next chunk to decode and its place, or .some(nil): nothing more to read.
+            let next = shared.wait { shared -> (index: Int, chunk: Chunk)?? in
+                if shared.stopping || shared.readerFinished { return .some(nil) }
+                guard shared.started - shared.taken < limit else { return nil }
+                let chunk = shared.spare.popLast() ?? Chunk()
+                chunk.clear()
+                let index = shared.started
+                shared.started += 1
+                Self.fill(chunk, from: shared.reader.lines)
+                if chunk.isLast { shared.readerFinished = true }
+                return (index, chunk)
+            }
+            guard let (index, chunk) = next ?? nil else { return }
             chunk.decode(with: decoder, encoding: encoder, scratch: scratch)
-            pthread_mutex_lock(lock)
-            done[index] = chunk
-            pthread_cond_broadcast(changed)
+            shared.withLock { $0.done[index] = chunk }
+            shared.broadcast()
         }
-        pthread_mutex_unlock(lock)
     }
 
     /// Copies the next lines out of the reader (under the lock: reading is in order).
-    private func fill(_ chunk: Chunk) {
+    private static func fill(_ chunk: Chunk, from reader: LogLineReader) {
         chunk.firstLine = reader.lineNumber + 1
         do {
             while chunk.lineEnds.count < ParallelLineDecoder.chunkLines && chunk.length < ParallelLineDecoder.chunkBytes {

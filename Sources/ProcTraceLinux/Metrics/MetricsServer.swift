@@ -10,12 +10,13 @@ import Synchronization
 /// blocks), each within five seconds for its whole exchange, at most
 /// `connectionLimit` at once (a newcomer past it closes the oldest). No
 /// client can hold another's scrape, and none can touch the record path.
-public final class MetricsServer {
+public final class MetricsServer: Sendable {
     static let connectionLimit = 32
 
     public let metrics: RecordMetrics
     private let listener: Int32
-    private var thread: pthread_t?
+    /// Set and taken by the recording's thread (start, stop).
+    private let thread = Mutex<SystemThread?>(nil)
     private let stopping = Atomic<Bool>(false)
 
     /// Binds `address` ("127.0.0.1:9464", "[::1]:9464", ":9464" for every address).
@@ -51,23 +52,13 @@ public final class MetricsServer {
     deinit { close(listener) }
 
     public func start() {
-        var created = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        if pthread_create(&created, nil, { context in
-            let server = Unmanaged<MetricsServer>.fromOpaque(context!).takeRetainedValue()
-            server.serve()
-            return nil
-        }, context) == 0 {
-            thread = created
-        } else {
-            Unmanaged<MetricsServer>.fromOpaque(context).release()
-        }
+        let started = SystemThread.start { [self] in serve() }
+        thread.withLock { $0 = started }
     }
 
     public func stop() {
         stopping.store(true, ordering: .releasing)
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
+        thread.withLock { $0.take() }?.join()
     }
 
     private func serve() {

@@ -1,13 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ProcTraceCore
+import Synchronization
 
 /// What `--metrics-listen` serves. The record loop publishes once per batch
 /// (one lock); the server renders from the last published values, so a slow
 /// scrape never holds the record path.
-public final class RecordMetrics {
-    public struct Values {
+public final class RecordMetrics: Sendable {
+    public struct Values: Sendable {
         public var recordsByEvent = [UInt64](repeating: 0, count: EventKind.allCases.count)
         public var lost: UInt64 = 0
         public var unwritten: UInt64 = 0
@@ -45,31 +43,18 @@ public final class RecordMetrics {
 
     public let version: String
     public let backend: String
-    private var values = Values()
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let values = Mutex(Values())
 
     public init(version: String, backend: String) {
         self.version = version
         self.backend = backend
-        pthread_mutex_init(lock, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
     }
 
     public func publish(_ update: (inout Values) -> Void) {
-        pthread_mutex_lock(lock)
-        update(&values)
-        pthread_mutex_unlock(lock)
+        values.withLock { update(&$0) }
     }
 
-    public var current: Values {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return values
-    }
+    public var current: Values { values.withLock { $0 } }
 
     /// The Prometheus text exposition format (version 0.0.4).
     public func render() -> String {

@@ -13,91 +13,83 @@ import ProcTraceCore
 /// and the next delivered record says how many. At the stop the sender has
 /// a grace of `stopGraceNanoseconds`; what it could not deliver by then
 /// stays in the spool, or is counted as dropped.
-public final class QueuedSink: LogSink {
-    public let transport: RecordTransport
-    private let queue: RecordQueue
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var counters = OutputCounters()
-    private var droppedUnannounced: UInt64 = 0
-    private var stopping = false
-    private var thread: pthread_t?
+public final class QueuedSink: LogSink, Sendable {
+    public let name: String
+    /// What the record thread and the sender share; the sender waits on its
+    /// condition for records, or for the stop.
+    private let shared: ConditionLock<Shared>
     /// Shared by a recording's network outputs: the first to stop starts the grace for all.
     private let deadline: Deadline
+    /// The queue is in memory: what is left at the stop is lost (a spool keeps it).
+    private let inMemory: Bool
     /// How long the stop leaves every network output together to deliver what
     /// is queued (well within the unit's TimeoutStopSec=30s).
     public static let stopGraceNanoseconds: Int64 = 5_000_000_000
+
+    fileprivate struct Shared {
+        var queue: RecordQueue
+        var counters = OutputCounters()
+        var droppedUnannounced: UInt64 = 0
+        var stopping = false
+        var onTrouble: (@Sendable (String) -> Void)?
+        /// The transport, until `start` hands it to the sender's thread.
+        var transport: RecordTransport?
+        var thread: SystemThread?
+    }
+
     /// Called (from the sender thread) with what to say about a receiver in trouble (TroubleReport).
-    public var onTrouble: ((String) -> Void)?
+    public var onTrouble: (@Sendable (String) -> Void)? {
+        get { shared.withLock { $0.onTrouble } }
+        set { shared.withLock { $0.onTrouble = newValue } }
+    }
 
-    public init(transport: RecordTransport, queue: RecordQueue, stopDeadline: Deadline = Deadline()) {
-        self.transport = transport
-        self.queue = queue
+    /// The transport and the queue are the sink's from now on (used by its sender alone, and under its lock).
+    public init(transport: sending RecordTransport, queue: sending RecordQueue, stopDeadline: Deadline = Deadline()) {
+        name = transport.name
+        inMemory = queue is MemoryRecordQueue
         deadline = stopDeadline
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(wake, nil)
-        counters.waiting = 0
+        shared = ConditionLock(Shared(queue: queue, transport: transport))
     }
 
-    deinit {
-        pthread_cond_destroy(wake)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        wake.deallocate()
-    }
-
-    public var name: String { transport.name }
-
-    public var snapshot: OutputCounters {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return counters
-    }
+    public var snapshot: OutputCounters { shared.withLock { $0.counters } }
 
     /// Starts the sender (after capabilities are dropped: the thread gets what the caller has).
     public func start() {
-        guard thread == nil else { return }
-        var created = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(&created, nil, { context in
-            let sink = Unmanaged<QueuedSink>.fromOpaque(context!).takeRetainedValue()
-            sink.sendLoop()
-            return nil
-        }, context)
-        if status == 0 {
-            thread = created
-        } else {
-            Unmanaged<QueuedSink>.fromOpaque(context).release()
-        }
+        guard let transport = shared.withLock({ $0.transport.take() }) else { return }
+        let sender = QueuedSinkSender(transport: transport, name: name, shared: shared, deadline: deadline)
+        let thread = SystemThread.start { sender.run() }
+        shared.withLock { $0.thread = thread }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        pthread_mutex_lock(lock)
-        var accepted = 0
-        var failure: Error?
-        do {
-            accepted = try queue.append(bytes)
-        } catch {
-            failure = error
+        let batch = bytes.bytes  // a span: the queue copies the bytes, it cannot keep them
+        let (accepted, lost, failure) = shared.withLock { shared -> (Int, UInt64, Error?) in
+            var accepted = 0
+            var failure: Error?
+            do {
+                accepted = try batch.withUnsafeBytes { try shared.queue.append($0) }
+            } catch {
+                failure = error
+            }
+            let added = Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes.prefix(accepted)))
+            shared.counters.spooled += added
+            shared.counters.waiting += added
+            let lost = accepted < bytes.count ? Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes[accepted...])) : 0
+            shared.counters.dropped += lost
+            if let failure, lost > 0 {
+                shared.counters.droppedSpoolFailed += lost
+                shared.counters.spoolError = "\(failure)"
+            } else {
+                shared.counters.droppedFull += lost
+            }
+            shared.droppedUnannounced += lost
+            return (accepted, lost, failure)
         }
-        let added = Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes.prefix(accepted)))
-        counters.spooled += added
-        counters.waiting += added
-        let lost = accepted < bytes.count ? Self.lines(in: UnsafeRawBufferPointer(rebasing: bytes[accepted...])) : 0
-        counters.dropped += lost
-        if let failure, lost > 0 {
-            counters.droppedSpoolFailed += lost
-            counters.spoolError = "\(failure)"
-        } else {
-            counters.droppedFull += lost
-        }
-        droppedUnannounced += lost
-        pthread_cond_signal(wake)
-        pthread_mutex_unlock(lock)
+        shared.signal()
         if accepted < bytes.count {
-            let full = queue is MemoryRecordQueue ? "the queue is full" : "the spool is full"
-            let reason = failure.map { "\(transport.name): spool: \($0)" }
-                ?? "\(transport.name): \(full) (the receiver is away or slow); \(lost) records dropped"
+            let full = inMemory ? "the queue is full" : "the spool is full"
+            let reason = failure.map { "\(name): spool: \($0)" }
+                ?? "\(name): \(full) (the receiver is away or slow); \(lost) records dropped"
             throw LogWriteFailure(keptBytes: accepted, errno: (failure as? SystemCallError)?.errno, underlying: DeliveryError(reason))
         }
     }
@@ -114,18 +106,18 @@ public final class QueuedSink: LogSink {
     /// lost, and counted as dropped.
     public func stop() {
         deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
-        pthread_mutex_lock(lock)
-        stopping = true
-        pthread_cond_signal(wake)
-        pthread_mutex_unlock(lock)
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
-        if queue is MemoryRecordQueue {
-            pthread_mutex_lock(lock)
-            counters.dropped += counters.waiting
-            counters.droppedAtStop += counters.waiting
-            counters.waiting = 0
-            pthread_mutex_unlock(lock)
+        let thread = shared.withLock { shared in
+            shared.stopping = true
+            return shared.thread.take()
+        }
+        shared.signal()
+        thread?.join()
+        if inMemory {
+            shared.withLock { shared in
+                shared.counters.dropped += shared.counters.waiting
+                shared.counters.droppedAtStop += shared.counters.waiting
+                shared.counters.waiting = 0
+            }
         }
     }
 
@@ -141,8 +133,12 @@ public final class QueuedSink: LogSink {
         }
         return count
     }
+}
 
-    // MARK: the sender thread
+// MARK: the sender thread
+
+/// Delivers what a QueuedSink queued, in order, on a thread of its own: the transport is its alone.
+private final class QueuedSinkSender {
 
     private struct Mark {
         var queueEnd: Int
@@ -174,11 +170,23 @@ public final class QueuedSink: LogSink {
         var failuresWhileStopping = 0
     }
 
-    private func sendLoop() {
+    private let transport: RecordTransport
+    private let name: String
+    private let shared: ConditionLock<QueuedSink.Shared>
+    private let deadline: Deadline
+
+    init(transport: RecordTransport, name: String, shared: ConditionLock<QueuedSink.Shared>, deadline: Deadline) {
+        self.transport = transport
+        self.name = name
+        self.shared = shared
+        self.deadline = deadline
+    }
+
+    func run() {
         // Its own name in top -H and /proc/PID/task/*/comm: what a network output costs is seen apart.
         _ = pt_thread_set_name("proctrace-send")
         let decoder = JSONLineDecoder()
-        var state = SenderState(trouble: TroubleReport(name: transport.name))
+        var state = SenderState(trouble: TroubleReport(name: name))
         while true {
             let (chunk, isStopping) = nextChunk(&state)
             if isStopping && (chunk.isEmpty && state.marks.isEmpty || deadline.hasPassed
@@ -190,7 +198,7 @@ public final class QueuedSink: LogSink {
             var acknowledged: UInt64?
             if failure == nil {
                 acknowledged = transport.acknowledgedBytes()
-                if acknowledged == nil { failure = "\(transport.name): the receiver closed the connection" }
+                if acknowledged == nil { failure = "\(name): the receiver closed the connection" }
             }
             if let failure {
                 recover(from: failure, &state, isStopping: isStopping)
@@ -200,29 +208,32 @@ public final class QueuedSink: LogSink {
                              recorderPid: &state.committedRecorderPid) {
                 state.proven = true
                 state.backoff.reset()
-                if let line = state.trouble.delivered(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+                if let line = state.trouble.delivered(now: Clock.monotonicNanoseconds) { say(line) }
             }
             if chunk.isEmpty && !state.marks.isEmpty { usleep(20_000) }
         }
-        if let line = state.trouble.unsaid(now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+        if let line = state.trouble.unsaid(now: Clock.monotonicNanoseconds) { say(line) }
         transport.disconnect()
     }
 
     /// The next lines to send (none while a new connection proves itself),
     /// and whether the sink is stopping; waits a little when there is nothing.
     private func nextChunk(_ state: inout SenderState) -> (chunk: [UInt8], isStopping: Bool) {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        if queue.pendingBytes <= state.sentOffset && state.marks.isEmpty && !stopping {
-            waitForWake(nanoseconds: 200_000_000)
+        let (sentOffset, marked) = (state.sentOffset, !state.marks.isEmpty)
+        _ = shared.wait(until: Clock.monotonicNanoseconds + 200_000_000) { shared in
+            shared.queue.pendingBytes > sentOffset || marked || shared.stopping ? () : nil
         }
-        guard !(state.connected && !state.proven && !state.marks.isEmpty && !stopping) else { return ([], stopping) }
-        let chunk = (try? queue.read(from: state.sentOffset, limit: 256 * 1024)) ?? []
-        // Drops counted since the last look ride on the next line sent,
-        // with any still waiting for a line (the chunk read under the same
-        // lock holds every line queued before them).
-        state.announce += droppedUnannounced
-        droppedUnannounced = 0
+        let proving = state.connected && !state.proven && marked
+        let (chunk, stopping, dropped) = shared.withLock { shared -> ([UInt8], Bool, UInt64) in
+            guard !(proving && !shared.stopping) else { return ([], shared.stopping, 0) }
+            let chunk = (try? shared.queue.read(from: sentOffset, limit: 256 * 1024)) ?? []
+            // Drops counted since the last look ride on the next line sent,
+            // with any still waiting for a line (the chunk read under the same
+            // lock holds every line queued before them).
+            defer { shared.droppedUnannounced = 0 }
+            return (chunk, shared.stopping, shared.droppedUnannounced)
+        }
+        state.announce += dropped
         return (chunk, stopping)
     }
 
@@ -236,7 +247,7 @@ public final class QueuedSink: LogSink {
             return true
         } catch {
             if isStopping { state.failuresWhileStopping += 1 }
-            if let line = state.trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { onTrouble?(line) }
+            if let line = state.trouble.failed("\(error)", connecting: true, now: Clock.monotonicNanoseconds) { say(line) }
             pause(nanoseconds: state.backoff.nextWait())
             return false
         }
@@ -292,29 +303,18 @@ public final class QueuedSink: LogSink {
         if now - state.connectedAt >= ReconnectBackoff.provenAfter { state.backoff.reset() }
         if isStopping { state.failuresWhileStopping += 1 }
         if deadline.hasPassed { return }  // the stop's summary says what is left
-        if let line = state.trouble.failed(failure, connecting: false, now: now) { onTrouble?(line) }
+        if let line = state.trouble.failed(failure, connecting: false, now: now) { say(line) }
         pause(nanoseconds: state.backoff.nextWait())
-    }
-
-    /// Waits on `wake` (the caller holds the lock) at most `nanoseconds`.
-    private func waitForWake(nanoseconds: Int64) {
-        var until = timespec()
-        clock_gettime(CLOCK_REALTIME, &until)
-        let total = Int64(until.tv_nsec) + nanoseconds
-        until.tv_sec += Int(total / 1_000_000_000)
-        until.tv_nsec = Int(total % 1_000_000_000)
-        pthread_cond_timedwait(wake, lock, &until)
     }
 
     /// Sleeps between connection attempts; a stop ends the pause at once
     /// (new records, which also wake the sender, do not).
     private func pause(nanoseconds: Int64) {
-        let end = Clock.monotonicNanoseconds + nanoseconds
-        pthread_mutex_lock(lock)
-        while !stopping, case let left = end - Clock.monotonicNanoseconds, left > 0 {
-            waitForWake(nanoseconds: left)
-        }
-        pthread_mutex_unlock(lock)
+        _ = shared.wait(until: Clock.monotonicNanoseconds + nanoseconds) { $0.stopping ? () : nil }
+    }
+
+    private func say(_ line: String) {
+        shared.withLock { $0.onTrouble }?(line)
     }
 
     /// Commits the marks the receiver acknowledged and kept for the settle
@@ -335,15 +335,17 @@ public final class QueuedSink: LogSink {
         marks.removeFirst(settled)
         for index in marks.indices { marks[index].queueEnd -= bytes }
         sentOffset -= bytes
-        pthread_mutex_lock(lock)
-        do {
-            try queue.commit(bytes)
-        } catch {
-            onTrouble?("\(transport.name): spool: \(error)")
+        let failure = shared.withLock { shared -> String? in
+            shared.counters.sent += lines
+            shared.counters.waiting -= min(lines, shared.counters.waiting)
+            do {
+                try shared.queue.commit(bytes)
+                return nil
+            } catch {
+                return "spool: \(error)"
+            }
         }
-        counters.sent += lines
-        counters.waiting -= min(lines, counters.waiting)
-        pthread_mutex_unlock(lock)
+        if let failure { say("\(name): \(failure)") }
         return true
     }
 }

@@ -109,7 +109,7 @@ public final class RotatingFileSink: RotatingLogSink {
             _ = from.withCString { source in to.withCString { rename(source, $0) } }
         }
         do {
-            try path.withCString { source in
+            _ = try path.withCString { source in
                 try previous.withCString { target in
                     try retryingSystemCall("rename", path.text) { rename(source, target) }
                 }
@@ -160,7 +160,7 @@ public final class RotatingFileSink: RotatingLogSink {
             _ = temporary.withCString { unlink($0) }
             throw error
         }
-        try temporary.withCString { source in
+        _ = try temporary.withCString { source in
             try compressed.withCString { target in
                 try retryingSystemCall("rename", compressed.text) { rename(source, target) }
             }

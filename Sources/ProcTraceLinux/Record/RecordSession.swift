@@ -9,13 +9,13 @@ import ProcTraceCore
 public final class RecordSession {
     public let configuration: RecordConfiguration
     private let makeSource: () throws -> EventSource
-    private let notify: (RecordNotice) -> Void
+    private let notify: @Sendable (RecordNotice) -> Void
     /// When the network outputs give up delivering at the stop: one grace for all of them.
     private let networkStopDeadline = Deadline()
 
-    /// `notify` hears what there is to tell while recording goes on.
+    /// `notify` hears what there is to tell while recording goes on (network outputs' senders too).
     public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> EventSource,
-                notify: @escaping (RecordNotice) -> Void) {
+                notify: @escaping @Sendable (RecordNotice) -> Void) {
         self.configuration = configuration
         self.makeSource = makeSource
         self.notify = notify

@@ -91,109 +91,90 @@ public final class RecordSealer: StreamSealer {
 }
 
 /// Writes the newest key state on a thread of its own (latest wins).
-final class SealStateWriter {
+final class SealStateWriter: Sendable {
+    private struct Shared {
+        var waiting: SealKeyState?
+        var writing = false
+        var stopping = false
+        var thread: SystemThread?
+        var firstError: String?
+    }
+
     private let file: SealKeyFile
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var waiting: SealKeyState?
-    private var writing = false
-    private var stopping = false
-    private var thread: pthread_t?
-    private(set) var firstError: String?
+    /// The thread waits on its condition for a state to write; `finish` for the last one written.
+    private let shared = ConditionLock(Shared())
 
     init(file: SealKeyFile) {
         self.file = file
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(wake, nil)
     }
 
-    deinit {
-        pthread_cond_destroy(wake)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        wake.deallocate()
-    }
+    var firstError: String? { shared.withLock { $0.firstError } }
 
     func start() {
-        var created = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        if pthread_create(&created, nil, { context in
-            let writer = Unmanaged<SealStateWriter>.fromOpaque(context!).takeRetainedValue()
-            writer.run()
-            return nil
-        }, context) == 0 {
-            thread = created
-        } else {
-            Unmanaged<SealStateWriter>.fromOpaque(context).release()
-        }
+        let started = SystemThread.start { [self] in run() }
+        shared.withLock { $0.thread = started }
     }
 
     func post(_ state: SealKeyState) {
-        pthread_mutex_lock(lock)
-        if var replaced = waiting { SealKeySchedule.erase(&replaced.key) }
-        waiting = state
-        pthread_cond_broadcast(wake)
-        pthread_mutex_unlock(lock)
-        if thread == nil { writeWaiting() }  // no thread (could not start one): written here
+        let threaded = shared.withLock { shared in
+            if shared.waiting != nil { SealKeySchedule.erase(&shared.waiting!.key) }
+            shared.waiting = state
+            return shared.thread != nil
+        }
+        shared.broadcast()
+        if !threaded { writeWaiting() }  // no thread (could not start one): written here
     }
 
     private func writeWaiting() {
-        pthread_mutex_lock(lock)
-        let state = waiting
-        waiting = nil
-        pthread_mutex_unlock(lock)
-        if var state {
+        if var state = shared.withLock({ $0.waiting.take() }) {
             store(state)
             SealKeySchedule.erase(&state.key)
         }
     }
 
     private func run() {
-        pthread_mutex_lock(lock)
         while true {
-            while waiting == nil && !stopping { pthread_cond_wait(wake, lock) }
-            guard var state = waiting else { break }
-            waiting = nil
-            writing = true
-            pthread_mutex_unlock(lock)
+            // A state to write, or .some(nil): stopping with nothing left.
+            let next = shared.wait { shared -> SealKeyState?? in
+                if let state = shared.waiting.take() {
+                    shared.writing = true
+                    return state
+                }
+                return shared.stopping ? .some(nil) : nil
+            }
+            guard var state = next ?? nil else { return }
             store(state)
             SealKeySchedule.erase(&state.key)
-            pthread_mutex_lock(lock)
-            writing = false
-            pthread_cond_broadcast(wake)
+            shared.withLock { $0.writing = false }
+            shared.broadcast()
         }
-        pthread_mutex_unlock(lock)
     }
 
     private func store(_ state: SealKeyState) {
         do {
             try file.store(state)
         } catch {
-            pthread_mutex_lock(lock)
-            if firstError == nil { firstError = "\(error)" }
-            pthread_mutex_unlock(lock)
+            shared.withLock { shared in
+                if shared.firstError == nil { shared.firstError = "\(error)" }
+            }
         }
     }
 
     /// Stops the thread once the last state is written, waiting at most the timeout.
     func finish(timeoutNanoseconds: Int64) -> Bool {
-        guard let thread else { return true }
-        let deadline = Clock.realtimeNanoseconds + timeoutNanoseconds
-        pthread_mutex_lock(lock)
-        stopping = true
-        pthread_cond_broadcast(wake)
-        var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        while (waiting != nil || writing) && Clock.realtimeNanoseconds < deadline {
-            pthread_cond_timedwait(wake, lock, &until)
-        }
-        let done = waiting == nil && !writing
-        pthread_mutex_unlock(lock)
+        let deadline = Clock.monotonicNanoseconds + timeoutNanoseconds
+        guard let thread = shared.withLock({ shared -> SystemThread? in
+            shared.stopping = true
+            return shared.thread
+        }) else { return true }
+        shared.broadcast()
+        let done = shared.wait(until: deadline) { $0.waiting == nil && !$0.writing ? true : nil } ?? false
         if done {
-            pthread_join(thread, nil)
+            thread.join()
         } else {
-            pthread_detach(thread)  // a disk that never answers: not waited for
+            thread.detach()  // a disk that never answers: not waited for
         }
-        self.thread = nil
+        shared.withLock { $0.thread = nil }
         return done
     }
 }

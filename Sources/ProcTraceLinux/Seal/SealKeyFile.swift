@@ -11,7 +11,7 @@ import ProcTraceCore
 /// is written whole to a new file beside it, synced, the old file's bytes
 /// overwritten with zeros, and the new one renamed over it (then the
 /// directory synced): a crash leaves the old state or the new one.
-public final class SealKeyFile {
+public final class SealKeyFile: Sendable {
     public static let defaultPath = "/var/lib/proctrace/seal.key"
     /// A key state is a few lines.
     static let maximumBytes = 4096

@@ -71,7 +71,7 @@ public struct ProcStat: Equatable, Sendable {
 
 /// Reads processes from /proc. Every read may race with the process's exit
 /// or a recycled PID: callers check start time against what they expect.
-public struct ProcFS {
+public struct ProcFS: Sendable {
     public let root: String
 
     public init(root: String = "/proc") {

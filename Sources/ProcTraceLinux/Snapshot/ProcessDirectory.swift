@@ -8,7 +8,7 @@ import ProcTraceCore
 /// released every read through it fails, even if a new process gets the PID.
 /// So after `stat()` confirms the start time, nothing read here can belong to
 /// another process.
-public final class ProcessDirectory {
+public final class ProcessDirectory: Sendable {
     public let pid: Int32
     let fd: Int32
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import ProcTraceCore
 
 /// The /proc reads a record needs that the process itself can make block,
@@ -16,7 +15,7 @@ import ProcTraceCore
 /// is abandoned with its thread, that user's processes are no longer read
 /// (a `warning` says so), and a new thread takes over. Then the executable's
 /// hash, if it is not cached, goes on in the hash pool under the same record.
-public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
+public final class ProcessReadPool: EventEnricher, Sendable {
     public struct Settings: Sendable {
         /// One user runs at most all but one of them at once, so a user whose
         /// processes block their reads never holds up everyone else's.
@@ -118,23 +117,17 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
     /// The executables' hashes; nil: exe_sha256 is unavailable.
     public let hashes: HashWorkerPool?
     private let clock: @Sendable () -> Int64
-    private let state: Mutex<State>
-    private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    /// Workers wait on its condition for a job; queuing one signals it.
+    private let state: ConditionLock<State>
 
     public init(settings: Settings = Settings(), hashes: HashWorkerPool?,
                 clock: @escaping @Sendable () -> Int64 = { Clock.monotonicNanoseconds }) {
         self.settings = settings
         self.hashes = hashes
         self.clock = clock
-        state = Mutex(State(jobs: FairJobQueue(perUser: settings.perUserQueue, total: settings.queue),
+        state = ConditionLock(State(jobs: FairJobQueue(perUser: settings.perUserQueue, total: settings.queue),
                             replacementsLeft: settings.replacements))
-        sem_init(wake, 0, 0)
         for _ in 0..<max(settings.workers, 1) { state.withLock { startWorker(locked: &$0) } }
-    }
-
-    deinit {
-        sem_destroy(wake)
-        wake.deallocate()
     }
 
     // MARK: - The draining thread's side: a dup and a lock, never a read.
@@ -154,7 +147,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
             if held != nil { state.heldDirectories += 1 }
             state.requests[ticket] = request
             state.nextTicket = state.nextTicket & ~ProcessReadPool.ticketBit == ProcessReadPool.ticketBit - 1 ? 1 : state.nextTicket + 1
-            sem_post(wake)
+            self.state.signal()
             return .success(ticket)
         }
         switch queued {
@@ -217,7 +210,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         state.withLock { state in
             state.capabilityLimit = keep
             state.capabilityGeneration += 1
-            for _ in state.workers { sem_post(wake) }
+            self.state.broadcast()
         }
     }
 
@@ -227,7 +220,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
     public func retireWhenIdle() {
         state.withLock { state in
             state.retiring = true
-            for _ in state.workers { sem_post(wake) }
+            self.state.broadcast()
         }
     }
 
@@ -235,7 +228,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         hashes?.stop()
         state.withLock { state in
             state.stopping = true
-            for _ in state.workers { sem_post(wake) }
+            self.state.broadcast()
         }
     }
 
@@ -334,7 +327,7 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
     }
 
     private func work(_ index: Int) {
-        WorkerThread.loop(wake: wake, next: { nextStep(for: index) }) { job in
+        WorkerThread.loop(state, next: { nextStep(for: index, &$0) }) { job in
             let outcome = read(job)
             state.withLock { state in
                 state.workers[index].busy = false
@@ -344,29 +337,27 @@ public final class ProcessReadPool: EventEnricher, @unchecked Sendable {
         }
     }
 
-    private func nextStep(for index: Int) -> WorkerStep<Job> {
+    private func nextStep(for index: Int, _ state: inout State) -> WorkerStep<Job> {
         let now = clock()
-        return state.withLock { state in
-            if state.stopping || state.workers[index].abandoned { return .exit }
-            if state.workers[index].capabilityGeneration < state.capabilityGeneration {
-                state.workers[index].capabilityGeneration = state.capabilityGeneration
-                return .limitCapabilities(state.capabilityLimit)
-            }
-            let limit = max(state.workers.count { !$0.abandoned } - 1, 1)
-            let running = state.workers.filter { $0.busy && !$0.abandoned }.compactMap { $0.job?.request.uid }
-            while let job = state.jobs.next(mayRun: { uid in running.count { $0 == uid } < limit }) {
-                if job.directory != nil { state.heldDirectories -= 1 }
-                if state.forgotten.remove(job.ticket) != nil || state.stalledUsers.contains(job.request.uid) {
-                    if state.stalledUsers.contains(job.request.uid) { deliver(Outcome(stalled: true), for: job, &state) }
-                    continue
-                }
-                state.workers[index].busy = true
-                state.workers[index].job = job
-                state.workers[index].startedAt = now
-                return .run(job)
-            }
-            return state.retiring && state.jobs.count == 0 ? .exit : .idle
+        if state.stopping || state.workers[index].abandoned { return .exit }
+        if state.workers[index].capabilityGeneration < state.capabilityGeneration {
+            state.workers[index].capabilityGeneration = state.capabilityGeneration
+            return .limitCapabilities(state.capabilityLimit)
         }
+        let limit = max(state.workers.count { !$0.abandoned } - 1, 1)
+        let running = state.workers.filter { $0.busy && !$0.abandoned }.compactMap { $0.job?.request.uid }
+        while let job = state.jobs.next(mayRun: { uid in running.count { $0 == uid } < limit }) {
+            if job.directory != nil { state.heldDirectories -= 1 }
+            if state.forgotten.remove(job.ticket) != nil || state.stalledUsers.contains(job.request.uid) {
+                if state.stalledUsers.contains(job.request.uid) { deliver(Outcome(stalled: true), for: job, &state) }
+                continue
+            }
+            state.workers[index].busy = true
+            state.workers[index].job = job
+            state.workers[index].startedAt = now
+            return .run(job)
+        }
+        return state.retiring && state.jobs.count == 0 ? .exit : .idle
     }
 
     /// What the request asks, read through /proc/PID if it is still the process of the record.

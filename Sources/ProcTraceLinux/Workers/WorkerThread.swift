@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CProcTraceSystem
 
 /// The enrichment workers' threads (hashing, /proc reads): detached, since a
@@ -10,29 +7,10 @@ import CProcTraceSystem
 enum WorkerThread {
     /// Starts `body` on a new thread; false when the system refused one.
     static func start(nice: Int32, _ body: @escaping @Sendable () -> Void) -> Bool {
-        let context = Unmanaged.passRetained(Body(body, nice: nice)).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        let status = pthread_create(&thread, &attributes, { context in
-            let start = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            if start.nice != 0 { _ = pt_thread_set_nice(start.nice) }
+        SystemThread.startDetached {
+            if nice != 0 { _ = pt_thread_set_nice(nice) }
             pt_signals_hold(1)
-            start.run()
-            return nil
-        }, context)
-        if status != 0 { Unmanaged<Body>.fromOpaque(context).release() }
-        return status == 0
-    }
-
-    private final class Body {
-        let run: @Sendable () -> Void
-        let nice: Int32
-        init(_ run: @escaping @Sendable () -> Void, nice: Int32) {
-            self.run = run
-            self.nice = nice
+            body()
         }
     }
 }
@@ -46,20 +24,26 @@ enum WorkerStep<Job> {
     case exit
 }
 
+extension WorkerStep: Sendable where Job: Sendable {}
+
 extension WorkerThread {
-    /// An enrichment worker's life: asleep on `wake` until a job is posted,
-    /// then steps until there is nothing to do; it returns on `.exit`.
-    static func loop<Job>(wake: UnsafeMutablePointer<sem_t>, next: () -> WorkerStep<Job>, run: (Job) -> Void) {
+    /// An enrichment worker's life: asleep on its pool's condition while
+    /// `next` (called with the pool's lock held) finds nothing to do, then
+    /// steps until there is nothing left; it returns on `.exit`. The pool
+    /// signals the condition when it queues a job, broadcasts it to stop.
+    static func loop<State, Job: Sendable>(_ pool: ConditionLock<State>, next: (inout State) -> WorkerStep<Job>,
+                                           run: (Job) -> Void) {
         while true {
-            while sem_wait(wake) != 0 && errno == EINTR {}
-            // After a job, the next one without waiting: a wake-up is only for an idle worker.
-            steps: while true {
-                switch next() {
-                case .run(let job): run(job)
-                case .limitCapabilities(let keep): try? CapabilityDrop.limit(to: keep)
-                case .idle: break steps
-                case .exit: return
-                }
+            let step = pool.wait { state -> WorkerStep<Job>? in
+                let step = next(&state)
+                if case .idle = step { return nil }
+                return step
+            }
+            switch step {
+            case .run(let job)?: run(job)
+            case .limitCapabilities(let keep)?: try? CapabilityDrop.limit(to: keep)
+            case .idle?, nil: continue
+            case .exit?: return
             }
         }
     }

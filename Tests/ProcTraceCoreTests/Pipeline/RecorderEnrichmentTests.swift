@@ -1,5 +1,6 @@
 import ProcTraceCore
 import ProcTraceTestSupport
+import Synchronization
 import Testing
 
 /// The recorder holds records whose hash is not done, in order, within
@@ -39,8 +40,12 @@ import Testing
         }
     }
 
-    final class ManualClock: @unchecked Sendable {
-        var now: Int64 = 1_000_000_000
+    final class ManualClock: Sendable {
+        private let nanoseconds = Atomic<Int64>(1_000_000_000)
+        var now: Int64 {
+            get { nanoseconds.load(ordering: .relaxed) }
+            set { nanoseconds.store(newValue, ordering: .relaxed) }
+        }
     }
 
     static let digest = SHA256Digest(bytes: Array(0..<32))

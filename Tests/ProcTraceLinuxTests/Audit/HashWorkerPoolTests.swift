@@ -188,7 +188,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         for index in 0..<5 {
             let path = directory.appendingPathComponent("file\(index)").path
-            FileManager.default.createFile(atPath: path, contents: Data([UInt8(index)]))
+            try #require(FileManager.default.createFile(atPath: path, contents: Data([UInt8(index)])))
             _ = try Self.hash(pool, Self.request(pid: 999_999_999, path: path, identityOf: path)).get()
         }
         #expect(pool.cachedCount == 2)
@@ -205,7 +205,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("new").path
-        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
+        try #require(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
         #expect(truncate(path, 48 << 20) == 0) // long enough to hash that the lookups below come first
         var settings = HashWorkerPool.Settings()
         settings.perUserQueue = 4

@@ -1,23 +1,28 @@
 import ProcTraceCore
 import ProcTraceLinux
+import Synchronization
 import Testing
 
 /// The sender of a network output against a transport of the test's own:
 /// which recorder each record is said to come from.
 struct QueuedSinkTests {
-    /// Takes every record at once and notes the recorder it was sent as.
-    final class NotingTransport: RecordTransport {
+    /// Takes every record at once and notes the recorder it was sent as
+    /// (read by the test once the sink has stopped: the sink sends from its own thread).
+    final class NotingTransport: RecordTransport, Sendable {
         let name = "noting"
         let settleNanoseconds: Int64 = 0
-        private(set) var bytesSent: UInt64 = 0
-        private(set) var recorders: [Int32?] = []
+        private let sent = Mutex((bytes: UInt64(0), recorders: [Int32?]()))
+        var bytesSent: UInt64 { sent.withLock { $0.bytes } }
+        var recorders: [Int32?] { sent.withLock { $0.recorders } }
 
         func connect(until deadline: Deadline) throws {}
         func disconnect() {}
         func acknowledgedBytes() -> UInt64? { bytesSent }
         func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
-            recorders.append(record.recorderPid)
-            bytesSent += UInt64(record.line.count)
+            sent.withLock {
+                $0.recorders.append(record.recorderPid)
+                $0.bytes += UInt64(record.line.count)
+            }
         }
     }
 

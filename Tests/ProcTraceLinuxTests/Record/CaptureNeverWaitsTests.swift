@@ -323,7 +323,7 @@ with open(os.path.join(directory, "evil"), "wb") as copy:
         let benign = try Self.sha256(directory.appendingPathComponent("prog").path)
         #expect(evil != benign)
         #expect(recorder.waitForLog(containing: "rewritten-after-exit", seconds: 30))
-        Self.timedStop(recorder)
+        _ = Self.timedStop(recorder)
         let records = Self.execRecords(recorder, argument: "rewritten-after-exit")
         #expect(records.count == 1)
         for record in records {

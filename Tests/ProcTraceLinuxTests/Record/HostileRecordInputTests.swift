@@ -18,7 +18,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         process.arguments = arguments
         let errorsFile = Self.temporaryPath("stderr")
-        FileManager.default.createFile(atPath: errorsFile, contents: nil)
+        try #require(FileManager.default.createFile(atPath: errorsFile, contents: nil))
         defer { unlink(errorsFile) }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsFile))
         process.standardOutput = FileHandle.nullDevice
@@ -208,7 +208,7 @@ struct HostileRecordOutputTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let foreign = directory + "/foreign.jsonl"
-        FileManager.default.createFile(atPath: foreign, contents: Data())
+        try #require(FileManager.default.createFile(atPath: foreign, contents: Data()))
         #expect(chown(foreign, 65534, 65534) == 0)
         let (refused, _, errors) = try LiveRecording.runCapturingErrors(
             Binaries.proctrace, ["record", "--config", "/dev/null", "--output", foreign, "--duration", "0.2"])
@@ -218,7 +218,7 @@ struct HostileRecordOutputTests {
 
         // A log left world-readable, ending in a partial line (a crash).
         let log = directory + "/events.jsonl"
-        FileManager.default.createFile(atPath: log, contents: Data("{\"seq\":1,\"event\":\"start\"}\n{\"seq\":2,\"ev".utf8))
+        try #require(FileManager.default.createFile(atPath: log, contents: Data("{\"seq\":1,\"event\":\"start\"}\n{\"seq\":2,\"ev".utf8)))
         chmod(log, 0o644)
         let (status, _, notices) = try LiveRecording.runCapturingErrors(
             Binaries.proctrace, ["record", "--config", "/dev/null", "--output", log, "--duration", "0.3"])

@@ -44,7 +44,7 @@ struct RecordBackendTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let target = directory.appendingPathComponent("target")
-        FileManager.default.createFile(atPath: target.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: target.path, contents: nil))
         let link = directory.appendingPathComponent("events.jsonl")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
         let (status, _, errors) = try LiveRecording.runCapturingErrors(

@@ -10,7 +10,8 @@ struct ReportBrowserTests {
     static let hostileScript = "</script><script>window.__pwned=1</script>"
 
     /// A real `proctrace record` of known scenarios and a shell with hostile names and arguments, all under one shell.
-    struct Fixture {
+    // Unchecked: immutable once made (every property a let, the scenarios' parsed JSON never changed).
+    struct Fixture: @unchecked Sendable {
         let directory: URL
         let log: URL
         let report: URL

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ConfigurationFileReaderTests {
     private func file(_ bytes: [UInt8], mode: mode_t = 0o644) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-\(UUID()).toml").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         chmod(path, mode)
         return path
     }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A log written by a real `proctrace record` while known scenarios ran.
-struct Recording {
+// Unchecked: immutable once parsed (JSONSerialization's values, every property a let, none changed after).
+struct Recording: @unchecked Sendable {
     let lines: [String]
     let records: [[String: Any]]
     /// Scenario name → the JSON it printed (PIDs it created).

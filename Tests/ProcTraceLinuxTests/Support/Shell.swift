@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs a shell script (the real daemons' tests start them this way) and
 /// returns its exit status, standard output and standard error.
@@ -14,8 +15,8 @@ enum Shell {
         try script.write(to: file, atomically: true, encoding: .utf8)
         let out = directory.appendingPathComponent("script.out")
         let err = directory.appendingPathComponent("script.err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: out.path, contents: nil))
+        try #require(FileManager.default.createFile(atPath: err.path, contents: nil))
         let process = Process()
         // A hung daemon ends the script (and fails the test) instead of holding `make test`.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")

@@ -4,6 +4,7 @@ import ProcTraceCore
 /// Unicode-scalar semantics, so `.` is one code point as in PCRE and Python.
 /// It lives in the tests because the string-processing library it needs
 /// costs the shipped binary about 0.9 MiB; `hunt` uses PCRE2 alone.
+// Unchecked: the Regex is a value no match changes (AnyRegexOutput alone is not marked Sendable).
 final class SwiftSigmaRegex: SigmaRegex, @unchecked Sendable {
     let source: String
     private let regex: Regex<AnyRegexOutput>

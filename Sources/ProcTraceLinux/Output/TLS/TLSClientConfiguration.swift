@@ -20,7 +20,7 @@ public final class TLSClientConfiguration: @unchecked Sendable {
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let pointer = pt_tls_config_new(&error, error.count) else {
-            throw DeliveryError("TLS: \(String(cString: error))")
+            throw DeliveryError("TLS: \(String(cBuffer: error))")
         }
         self.pointer = pointer
         self.settings = settings
@@ -34,22 +34,22 @@ public final class TLSClientConfiguration: @unchecked Sendable {
         if let ca = settings.caPath {
             let pem = try TLSCredentialFile.read(ca, option: "--tls-ca", secret: false)
             guard pt_tls_config_trust_pem(pointer, pem, pem.count, &error, error.count) > 0 else {
-                throw DeliveryError("--tls-ca \(UntrustedText.escaped(ca)): \(String(cString: error))")
+                throw DeliveryError("--tls-ca \(UntrustedText.escaped(ca)): \(String(cBuffer: error))")
             }
         } else if settings.pinnedSHA256 != nil {
             pt_tls_config_skip_chain(pointer)
         } else if pt_tls_config_trust_system(pointer, &error, error.count) == 0 {
-            throw DeliveryError("TLS: \(String(cString: error)); give the collector's CA with --tls-ca")
+            throw DeliveryError("TLS: \(String(cBuffer: error)); give the collector's CA with --tls-ca")
         }
         if let certificate = settings.certificatePath, let key = settings.keyPath {
             let chain = try TLSCredentialFile.read(certificate, option: "--tls-cert", secret: false)
             guard pt_tls_config_use_chain(pointer, chain, chain.count, &error, error.count) == 1 else {
-                throw DeliveryError("--tls-cert \(UntrustedText.escaped(certificate)): \(String(cString: error))")
+                throw DeliveryError("--tls-cert \(UntrustedText.escaped(certificate)): \(String(cBuffer: error))")
             }
             var secret = try TLSCredentialFile.read(key, option: "--tls-key", secret: true)
             defer { secret.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
             guard pt_tls_config_use_key(pointer, secret, secret.count, &error, error.count) == 1 else {
-                throw DeliveryError("--tls-key \(UntrustedText.escaped(key)): \(String(cString: error))")
+                throw DeliveryError("--tls-key \(UntrustedText.escaped(key)): \(String(cBuffer: error))")
             }
         }
     }

@@ -15,7 +15,7 @@ final class TLSSession {
 
     init(_ configuration: TLSClientConfiguration, fd: Int32, host: String) throws {
         guard let pointer = pt_tls_new(configuration.pointer, fd, host, &error, error.count) else {
-            throw DeliveryError(String(cString: error))
+            throw DeliveryError(String(cBuffer: error))
         }
         self.pointer = pointer
         self.configuration = configuration
@@ -35,7 +35,7 @@ final class TLSSession {
         while true {
             let step = pt_tls_handshake(pointer, &error, error.count)
             if step == Int32(PT_TLS_DONE) { break }
-            guard step != Int32(PT_TLS_FAILED) else { throw DeliveryError(String(cString: error)) }
+            guard step != Int32(PT_TLS_FAILED) else { throw DeliveryError(String(cBuffer: error)) }
             let left = deadline.remaining(within: end)
             guard left > 0 else { throw DeliveryError("no TLS handshake within \(limit / 1_000_000_000) s") }
             try wait(for: step, nanoseconds: left)
@@ -58,7 +58,7 @@ final class TLSSession {
         while true {
             let step = pt_tls_write(pointer, bytes.baseAddress, bytes.count, &error, error.count)
             if step == Int32(PT_TLS_DONE) { return .sent }
-            guard step != Int32(PT_TLS_FAILED) else { throw DeliveryError(String(cString: error)) }
+            guard step != Int32(PT_TLS_FAILED) else { throw DeliveryError(String(cBuffer: error)) }
             if wireBytesWritten != lastWire {
                 lastWire = wireBytesWritten
                 lastProgress = Clock.monotonicNanoseconds
