@@ -23,7 +23,7 @@ public final class RecordMetrics: Sendable {
     }
 
     /// What `record --rules` found and skipped.
-    public struct Reviews {
+    public struct Reviews: Sendable {
         /// Each rule's id and level, in the recorder's order.
         public var rules: [(id: String, level: String)]
         public var alertsByRule: [UInt64]

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import ProcTraceCore
 
 /// The recorder's exec reviews (`record --rules`) on a thread of their own:
@@ -17,7 +16,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
     /// Reviews queued at most.
     public let queueLimit: Int
 
-    private struct Job {
+    private struct Job: Sendable {
         let ticket: UInt32
         let exec: SigmaExec
         let evaluate: Bool
@@ -38,8 +37,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         var queued: Int { jobs.count - head }
     }
 
-    private let state = Mutex(State())
-    private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let state = ConditionLock(State())
     /// Touched by the worker thread alone.
     private let evaluator: SigmaEvaluator
     private let names = UserNames()
@@ -50,7 +48,6 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         evaluatesRules = !rules.isEmpty
         self.queueLimit = max(queueLimit, 1)
         evaluator = SigmaEvaluator(rules: rules)
-        sem_init(wake, 0, 0)
         guard !evaluatesRules || state.withLock({ startWorker(locked: &$0) }) else { return nil }
     }
 
@@ -74,7 +71,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
             state.jobs.append(Job(ticket: ticket, exec: exec, evaluate: evaluate, uids: uids))
             return ticket
         }
-        if ticket != 0 { sem_post(wake) }
+        if ticket != 0 { state.signal() }
         return ticket
     }
 
@@ -100,19 +97,19 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
             state.capabilityLimit = keep
             state.capabilityGeneration += 1
         }
-        sem_post(wake)
+        state.signal()
     }
 
     /// The worker ends once it is idle (it is detached: a lookup that never returns is left behind).
     public func stop() {
         state.withLock { $0.stopping = true }
-        sem_post(wake)
+        state.signal()
     }
 
     // MARK: - The worker
 
     private func work() {
-        WorkerThread.loop(wake: wake, next: nextStep) { job in
+        WorkerThread.loop(state, next: nextStep) { job in
             let verdict = review(job)
             state.withLock { state in
                 if state.forgotten.remove(job.ticket) == nil { state.results[job.ticket] = verdict }
@@ -120,8 +117,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         }
     }
 
-    private func nextStep() -> WorkerStep<Job> {
-        state.withLock { state in
+    private func nextStep(_ state: inout State) -> WorkerStep<Job> {
             if state.stopping {
                 state.workerRunning = false
                 return .exit
@@ -149,7 +145,6 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
                 return .exit
             }
             return .idle
-        }
     }
 
     private func review(_ job: Job) -> ExecVerdict {
