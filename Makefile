@@ -19,8 +19,11 @@ BIN := .build/$(CONFIG)/proctrace
 # (-z now), so the whole GOT is read-only, as Debian hardens. Linked by the
 # toolchain's lld, whose packed relative relocations (DT_RELR, glibc 2.36)
 # take 8 KB where gold's took 0.9 MB (scripts/check-binary.sh bounds the size).
+# Identical functions folded into one (--icf=all: 0.25 MiB of the binary;
+# --icf=safe folds 12 KB, as Swift's objects carry no address-significance
+# table; -Osize would save 0.33 MiB but slows the decoders and encoder).
 SWIFT_LINK := $(if $(filter release,$(CONFIG)),--static-swift-stdlib -Xlinker -z -Xlinker now \
-	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs)
+	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --icf=all)
 
 .PHONY: all build deps bpf run test test-kernels bench clean install uninstall deb test-install
 all: build
