@@ -87,7 +87,9 @@ struct LiveSchemaOutputTests {
             #expect((parent["executable"] as? String)?.hasSuffix("sh") == true, "\(parent)")
             #expect(parent["entity_id"] is String && parent["start"] is String, "\(parent)")
             #expect(SchemaOutputTests.value(at: "process.executable", in: exec) as? String == "/usr/bin/true")
-            #expect(SchemaOutputTests.value(at: "process.hash.sha256", in: exec) is String)
+            // The hash, or (on a loaded machine, past --hash-wait) why there is none.
+            #expect(SchemaOutputTests.value(at: "process.hash.sha256", in: exec) is String
+                || SchemaOutputTests.value(at: "proctrace.exe_sha256_skipped", in: exec) is String, "\(exec)")
         }
     }
 
