@@ -18,7 +18,12 @@ final class NestedJSONObject {
     /// Sets the value at `path`: `write` appends its JSON text.
     @inline(__always)
     func set(_ path: String, _ write: (ByteBuffer) -> Void) {
-        let id = self.id(path)
+        set(id: id(path), write)
+    }
+
+    /// `set` with the path's id (`id(_:)`), looked up once beforehand.
+    @inline(__always)
+    func set(id: Int, _ write: (ByteBuffer) -> Void) {
         guard setIn[id] != record else { return }
         setIn[id] = record
         let start = values.count
@@ -27,6 +32,9 @@ final class NestedJSONObject {
     }
 
     func set(_ path: String, raw: UnsafeRawBufferPointer) { set(path) { $0.append(raw) } }
+    func set(id: Int, raw: UnsafeRawBufferPointer) { set(id: id) { $0.append(raw) } }
+    func set(id: Int, _ number: Int64) { set(id: id) { $0.appendDecimal(number) } }
+    func set(id: Int, quoted text: [UInt8]) { set(id: id) { JSONStringEscaper.appendQuoted(text, to: $0) } }
     func set(_ path: String, _ literal: StaticString) { set(path) { $0.append(literal) } }
     func set(_ path: String, _ number: Int64) { set(path) { $0.appendDecimal(number) } }
     func set(_ path: String, quoted text: [UInt8]) { set(path) { JSONStringEscaper.appendQuoted(text, to: $0) } }
@@ -37,7 +45,7 @@ final class NestedJSONObject {
         ids[path].map { setIn[$0] == record } ?? false
     }
 
-    private func id(_ path: String) -> Int {
+    func id(_ path: String) -> Int {
         if let id = ids[path] { return id }
         let id = components.count
         ids[path] = id

@@ -10,8 +10,10 @@ public final class SchemaEncoder {
     public let format: OutputFormat
     private let object = NestedJSONObject()
     /// Per LogField.rawValue: its targets, and its path in the extension place.
-    private let targets: [[SchemaTarget]]
-    private let extensionPaths: [String]
+    private let targets: [[(target: SchemaTarget, id: Int)]]
+    private let extensionIDs: [Int]
+    /// The paths `describe` writes, looked up once, per process it describes.
+    private let own: ProcessPaths, parent: ProcessPaths, actor: ProcessPaths
     /// The stream's `start` (host, boot id, kernel for every record after it).
     private var stream: StreamInfo?
     /// The stream's boot id, the first part of every process's entity id.
@@ -19,9 +21,36 @@ public final class SchemaEncoder {
 
     public init(_ format: OutputFormat) {
         self.format = format
-        targets = LogField.allCases.map { $0.targets(in: format) }
+        let object = self.object
+        targets = LogField.allCases.map { $0.targets(in: format).map { ($0, object.id($0.path)) } }
         let place = format == .ecs ? "proctrace." : "unmapped."
-        extensionPaths = LogField.allCases.map { place + $0.key.description }
+        extensionIDs = LogField.allCases.map { object.id(place + $0.key.description) }
+        let ecs = format == .ecs
+        own = ProcessPaths("process.", ecs: ecs, in: object)
+        parent = ProcessPaths(ecs ? "process.parent." : "process.parent_process.", ecs: ecs, in: object)
+        actor = ProcessPaths("actor.process.", ecs: ecs, in: object)
+    }
+
+    /// The ids of the fields of one process object (the record's, its parent, the actor).
+    struct ProcessPaths {
+        let isOwn: Bool
+        let entity, argsCount, commandLine, start, pid, name, args, executable, filePath, fileName, fileType: Int
+
+        init(_ prefix: String, ecs: Bool, in object: NestedJSONObject) {
+            isOwn = prefix == "process."
+            func id(_ name: String) -> Int { object.id(prefix + name) }
+            entity = id(ecs ? "entity_id" : "uid")
+            argsCount = id("args_count")
+            commandLine = id(ecs ? "command_line" : "cmd_line")
+            start = id(ecs ? "start" : "created_time")
+            pid = id("pid")
+            name = id("name")
+            args = id("args")
+            executable = id("executable")
+            filePath = id("file.path")
+            fileName = id("file.name")
+            fileType = id("file.type_id")
+        }
     }
 
     /// Appends `event`'s line in this format, with its newline. `line` is
@@ -56,20 +85,20 @@ public final class SchemaEncoder {
             let raw = UnsafeRawBufferPointer(rebasing: line[start..<scanner.index])
             guard let field = LogField(scanner.text(key)), raw.first != UInt8(ascii: "n") else { continue }
             let targets = self.targets[field.rawValue]
-            for target in targets { place(raw, at: target) }
-            if targets.allSatisfy(\.isLossy) {
-                object.set(extensionPaths[field.rawValue], raw: raw)
+            for (target, id) in targets { place(raw, at: target, id: id) }
+            if targets.allSatisfy(\.target.isLossy) {
+                object.set(id: extensionIDs[field.rawValue], raw: raw)
             }
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "}"))
     }
 
-    private func place(_ raw: UnsafeRawBufferPointer, at target: SchemaTarget) {
+    private func place(_ raw: UnsafeRawBufferPointer, at target: SchemaTarget, id: Int) {
         switch target.conversion {
         case .same:
-            object.set(target.path, raw: raw)
+            object.set(id: id, raw: raw)
         case .string:
-            object.set(target.path) { out in
+            object.set(id: id) { out in
                 let isText = raw.first == UInt8(ascii: "\"")
                 if !isText { out.append(UInt8(ascii: "\"")) }
                 out.append(raw)
@@ -77,9 +106,9 @@ public final class SchemaEncoder {
             }
         case .millis:
             guard raw.count > 2, let time = RFC3339.parse(raw.dropFirst().dropLast()) else { return }
-            object.set(target.path, SchemaEncoder.millis(time))
+            object.set(id: id, SchemaEncoder.millis(time))
         case .sha256Fingerprint:
-            object.set(target.path) { out in
+            object.set(id: id) { out in
                 out.append("[{\"algorithm_id\":3,\"algorithm\":\"SHA-256\",\"value\":")
                 out.append(raw)
                 out.append("}]")
@@ -115,8 +144,8 @@ public final class SchemaEncoder {
         if kind == .exec { object.set("event.outcome", "\"success\"") }
         if kind == .execFailed { object.set("event.outcome", "\"failure\"") }
         if kind == .exit { object.set("process.end") { SchemaEncoder.appendTime(event.time, to: $0) } }
-        describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: "process.", ecs: true)
-        if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: "process.parent.", ecs: true) }
+        describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: own, ecs: true)
+        if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: self.parent, ecs: true) }
     }
 
     // MARK: OCSF
@@ -155,17 +184,17 @@ public final class SchemaEncoder {
         if kind == .fork { object.set("launch_type_id", 2) }
         if kind == .exec { object.set("launch_type_id", 3) }
         if kind == .exit { object.set("process.terminated_time", SchemaEncoder.millis(event.time)) }
-        describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: "process.", ecs: false)
-        if let exe = event.context?.exe { file(exe, at: "process.file.") }
-        if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: "process.parent_process.", ecs: false) }
+        describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: own, ecs: false)
+        if let exe = event.context?.exe { file(exe, at: own) }
+        if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: self.parent, ecs: false) }
         // The actor: who launched it (the parent), else the process itself.
         if activity.id == 1 {
             object.set("actor.process.pid", Int64(event.ppid))
-            if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: "actor.process.", ecs: false) }
+            if let parent { describe(node: parent, pid: parent.pid, startTime: parent.startTime, argv: parent.argv, at: actor, ecs: false) }
         } else {
             object.set("actor.process.pid", Int64(event.pid))
-            describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: "actor.process.", ecs: false)
-            if let name = node?.comm, !name.isEmpty { object.set("actor.process.name", quoted: name.bytes) }
+            describe(node: node, pid: event.pid, startTime: event.startTime, argv: event.argv, at: actor, ecs: false)
+            if let name = node?.comm, !name.isEmpty { object.set(id: actor.name, quoted: name.bytes) }
         }
     }
 
@@ -173,9 +202,9 @@ public final class SchemaEncoder {
 
     /// What a process is known by, at `prefix`: the fields of a process
     /// record and of a parent or actor (name, executable, arguments, start, id).
-    private func describe(node: ProcessNode?, pid: Int32, startTime: UInt64, argv: ArgumentVector?, at prefix: String, ecs: Bool) {
+    private func describe(node: ProcessNode?, pid: Int32, startTime: UInt64, argv: ArgumentVector?, at paths: ProcessPaths, ecs: Bool) {
         if let bootID, startTime != 0 {
-            object.set(prefix + (ecs ? "entity_id" : "uid")) { out in
+            object.set(id: paths.entity) { out in
                 out.append(UInt8(ascii: "\""))
                 bootID.withUnsafeBytes { JSONStringEscaper.appendEscaped($0, to: out) }
                 out.append(UInt8(ascii: "-"))
@@ -186,8 +215,8 @@ public final class SchemaEncoder {
             }
         }
         if let argv = argv ?? node?.argv {
-            if ecs { object.set(prefix + "args_count", Int64(argv.count)) }
-            object.set(prefix + (ecs ? "command_line" : "cmd_line")) { out in
+            if ecs { object.set(id: paths.argsCount, Int64(argv.count)) }
+            object.set(id: paths.commandLine) { out in
                 var line: [UInt8] = []
                 argv.forEach { argument in
                     if !line.isEmpty { line.append(0x20) }
@@ -199,26 +228,26 @@ public final class SchemaEncoder {
         guard let node else { return }
         if node.birthSeen {
             if ecs {
-                object.set(prefix + "start") { SchemaEncoder.appendTime(node.firstSeen, to: $0) }
+                object.set(id: paths.start) { SchemaEncoder.appendTime(node.firstSeen, to: $0) }
             } else {
-                object.set(prefix + "created_time", SchemaEncoder.millis(node.firstSeen))
+                object.set(id: paths.start, SchemaEncoder.millis(node.firstSeen))
             }
         }
         // For the record's own process, what its line said is set already (the first value set stays).
-        object.set(prefix + "pid", Int64(node.pid))
-        if !node.comm.isEmpty { object.set(prefix + "name", quoted: node.comm.bytes) }
-        if let argv = node.argv, ecs { object.set(prefix + "args") { JSONStringEscaper.appendArray(argv, to: $0) } }
+        object.set(id: paths.pid, Int64(node.pid))
+        if !node.comm.isEmpty { object.set(id: paths.name, quoted: node.comm.bytes) }
+        if let argv = node.argv, ecs { object.set(id: paths.args) { JSONStringEscaper.appendArray(argv, to: $0) } }
         if let exe = node.context?.exe {
-            if ecs { object.set(prefix + "executable", quoted: exe) } else { file(exe, at: prefix + "file.") }
+            if ecs { object.set(id: paths.executable, quoted: exe) } else { file(exe, at: paths) }
         }
     }
 
     /// An OCSF file object for an executable's path.
-    private func file(_ path: [UInt8], at prefix: String) {
-        object.set(prefix + "path", quoted: path)
+    private func file(_ path: [UInt8], at paths: ProcessPaths) {
+        object.set(id: paths.filePath, quoted: path)
         let name = path.lastIndex(of: UInt8(ascii: "/")).map { Array(path[($0 + 1)...]) } ?? path
-        object.set(prefix + "name", quoted: name)
-        object.set(prefix + "type_id", 1)
+        object.set(id: paths.fileName, quoted: name)
+        object.set(id: paths.fileType, 1)
     }
 
     private static func appendTime(_ nanoseconds: Int64, to out: ByteBuffer) {
