@@ -7,6 +7,7 @@
 //   proctrace-bench write-log --output LOG [--processes N]   # the replay benchmark's log, as a file
 //   (consumer and write-log take --seal-dir DIR: sealed, with DIR/seal.key and DIR/verification.key made for it)
 //   proctrace-bench sha256   --file FILE [--rounds R]    # exe_sha256's hashing: 1 MiB preads into libcrypto
+//   proctrace-bench schema   [--processes N] [--rounds R]  # an ECS or OCSF output's cost (--format), per 1,000 records
 //
 // Each prints one JSON line. Run it pinned to one core (taskset -c 1) for
 // single-core figures; `make bench` does.
@@ -340,6 +341,41 @@ func replay(_ options: Options) throws {
         + "\"runs\":[\(rates.map { String(Int($0)) }.joined(separator: ","))]}")
 }
 
+/// What an output in ECS or OCSF costs (`--format`): the FormattingSink's
+/// work on the consumer's log (read each line back, replay the tree, write
+/// the foreign line), in batches as the Recorder hands them over.
+func schema(_ options: Options) throws {
+    let rounds = options.int("rounds", 5)
+    let log = try generatedLog(processes: options.int("processes", 100_000))
+    var records = 0
+    for byte in log where byte == 0x0a { records += 1 }
+    var results: [String] = []
+    for schema in [OutputFormat.ecs, .ocsf] {
+        var costs: [Double] = []
+        var bytesOut = 0
+        for _ in 0..<rounds {
+            let sink = DiscardingSink()
+            let formatting = FormattingSink(sink, format: schema)
+            let began = cpuSeconds()
+            try log.withUnsafeBytes { all in
+                var start = 0
+                while start < all.count {
+                    var end = min(start + 256 * 1024, all.count)
+                    while end < all.count, all[end - 1] != 0x0a { end += 1 }
+                    try formatting.write(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                    start = end
+                }
+            }
+            costs.append((cpuSeconds() - began) / Double(records) * 1e9 * 1000)
+            bytesOut = sink.byteCount
+        }
+        results.append("\"\(schema.rawValue)_cpu_ns_per_1000_records\":\(Int(median(costs))),"
+            + "\"\(schema.rawValue)_bytes_per_record\":\(format(Double(bytesOut) / Double(records)))")
+    }
+    print("{\"bench\":\"schema\",\"records\":\(records),\"rounds\":\(rounds),"
+        + "\"native_bytes_per_record\":\(format(Double(log.count) / Double(records))),\(results.joined(separator: ","))}")
+}
+
 /// RSS with N live processes in the tree, each forked and exec'd with a realistic argv.
 func treeMemory(_ options: Options) throws {
     let live = options.int("live", 100_000)
@@ -464,7 +500,7 @@ func sha256(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    HostInfo.standardError("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log|sha256 [--option value]...")
+    HostInfo.standardError("usage: proctrace-bench consumer|replay|tree-memory|churn|write-log|sha256|schema [--option value]...")
     exit(2)
 }
 let options = Options(arguments.dropFirst(2))
@@ -475,6 +511,7 @@ case "tree-memory": try treeMemory(options)
 case "churn": try churn(options)
 case "write-log": try writeLog(options)
 case "sha256": try sha256(options)
+case "schema": try schema(options)
 default:
     HostInfo.standardError("proctrace-bench: unknown benchmark \(arguments[1])")
     exit(2)

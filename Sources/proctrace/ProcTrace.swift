@@ -22,7 +22,7 @@ struct ProcTrace: ParsableCommand {
             """,
         version: ProcTraceVersion.current,
         subcommands: [RecordCommand.self, TreeCommand.self, TailCommand.self, ReplayCommand.self, StatsCommand.self, HuntCommand.self,
-                      ReportCommand.self, ConfigCommand.self, SealCommand.self, VerifyCommand.self]
+                      ReportCommand.self, ConvertCommand.self, ConfigCommand.self, SealCommand.self, VerifyCommand.self]
     )
 
     /// `record` reads its configuration file before the command line is parsed (ConfigArguments).

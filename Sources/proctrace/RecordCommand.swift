@@ -26,6 +26,7 @@ struct RecordCommand: ParsableCommand {
               sudo proctrace record -o events.jsonl -o syslog+tcp://logs.example:514 --spool /var/spool/proctrace
               sudo proctrace record -o syslog+tls://logs.example:6514 --tls-ca ca.pem --tls-cert host.pem \\
                 --tls-key host.key --spool /var/spool/proctrace
+              sudo proctrace record -o events.jsonl -o syslog+tcp://siem.example:514 --format syslog+tcp://siem.example:514=ecs
             """
     )
 
@@ -38,6 +39,12 @@ struct RecordCommand: ParsableCommand {
             + "relp://HOST:PORT (RELP, rsyslog's imrelp: each record answered, so an outage resends none it took). "
             + "A file called journal is ./journal.", valueName: "output"))
     var output: [OutputArgument] = []
+
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp(
+        "The schema records are written in: proctrace (docs/events.md), ecs (Elastic Common Schema) or ocsf (OCSF "
+            + "Process Activity); docs/formats.md. FORMAT sets every output's; OUTPUT=FORMAT one output's, OUTPUT "
+            + "spelled as given to --output (repeatable).", valueName: "[output=]format"))
+    var format: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Keep records a journal, syslog or RELP receiver has not taken yet in DIR (one subdirectory per output), so an "
@@ -186,17 +193,48 @@ struct RecordCommand: ParsableCommand {
         }
         if compress && rotateSize == nil { throw ValidationError("--compress applies to rotated files: add --rotate-size") }
         if threads && backend == .netlink { throw ValidationError("--threads needs the bpf backend") }
+        _ = try outputFormats()
+    }
+
+    /// Each --output's format as given (by its text), and the one for the rest.
+    private func outputFormats() throws -> (byOutput: [String: OutputFormat], rest: OutputFormat) {
+        var byOutput: [String: OutputFormat] = [:]
+        var rest: OutputFormat?
+        for value in format {
+            if let whole = OutputFormat(name: value) {
+                if rest != nil { throw ValidationError("--format \(value): a format for every output is given twice") }
+                rest = whole
+                continue
+            }
+            guard let equals = value.lastIndex(of: "="), let chosen = OutputFormat(name: value[value.index(after: equals)...]) else {
+                throw ValidationError("--format \(value): give one of \(OutputFormat.names), or OUTPUT=FORMAT for one output")
+            }
+            let name = String(value[..<equals])
+            guard output.contains(where: { $0.text == name }) else {
+                throw ValidationError("--format \(value): \(name) is not one of the --output values")
+            }
+            guard byOutput.updateValue(chosen, forKey: name) == nil else {
+                throw ValidationError("--format: \(name) is given a format twice")
+            }
+        }
+        return (byOutput, rest ?? .proctrace)
     }
 
     func run() throws {
         var configuration = RecordConfiguration()
+        let formats = try outputFormats()
+        configuration.formats["standard output"] = formats.rest
         for value in output {
+            let format = formats.byOutput[value.text] ?? formats.rest
             if case .success(let target?) = value.target {
                 configuration.networkOutputs.append(target)
+                configuration.formats[target.description] = format
                 continue
             }
             do {
-                configuration.outputPath = try ExactPath(bytes: RawArguments.exactBytes(of: value.text, option: "--output", short: "-o"))
+                let path = try ExactPath(bytes: RawArguments.exactBytes(of: value.text, option: "--output", short: "-o"))
+                configuration.outputPath = path
+                configuration.formats[path.text] = format
             } catch {
                 throw ValidationError("--output: \(error)")
             }

@@ -39,6 +39,7 @@ public enum RecordSettingsSchema {
 
     public static let keys: [Key] = [
         Key("output", .list(ofIntegers: false), short: "-o"),
+        Key("format", .list(ofIntegers: false)),
         Key("spool", .string(choices: nil)),
         Key("spool_size", .size),
         Key("tls_ca", .string(choices: nil)),

@@ -206,15 +206,15 @@ public struct UnavailableFields: OptionSet, Hashable, Sendable {
         .namespaces, .nspid,
     ]
 
-    /// In the order they are written (bit order: the report page's script indexes them so).
-    public static let named: [(UnavailableFields, String)] = [
-        (.filename, "filename"), (.argv, "argv"), (.credentials, "credentials"),
-        (.startTime, "start_time"), (.comm, "comm"),
-        (.auid, "auid"), (.auditSession, "audit_session"), (.tty, "tty"), (.cwd, "cwd"), (.exe, "exe"),
-        (.exeInode, "exe_inode"), (.exeDevice, "exe_device"), (.exeSHA256, "exe_sha256"), (.cgroup, "cgroup"),
-        (.containerID, "container_id"), (.pidns, "pidns"), (.mntns, "mntns"), (.netns, "netns"),
-        (.userns, "userns"), (.nspid, "nspid"),
-    ]
+    /// In the order they are written (bit order: the report page's script indexes them so),
+    /// each named by its field's key (LogField); `credentials` stands for the six ids.
+    public static let named: [(UnavailableFields, String)] = ([
+        (.filename, .filename), (.argv, .argv), (.credentials, nil), (.startTime, .startTime), (.comm, .comm),
+        (.auid, .auid), (.auditSession, .auditSession), (.tty, .tty), (.cwd, .cwd), (.exe, .exe),
+        (.exeInode, .exeInode), (.exeDevice, .exeDevice), (.exeSHA256, .exeSHA256), (.cgroup, .cgroup),
+        (.containerID, .containerID), (.pidns, .pidns), (.mntns, .mntns), (.netns, .netns),
+        (.userns, .userns), (.nspid, .nspid),
+    ] as [(UnavailableFields, LogField?)]).map { ($0.0, $0.1?.key.description ?? "credentials") }
 }
 
 /// What a `warning` says, and what a `stop` adds about skipped hashes.

@@ -173,13 +173,8 @@ extension LogField {
 
     static let credentialFields: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
 
-    static let contextFields: [LogField] = [
-        .auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
-        .pidns, .mntns, .netns, .userns, .nspid, .exeSHA256Skipped,
-    ]
-
-    /// The ProcessContext fields' bits: a record with any of them has a context.
-    static let contextBits: UInt64 = contextFields.reduce(0) { $0 | $1.bit }
+    /// The ProcessContext fields' bits (RecordSchema.contextFields): a record with any of them has a context.
+    static let contextBits: UInt64 = RecordSchema.contextFields.reduce(0) { $0 | $1.bit }
 
     static var credentialBits: UInt64 {
         @inline(__always) get { uid.bit | euid.bit | suid.bit | gid.bit | egid.bit | sgid.bit }

@@ -6,7 +6,9 @@
 /// To add a field: a case and its key in LogField, its place in the lists
 /// below; the compiler then asks for how its value is written
 /// (JSONLineEncoder.appendField) and read (RecordFields.read). Document it
-/// in docs/events.md, in the same place of the same list.
+/// in docs/events.md, in the same place of the same list, and give it its row
+/// in docs/formats.md: in ECS and OCSF it goes to the extension place unless
+/// SchemaMapping gives it a place of its own.
 enum RecordSchema {
     /// How sure a reader can be to find a field in a record of its kind.
     enum Presence: UInt8 {
@@ -30,6 +32,14 @@ enum RecordSchema {
         }
     }
 
+    /// Who, where and which binary (ProcessContext), as exec and exists records
+    /// write them; nspid only when it differs from pid. LogField.contextBits is read from it.
+    static let contextFields: [LogField] = [
+        .auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
+        .pidns, .mntns, .netns, .userns, .nspid, .exeSHA256Skipped,
+    ]
+    private static let contextRare: [LogField] = [.nspid, .exeSHA256Skipped]
+
     /// Every record begins with these, in this order.
     static let header: [LogField] = [.seq, .time, .event]
 
@@ -39,9 +49,7 @@ enum RecordSchema {
         let credentials: [LogField] = [.uid, .euid, .suid, .gid, .egid, .sgid]
         let session: [LogField] = [.sid, .pgid]
         let flags = rare(.kernelThread, .unavailable)
-        // Who, where and which binary (ProcessContext); nspid only when it differs from pid.
-        let context = always(.auid, .auditSession, .tty, .cwd, .exe, .exeInode, .exeDevice, .exeSHA256, .cgroup, .containerID,
-                             .pidns, .mntns, .netns, .userns) + rare(.nspid, .exeSHA256Skipped)
+        let context = contextFields.map { Entry(field: $0, presence: contextRare.contains($0) ? .rare : .always) }
         let forkContext = always(.auid, .auditSession, .cgroup, .containerID) + rare(.nspid)
         switch kind {
         case .start:

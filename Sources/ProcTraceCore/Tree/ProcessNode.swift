@@ -36,6 +36,8 @@ public final class ProcessNode {
     @exclusivity(unchecked) public internal(set) var exitStatus: WaitStatus?
     /// First seen in a record other than `exists`/`fork` (its birth was not observed).
     @exclusivity(unchecked) public internal(set) var unknownOrigin = false
+    /// Its fork was recorded: `firstSeen` is when it was born.
+    @exclusivity(unchecked) public internal(set) var birthSeen = false
     /// When it was born or first seen (ns since epoch).
     @exclusivity(unchecked) public internal(set) var firstSeen: Int64
 

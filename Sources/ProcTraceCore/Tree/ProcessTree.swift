@@ -73,6 +73,7 @@ public final class ProcessTree {
         case .fork:
             let node = nodeForNewLifetime(event)
             node.firstSeen = event.time
+            node.birthSeen = true
             node.unknownOrigin = false
             update(node, from: event)
             node.keepContext(of: event)

@@ -10,6 +10,10 @@ public struct RecordConfiguration {
     public var fileMode: mode_t = 0o640
     /// The journal and syslog receivers to send to as well (or instead, with no outputPath).
     public var networkOutputs: [OutputTarget] = []
+    /// The schema each output writes (docs/formats.md), by the output's name:
+    /// the file's path as given, "standard output", or a network target's
+    /// description (`journal`, `syslog+tcp://…`). Absent: proctrace.
+    public var formats: [String: OutputFormat] = [:]
     /// Where network outputs keep records their receiver has not taken yet
     /// (one subdirectory each); nil: in memory, `memoryQueueBytes` each.
     public var spoolDirectory: String?

@@ -60,7 +60,8 @@ public final class RecordSession {
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.notices.forEach { notify(.output($0)) }
                 file.onNotice = { [notify] in notify(.output($0)) }
-                outputs.append((path.text, file))
+                let format = configuration.formats[path.text] ?? .proctrace
+                outputs.append((path.text, format == .proctrace ? file : RotatingFormattingSink(file, format: format)))
                 rotating = file
                 reopenIfDeleted = file.reopenIfDeleted
                 reopen = file.reopen
@@ -68,14 +69,14 @@ public final class RecordSession {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { notify(.output($0)) }
-                outputs.append((path.text, file))
+                outputs.append((path.text, formatted(file, as: configuration.formats[path.text])))
                 reopenIfDeleted = file.reopenIfDeleted
                 reopen = file.reopen
             } else {
                 if configuration.networkOutputs.isEmpty {
                     let standardOutput = FileSink.standardOutput()
                     standardOutput.whileBlocked = keepWritingWhileBlocked
-                    outputs.append(("standard output", standardOutput))
+                    outputs.append(("standard output", formatted(standardOutput, as: configuration.formats["standard output"])))
                 }
                 reopenIfDeleted = nil
                 reopen = nil
@@ -92,6 +93,7 @@ public final class RecordSession {
         outputs += network.map { ($0.name, $0 as LogSink) }
         let sink: LogSink
         if outputs.count == 1 {
+            // A rotating file alone: the Recorder rotates it through its formatting sink, if any.
             sink = outputs[0].sink
         } else {
             let fanOut = rotating.map { RotatingFanOutSink(outputs, rotating: $0) } ?? FanOutSink(outputs)
@@ -316,7 +318,7 @@ public final class RecordSession {
     }
 
     private func makeNetworkSink(_ target: OutputTarget) throws -> QueuedSink {
-        let transport: RecordTransport
+        var transport: RecordTransport
         switch target {
         case .journal: transport = JournalTransport()
         case .syslog(.tls(let host, let port)):
@@ -330,6 +332,9 @@ public final class RecordSession {
         case .syslog(.relp(let host, let port)): transport = RELPTransport(host: host, port: port)
         case .syslog(let endpoint): transport = SyslogTransport(endpoint: endpoint)
         case .file: throw DeliveryError("\(target): not a network output")
+        }
+        if let format = configuration.formats[target.description], format != .proctrace {
+            transport = FormattingTransport(transport, format: format)
         }
         let queue: RecordQueue
         if let directory = configuration.spoolDirectory {
@@ -350,6 +355,11 @@ public final class RecordSession {
         let sink = QueuedSink(transport: transport, queue: queue, stopDeadline: networkStopDeadline)
         sink.onTrouble = { [notify] in notify(.networkOutput($0)) }
         return sink
+    }
+
+    private func formatted(_ sink: LogSink, as format: OutputFormat?) -> LogSink {
+        guard let format, format != .proctrace else { return sink }
+        return FormattingSink(sink, format: format)
     }
 
     private func dropCapabilities(for source: EventSource, reviewer: ExecReviewPool?) {
