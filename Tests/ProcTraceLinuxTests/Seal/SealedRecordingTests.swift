@@ -40,11 +40,11 @@ import Testing
                     until cp "$D/state/seal.key" "$D/stolen.key" && grep -q '^last_mac' "$D/stolen.key"; do sleep 0.01; done
                 fi
             done
-            # Quiet for over an interval: the live file holds an interval seal before the stop's. (The
-            # recorder logs the whole machine: a busy one may rotate it again, so wait for the seal, 10 s at most.)
-            sleep 1.5
+            # The live file holds an interval seal before the stop's: an interval ends with lines to seal
+            # (one exec each tenth of a second; a quiet machine writes nothing else, and a busy one may
+            # rotate the file again), so wait for the seal, 10 s at most.
             n=0
-            until grep -q '"trigger":"interval"' "$D/logs/events.jsonl" || [ $n -ge 100 ]; do sleep 0.1; n=$((n+1)); done
+            until grep -q '"trigger":"interval"' "$D/logs/events.jsonl" || [ $n -ge 100 ]; do /bin/true; sleep 0.1; n=$((n+1)); done
             kill -TERM $P; wait $P; echo "status $?"
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace], in: directory)
         let errors = (try? String(contentsOf: directory.appendingPathComponent("record.err"), encoding: .utf8)) ?? ""
