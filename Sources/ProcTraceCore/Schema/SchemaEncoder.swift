@@ -60,7 +60,8 @@ public final class SchemaEncoder {
             stream = event.stream
             bootID = stream.map { Array($0.bootID.utf8) }
         }
-        try mapFields(of: line)
+        // OCSF's Base Event (the recorder's own records, alerts, user names) has no process object.
+        try mapFields(of: line, processObject: format == .ecs || event.kind.isProcessRecord)
         let parent = event.kind.isProcessRecord && event.ppid > 0 ? tree[event.ppid] : nil
         let node = event.kind.isProcessRecord ? tree.node(event.processID) : nil
         if format == .ecs {
@@ -73,7 +74,7 @@ public final class SchemaEncoder {
     }
 
     /// Puts each `"key":value` of the native line at its places.
-    private func mapFields(of line: UnsafeRawBufferPointer) throws {
+    private func mapFields(of line: UnsafeRawBufferPointer, processObject: Bool) throws {
         var scanner = JSONScanner(line)
         try scanner.expect(UInt8(ascii: "{"))
         repeat {
@@ -84,7 +85,8 @@ public final class SchemaEncoder {
             try scanner.skipValue()
             let raw = UnsafeRawBufferPointer(rebasing: line[start..<scanner.index])
             guard let field = LogField(scanner.text(key)), raw.first != UInt8(ascii: "n") else { continue }
-            let targets = self.targets[field.rawValue]
+            let targets = processObject ? self.targets[field.rawValue]
+                : self.targets[field.rawValue].filter { !$0.target.path.hasPrefix("process.") }
             for (target, id) in targets { place(raw, at: target, id: id) }
             if targets.allSatisfy(\.target.isLossy) {
                 object.set(id: extensionIDs[field.rawValue], raw: raw)
