@@ -39,21 +39,10 @@ struct ConvertCommand: ParsableCommand {
             try RecordOutput.writeStandardOutput(out.bytes)
             out.removeAll()
         }
-        try ReadFailure.reporting(skipping: input.skipInvalid) {
-            let reader = try input.makeReader()
-            do {
-                try reader.forEachRecord { event in
-                    try converter.append(&event, to: out)
-                    if out.count >= 64 * 1024 { try flush() }
-                    return true
-                }
-            } catch {
-                // What was read before the bad line goes out first.
-                try flush()
-                throw error
-            }
-            try flush()
-            if reader.invalidLineCount > 0 { reportSkipped(reader) }
+        try input.forEachRecord(flushing: flush) { event in
+            try converter.append(&event, to: out)
+            if out.count >= 64 * 1024 { try flush() }
+            return true
         }
     }
 }

@@ -61,66 +61,35 @@ struct HuntCommand: ParsableCommand {
             throw HuntFailure(description: "no rule could be evaluated (\(loaded.files) file\(loaded.files == 1 ? "" : "s") read)")
         }
         let usesUser = loaded.rules.contains { $0.fields.contains(.user) }
-        return try ReadFailure.reporting(skipping: input.skipInvalid) {
-            let reader = try input.makeReader()
-            let replayer = LogReplayer()
-            let hunter = SigmaHunter(rules: loaded.rules)
-            let users = UserNames()
-            let thisHost = HostInfo.hostName
-            var warnedHost = false
-            let out = ByteBuffer(capacity: 64 * 1024)
-            var alerts = 0
-            func flush() throws {
-                try RecordOutput.writeStandardOutput(out.bytes)
-                out.removeAll()
-            }
-            do {
-                // The names the recording gives (`user` records) first; else, for a recording made here, this host's.
-                var recorded: [UInt32: [UInt8]?] = [:]
-                var sameHost = false
-                hunter.userName = { uid in
-                    if let name = recorded[uid] { return name }
-                    return sameHost ? users.bytes(of: uid) : nil
-                }
-                try reader.forEachRecord { event in
-                    _ = replayer.process(&event)
-                    if event.kind == .user, let user = event.user {
-                        recorded[user.uid] = .some(user.name)
-                    }
-                    if event.kind == .start, let stream = event.stream {
-                        sameHost = stream.host == thisHost
-                        if !sameHost {
-                            if usesUser && !warnedHost {
-                                warnedHost = true
-                                StandardError.warn(UntrustedText.terminalSafe(
-                                    "recorded on \(stream.host), not here: User is known only for uids the recording names (user records)"))
-                            }
-                        }
-                    }
-                    try hunter.observe(event, in: replayer.tree) { alert in
-                        alerts += 1
-                        if json {
-                            SigmaAlertRenderer.appendJSON(alert, to: out)
-                        } else {
-                            if alerts > 1 { out.append("\n") }
-                            out.append(contentsOf: SigmaAlertRenderer.text(alert).utf8)
-                        }
-                        if out.count >= 60 * 1024 { try flush() }
-                    }
-                    return true
-                }
-            } catch {
-                // The alerts found before the bad line go out first.
-                try flush()
-                throw error
-            }
-            try flush()
-            if reader.invalidLineCount > 0 { reportSkipped(reader) }
-            StandardError.line("hunt: \(loaded.rules.count) rule\(loaded.rules.count == 1 ? "" : "s") loaded"
-                + (loaded.refusals.isEmpty ? "" : ", \(loaded.refusals.count) refused")
-                + ", \(hunter.execCount) exec\(hunter.execCount == 1 ? "" : "s") evaluated, \(alerts) alert\(alerts == 1 ? "" : "s")")
-            return alerts
+        let replayer = LogReplayer()
+        let hunter = SigmaHunter(rules: loaded.rules)
+        let names = RecordedUserNames(warnsOfAnotherHost: usesUser)
+        hunter.userName = names.name(of:)
+        let out = ByteBuffer(capacity: 64 * 1024)
+        var alerts = 0
+        func flush() throws {
+            try RecordOutput.writeStandardOutput(out.bytes)
+            out.removeAll()
         }
+        try input.forEachRecord(flushing: flush) { event in
+            _ = replayer.process(&event)
+            names.observe(event)
+            try hunter.observe(event, in: replayer.tree) { alert in
+                alerts += 1
+                if json {
+                    SigmaAlertRenderer.appendJSON(alert, to: out)
+                } else {
+                    if alerts > 1 { out.append("\n") }
+                    out.append(contentsOf: SigmaAlertRenderer.text(alert).utf8)
+                }
+                if out.count >= 60 * 1024 { try flush() }
+            }
+            return true
+        }
+        StandardError.line("hunt: \(loaded.rules.count) rule\(loaded.rules.count == 1 ? "" : "s") loaded"
+            + (loaded.refusals.isEmpty ? "" : ", \(loaded.refusals.count) refused")
+            + ", \(hunter.execCount) exec\(hunter.execCount == 1 ? "" : "s") evaluated, \(alerts) alert\(alerts == 1 ? "" : "s")")
+        return alerts
     }
 }
 

@@ -24,4 +24,21 @@ struct LogInputOptions: ParsableArguments {
         if following { reader.startFollowing() }
         return reader
     }
+
+    /// Every record to `body` (false stops), read errors reported as ReadFailure says: what `flush`
+    /// writes out goes before a bad line's error (what was read before it is not lost), and the
+    /// lines passed over are said at the end.
+    func forEachRecord(flushing flush: () throws -> Void, _ body: (inout Event) throws -> Bool) throws {
+        try ReadFailure.reporting(skipping: skipInvalid) {
+            let reader = try makeReader()
+            do {
+                try reader.forEachRecord(body)
+            } catch {
+                try flush()
+                throw error
+            }
+            try flush()
+            if reader.invalidLineCount > 0 { reportSkipped(reader) }
+        }
+    }
 }

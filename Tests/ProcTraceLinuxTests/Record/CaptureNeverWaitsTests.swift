@@ -66,6 +66,16 @@ struct CaptureNeverWaitsTests {
         return (status, Date().timeIntervalSince(started))
     }
 
+    /// A test that mounts stallfs takes seconds; if one still runs after a minute, the server is
+    /// ended, which lets go of every stalled call and fails the test instead of hanging the run.
+    /// (An exec of the file while a read of it is stalled can wait on that read's page: seen once
+    /// on 6.18, in the exec's FUSE revalidation.)
+    static func endAfterAMinute(_ server: Process) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) {
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        }
+    }
+
     // MARK: - One exec of a file whose reads never return
 
     @Test(arguments: ["bpf", "netlink"])
@@ -78,6 +88,7 @@ struct CaptureNeverWaitsTests {
         // sleep's first MiB and zeros up to 8 MiB: it runs (and lives long enough for netlink to read it).
         server.arguments = [URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path, "\(8 << 20)", mountPoint.path]
         try server.run()
+        Self.endAfterAMinute(server)
         defer {
             kill(server.processIdentifier, SIGKILL) // ends every stalled read (the connection is gone)
             server.waitUntilExit()
@@ -139,6 +150,7 @@ struct CaptureNeverWaitsTests {
         server.executableURL = URL(fileURLWithPath: stallfs)
         server.arguments = [URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path, "\(4 << 20)", mountPoint.path, "getattr"]
         try server.run()
+        endAfterAMinute(server)
         let program = mountPoint.appendingPathComponent("prog").path
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: program) { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: program), "stallfs did not mount")
