@@ -6,13 +6,14 @@ set -euo pipefail
 # (setpriv, unshare): make install and the service tests. chromium and a font: the report's browser tests.
 # qemu-system-x86, busybox-static, cpio and debian-archive-keyring: make test-kernels.
 # rsyslog, prometheus and systemd's journald: the output tests run the real receivers; logrotate: the rotation tests.
-# rsyslog-gnutls and rsyslog-relp: the collector of the syslog+tls:// and relp:// tests (imtcp with TLS, imrelp).
+# rsyslog-gnutls and rsyslog-relp: the collector of the syslog+tls:// and relp:// tests (imtcp with TLS, imrelp);
+# openssl makes their certificates, iproute2 the fleet test's network namespaces and veth links.
 # libpcre2-dev and libyaml-dev: Sigma's `re` and rule files (hunt; the binary then needs libpcre2-8-0 and libyaml-0-2).
 # nodejs: node --check on the report's script (ReportPageResourcesTests).
 # libssl-dev: libcrypto's SHA-256 and HMAC (CProcTraceCrypto; the binary then needs libssl3).
 # fuse3 and libfuse3-dev: stallfs, the filesystem whose reads never return (CaptureNeverWaitsTests).
 packages=(libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcre2-dev libyaml-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
-  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog rsyslog-gnutls rsyslog-relp prometheus logrotate fuse3 libfuse3-dev nodejs "$@")
+  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog rsyslog-gnutls rsyslog-relp openssl iproute2 prometheus logrotate fuse3 libfuse3-dev nodejs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
