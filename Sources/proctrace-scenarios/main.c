@@ -537,6 +537,34 @@ static int scenario_orphan_exits(int count)
 	return 0;
 }
 
+/* Issue 25: `count` children exit, are left zombies for 0.1 s, then waited
+ * for; the scenario then sends SIGINT to the recorder (pid `recorder`) at
+ * once: their reaps must still be in its log before its stop. */
+static int scenario_reaped_at_stop(int count, pid_t recorder)
+{
+	pid_t *children = calloc(count, sizeof(pid_t));
+	if (!children || recorder <= 0)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		children[i] = fork();
+		if (children[i] == 0)
+			_exit(0);
+	}
+	usleep(100000);
+	for (int i = 0; i < count; i++)
+		wait_for(children[i]);
+	/* To its main thread, which waits for the kernel: the stop begins at once
+	 * (a process-directed signal may wake another thread first, and the stop
+	 * then waits out the recorder's poll, in which the reaps arrive). */
+	if (syscall(SYS_tgkill, recorder, recorder, SIGINT))
+		return 1;
+	printf("{\"pid\":%d,\"children\":[", getpid());
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	return 0;
+}
+
 static void *exit_thread_later(void *arg)
 {
 	usleep(100000);
@@ -636,6 +664,8 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
 	if (!strcmp(name, "changes-exec")) return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10);
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
+	if (!strcmp(name, "reaped-at-stop"))
+		return scenario_reaped_at_stop(argc > 2 ? atoi(argv[2]) : 20, argc > 3 ? atoi(argv[3]) : 0);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
 	if (!strcmp(name, "euid-flips")) return scenario_euid_flips(argc > 2 ? atoi(argv[2]) : 50);
