@@ -537,6 +537,119 @@ static int scenario_orphan_exits(int count)
 	return 0;
 }
 
+/* The thread of orphan-exits-first's parent that forks the child and ends the process. */
+struct family {
+	pid_t process;
+	int ready;
+	pid_t child;
+};
+
+static int thread_state(pid_t process, pid_t tid)
+{
+	char path[64], text[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", process, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = 0;
+	char *end = strrchr(text, ')');
+	return end && end[1] == ' ' ? end[2] : 0;
+}
+
+static void *family_last_thread(void *arg)
+{
+	struct family *family = arg;
+	cpu_set_t cpu;
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu(), &cpu);
+	int armed[2];
+	if (sched_setaffinity(0, sizeof(cpu), &cpu) || pipe(armed))
+		syscall(SYS_exit, 1);
+	pid_t child = fork();
+	if (child == 0) {
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		struct sched_param priority = { .sched_priority = 1 };
+		if (sigprocmask(SIG_BLOCK, &usr1, NULL) || prctl(PR_SET_PDEATHSIG, SIGUSR1) ||
+		    sched_setscheduler(0, SCHED_FIFO, &priority))
+			_exit(3);
+		if (getppid() != family->process || write(armed[1], "", 1) != 1)
+			_exit(4);
+		int signal;
+		sigwait(&usr1, &signal);
+		_exit(0);
+	}
+	char byte;
+	if (child < 0 || read(armed[0], &byte, 1) != 1)
+		syscall(SYS_exit, 1);
+	/* The leader is gone first: this thread's exit ends the process, and is released at once. */
+	while (thread_state(family->process, family->process) != 'Z')
+		usleep(1000);
+	/* Its /proc entry looked up: the release flushes it, and may reschedule there. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", family->process, (long)syscall(SYS_gettid));
+	close(open(path, O_RDONLY | O_CLOEXEC));
+	if (write(family->ready, &child, sizeof(child)) != sizeof(child))
+		syscall(SYS_exit, 1);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+/* Issue 25: like orphan-exits, but each child exits before its parent's exit
+ * is reported. The parent's leader exits first; its other thread forks the
+ * child and ends the process. That thread's exit moves the child to the
+ * subreaper, which sends the child its PR_SET_PDEATHSIG signal, and releases
+ * the thread at once (it is no leader), flushing its /proc entry, where the
+ * kernel may reschedule: the child, waiting for that signal at real-time
+ * priority on the thread's CPU, runs there and exits first. Its exit names
+ * the subreaper and is reported before the parent's, which the kernel sends
+ * after that release. */
+static int scenario_orphan_exits_first(int count)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return 1;
+	pid_t *parents = calloc(count, sizeof(pid_t)), *children = calloc(count, sizeof(pid_t));
+	if (!parents || !children)
+		return 1;
+	int failed = 0;
+	for (int i = 0; i < count; i++) {
+		int ready[2];
+		if (pipe(ready))
+			return 1;
+		parents[i] = fork();
+		if (parents[i] == 0) {
+			static struct family family;
+			family.process = getpid();
+			family.ready = ready[1];
+			pthread_t thread;
+			if (pthread_create(&thread, NULL, family_last_thread, &family))
+				_exit(1);
+			syscall(SYS_exit, 0);
+		}
+		if (read(ready[0], &children[i], sizeof(children[i])) != sizeof(children[i]))
+			return 1;
+		close(ready[0]);
+		close(ready[1]);
+		int status = wait_for(parents[i]);
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		status = wait_for(children[i]);
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	printf("{\"pid\":%d,\"parents\":[", getpid());
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", parents[i]);
+	printf("],\"children\":[");
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	return failed;
+}
+
 /* Issue 25: `count` children exit, are left zombies for 0.1 s, then waited
  * for; the scenario then sends SIGINT to the recorder (pid `recorder`) at
  * once: their reaps must still be in its log before its stop. */
@@ -664,6 +777,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
 	if (!strcmp(name, "changes-exec")) return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10);
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
+	if (!strcmp(name, "orphan-exits-first")) return scenario_orphan_exits_first(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "reaped-at-stop"))
 		return scenario_reaped_at_stop(argc > 2 ? atoi(argv[2]) : 20, argc > 3 ? atoi(argv[3]) : 0);
 	if (!strcmp(name, "leader-exits-first"))

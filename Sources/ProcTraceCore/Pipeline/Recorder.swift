@@ -259,6 +259,10 @@ public final class Recorder {
             reparents.moves(before: event, into: &derived)
             writeDerived()
         }
+        if event.kind == .exit {
+            reparents.unreportedMove(before: event, in: tree, into: &derived)
+            writeDerived()
+        }
         tree.apply(&event)
         if event.kind == .lost { lostTotal += event.lostCount ?? 0 }
         write(&event)
