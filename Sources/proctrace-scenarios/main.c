@@ -386,14 +386,15 @@ static int scenario_burst(int count)
 	return 0;
 }
 
-/* A copy of /bin/true in a new directory under /tmp, set-uid to 65534. */
-static int make_setuid_true(char *path, size_t size)
+/* A copy of /bin/sleep in a new directory under /tmp, set-uid to `owner`
+ * (a tracer that reads the exec'd file after the exec finds it). */
+static int make_setuid_sleep(char *path, size_t size, uid_t owner)
 {
 	char dir[] = "/tmp/proctrace-setuid-XXXXXX";
 	if (!mkdtemp(dir) || chmod(dir, 0755))
 		return -1;
-	snprintf(path, size, "%s/true", dir);
-	int in = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	snprintf(path, size, "%s/sleep", dir);
+	int in = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
 	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
 	if (in < 0 || out < 0)
 		return -1;
@@ -403,7 +404,7 @@ static int make_setuid_true(char *path, size_t size)
 		if (write(out, buf, n) != n)
 			return -1;
 	close(in);
-	if (n < 0 || fchown(out, 65534, 65534) || fchmod(out, 04755) || close(out))
+	if (n < 0 || fchown(out, owner, owner) || fchmod(out, 04755) || close(out))
 		return -1;
 	return 0;
 }
@@ -423,14 +424,17 @@ static void uncache(const char *path)
 }
 
 /* What a child does between its fork and its exec of /bin/true (or of the set-uid copy). */
-enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM };
+enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM, SETEUID_EXEC, ROOT_SETUID_PROGRAM,
+			  CHANGES };
 
-static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program)
+static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program,
+			      const char *root_setuid_program)
 {
 	pid_t child = fork();
 	if (child != 0)
 		return child;
 	char *argv[] = { "true", NULL };
+	char *setuid_argv[] = { "sleep", "0.3", NULL };
 	char *envp[] = { NULL };
 	/* Nothing between the change and the exec: no output, no blocking call. */
 	switch (change) {
@@ -447,8 +451,22 @@ static pid_t change_then_exec(enum change_before_exec change, const char *setuid
 			_exit(2);
 		break;
 	case SETUID_PROGRAM:
-		execve(setuid_program, argv, envp);
+		execve(setuid_program, setuid_argv, envp);
 		_exit(127);
+	case SETEUID_EXEC:
+		/* Only the effective (and saved) uid: the exec that follows is a secure one (AT_SECURE). */
+		if (setresuid(-1, 65534, 65534))
+			_exit(2);
+		break;
+	case ROOT_SETUID_PROGRAM:
+		/* Run as nobody, settled (its own changes 0.2 s before), a program set-uid to root. */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		usleep(200000);
+		execve(root_setuid_program, setuid_argv, envp);
+		_exit(127);
+	case CHANGES:
+		break;
 	}
 	execve("/bin/true", argv, envp);
 	_exit(127);
@@ -458,32 +476,36 @@ static pid_t change_then_exec(enum change_before_exec change, const char *setuid
  * the exec of a set-uid program (its credentials change only in the exec). */
 static int scenario_changes_exec(int rounds)
 {
-	char program[128];
-	if (make_setuid_true(program, sizeof(program)))
+	char program[128], root_program[128];
+	if (make_setuid_sleep(program, sizeof(program), 65534) || make_setuid_sleep(root_program, sizeof(root_program), 0))
 		return 1;
-	static const char *names[] = { "setsid", "setres", "setre", "setuid_program" };
-	pid_t *children[4];
-	for (int kind = 0; kind < 4; kind++) {
+	static const char *names[] = { "setsid", "setres", "setre", "setuid_program", "seteuid", "root_setuid_program" };
+	pid_t *children[CHANGES];
+	for (int kind = 0; kind < CHANGES; kind++) {
 		children[kind] = calloc(rounds, sizeof(pid_t));
 		if (!children[kind])
 			return 1;
 	}
 	int failed = 0;
 	for (int i = 0; i < rounds; i++) {
-		for (int kind = 0; kind < 4; kind++) {
+		for (int kind = 0; kind < CHANGES; kind++) {
 			if (kind == SETUID_PROGRAM)
 				uncache(program);
-			children[kind][i] = change_then_exec(kind, program);
+			if (kind == ROOT_SETUID_PROGRAM)
+				uncache(root_program);
+			children[kind][i] = change_then_exec(kind, program, root_program);
 			int status = wait_for(children[kind][i]);
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				failed = 1;
 		}
 	}
-	unlink(program);
-	*strrchr(program, '/') = 0;
-	rmdir(program);
+	for (char *path = program; path; path = path == program ? root_program : NULL) {
+		unlink(path);
+		*strrchr(path, '/') = 0;
+		rmdir(path);
+	}
 	printf("{\"pid\":%d", getpid());
-	for (int kind = 0; kind < 4; kind++) {
+	for (int kind = 0; kind < CHANGES; kind++) {
 		printf(",\"%s\":[", names[kind]);
 		for (int i = 0; i < rounds; i++)
 			printf("%s%d", i ? "," : "", children[kind][i]);
