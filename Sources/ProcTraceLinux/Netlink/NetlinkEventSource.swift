@@ -399,8 +399,10 @@ public final class NetlinkEventSource: EventSource {
     private func settleSuspects(before event: ProcConnectorEvent) {
         switch event.detail {
         case .fork(let parent, let child):
-            settleSuspects(of: parent.tgid)
-            if child.isLeader { settleSuspects(of: child.tgid) }
+            // A new thread's parent is its process's parent: the thread is the sign. A new
+            // process settles its PID's (recycled) and its parent's.
+            settleSuspects(of: child.tgid)
+            if child.isLeader { settleSuspects(of: parent.tgid) }
         case .sid(let task), .comm(let task, _), .ptrace(let task, _), .coredump(let task, _):
             settleSuspects(of: task.tgid)
         case .exec, .uid, .gid, .exit, .acknowledgement:
