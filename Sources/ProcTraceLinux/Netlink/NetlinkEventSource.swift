@@ -226,9 +226,6 @@ public final class NetlinkEventSource: EventSource {
         case .uid(let task, let real, let effective), .gid(let task, let real, let effective):
             guard task.isLeader, task.tgid != settings.excludedProcess else { return }
             var record = processEvent(.cred, pid: task.tgid, event: event, time: time)
-            var isGroup = false
-            if case .gid = event.detail { isGroup = true }
-            suspectExecChange(&record, check: SetIDExecCheck(group: isGroup, effectiveID: effective), real: real)
             // The event carries the real and effective ids it reports; /proc shows the rest only if it
             // still holds those (else it shows a later state, and mixing the two would invent one).
             if let credentials = openKnown(task.tgid)?.directory.credentials(), credentials.agrees(with: event.detail) {
@@ -236,6 +233,9 @@ public final class NetlinkEventSource: EventSource {
             } else {
                 record.unavailable.insert(.credentials)
             }
+            var isGroup = false
+            if case .gid = event.detail { isGroup = true }
+            suspectExecChange(&record, check: SetIDExecCheck(group: isGroup, effectiveID: effective), real: real)
             ready.append(record)
         case .sid(let task):
             guard task.isLeader, task.tgid != settings.excludedProcess else { return }
