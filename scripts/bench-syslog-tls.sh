@@ -9,8 +9,8 @@
 #     (tcp tls relp librelp), for each OUTAGE (term: rsyslog stopped with
 #     SIGTERM and started 3 s later; stop: rsyslog frozen with SIGSTOP for 3 s,
 #     a collector that hangs with the connection open; hang: frozen from 1 s
-#     into the storm until 20 s after the senders' SIGINT, or until they have
-#     all exited, whichever is first: how long the stop takes). librelp is
+#     into the storm until the senders have exited after their SIGINT, or one
+#     has waited 20 s: how long the stop takes). librelp is
 #     scripts/bench/relp-librelp.c: librelp's client sending the recording the
 #     recorder writes, as it grows, to the same imrelp; records lost, and the
 #     longest time one send call held the caller (relp://: bpftrace on the
@@ -26,6 +26,7 @@ COUNT=${COUNT:-10000}
 ROUNDS=${ROUNDS:-3}
 PROTOCOLS=${PROTOCOLS:-tcp tls relp librelp}
 OUTAGES=${OUTAGES:-term stop hang}
+scripts/install-deps.sh bpftrace  # and librelp-dev, rsyslog-gnutls, rsyslog-relp
 mkdir -p .build/bench
 cc -O2 -Wall -Wextra -o "$LIBRELP" scripts/bench/relp-librelp.c -lrelp
 D=$(mktemp -d)
@@ -135,22 +136,27 @@ outage() {  # term|stop|hang
     *) stop_rsyslog; sleep 3; start_rsyslog;;
   esac
 }
-# SIGINT to the recorder (and the librelp harness); how long each took to
-# exit. A hung collector is let go 20 s after the SIGINT, if a sender still waits.
-stop_senders() {  # term|stop|hang
-  local started; started=$(date +%s%N); local took_p="" took_h=""
-  kill -INT $P; if [ -n "$H" ]; then kill -INT $H; fi
+# SIGINT to the recorder, then (once the recording is whole) to the librelp
+# harness; how long each took to exit after its own. A hung collector is let
+# go when the senders have exited, or a sender has waited 20 s since its SIGINT.
+TOOK=0
+stop_one() {  # PID START: sets TOOK, ms from START to PID's exit (or to now, after 20 s)
   for _ in $(seq 200); do
-    [ -z "$took_p" ] && ! kill -0 $P 2>/dev/null && took_p=$(( ($(date +%s%N) - started) / 1000000 ))
-    [ -n "$H" ] && [ -z "$took_h" ] && ! kill -0 $H 2>/dev/null && took_h=$(( ($(date +%s%N) - started) / 1000000 ))
-    [ -n "$took_p" ] && { [ -z "$H" ] || [ -n "$took_h" ]; } && break
+    kill -0 "$1" 2>/dev/null || break
+    [ $(( $(date +%s%N) - $2 )) -ge 20000000000 ] && break
     sleep 0.1
   done
+  TOOK=$(( ($(date +%s%N) - $2) / 1000000 ))
+}
+stop_senders() {  # term|stop|hang
+  local took_p took_h=0 started
+  started=$(date +%s%N); kill -INT $P; stop_one $P "$started"; took_p=$TOOK
+  if [ -n "$H" ]; then
+    started=$(date +%s%N); kill -INT $H; stop_one $H "$started"; took_h=$TOOK
+  fi
   if [ "$1" = hang ]; then kill -CONT $R; fi
   wait $P || true; P=""
   if [ -n "$H" ]; then wait $H || true; H=""; fi
-  [ -z "$took_p" ] && took_p=$(( ($(date +%s%N) - started) / 1000000 ))
-  [ -z "$took_h" ] && took_h=$(( ($(date +%s%N) - started) / 1000000 ))
   echo "recorder $took_p ms, librelp harness $took_h ms" > "$D/stoptimes"
 }
 outage_run() {  # tcp|tls|relp|librelp term|stop: repeats and losses of 900 execs after a 3 s outage
