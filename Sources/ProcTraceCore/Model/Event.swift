@@ -103,10 +103,6 @@ public struct Event: Sendable {
     /// none. The recorder holds the record, in order, until it is done or
     /// given up (Recorder, EventEnricher).
     public var enrichmentTicket: UInt32 = 0
-    /// Not written: its enrichment found it says nothing the next record of
-    /// its process does not (netlink's uid event of a set-uid exec,
-    /// SetIDExecCheck); the recorder drops it.
-    public var isWithdrawn = false
 
     public init(kind: EventKind, time: Int64 = 0, pid: Int32 = 0, ppid: Int32 = 0, startTime: UInt64 = 0) {
         self.kind = kind

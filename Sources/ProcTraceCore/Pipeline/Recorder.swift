@@ -236,7 +236,7 @@ public final class Recorder {
                 held.withHead { enricher.giveUp(&$0, because: giveUp) }
             }
             var event = held.releaseHead()
-            if !event.isWithdrawn { apply(&event) }
+            apply(&event)
         }
     }
 
@@ -246,7 +246,7 @@ public final class Recorder {
             held.withHead { enricher.giveUp(&$0, because: reason) }
         }
         var event = held.releaseHead()
-        if !event.isWithdrawn { apply(&event) }
+        apply(&event)
     }
 
     /// Records held now.

@@ -19,24 +19,7 @@ public final class NetlinkEventSource: EventSource {
         var ppid: Int32
         /// nil once unknown (an exec proctrace could not read): never the stale name.
         var comm: Comm?
-        /// The real ids last seen (from /proc or a uid/gid event); nil: unknown.
-        var realUID: UInt32?
-        var realGID: UInt32?
-
-        init(startTime: UInt64, ppid: Int32, comm: Comm?, credentials: Credentials?) {
-            self.startTime = startTime
-            self.ppid = ppid
-            self.comm = comm
-            realUID = credentials?.uid
-            realGID = credentials?.gid
-        }
     }
-
-    /// Tickets of `cred` records that may be an exec's own change, waiting
-    /// for their process's next event (SetIDExecCheck): its exec arms them,
-    /// anything else settles them. At most one uid and one gid record each:
-    /// an exec's commit sends at most one of each, the last before its exec.
-    private var suspects: [Int32: (uid: UInt32, gid: UInt32)] = [:]
 
     private var socket: NetlinkSocket?
     private let settings: NetlinkSettings
@@ -104,13 +87,11 @@ public final class NetlinkEventSource: EventSource {
                                          maxArgumentBytes: settings.maxArgumentBytes,
                                          excluding: settings.excludedProcess, context: contextReader, reads: reads)
         processes.removeAll(keepingCapacity: true)
-        for pid in Array(suspects.keys) { settleSuspects(of: pid) }
         exits.removeAll()
         zombies.removeAll()
         for event in snapshot.processes {
             processes[event.pid] = KnownProcess(startTime: event.startTime, ppid: event.ppid,
-                                                comm: event.unavailable.contains(.comm) ? nil : event.comm,
-                                                credentials: event.credentials)
+                                                comm: event.unavailable.contains(.comm) ? nil : event.comm)
             if event.state == UInt8(ascii: "Z") {
                 zombies.add(pid: event.pid, startTime: event.startTime)
             }
@@ -213,7 +194,6 @@ public final class NetlinkEventSource: EventSource {
 
     private func handle(_ event: ProcConnectorEvent) {
         let time = Int64(bitPattern: event.timestamp) &+ monotonicToEpoch
-        if !suspects.isEmpty { settleSuspects(before: event) }
         switch event.detail {
         case .fork(let parent, let child):
             guard child.tgid != settings.excludedProcess else { return }
@@ -223,12 +203,9 @@ public final class NetlinkEventSource: EventSource {
             guard task.tgid != settings.excludedProcess else { return }
             exits.processExecuted(task.tgid)
             handleExec(pid: task.tgid, event: event, time: time)
-        case .uid(let task, let real, let effective), .gid(let task, let real, let effective):
+        case .uid(let task, _, _), .gid(let task, _, _):
             guard task.isLeader, task.tgid != settings.excludedProcess else { return }
             var record = processEvent(.cred, pid: task.tgid, event: event, time: time)
-            var isGroup = false
-            if case .gid = event.detail { isGroup = true }
-            suspectExecChange(&record, check: SetIDExecCheck(group: isGroup, effectiveID: effective), real: real)
             // The event carries the real and effective ids it reports; /proc shows the rest only if it
             // still holds those (else it shows a later state, and mixing the two would invent one).
             if let credentials = openKnown(task.tgid)?.directory.credentials(), credentials.agrees(with: event.detail) {
@@ -296,8 +273,7 @@ public final class NetlinkEventSource: EventSource {
         }
         if record.credentials == nil { record.unavailable.insert(.credentials) }
         processes[pid] = KnownProcess(startTime: record.startTime, ppid: parent,
-                                      comm: record.unavailable.contains(.comm) ? nil : record.comm,
-                                      credentials: record.credentials)
+                                      comm: record.unavailable.contains(.comm) ? nil : record.comm)
         ready.append(record)
     }
 
@@ -312,7 +288,6 @@ public final class NetlinkEventSource: EventSource {
             record.context = ProcessContext()
             record.unavailable.formUnion(.context)
             processes[pid]?.comm = nil
-            settleSuspects(of: pid)
             ready.append(record)
             return
         }
@@ -336,17 +311,12 @@ public final class NetlinkEventSource: EventSource {
                                              argumentLimit: settings.maxArgumentBytes, executable: !stat.isKernelThread),
                      exePath: exe, directory: directory, into: &record)
         if let exe { record.filename = ProcFS.withoutDeletedSuffix(exe) } else { record.unavailable.insert(.filename) }
-        if let tickets = suspects.removeValue(forKey: pid) {
-            for ticket in [tickets.uid, tickets.gid] where ticket != 0 { reads.arm(ticket, exePath: exe, directory: directory) }
-        }
         contextReader.read(directory, stat: stat, status: status, extent: .full, into: &record)
-        processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm,
-                                      credentials: record.credentials)
+        processes[pid] = KnownProcess(startTime: record.startTime, ppid: record.ppid, comm: record.comm)
         ready.append(record)
     }
 
     private func handleExit(_ ended: ProcessExitTracker.ProcessExit, event: ProcConnectorEvent, time: Int64) {
-        settleSuspects(of: ended.pid)
         var record = processEvent(.exit, pid: ended.pid, event: event, time: time)
         if ended.parent != 0 { record.ppid = ended.parent }
         record.exitStatus = ended.status
@@ -366,53 +336,6 @@ public final class NetlinkEventSource: EventSource {
         } else {
             zombies.add(pid: ended.pid, startTime: record.startTime)
         }
-    }
-
-    // MARK: A set-uid exec's own uid and gid events
-
-    /// A uid or gid event that kept the process's real id may be its exec's
-    /// own change: the record waits (a ticket) for the process's next event.
-    private func suspectExecChange(_ record: inout Event, check: SetIDExecCheck, real: UInt32) {
-        let pid = record.pid
-        guard var known = processes[pid] else { return }
-        let realBefore = check.group ? known.realGID : known.realUID
-        if check.group { known.realGID = real } else { known.realUID = real }
-        processes[pid] = known
-        // A later uid (gid) event: the earlier one was not the exec's.
-        var tickets = suspects[pid] ?? (0, 0)
-        let earlier = check.group ? tickets.gid : tickets.uid
-        if earlier != 0 { reads.settle(earlier) }
-        if check.group { tickets.gid = 0 } else { tickets.uid = 0 }
-        var request = ProcessReadPool.Request(pid: pid, startTime: known.startTime, uid: known.realUID ?? real,
-                                              argumentLimit: nil, executable: false)
-        request.setIDExec = check
-        if realBefore == real, reads.reserve(request, into: &record) {
-            if check.group { tickets.gid = record.enrichmentTicket } else { tickets.uid = record.enrichmentTicket }
-        }
-        if tickets.uid == 0 && tickets.gid == 0 { suspects[pid] = nil } else { suspects[pid] = tickets }
-    }
-
-    /// Anything a process does but a uid, gid or exec event (a fork, a
-    /// rename, setsid, its end) shows its waiting records were not its exec's.
-    /// A thread's exit is no sign: an exec's other threads may be reported
-    /// after its commit.
-    private func settleSuspects(before event: ProcConnectorEvent) {
-        switch event.detail {
-        case .fork(let parent, let child):
-            // A new thread's parent is its process's parent: the thread is the sign. A new
-            // process settles its PID's (recycled) and its parent's.
-            settleSuspects(of: child.tgid)
-            if child.isLeader { settleSuspects(of: parent.tgid) }
-        case .sid(let task), .comm(let task, _), .ptrace(let task, _), .coredump(let task, _):
-            settleSuspects(of: task.tgid)
-        case .exec, .uid, .gid, .exit, .acknowledgement:
-            break
-        }
-    }
-
-    private func settleSuspects(of pid: Int32) {
-        guard let tickets = suspects.removeValue(forKey: pid) else { return }
-        for ticket in [tickets.uid, tickets.gid] where ticket != 0 { reads.settle(ticket) }
     }
 
     /// An exec record not yet delivered that shows the name `comm` was read

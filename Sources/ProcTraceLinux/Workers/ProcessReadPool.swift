@@ -46,9 +46,6 @@ public final class ProcessReadPool: EventEnricher, Sendable {
         public var executable: Bool
         /// A hash the record already waits for (the kernel gave the file's identity).
         public var pendingHash: UInt32 = 0
-        /// A netlink `cred` record that may be a set-uid (set-gid) exec's own
-        /// change: the exec'd file is looked at instead (SetIDExecCheck).
-        public var setIDExec: SetIDExecCheck?
 
         public init(pid: Int32, startTime: UInt64, uid: UInt32, argumentLimit: Int?, executable: Bool,
                     pendingHash: UInt32 = 0) {
@@ -75,8 +72,6 @@ public final class ProcessReadPool: EventEnricher, Sendable {
         var executable: ExecutableIdentity?
         var lookup: ExecutableDigestLookup?
         var stalled = false
-        /// The record says nothing the exec after it does not (SetIDExecCheck).
-        var withdraw = false
     }
 
     private struct Worker {
@@ -158,49 +153,6 @@ public final class ProcessReadPool: EventEnricher, Sendable {
         switch queued {
         case .success(let ticket): event.enrichmentTicket = ticket
         case .failure(let skip): finish(request, executableReason: skip.reason, givingUpHash: false, of: &event)
-        }
-    }
-
-    /// Leaves `event` waiting for a read whose subject is not known yet:
-    /// `arm` gives it one, `settle` ends it with nothing to read. False: no
-    /// wait (that user's reads stopped; the record goes on as it is).
-    public func reserve(_ request: Request, into event: inout Event) -> Bool {
-        let ticket = state.withLock { state -> UInt32? in
-            guard !state.stalledUsers.contains(request.uid) else { return nil }
-            let ticket = state.nextTicket | ProcessReadPool.ticketBit
-            state.requests[ticket] = request
-            state.nextTicket = state.nextTicket & ~ProcessReadPool.ticketBit == ProcessReadPool.ticketBit - 1 ? 1 : state.nextTicket + 1
-            return ticket
-        }
-        guard let ticket else { return false }
-        event.enrichmentTicket = ticket
-        return true
-    }
-
-    /// Queues the read a `reserve`d ticket waits for, through `directory`
-    /// (checked by the caller) while its exe link is still `exePath`.
-    public func arm(_ ticket: UInt32, exePath: [UInt8]?, directory: ProcessDirectory?) {
-        state.withLock { state in
-            guard let request = state.requests[ticket] else {
-                state.forgotten.remove(ticket)
-                return
-            }
-            let held = state.heldDirectories < settings.heldDirectories ? directory : nil
-            guard state.jobs.append(Job(ticket: ticket, request: request, exePath: exePath, directory: held), for: request.uid)
-            else { return deliver(Outcome(), ticket: ticket, &state) }
-            if held != nil { state.heldDirectories += 1 }
-            self.state.signal()
-        }
-    }
-
-    /// Ends a `reserve`d ticket's wait with nothing read: the record goes on as it is.
-    public func settle(_ ticket: UInt32) {
-        state.withLock { state in
-            guard state.requests[ticket] != nil else {
-                state.forgotten.remove(ticket)
-                return
-            }
-            deliver(Outcome(), ticket: ticket, &state)
         }
     }
 
@@ -288,7 +240,6 @@ public final class ProcessReadPool: EventEnricher, Sendable {
                           of: &event)
         }
         event.enrichmentTicket = 0
-        if outcome.withdraw { event.isWithdrawn = true }
         if let limit = request.argumentLimit {
             ProcSnapshot.setArguments(from: outcome.arguments, limit: limit, of: &event)
         }
@@ -360,12 +311,8 @@ public final class ProcessReadPool: EventEnricher, Sendable {
     }
 
     private func deliver(_ outcome: Outcome, for job: Job, _ state: inout State) {
-        deliver(outcome, ticket: job.ticket, &state)
-    }
-
-    private func deliver(_ outcome: Outcome, ticket: UInt32, _ state: inout State) {
-        state.arguments[ticket] = nil
-        if state.forgotten.remove(ticket) == nil { state.results[ticket] = outcome }
+        state.arguments[job.ticket] = nil
+        if state.forgotten.remove(job.ticket) == nil { state.results[job.ticket] = outcome }
     }
 
     // MARK: - Workers
@@ -419,10 +366,6 @@ public final class ProcessReadPool: EventEnricher, Sendable {
         guard let directory = job.directory ?? ProcessDirectory(ProcFS(root: settings.procRoot), pid: job.request.pid),
               job.directory != nil || directory.stat()?.startTimeApproximate == job.request.startTime
         else { return outcome }
-        if let check = job.request.setIDExec {
-            outcome.withdraw = check.isOwnChange(of: directory, exePath: job.exePath)
-            return outcome
-        }
         if let limit = job.request.argumentLimit, limit > 0 {
             outcome.arguments = directory.cmdline(limit: limit + 1)
         }

@@ -3,34 +3,18 @@ import ProcTraceTestSupport
 import Testing
 
 /// Issue 25: what the recorder does so that every backend's log is exact —
-/// a move the log would otherwise miss, a record its enricher withdraws, and
-/// the reaps still on their way at the stop (docs/hooks.md, docs/netlink.md).
+/// a move the log would otherwise miss, and the reaps still on their way at
+/// the stop (docs/hooks.md, docs/netlink.md).
 @Suite struct RecorderExactnessTests {
     typealias MemorySink = RecorderEnrichmentTests.MemorySink
     typealias ManualClock = RecorderEnrichmentTests.ManualClock
 
-    /// Sets `isWithdrawn` on the records whose ticket is listed, completes every other.
-    final class WithdrawingEnricher: EventEnricher {
-        var withdraw: Set<UInt32> = []
-        let skipped = HashSkipCounts()
-        let workersAbandoned: UInt64 = 0
-
-        func complete(_ event: inout Event) -> Bool {
-            if withdraw.contains(event.enrichmentTicket) { event.isWithdrawn = true }
-            event.enrichmentTicket = 0
-            return true
-        }
-
-        func giveUp(_ event: inout Event, because reason: HashSkipReason) { event.enrichmentTicket = 0 }
-        func takeWarnings() -> [Event] { [] }
-    }
-
     static let time = EventSamples.baseTime
 
     static func recorder(_ source: EventSource, _ sink: MemorySink, parents: ParentLookup = FakeParentLookup(),
-                         enricher: EventEnricher = WithdrawingEnricher(), clock: ManualClock = ManualClock()) throws -> Recorder {
+                         clock: ManualClock = ManualClock()) throws -> Recorder {
         let recorder = Recorder(source: source, sink: sink, parents: parents,
-                                enrichment: .init(enricher: enricher, clock: { clock.now }))
+                                enrichment: .init(enricher: RecorderEnrichmentTests.ScriptedEnricher(), clock: { clock.now }))
         try recorder.start(EventSamples.start().stream!, time: time)
         return recorder
     }
@@ -53,26 +37,6 @@ import Testing
         #expect(move.oldPpid == 10 && move.ppid == 5)
         #expect(move.time == Self.time + 30, "timed at the exit, the latest the move can have been")
         #expect(try sink.lines().filter { $0.kind == .reparent }.count == 1, "the parent's exit moves no one again")
-    }
-
-    @Test func aRecordItsEnricherWithdrawsIsNotWrittenAndTheRestGoOutInOrder() throws {
-        var cred = Event(kind: .cred, time: Self.time + 1, pid: 30, ppid: 1, startTime: 30)
-        cred.credentials = Credentials(uid: 65534, euid: 0, suid: 0, gid: 65534, egid: 65534, sgid: 65534)
-        cred.enrichmentTicket = 7
-        var kept = cred
-        kept.pid = 31
-        kept.startTime = 31
-        kept.enrichmentTicket = 8
-        let exec = LifecycleEvents.exec(30, ppid: 1, start: 30, argv: ["/usr/bin/passwd"], at: Self.time + 2)
-        let enricher = WithdrawingEnricher()
-        enricher.withdraw = [7]
-        let sink = MemorySink()
-        let recorder = try Self.recorder(GeneratedEventSource(events: [cred, kept, exec]), sink, enricher: enricher)
-        try recorder.pump(timeoutMilliseconds: 0)
-        let lines = try sink.lines().filter { $0.kind != .start }
-        #expect(lines.map(\.kind) == [.cred, .exec])
-        #expect(lines.first?.pid == 31)
-        #expect(lines.map(\.seq) == [2, 3], "numbered without a gap")
     }
 
     /// A child 20 that exited; the kernel has released it (gone), its reap arrives after `polls` empty polls.
