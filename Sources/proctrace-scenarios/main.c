@@ -386,14 +386,15 @@ static int scenario_burst(int count)
 	return 0;
 }
 
-/* A copy of /bin/true in a new directory under /tmp, set-uid to 65534. */
-static int make_setuid_true(char *path, size_t size)
+/* A copy of /bin/sleep in a new directory under /tmp, set-uid to `owner`
+ * (a tracer that reads the exec'd file after the exec finds it). */
+static int make_setuid_sleep(char *path, size_t size, uid_t owner)
 {
 	char dir[] = "/tmp/proctrace-setuid-XXXXXX";
 	if (!mkdtemp(dir) || chmod(dir, 0755))
 		return -1;
-	snprintf(path, size, "%s/true", dir);
-	int in = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	snprintf(path, size, "%s/sleep", dir);
+	int in = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
 	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
 	if (in < 0 || out < 0)
 		return -1;
@@ -403,7 +404,7 @@ static int make_setuid_true(char *path, size_t size)
 		if (write(out, buf, n) != n)
 			return -1;
 	close(in);
-	if (n < 0 || fchown(out, 65534, 65534) || fchmod(out, 04755) || close(out))
+	if (n < 0 || fchown(out, owner, owner) || fchmod(out, 04755) || close(out))
 		return -1;
 	return 0;
 }
@@ -423,14 +424,17 @@ static void uncache(const char *path)
 }
 
 /* What a child does between its fork and its exec of /bin/true (or of the set-uid copy). */
-enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM };
+enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM, SETEUID_EXEC, ROOT_SETUID_PROGRAM,
+			  CHANGES };
 
-static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program)
+static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program,
+			      const char *root_setuid_program)
 {
 	pid_t child = fork();
 	if (child != 0)
 		return child;
 	char *argv[] = { "true", NULL };
+	char *setuid_argv[] = { "sleep", "0.3", NULL };
 	char *envp[] = { NULL };
 	/* Nothing between the change and the exec: no output, no blocking call. */
 	switch (change) {
@@ -447,8 +451,22 @@ static pid_t change_then_exec(enum change_before_exec change, const char *setuid
 			_exit(2);
 		break;
 	case SETUID_PROGRAM:
-		execve(setuid_program, argv, envp);
+		execve(setuid_program, setuid_argv, envp);
 		_exit(127);
+	case SETEUID_EXEC:
+		/* Only the effective (and saved) uid: the exec that follows is a secure one (AT_SECURE). */
+		if (setresuid(-1, 65534, 65534))
+			_exit(2);
+		break;
+	case ROOT_SETUID_PROGRAM:
+		/* Run as nobody, settled (its own changes 0.2 s before), a program set-uid to root. */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		usleep(200000);
+		execve(root_setuid_program, setuid_argv, envp);
+		_exit(127);
+	case CHANGES:
+		break;
 	}
 	execve("/bin/true", argv, envp);
 	_exit(127);
@@ -458,32 +476,36 @@ static pid_t change_then_exec(enum change_before_exec change, const char *setuid
  * the exec of a set-uid program (its credentials change only in the exec). */
 static int scenario_changes_exec(int rounds)
 {
-	char program[128];
-	if (make_setuid_true(program, sizeof(program)))
+	char program[128], root_program[128];
+	if (make_setuid_sleep(program, sizeof(program), 65534) || make_setuid_sleep(root_program, sizeof(root_program), 0))
 		return 1;
-	static const char *names[] = { "setsid", "setres", "setre", "setuid_program" };
-	pid_t *children[4];
-	for (int kind = 0; kind < 4; kind++) {
+	static const char *names[] = { "setsid", "setres", "setre", "setuid_program", "seteuid", "root_setuid_program" };
+	pid_t *children[CHANGES];
+	for (int kind = 0; kind < CHANGES; kind++) {
 		children[kind] = calloc(rounds, sizeof(pid_t));
 		if (!children[kind])
 			return 1;
 	}
 	int failed = 0;
 	for (int i = 0; i < rounds; i++) {
-		for (int kind = 0; kind < 4; kind++) {
+		for (int kind = 0; kind < CHANGES; kind++) {
 			if (kind == SETUID_PROGRAM)
 				uncache(program);
-			children[kind][i] = change_then_exec(kind, program);
+			if (kind == ROOT_SETUID_PROGRAM)
+				uncache(root_program);
+			children[kind][i] = change_then_exec(kind, program, root_program);
 			int status = wait_for(children[kind][i]);
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				failed = 1;
 		}
 	}
-	unlink(program);
-	*strrchr(program, '/') = 0;
-	rmdir(program);
+	for (char *path = program; path; path = path == program ? root_program : NULL) {
+		unlink(path);
+		*strrchr(path, '/') = 0;
+		rmdir(path);
+	}
 	printf("{\"pid\":%d", getpid());
-	for (int kind = 0; kind < 4; kind++) {
+	for (int kind = 0; kind < CHANGES; kind++) {
 		printf(",\"%s\":[", names[kind]);
 		for (int i = 0; i < rounds; i++)
 			printf("%s%d", i ? "," : "", children[kind][i]);
@@ -531,6 +553,147 @@ static int scenario_orphan_exits(int count)
 	for (int i = 0; i < count; i++)
 		printf("%s%d", i ? "," : "", parents[i]);
 	printf("],\"children\":[");
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	return 0;
+}
+
+/* The thread of orphan-exits-first's parent that forks the child and ends the process. */
+struct family {
+	pid_t process;
+	int ready;
+	pid_t child;
+};
+
+static int thread_state(pid_t process, pid_t tid)
+{
+	char path[64], text[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", process, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = 0;
+	char *end = strrchr(text, ')');
+	return end && end[1] == ' ' ? end[2] : 0;
+}
+
+static void *family_last_thread(void *arg)
+{
+	struct family *family = arg;
+	cpu_set_t cpu;
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu(), &cpu);
+	int armed[2];
+	if (sched_setaffinity(0, sizeof(cpu), &cpu) || pipe(armed))
+		syscall(SYS_exit, 1);
+	pid_t child = fork();
+	if (child == 0) {
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		struct sched_param priority = { .sched_priority = 1 };
+		if (sigprocmask(SIG_BLOCK, &usr1, NULL) || prctl(PR_SET_PDEATHSIG, SIGUSR1) ||
+		    sched_setscheduler(0, SCHED_FIFO, &priority))
+			_exit(3);
+		if (getppid() != family->process || write(armed[1], "", 1) != 1)
+			_exit(4);
+		int signal;
+		sigwait(&usr1, &signal);
+		_exit(0);
+	}
+	char byte;
+	if (child < 0 || read(armed[0], &byte, 1) != 1)
+		syscall(SYS_exit, 1);
+	/* The leader is gone first: this thread's exit ends the process, and is released at once. */
+	while (thread_state(family->process, family->process) != 'Z')
+		usleep(1000);
+	/* Its /proc entry looked up: the release flushes it, and may reschedule there. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", family->process, (long)syscall(SYS_gettid));
+	close(open(path, O_RDONLY | O_CLOEXEC));
+	if (write(family->ready, &child, sizeof(child)) != sizeof(child))
+		syscall(SYS_exit, 1);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+/* Issue 25: like orphan-exits, but each child exits before its parent's exit
+ * is reported. The parent's leader exits first; its other thread forks the
+ * child and ends the process. That thread's exit moves the child to the
+ * subreaper, which sends the child its PR_SET_PDEATHSIG signal, and releases
+ * the thread at once (it is no leader), flushing its /proc entry, where the
+ * kernel may reschedule: the child, waiting for that signal at real-time
+ * priority on the thread's CPU, runs there and exits first. Its exit names
+ * the subreaper and is reported before the parent's, which the kernel sends
+ * after that release. */
+static int scenario_orphan_exits_first(int count)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return 1;
+	pid_t *parents = calloc(count, sizeof(pid_t)), *children = calloc(count, sizeof(pid_t));
+	if (!parents || !children)
+		return 1;
+	int failed = 0;
+	for (int i = 0; i < count; i++) {
+		int ready[2];
+		if (pipe(ready))
+			return 1;
+		parents[i] = fork();
+		if (parents[i] == 0) {
+			static struct family family;
+			family.process = getpid();
+			family.ready = ready[1];
+			pthread_t thread;
+			if (pthread_create(&thread, NULL, family_last_thread, &family))
+				_exit(1);
+			syscall(SYS_exit, 0);
+		}
+		if (read(ready[0], &children[i], sizeof(children[i])) != sizeof(children[i]))
+			return 1;
+		close(ready[0]);
+		close(ready[1]);
+		int status = wait_for(parents[i]);
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		status = wait_for(children[i]);
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	printf("{\"pid\":%d,\"parents\":[", getpid());
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", parents[i]);
+	printf("],\"children\":[");
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+	return failed;
+}
+
+/* Issue 25: `count` children exit, are left zombies for 0.1 s, then waited
+ * for; the scenario then sends SIGINT to the recorder (pid `recorder`) at
+ * once: their reaps must still be in its log before its stop. */
+static int scenario_reaped_at_stop(int count, pid_t recorder)
+{
+	pid_t *children = calloc(count, sizeof(pid_t));
+	if (!children || recorder <= 0)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		children[i] = fork();
+		if (children[i] == 0)
+			_exit(0);
+	}
+	usleep(100000);
+	for (int i = 0; i < count; i++)
+		wait_for(children[i]);
+	/* To its main thread, which waits for the kernel: the stop begins at once
+	 * (a process-directed signal may wake another thread first, and the stop
+	 * then waits out the recorder's poll, in which the reaps arrive). */
+	if (syscall(SYS_tgkill, recorder, recorder, SIGINT))
+		return 1;
+	printf("{\"pid\":%d,\"children\":[", getpid());
 	for (int i = 0; i < count; i++)
 		printf("%s%d", i ? "," : "", children[i]);
 	printf("]}\n");
@@ -636,6 +799,9 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
 	if (!strcmp(name, "changes-exec")) return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10);
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
+	if (!strcmp(name, "orphan-exits-first")) return scenario_orphan_exits_first(argc > 2 ? atoi(argv[2]) : 20);
+	if (!strcmp(name, "reaped-at-stop"))
+		return scenario_reaped_at_stop(argc > 2 ? atoi(argv[2]) : 20, argc > 3 ? atoi(argv[3]) : 0);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
 	if (!strcmp(name, "euid-flips")) return scenario_euid_flips(argc > 2 ? atoi(argv[2]) : 50);

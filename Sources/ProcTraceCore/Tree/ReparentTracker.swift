@@ -63,6 +63,19 @@ public final class ReparentTracker {
         settlePending(by: event, into: &moves)
     }
 
+    /// Call right before tree.apply(&event) of an exit, after `moves(before:)`.
+    /// An exit naming another parent than the tree's, with no move pending,
+    /// was moved before its former parent's exit reached the log: the
+    /// connector sends a parent's exit only after moving its children, and a
+    /// child's own exit can come first (netlink). Appends its move (not yet
+    /// applied), timed at the exit, the latest it can have been.
+    public func unreportedMove(before event: Event, in tree: ProcessTree, into moves: inout [Event]) {
+        guard event.ppid != 0, let child = tree.node(event.processID), child.ppid != 0, child.ppid != event.ppid
+        else { return }
+        moves.append(record(PendingMove(child: child.processID, formerParent: child.ppid, time: event.time),
+                            newParent: event.ppid))
+    }
+
     /// Call right after tree.apply(&event). Appends the `reparent` records
     /// (not yet applied) of children the kernel moved; children whose move
     /// is not yet visible are kept pending.

@@ -1,27 +1,32 @@
 import Foundation
 import Testing
 
-/// Issue 25, 1: set*id and setsid right before execve are recorded, before
-/// the exec record, in every hook mode; a set-uid program's own exec changes
-/// credentials only in its exec record (docs/hooks.md).
+/// Issue 25, 1 and 4: set*id and setsid right before execve are recorded,
+/// before the exec record, in every hook mode and with netlink; a set-uid
+/// program's own exec changes credentials only in its exec record
+/// (docs/hooks.md, docs/netlink.md).
 @Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ChangesBeforeExecTests {
     /// Each change, this many times: with `sched` before issue 25 about half were lost.
     static let rounds = 12
 
+    // netlink is not here yet: it writes a cred record for a set-uid exec's own change (docs/netlink.md).
     @Test(arguments: HookExpectations.chain)
     func changesJustBeforeAnExecPrecedeItAndASetuidExecIsNoCredRecord(_ mode: String) throws {
         let recording: Recording
         do {
             recording = try LiveRecording.record(
-                arguments: ["--backend", "bpf", "--hooks", mode], scenarios: ["changes-exec"],
+                // netlink: a set-uid exec's cred record waits (at most --hash-wait) for a reader to look at
+                // the program, which runs 0.3 s: room for a machine under load, where the limits are timing.
+                arguments: mode == "netlink" ? ["--backend", "netlink", "--hash-wait", "1000"] : ["--backend", "bpf", "--hooks", mode],
+                scenarios: ["changes-exec"],
                 scenarioArguments: ["changes-exec": ["\(Self.rounds)"]])
         } catch RecordingError.recorderDidNotStart(let errors) {
             #expect(!HookExpectations.mustLoad.contains(mode), "this kernel must allow \(mode): \(errors)")
             print("@@report changes-exec \(mode): refused")
             return
         }
-        #expect(recording.records.first?["hooks"] as? String == mode)
+        #expect(recording.records.first?["hooks"] as? String == (mode == "netlink" ? nil : mode))
         #expect(recording.exitStatus == 0, "\(recording.standardError)")
         let scenario = recording.scenario("changes-exec")
         let seq = { (record: [String: Any]) in record["seq"] as? Int ?? .max }
@@ -34,7 +39,15 @@ struct ChangesBeforeExecTests {
             return (exec, records.filter { seq($0) < execSeq }, records.filter { seq($0) > execSeq }.count)
         }
 
-        var sessionsMissed = 0, credsMissed = 0, reCredsMissed = 0, spurious = 0, unexpected: [String] = []
+        /// netlink reads the ids from /proc after the event: a process gone by then has them null
+        /// (docs/netlink.md), never wrong. With BPF they are always known.
+        func ids(_ record: [String: Any]?, _ keys: [String], are expected: [Int]) -> Bool {
+            guard let record else { return false }
+            if mode == "netlink" && (record["unavailable"] as? [String])?.contains("credentials") == true { return true }
+            return zip(keys, expected).allSatisfy { record[$0.0] as? Int == $0.1 }
+        }
+
+        var sessionsMissed = 0, credsMissed = 0, reCredsMissed = 0, euidCredsMissed = 0, spurious = 0, unexpected: [String] = []
         for pid in scenario["setsid"] as? [Int] ?? [] {
             let (exec, before, after) = changes(pid, "session")
             if exec == nil { unexpected.append("no exec of \(pid)") }
@@ -45,8 +58,8 @@ struct ChangesBeforeExecTests {
         for (key, counted) in [("setres", nobody), ("setre", ["uid", "euid", "gid", "egid"])] {
             for pid in scenario[key] as? [Int] ?? [] {
                 let (exec, before, after) = changes(pid, "cred")
-                if exec?["uid"] as? Int != 65534 { unexpected.append("\(key) \(pid): exec \(exec ?? [:])") }
-                if !counted.allSatisfy({ before.last?[$0] as? Int == 65534 }) {
+                if !ids(exec, ["uid"], are: [65534]) { unexpected.append("\(key) \(pid): exec \(exec ?? [:])") }
+                if !ids(before.last, counted, are: counted.map { _ in 65534 }) {
                     if key == "setres" { credsMissed += 1 } else { reCredsMissed += 1 }
                 }
                 if after != 0 { unexpected.append("cred after the exec of \(pid)") }
@@ -54,18 +67,42 @@ struct ChangesBeforeExecTests {
         }
         for pid in scenario["setuid_program"] as? [Int] ?? [] {
             let exec = recording.records(pid: pid, event: "exec").first
-            if exec?["uid"] as? Int != 0 || exec?["euid"] as? Int != 65534 || exec?["suid"] as? Int != 65534 {
+            if !ids(exec, ["uid", "euid", "suid"], are: [0, 65534, 65534]) {
                 unexpected.append("set-uid exec \(pid): \(exec ?? [:])")
             }
             spurious += recording.records(pid: pid, event: "cred").count + recording.records(pid: pid, event: "session").count
         }
+        // setresuid(-1, 65534, 65534), then an exec: a secure exec (AT_SECURE) that is no set-uid one.
+        for pid in scenario["seteuid"] as? [Int] ?? [] {
+            let (exec, before, after) = changes(pid, "cred")
+            if !ids(exec, ["uid", "euid"], are: [0, 65534]) { unexpected.append("seteuid \(pid): exec \(exec ?? [:])") }
+            if !ids(before.last, ["uid", "euid", "suid"], are: [0, 65534, 65534]) {
+                euidCredsMissed += 1
+            }
+            if after != 0 { unexpected.append("cred after the exec of \(pid)") }
+        }
+        // As nobody (its own changes recorded 0.2 s before), a program set-uid to root: no cred of the exec's own.
+        for pid in scenario["root_setuid_program"] as? [Int] ?? [] {
+            let exec = recording.records(pid: pid, event: "exec").first
+            if !ids(exec, ["uid", "euid", "suid"], are: [65534, 0, 0]) {
+                unexpected.append("root set-uid exec \(pid): \(exec ?? [:])")
+            }
+            let execTime = exec.flatMap { RecordLifecycleTests.nanoseconds($0["time"] as? String) } ?? 0
+            let creds = recording.records(pid: pid, event: "cred")
+            if creds.isEmpty { unexpected.append("root set-uid \(pid): the change to nobody has no cred") }
+            spurious += creds.filter {
+                (RecordLifecycleTests.nanoseconds($0["time"] as? String) ?? 0) > execTime - 100_000_000
+                    || ($0["uid"] as? Int == 65534 && $0["euid"] as? Int == 0)
+            }.count
+        }
         print("@@report changes-exec \(mode): of \(Self.rounds) each, setsid+exec without session \(sessionsMissed), "
             + "setres*id+exec without cred \(credsMissed), setre*id+exec without cred \(reCredsMissed), "
-            + "cred/session records of set-uid execs \(spurious)")
+            + "setresuid(-1,x,x)+exec without cred \(euidCredsMissed), cred/session records of set-uid execs \(spurious)")
         #expect((scenario["setsid"] as? [Int])?.count == Self.rounds, "\(scenario)")
         #expect(sessionsMissed == 0, "setsid then execve: no session record before the exec")
         #expect(credsMissed == 0, "setresgid, setresuid then execve: no cred record with the new ids before the exec")
         #expect(reCredsMissed == 0, "setregid, setreuid then execve: no cred record with the new ids before the exec")
+        #expect(euidCredsMissed == 0, "setresuid(-1, 65534, 65534) then execve: no cred record with the new ids before the exec")
         #expect(spurious == 0, "a set-uid program's exec is in its exec record only")
         #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
     }
