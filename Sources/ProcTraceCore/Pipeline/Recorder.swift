@@ -77,6 +77,8 @@ public final class Recorder {
     private var namedUIDs: Set<UInt32> = []
     /// `alert` records written, by the rule's index in `review.rules`.
     public private(set) var alertsByRule: [UInt64] = []
+    /// Records numbered (past the filter, `start` included), by `EventKind.rawValue`: what metrics call written.
+    @exclusivity(unchecked) public private(set) var recordsByKind = [UInt64](repeating: 0, count: EventKind.allCases.count)
 
     /// What reviews execs, the rules it evaluates (their order is the
     /// verdicts'), and how long and how many records wait for a verdict.
@@ -305,6 +307,7 @@ public final class Recorder {
     private func emit(_ event: inout Event, filtered: Bool = false) {
         if !filtered, let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
         if let transform { transform(&event) }
+        recordsByKind[Int(event.kind.rawValue)] &+= 1
         event.seq = nextSeq
         nextSeq += 1
         encoder.append(event, to: buffer)

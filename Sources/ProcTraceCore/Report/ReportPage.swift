@@ -21,6 +21,10 @@ public enum ReportPage {
         out.append(contentsOf: style)
         out.append(contentsOf: Array("</style></head>\n<body>\n".utf8))
         out.append(contentsOf: markup)
+        // The schema's names (ReportSchema): data, never run; no value of it holds a "<".
+        out.append(contentsOf: Array(#"<script type="application/json" id="report-schema">"#.utf8))
+        out.append(contentsOf: ReportSchema.json())
+        out.append(contentsOf: Array("</script>\n".utf8))
         out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-data">"#.utf8))
         Base64.append(compressedMain, to: out)
         out.append(contentsOf: Array("</script>\n".utf8))
