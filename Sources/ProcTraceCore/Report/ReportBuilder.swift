@@ -61,7 +61,7 @@ public final class ReportBuilder {
         case .exists: row = newRow(for: event, origin: .exists)
         default: row = currentRow(for: event) ?? newRow(for: event, origin: .unseen)
         }
-        var strings = RecordStrings(comm: tables.strings.log(event.comm.bytes))
+        var strings = RecordStrings(comm: tables.strings.log(event.comm))
         if event.kind == .exec || event.kind == .exists { (strings.file, strings.argv) = program(of: event) }
         update(row, with: event, strings: strings)
         return (row, strings)

@@ -184,10 +184,31 @@ let absentDifference: Int64 = -2_251_799_813_685_248
 /// Strings by index, each stored once.
 final class StringTable {
     private(set) var values: [[UInt8]] = []
-    private var indices: [[UInt8]: Int64] = [:]
+    private var indices: [Key: Int64] = [:]
+
+    /// Hashes its bytes as one block (an array of bytes hashes byte by byte).
+    private struct Key: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    /// Names looked up already, by value: every record has one, and hashing 16 bytes
+    /// in place is cheaper than escaping them into an array first.
+    private var commIndices: [Comm: Int64] = [:]
 
     /// Bytes from the log, stored as the log escapes them.
     func log(_ bytes: [UInt8]) -> Int64 { text(ReportEscaping.logText(bytes)) }
+
+    /// A process name, stored as the log escapes it.
+    func log(_ comm: Comm) -> Int64 {
+        if let index = commIndices[comm] { return index }
+        let index = log(comm.bytes)
+        commIndices[comm] = index
+        return index
+    }
 
     /// An argument vector, stored as the log writes the array.
     func argv(_ argv: ArgumentVector) -> Int64 { text(ReportEscaping.logText(argv)) }
@@ -196,10 +217,11 @@ final class StringTable {
     func text(_ string: String) -> Int64 { text(Array(string.utf8)) }
 
     func text(_ bytes: [UInt8]) -> Int64 {
-        if let index = indices[bytes] { return index }
+        let key = Key(bytes: bytes)
+        if let index = indices[key] { return index }
         let index = Int64(values.count)
         values.append(bytes)
-        indices[bytes] = index
+        indices[key] = index
         return index
     }
 }
