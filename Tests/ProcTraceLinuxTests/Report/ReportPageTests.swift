@@ -126,8 +126,8 @@ import Testing
         let store = ColumnStore()
         let values: [Int64] = [0, 1, -1, 63, -64, 64, 300, -300, 1 << 40, -(1 << 40), absentDifference, Int64(Int32.max)]
         #expect(store.add(values) == 0)
-        #expect(Self.varints(store.bytes.array, from: 0, count: values.count) == values)
-        #expect(store.bytes.array.prefix(4) == [0, 2, 1, 126])
+        #expect(Self.varints(store.parts[0].array, from: 0, count: values.count) == values)
+        #expect(store.parts[0].array.prefix(4) == [0, 2, 1, 126])
     }
 
     @Test func base64MatchesTheStandard() {
