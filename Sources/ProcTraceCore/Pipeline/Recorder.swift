@@ -21,6 +21,8 @@ public final class Recorder {
     private let reparents: ReparentTracker
     private let sink: LogSink
     private let rotatingSink: RotatingLogSink?
+    /// The sink, when it writes on a thread of its own (its failures come later).
+    private let deferredSink: DeferredLogSink?
     /// Decides which process records are written (all are applied to the
     /// tree); stream records (`start`, `stop`, `lost`, `resync`) always are.
     private let filter: ((Event, ProcessTree) -> Bool)?
@@ -133,6 +135,7 @@ public final class Recorder {
         self.source = source
         self.sink = sink
         rotatingSink = sink as? RotatingLogSink
+        deferredSink = sink as? DeferredLogSink
         self.tree = tree
         reparents = ReparentTracker(lookup: parents)
         self.filter = filter
@@ -520,6 +523,12 @@ public final class Recorder {
             rounds += 1
         }
         releaseHeld()
+        if let late = deferredSink?.settle() {
+            // Handed over and counted written, but the file did not take them.
+            written -= min(late.lost, written)
+            unwritten += late.lost
+            unwrittenSinceStart += late.sinceRotation
+        }
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
         if let skipped = enrichment?.enricher.skipped, skipped.total > 0 {
             stop.notice = Notice(hashSkipped: skipped.summary)

@@ -50,40 +50,36 @@ public final class RecordSession {
             return now - since < 2_000_000_000
         }
         var outputs: [(name: String, sink: LogSink)] = []
-        var rotating: RotatingLogSink?
-        let reopenIfDeleted: (() throws -> String?)?
-        let reopen: (() throws -> [String])?
+        var fileOutput: FileOutput?
+        let say: @Sendable (String) -> Void = { [notify] in notify(.output($0)) }
         do {
             if let path = configuration.outputPath, let rotateBytes = configuration.rotateBytes {
                 let file = try RotatingFileSink(
                     path: path, maximumBytes: rotateBytes, keep: configuration.rotateKeep,
                     compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.notices.forEach { notify(.output($0)) }
-                file.onNotice = { [notify] in notify(.output($0)) }
-                let format = configuration.formats[path.text] ?? .proctrace
-                outputs.append((path.text, format == .proctrace ? file : RotatingFormattingSink(file, format: format)))
-                rotating = file
-                reopenIfDeleted = file.reopenIfDeleted
-                reopen = file.reopen
+                file.onNotice = say
+                fileOutput = FileOutput(file, name: path.text, format: configuration.formats[path.text], onNotice: say)
             } else if let path = configuration.outputPath {
                 let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: keepWaiting)
                 file.whileBlocked = keepWritingWhileBlocked
                 file.notices.forEach { notify(.output($0)) }
-                outputs.append((path.text, formatted(file, as: configuration.formats[path.text])))
-                reopenIfDeleted = file.reopenIfDeleted
-                reopen = file.reopen
+                fileOutput = FileOutput(file, name: path.text, format: configuration.formats[path.text], watched: true, onNotice: say)
             } else {
                 if configuration.networkOutputs.isEmpty {
                     let standardOutput = FileSink.standardOutput()
                     standardOutput.whileBlocked = keepWritingWhileBlocked
-                    outputs.append(("standard output", formatted(standardOutput, as: configuration.formats["standard output"])))
+                    fileOutput = FileOutput(standardOutput, name: "standard output", format: configuration.formats["standard output"],
+                                            watched: false, onNotice: say)
                 }
-                reopenIfDeleted = nil
-                reopen = nil
             }
         } catch {
             throw .openingLog(error)
         }
+        if let fileOutput { outputs.append((fileOutput.name, fileOutput.sink)) }
+        let rotating = fileOutput?.rotating
+        let reopenIfDeleted = fileOutput?.reopenIfDeleted
+        let reopen = fileOutput?.reopen
         let network: [QueuedSink]
         do {
             network = try configuration.networkOutputs.map(makeNetworkSink)
@@ -100,7 +96,9 @@ public final class RecordSession {
             fanOut.onFirstFailure = { [notify] member, error in notify(.outputFailed(name: member.name, error)) }
             sink = fanOut
         }
-        defer { network.forEach { $0.stop() } }
+        // Outputs with a thread of their own: the network outputs' senders, a converted file's writer.
+        let threaded: [ThreadedOutput] = network + (fileOutput?.threaded.map { [$0] } ?? [])
+        defer { threaded.forEach { $0.stop() } }
 
         let source: EventSource
         do {
@@ -179,7 +177,7 @@ public final class RecordSession {
                 if source is BPFEventSource { values.ringBufferSize = UInt64(configuration.bpf.ringBufferBytes) }
                 values.ringBufferUsed = ringGauge?.usedBytes
                 values.outputs = outputs.map { output in
-                    if let queued = output.sink as? QueuedSink { return (output.name, queued.snapshot) }
+                    if let own = output.sink as? ThreadedOutput { return (output.name, own.snapshot) }
                     var counters = OutputCounters()
                     let failed = (sink as? FanOutSink)?.members.first { $0.sink === output.sink }?.failed ?? recorder.unwritten
                     counters.sent = recorder.written + recorder.unwritten - min(failed, recorder.written + recorder.unwritten)
@@ -227,7 +225,7 @@ public final class RecordSession {
         // Senders start after the drop: a thread keeps the capabilities it was created with.
         // They start with the stop and reopen signals blocked, which then interrupt only this thread.
         pt_signals_hold(1)
-        network.forEach { $0.start() }
+        threaded.forEach { $0.start() }
         publishMetrics()
         server?.start()
         pt_signals_hold(0)
@@ -296,18 +294,18 @@ public final class RecordSession {
             }
             if let error = sealer.storeError { notify(.output("saving the seal key state failed: \(error)")) }
         }
-        network.forEach { $0.stop() }
+        threaded.forEach { $0.stop() }
         publishMetrics(force: true)
         var outcome = RecordOutcome()
         outcome.spooled = configuration.spoolDirectory != nil
-        for output in network {
+        for output in threaded {
             let counts = output.snapshot
             if counts.dropped > 0 || counts.waiting > 0 {
                 outcome.undelivered.append(.init(name: output.name, counters: counts))
             }
         }
         if let fanOut = sink as? FanOutSink {
-            for member in fanOut.members where member.failed > 0 && !(member.sink is QueuedSink) {
+            for member in fanOut.members where member.failed > 0 && !(member.sink is ThreadedOutput) {
                 outcome.failedOutputs.append((member.name, member.failed))
             }
         }
@@ -355,11 +353,6 @@ public final class RecordSession {
         let sink = QueuedSink(transport: transport, queue: queue, stopDeadline: networkStopDeadline)
         sink.onTrouble = { [notify] in notify(.networkOutput($0)) }
         return sink
-    }
-
-    private func formatted(_ sink: LogSink, as format: OutputFormat?) -> LogSink {
-        guard let format, format != .proctrace else { return sink }
-        return FormattingSink(sink, format: format)
     }
 
     private func dropCapabilities(for source: EventSource, reviewer: ExecReviewPool?) {
