@@ -18,7 +18,7 @@ enum UndeliveredSummary {
             causes.append("\(counters.droppedWriteFailed) the file could not take (\(counters.writeError ?? "unknown error"))")
         }
         if counters.droppedAtStop > 0 {
-            causes.append("\(counters.droppedAtStop) not delivered by the stop (lost: no --spool, or a file's queue)")
+            causes.append("\(counters.droppedAtStop) not delivered by the stop (lost: no --spool)")
         }
         if counters.dropped > 0 {
             text += ", \(counters.dropped) dropped: " + causes.joined(separator: "; ")

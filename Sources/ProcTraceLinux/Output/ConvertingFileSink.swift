@@ -57,7 +57,7 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Threade
         /// What the file may still take, as of the writer's last write (its rotation point).
         var roomAfterTaken: Int
         /// Converted bytes per native byte so far (to foresee the file's size).
-        var convertedPerNative = 2.0
+        var convertedPerNative = 3.0
         /// Records the file did not take, for the Recorder's `stop` (DeferredLogSink).
         var lateLost: UInt64 = 0
         var lateLostSinceRotation: UInt64 = 0
