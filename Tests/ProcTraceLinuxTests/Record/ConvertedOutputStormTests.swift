@@ -14,7 +14,7 @@ struct ConvertedOutputStormTests {
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         recorder.arguments = ["record", "--config", "/dev/null", "-o", file, "--format", "\(file)=ocsf",
-                              "--ring-buffer-size", "64K"]
+                              "--ring-buffer-size", "256K"]
         let errors = directory.appendingPathComponent("stderr.txt")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         recorder.standardError = try FileHandle(forWritingTo: errors)
