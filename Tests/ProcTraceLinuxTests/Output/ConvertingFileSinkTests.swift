@@ -192,11 +192,11 @@ import Testing
 
     @Test(arguments: [OutputFormat.ecs, .ocsf])
     func rotationsFallBetweenTheLinesTheRecorderRotatedAt(format: OutputFormat) throws {
-        let file = GatedFile(open: true, maximumBytes: 64 * 1024)
-        let sink = ConvertingFileSink(file, name: "gated", format: format, watched: false, maximumBytes: 64 * 1024, onNotice: { _ in })
+        let file = GatedFile(open: true, maximumBytes: 24 * 1024)
+        let sink = ConvertingFileSink(file, name: "gated", format: format, watched: false, maximumBytes: 24 * 1024, onNotice: { _ in })
         sink.start()
         defer { sink.stop() }
-        let (recorder, _) = try Self.record(Self.events(shortLived: 1_000), into: sink)
+        let (recorder, _) = try Self.record(Self.events(shortLived: 400), into: sink)
         let files = file.files.map(Self.lines)
         #expect(recorder.rotations > 3 && files.count == recorder.rotations + 1)
         var nextSeq: UInt64 = 1
@@ -208,7 +208,7 @@ import Testing
                 nextSeq += 1
             }
             // Within a batch of the size the estimate foresees.
-            #expect(lines.reduce(0) { $0 + $1.utf8.count + 1 } < 64 * 1024 + 256 * 1024, "file \(index)")
+            #expect(lines.reduce(0) { $0 + $1.utf8.count + 1 } < 24 * 1024 + 256 * 1024, "file \(index)")
         }
         #expect(nextSeq == recorder.nextSeq)
     }
