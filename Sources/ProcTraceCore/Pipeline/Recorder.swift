@@ -23,6 +23,8 @@ public final class Recorder {
     private let parents: ParentLookup
     private let sink: LogSink
     private let rotatingSink: RotatingLogSink?
+    /// The sink, when it writes on a thread of its own (its failures come later).
+    private let deferredSink: DeferredLogSink?
     /// Decides which process records are written (all are applied to the
     /// tree); stream records (`start`, `stop`, `lost`, `resync`) always are.
     private let filter: ((Event, ProcessTree) -> Bool)?
@@ -137,6 +139,7 @@ public final class Recorder {
         self.source = source
         self.sink = sink
         rotatingSink = sink as? RotatingLogSink
+        deferredSink = sink as? DeferredLogSink
         self.tree = tree
         reparents = ReparentTracker(lookup: parents)
         self.parents = parents
@@ -563,6 +566,12 @@ public final class Recorder {
         }
         awaitReleasedReaps()
         releaseHeld()
+        if let late = deferredSink?.settle() {
+            // Handed over and counted written, but the file did not take them.
+            written -= min(late.lost, written)
+            unwritten += late.lost
+            unwrittenSinceStart += late.sinceRotation
+        }
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
         if let skipped = enrichment?.enricher.skipped, skipped.total > 0 {
             stop.notice = Notice(hashSkipped: skipped.summary)

@@ -1,22 +1,19 @@
 import ProcTraceCore
 
-/// `--output FILE`, or standard output when no output is given: written on
-/// the recording's thread, in the output's format.
+/// `--output FILE`, or standard output when no output is given, in the
+/// native format: written on the recording's thread, batch by batch, with no
+/// copy (ECS or OCSF: ConvertedLogFileOutput).
 public final class LogFileOutput: RecordOutput {
     public let name: String
     public let sink: LogSink
     private let file: FileSink
 
     /// `whileBlocked`: how long a FIFO's or pipe's reader that takes nothing may hold a write.
-    init(_ file: FileSink, name: String, format: OutputFormat?, whileBlocked: @escaping () -> Bool) {
+    init(_ file: FileSink, name: String, whileBlocked: @escaping () -> Bool) {
         self.file = file
         self.name = name
         file.whileBlocked = whileBlocked
-        if let format, format != .proctrace {
-            sink = FormattingSink(file, format: format)
-        } else {
-            sink = file
-        }
+        sink = file
     }
 
     /// Standard output is not reopened: it is not this process's to name again.

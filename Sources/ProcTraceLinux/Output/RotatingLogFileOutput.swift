@@ -1,17 +1,17 @@
 import ProcTraceCore
 
-/// `--output FILE --rotate-size N`: written on the recording's thread; the
-/// recording's rotation follows the file (through its formatting, if any).
+/// `--output FILE --rotate-size N` in the native format: written on the
+/// recording's thread; the recording's rotation follows the file (ECS or
+/// OCSF: ConvertedLogFileOutput).
 public final class RotatingLogFileOutput: RecordOutput {
     public let name: String
     public let sink: LogSink
     private let file: RotatingFileSink
 
-    init(_ file: RotatingFileSink, format: OutputFormat?) {
+    init(_ file: RotatingFileSink) {
         self.file = file
         name = file.path.text
-        let format = format ?? .proctrace
-        sink = format == .proctrace ? file : RotatingFormattingSink(file, format: format)
+        sink = file
     }
 
     public var rotating: RotatingLogSink? { file }

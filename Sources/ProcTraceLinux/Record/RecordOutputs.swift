@@ -20,9 +20,8 @@ final class RecordOutputs {
                     ? logFile(path, configuration, stop: stop, notify: notify)
                     : rotatingLogFile(path, configuration, stop: stop, notify: notify))
             } else if configuration.networkOutputs.isEmpty {
-                outputs.append(LogFileOutput(FileSink.standardOutput(), name: "standard output",
-                                             format: configuration.formats["standard output"],
-                                             whileBlocked: stop.keepWritingWhileBlocked))
+                outputs.append(logFile(FileSink.standardOutput(), name: "standard output", configuration,
+                                       stop: stop, notify: notify))
             }
         } catch {
             throw .openingLog(error)
@@ -42,11 +41,20 @@ final class RecordOutputs {
     }
 
     private static func logFile(_ path: ExactPath, _ configuration: RecordConfiguration, stop: RecordingStop,
-                                notify: @Sendable (RecordNotice) -> Void) throws -> RecordOutput {
+                                notify: @escaping @Sendable (RecordNotice) -> Void) throws -> RecordOutput {
         let file = try FileSink.appending(to: path, mode: configuration.fileMode, keepWaiting: stop.keepWaiting)
         file.notices.forEach { notify(.output($0)) }
-        return LogFileOutput(file, name: path.text, format: configuration.formats[path.text],
-                             whileBlocked: stop.keepWritingWhileBlocked)
+        return logFile(file, name: path.text, configuration, stop: stop, notify: notify)
+    }
+
+    /// A file or standard output: native lines written here, ECS or OCSF converted on a thread of its own.
+    private static func logFile(_ file: FileSink, name: String, _ configuration: RecordConfiguration,
+                                stop: RecordingStop, notify: @escaping @Sendable (RecordNotice) -> Void) -> RecordOutput {
+        guard let format = configuration.formats[name], format != .proctrace else {
+            return LogFileOutput(file, name: name, whileBlocked: stop.keepWritingWhileBlocked)
+        }
+        return ConvertedLogFileOutput(file, name: name, format: format, whileBlocked: stop.keepWritingWhileBlocked,
+                                      notify: notify)
     }
 
     private static func rotatingLogFile(_ path: ExactPath, _ configuration: RecordConfiguration, stop: RecordingStop,
@@ -56,13 +64,16 @@ final class RecordOutputs {
             compress: configuration.compressRotated, mode: configuration.fileMode, keepWaiting: stop.keepWaiting)
         file.notices.forEach { notify(.output($0)) }
         file.onNotice = { notify(.output($0)) }
-        return RotatingLogFileOutput(file, format: configuration.formats[path.text])
+        guard let format = configuration.formats[path.text], format != .proctrace else {
+            return RotatingLogFileOutput(file)
+        }
+        return ConvertedLogFileOutput(file, format: format, notify: notify)
     }
 
     private init(_ outputs: [RecordOutput], notify: @escaping @Sendable (RecordNotice) -> Void) {
         self.outputs = outputs
         guard outputs.count != 1 else {
-            // A rotating file alone: the Recorder rotates it through its formatting sink, if any.
+            // One output alone: the Recorder writes (and rotates) it directly.
             sink = outputs[0].sink
             fanOut = nil
             return
