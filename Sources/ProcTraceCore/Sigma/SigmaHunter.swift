@@ -26,11 +26,16 @@ public final class SigmaHunter {
 
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
     public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
-        guard let exec = prepare(event, in: tree, ancestry: false) else { return }
-        try evaluator.evaluate(exec, userName: userName) { rule in
+        guard event.kind == .exec else {
+            _ = prepare(event, in: tree, ancestry: false)
+            return
+        }
+        inherited[event.processID] = nil
+        let node = tree.node(event.processID)
+        try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName) { rule in
             try report(SigmaAlert(rule: rule, event: event, image: evaluator.fields.image,
                                   commandLine: evaluator.fields.commandLine,
-                                  ancestry: ancestry(of: tree.node(event.processID), ppid: event.ppid)))
+                                  ancestry: ancestry(of: node, ppid: event.ppid)))
         }
     }
 
@@ -119,6 +124,9 @@ public final class SigmaEvaluator {
     /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
     @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
     @exclusivity(unchecked) private var key: [UInt8] = []
+    @exclusivity(unchecked) private var lastImage: [UInt8]?
+    @exclusivity(unchecked) private var lastParentImage: [UInt8]?
+    @exclusivity(unchecked) private var lastCandidates: [Int] = []
     private static let candidateCacheLimit = 16_384
     /// Then the literals each rule needs, all looked for in one pass over each field.
     private let literalFilter: SigmaLiteralFilter
@@ -131,11 +139,28 @@ public final class SigmaEvaluator {
     /// Calls `matched` with each rule `exec` matches, in rule order.
     public func evaluate(_ exec: SigmaExec, userName: ((UInt32) -> [UInt8]?)?,
                          matched: (SigmaRule) throws -> Void) rethrows {
+        try evaluate(exec.event, parent: exec.parent, userName: userName, matched: matched)
+    }
+
+    /// The same on the record itself (no copy of it into a SigmaExec).
+    public func evaluate(_ event: borrowing Event, parent: SigmaImage?, userName: ((UInt32) -> [UInt8]?)?,
+                         matched: (SigmaRule) throws -> Void) rethrows {
         execCount += 1
-        let event = exec.event
-        fields.reset(event: event, parent: exec.parent, parentPid: event.ppid, userName: userName)
-        let image = fields.image
-        let parentImage = fields.parentImage
+        fields.reset(event: event, parent: parent, parentPid: event.ppid, userName: userName)
+        let indices = candidates(image: fields.image, parentImage: fields.parentImage)
+        literalFilter.reset()
+        for index in indices where literalFilter.mayMatch(index, fields) {
+            evaluationCount += 1
+            let rule = rules[index]
+            if rule.matches(fields) { try matched(rule) }
+        }
+        fields.release()
+    }
+
+    /// The rules still possible for (image, parent image): the last pair's again when it is the same
+    /// (consecutive execs mostly are), else from the cache, else judged now.
+    private func candidates(image: [UInt8]?, parentImage: [UInt8]?) -> [Int] {
+        if image == lastImage && parentImage == lastParentImage { return lastCandidates }
         key.removeAll(keepingCapacity: true)
         SigmaEvaluator.append(image, to: &key)
         SigmaEvaluator.append(parentImage, to: &key)
@@ -148,13 +173,11 @@ public final class SigmaEvaluator {
             if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
             candidates[key] = indices
         }
-        literalFilter.reset()
-        for index in indices where literalFilter.mayMatch(index, fields) {
-            evaluationCount += 1
-            let rule = rules[index]
-            if rule.matches(fields) { try matched(rule) }
-        }
-        fields.release()
+        // Copies: holding the record's own buffers would keep the reader from reusing them.
+        lastImage = image.map { $0.withUnsafeBufferPointer { Array($0) } }
+        lastParentImage = parentImage.map { $0.withUnsafeBufferPointer { Array($0) } }
+        lastCandidates = indices
+        return indices
     }
 
     /// A presence byte, then the length and the bytes: two values never collide.
@@ -240,7 +263,7 @@ final class SigmaExecFields: SigmaFieldSource {
 
     var parentImage: [UInt8]? { parent?.image }
 
-    func reset(event: Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
+    func reset(event: borrowing Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
         pid = event.pid
         argv = event.argv
         context = event.contextStorage
