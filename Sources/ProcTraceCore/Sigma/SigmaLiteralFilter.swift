@@ -31,6 +31,7 @@ final class SigmaLiteralFilter {
                 literals[needle.field.rawValue].append(needle.literal)
             }
         }
+        let scanners = literals.map { $0.isEmpty ? nil : SigmaLiteralScanner($0) }
         var first: [Int32] = []
         var total: Int32 = 0
         for field in SigmaField.allCases {
@@ -38,14 +39,14 @@ final class SigmaLiteralFilter {
             total += Int32(literals[field.rawValue].count)
         }
         firstNumber = first
-        scanners = literals.map { $0.isEmpty ? nil : SigmaLiteralScanner($0) }
+        self.scanners = scanners
         guards = ruleNeedles.map { needles in
-            needles.map { needles in
-                needles.map {
-                    Reference(field: $0.field.rawValue,
-                              number: Int(first[$0.field.rawValue]) + numbers[$0.field.rawValue][$0.literal]!)
-                }.sorted { ($0.field, $0.number) < ($1.field, $1.number) }
-            }
+            // A field too big to scan (no scanner) leaves the rule unguarded.
+            guard let needles, needles.allSatisfy({ scanners[$0.field.rawValue] != nil }) else { return nil }
+            return needles.map {
+                Reference(field: $0.field.rawValue,
+                          number: Int(first[$0.field.rawValue]) + numbers[$0.field.rawValue][$0.literal]!)
+            }.sorted { ($0.field, $0.number) < ($1.field, $1.number) }
         }
         foundIn = [UInt32](repeating: 0, count: Int(total))
         scannedFor = [UInt32](repeating: 0, count: SigmaField.allCases.count)

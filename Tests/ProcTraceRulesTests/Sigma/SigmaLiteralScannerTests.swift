@@ -16,7 +16,7 @@ import Testing
         return (0...(text.count - literal.count)).contains { Array(text[$0..<($0 + literal.count)]) == literal }
     }
 
-    @Test func findsExactlyTheLiteralsTheTextHolds() {
+    @Test func findsExactlyTheLiteralsTheTextHolds() throws {
         var random = RuleSampleRandom(seed: 7)
         for _ in 0..<300 {
             var literals: [[UInt8]] = []
@@ -24,7 +24,7 @@ import Testing
                 let literal = Self.word(&random, length: 1...5)
                 if !literals.contains(literal) { literals.append(literal) }
             }
-            let scanner = SigmaLiteralScanner(literals)
+            let scanner = try #require(SigmaLiteralScanner(literals))
             for _ in 0..<20 {
                 let text = Self.word(&random, length: 0...30)
                 var found = Set<Int>()
@@ -33,6 +33,17 @@ import Testing
                 #expect(found == expected, "literals \(literals) text \(text)")
             }
         }
+    }
+
+    @Test func literalsTooManyForTheTableLeaveTheirRulesUnguarded() throws {
+        var random = RuleSampleRandom(seed: 3)
+        let literals = (0..<40).map { _ in (0..<1_000).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
+        #expect(SigmaLiteralScanner(literals) == nil)
+        let values = literals.map { "'" + String(decoding: $0.map { 0x61 + $0 % 26 }, as: UTF8.self) + "'" }
+        let big = try rule(ruleText("sel:\n    CommandLine|contains:\n" + values.map { "        - \($0)" }.joined(separator: "\n")
+                                    + "\ncondition: sel"))
+        let filter = SigmaLiteralFilter(rules: [big])
+        #expect(filter.guardedRuleCount == 0)
     }
 
     @Test func aRuleIsGuardedOnlyWhenEveryWayToMatchNeedsALiteral() throws {
@@ -53,3 +64,4 @@ import Testing
         #expect(try guardOf("sel_a:\n    Image: 'ab'\nsel_b:\n    User: 'cde'\ncondition: all of sel_*") == ["User=cde"])
     }
 }
+
