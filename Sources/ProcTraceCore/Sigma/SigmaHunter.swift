@@ -310,6 +310,15 @@ final class SigmaExecFields: SigmaFieldSource {
         return result
     }
 
+    /// The argument vector `field` joins (CommandLine, ParentCommandLine), nil for other fields or none.
+    func argumentVector(of field: SigmaField) -> ArgumentVector? {
+        switch field {
+        case .commandLine: argv
+        case .parentCommandLine: parent?.argv
+        default: nil
+        }
+    }
+
     /// Drops what the exec's record holds, so the reader can reuse its buffers (RecycledBuffers).
     func release() {
         argv = nil

@@ -79,14 +79,22 @@ final class SigmaLiteralFilter {
 
     private func scan(_ field: Int, _ fields: SigmaExecFields) {
         scannedFor[field] = generation
-        guard let scanner = scanners[field],
-              case .value(let text) = fields.lookUp(SigmaField(rawValue: field)!, folded: true) else { return }
+        guard let scanner = scanners[field] else { return }
         let first = Int(firstNumber[field])
         let generation = generation
-        foundIn.withUnsafeMutableBufferPointer { foundIn in
-            text.withUnsafeBytes { bytes in
+        func scan(_ bytes: UnsafeRawBufferPointer) {
+            foundIn.withUnsafeMutableBufferPointer { foundIn in
                 scanner.scan(bytes) { foundIn[first &+ $0] = generation }
             }
         }
+        // A command line is scanned in its argument vector (no joining): the NULs read as spaces, the
+        // last one too, which can only find a literal ending in a space that is not there: an evaluation more.
+        let sigmaField = SigmaField(rawValue: field)!
+        if scanner.readsArgumentVectors, let argv = fields.argumentVector(of: sigmaField) {
+            argv.bytes.withUnsafeBytes(scan)
+            return
+        }
+        guard case .value(let text) = fields.lookUp(sigmaField, folded: false) else { return }
+        text.withUnsafeBytes(scan)
     }
 }

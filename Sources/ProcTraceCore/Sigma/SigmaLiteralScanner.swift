@@ -6,6 +6,8 @@
 /// 54 columns, 156 KB). Built once when the rules load; `scan` allocates nothing.
 final class SigmaLiteralScanner {
     let literalCount: Int
+    /// Whether a NUL reads as a space: an argument vector can be scanned as the command line it joins to.
+    let readsArgumentVectors: Bool
     private let columns: Int
     private let column: [UInt16]
     /// next = transitions[state * columns + column[byte]]: the state, | 0x8000 when literals end there.
@@ -27,6 +29,11 @@ final class SigmaLiteralScanner {
             }
         }
         let columns = distinct + 1
+        // Texts are scanned as they are: a capital reads as its small letter (literals are folded),
+        // and, when no literal holds a NUL, a NUL as a space.
+        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { columnOf[Int(byte)] = columnOf[Int(byte | 0x20)] }
+        readsArgumentVectors = columnOf[0] == 0
+        if readsArgumentVectors { columnOf[0] = columnOf[Int(UInt8(ascii: " "))] }
         // The trie (goto function): -1 where no edge.
         var goto: [Int32] = Array(repeating: -1, count: columns)
         var ends: [[Int32]] = [[]]
@@ -82,7 +89,8 @@ final class SigmaLiteralScanner {
         self.outputs = outputs
     }
 
-    /// Calls `found` with the number of each literal occurrence in `text` (a literal may be reported more than once).
+    /// Calls `found` with the number of each literal occurrence in `text` read folded (a literal may be
+    /// reported more than once); with `readsArgumentVectors`, NULs read as spaces.
     @inline(__always)
     func scan(_ text: UnsafeRawBufferPointer, _ found: (Int) -> Void) {
         column.withUnsafeBufferPointer { column in

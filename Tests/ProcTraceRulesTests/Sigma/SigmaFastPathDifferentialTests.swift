@@ -201,7 +201,9 @@ import Testing
 
     private static func exec(_ pid: Int32, ppid: Int32, image: String, line: String, cwd: String?,
                              uid: UInt32, session: UInt32?) -> Event {
-        var event = L.exec(pid, ppid: ppid, start: UInt64(pid), argv: [line], uid: uid)
+        // One argument per word: the command line is the arguments joined by one space each, so this is lossless.
+        let argv = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var event = L.exec(pid, ppid: ppid, start: UInt64(pid), argv: argv, uid: uid)
         var context = ProcessContext()
         context.exe = Array(image.utf8)
         context.cwd = cwd.map { Array($0.utf8) }
