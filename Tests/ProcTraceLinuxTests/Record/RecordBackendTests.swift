@@ -76,7 +76,9 @@ struct RecordBackendTests {
         #expect(recorder.terminationStatus == 0)
 
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("events.jsonl") }
-        #expect(files.count > 3, "\(files)")
+        // At least one rotation (a 600-process burst is ~250 KB of records): a drain slowed by a loaded
+        // machine takes the burst in fewer, larger batches, and a rotation falls between batches.
+        #expect(files.count >= 2, "\(files)")
         var seqs: [Int] = []
         var forksByParent: [Int: Set<Int>] = [:]
         for file in files {
