@@ -175,13 +175,13 @@ struct RecordBackendTests {
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         recorder.waitUntilExit()
 
-        #expect(recorder.terminationStatus == 1)
+        #expect(recorder.terminationStatus == 1, "\(message)")
         #expect(message.contains("No space left on device"), "\(message)")
         #expect(message.contains("could not be written"), "\(message)")
         // What reached the disk is whole lines only.
         let text = try String(contentsOfFile: log, encoding: .utf8)
         for line in text.split(separator: "\n") {
-            #expect(LiveRecording.object(line) != nil, "a broken line: \(line.prefix(80))")
+            #expect(LiveRecording.object(line) != nil, "a broken line: \(line.prefix(80)) … \(line.suffix(80)); \(message)")
         }
     }
 }
