@@ -23,7 +23,7 @@ BIN := .build/$(CONFIG)/proctrace
 # --icf=safe folds 12 KB, as Swift's objects carry no address-significance
 # table; -Osize would save 0.33 MiB but slows the decoders and encoder).
 SWIFT_LINK := $(if $(filter release,$(CONFIG)),--static-swift-stdlib -Xlinker -z -Xlinker now \
-	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --icf=all)
+	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --icf=all -Xlinker -O2)
 
 .PHONY: all build deps bpf run test test-kernels bench clean install uninstall deb test-install
 all: build

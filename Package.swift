@@ -20,7 +20,10 @@ let package = Package(
                 "ProcTraceLinux",
                 "ProcTraceRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The commands' wiring, not their loops (those are in the libraries): built for size,
+            // which keeps the packaged binary within its 16 MiB (16,806,032 -> 16,777,032 bytes with ProcTraceRules and lld -O2).
+            swiftSettings: [.unsafeFlags(["-Osize"], .when(configuration: .release))]
         ),
         // Event model, kernel record decoding, JSON, the pipeline, splitting and ordering logs read back.
         // The report page's script, style and markup are files, embedded as byte arrays at build time.
@@ -40,7 +43,9 @@ let package = Package(
             ]
         ),
         // Sigma rule files read with libyaml (CYAML) into ProcTraceCore's engine, `re` compiled by PCRE2.
-        .target(name: "ProcTraceRules", dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", "CYAML"]),
+        // Reading rule files and PCRE2's glue (matching itself is PCRE2's JIT code): built for size, as the commands are.
+        .target(name: "ProcTraceRules", dependencies: ["ProcTraceCore", "ProcTraceLinux", "CPCRE2", "CYAML"],
+                swiftSettings: [.unsafeFlags(["-Osize"], .when(configuration: .release))]),
         // libyaml (Debian's libyaml-0-2, the C library Yams wraps), for Sigma rule files: no Foundation.
         .systemLibrary(name: "CYAML"),
         // PCRE2 (Debian's libpcre2-8), for Sigma's `re`: Perl-compatible, as the rules are written, and JIT-compiled.

@@ -8,7 +8,8 @@
 #   QUICK=1 scripts/bench-read.sh      # ~100,000 lines, 2 rounds: checks the script
 #   ROUNDS=9 LOG=some.jsonl scripts/bench-read.sh
 #   PARTS=instructions scripts/bench-read.sh   # only callgrind (PARTS: "time instructions")
-#   BASELINE_BIN=old/proctrace scripts/bench-read.sh   # also times replay/stats/tree of another build, in the same rounds
+#   BASELINE_BIN=old/proctrace scripts/bench-read.sh   # also times replay/stats/tree/hunt of another build, in the same rounds
+#   NAMES="replay stats hunt cat" PARTS=time scripts/bench-read.sh   # only these commands (base-* added with BASELINE_BIN)
 #
 # The log is the replay benchmark's: the record pipeline's output for a
 # generated fork+exec storm (`proctrace-bench write-log`), 4 records per
@@ -52,9 +53,13 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 emit() { [ -n "${RESULTS:-}" ] && echo "$1" >> "$RESULTS"; echo "$1"; }
 
 # name, then the command (a shell fragment: $1 is the log).
-names=(replay replay-pipe stats tree hunt jq cat)
+read -r -a names <<< "${NAMES:-replay replay-pipe stats tree hunt jq cat}"
 BASELINE_BIN=${BASELINE_BIN:-}
-[ -n "$BASELINE_BIN" ] && names+=(base-replay base-stats base-tree)
+if [ -n "$BASELINE_BIN" ]; then
+  for name in replay stats tree hunt; do
+    [[ " ${names[*]} " == *" $name "* ]] && names+=("base-$name")
+  done
+fi
 command_of() {
   case $1 in
     replay) echo "\"$BIN\" replay --max --json \"\$1\" > /dev/null" ;;
@@ -68,6 +73,7 @@ command_of() {
     base-replay) echo "\"$BASELINE_BIN\" replay --max --json \"\$1\" > /dev/null" ;;
     base-stats) echo "\"$BASELINE_BIN\" stats \"\$1\" > /dev/null" ;;
     base-tree) echo "\"$BASELINE_BIN\" tree --from \"\$1\" > /dev/null" ;;
+    base-hunt) echo "\"$BASELINE_BIN\" hunt --rules \"$SIGMA_RULES\" \"\$1\" > /dev/null 2>&1 || [ \$? -eq 1 ]" ;;
   esac
 }
 log_of() { [ "$1" = jq ] && echo "$OUT/read-jq.jsonl" || echo "$LOG"; }
@@ -102,12 +108,13 @@ for row in open(path):
     name, _, t = row.split()
     ns.setdefault(name, []).append(int(t))
 rate = {n: (jq_lines if n == "jq" else lines) / (statistics.median(v) / 1e9) for n, v in ns.items()}
-out = {"kind": "read", "lines": lines, "bytes": size, "rounds": len(ns["cat"]), "jq_lines": jq_lines,
+out = {"kind": "read", "lines": lines, "bytes": size, "rounds": len(next(iter(ns.values()))), "jq_lines": jq_lines,
        "lines_per_s": {n: round(r) for n, r in rate.items()},
-       "runs_ms": {n: [round(t / 1e6, 1) for t in v] for n, v in ns.items()},
-       "vs_cat": {n: round(r / rate["cat"], 4) for n, r in rate.items()},
-       "vs_jq": {n: round(r / rate["jq"], 2) for n, r in rate.items()},
-       "load": f"{before} -> {after}"}
+       "runs_ms": {n: [round(t / 1e6, 1) for t in v] for n, v in ns.items()}}
+for base in ("cat", "jq", "stats"):
+    if base in rate:
+        out["vs_" + base] = {n: round(r / rate[base], 4) for n, r in rate.items()}
+out["load"] = f"{before} -> {after}"
 print(json.dumps(out))
 EOF
 )"

@@ -12,8 +12,9 @@ set -euo pipefail
 # nodejs: node --check on the report's script (ReportPageResourcesTests).
 # libssl-dev: libcrypto's SHA-256 and HMAC (CProcTraceCrypto; the binary then needs libssl3).
 # fuse3 and libfuse3-dev: stallfs, the filesystem whose reads never return (CaptureNeverWaitsTests).
+# librelp-dev: the librelp client of scripts/bench-syslog-tls.sh (scripts/bench/relp-librelp.c), against relp://.
 packages=(libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcre2-dev libyaml-dev bpftool pkg-config systemd python3 strace util-linux chromium fonts-dejavu-core
-  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog rsyslog-gnutls rsyslog-relp openssl iproute2 prometheus logrotate fuse3 libfuse3-dev nodejs "$@")
+  qemu-system-x86 busybox-static cpio debian-archive-keyring rsyslog rsyslog-gnutls rsyslog-relp openssl iproute2 prometheus logrotate fuse3 libfuse3-dev librelp-dev nodejs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,6 +7,10 @@
 #   @@taxside PAIR MODE TRACER_CPU_NS TRACER_EXEC_CPU_NS SAW
 #   @@taxstart MODE {proctrace's start record} | @@taxerror MODE {error line}
 #   @@taxdefault {the start record of proctrace without --hooks}
+# With BPF_STORMS in the config (bench-kernels.sh BENCH=bpf), instead: the BPF
+# run time of proctrace's programs (kernel.bpf_stats_enabled, summed from
+# its programs' fdinfo) in each storm, per mode, and the storm untraced:
+#   @@bpf PAIR MODE STORM RUN_TIME_NS RUN_CNT TRACER_CPU_NS {loadgen's JSON}
 export PATH=/bin:/usr/bin:/sbin HOME=/root TMPDIR=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -44,6 +48,37 @@ side() { # PAIR MODE SIDE
 	EXEC_CPU=0
 	[ "$TRACER" != 0 ] && { sleep 0.5; EXEC_CPU=$(($(cpu_ns "$TRACER") - c0)); }
 }
+# "run_time_ns run_cnt" summed over the tracer's BPF programs (each program's fd once).
+bpf_stats() {
+	cat /proc/"$TRACER"/fdinfo/* 2>/dev/null |
+		awk '$1 == "run_time_ns:" {t += $2} $1 == "run_cnt:" {c += $2} END {printf "%.0f %.0f\n", t, c}'
+}
+bpf_storms() {
+	echo 1 > /proc/sys/kernel/bpf_stats_enabled
+	for pair in $(seq "$PAIRS"); do
+		for storm in $BPF_STORMS; do
+			echo "@@bpf $pair untraced ${storm%%:*} 0 0 0 $(/pt/loadgen --mode "${storm%%:*}" --count "${storm#*:}" --workers 1 --cpu 1 --run bpf)"
+		done
+		for mode in $MODES; do
+			start "$mode" || { echo "@@taxerror $mode $(tail -n 1 /tmp/trace.err)"; continue; }
+			for storm in $BPF_STORMS; do
+				set -- $(bpf_stats)
+				c0=$(cpu_ns "$TRACER")
+				gen=$(/pt/loadgen --mode "${storm%%:*}" --count "${storm#*:}" --workers 1 --cpu 1 --run bpf)
+				sleep 0.5
+				c1=$(cpu_ns "$TRACER")
+				set -- $(bpf_stats) "$1" "$2"
+				echo "@@bpf $pair $mode ${storm%%:*} $(($1 - $3)) $(($2 - $4)) $((c1 - c0)) $gen"
+			done
+			stop
+		done
+	done
+	echo "@@bench done"
+	sync
+	poweroff -f
+}
+[ -n "${BPF_STORMS:-}" ] && bpf_storms
+
 measured=""
 if [ "$MODES" != default ] && start default; then # which mode the default chose
 	echo "@@taxdefault $(grep -m1 '"event":"start"' /tmp/trace.out)"

@@ -49,6 +49,9 @@ public enum SignalName {
         26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS",
     ]
 
+    /// The highest signal number Linux has (SIGRTMAX).
+    public static let highest = 64
+
     /// "SIGKILL", or "SIGRTMIN+3" / "signal 70" for the rest.
     public static func name(of signal: Int) -> String {
         if let name = names[signal] { return name }

@@ -23,6 +23,8 @@ public final class Recorder {
     private let parents: ParentLookup
     private let sink: LogSink
     private let rotatingSink: RotatingLogSink?
+    /// The sink, when it writes on a thread of its own (its failures come later).
+    private let deferredSink: DeferredLogSink?
     /// Decides which process records are written (all are applied to the
     /// tree); stream records (`start`, `stop`, `lost`, `resync`) always are.
     private let filter: ((Event, ProcessTree) -> Bool)?
@@ -77,6 +79,8 @@ public final class Recorder {
     private var namedUIDs: Set<UInt32> = []
     /// `alert` records written, by the rule's index in `review.rules`.
     public private(set) var alertsByRule: [UInt64] = []
+    /// Records numbered (past the filter, `start` included), by `EventKind.rawValue`: what metrics call written.
+    @exclusivity(unchecked) public private(set) var recordsByKind = [UInt64](repeating: 0, count: EventKind.allCases.count)
 
     /// What reviews execs, the rules it evaluates (their order is the
     /// verdicts'), and how long and how many records wait for a verdict.
@@ -135,6 +139,7 @@ public final class Recorder {
         self.source = source
         self.sink = sink
         rotatingSink = sink as? RotatingLogSink
+        deferredSink = sink as? DeferredLogSink
         self.tree = tree
         reparents = ReparentTracker(lookup: parents)
         self.parents = parents
@@ -305,6 +310,7 @@ public final class Recorder {
     private func emit(_ event: inout Event, filtered: Bool = false) {
         if !filtered, let filter, event.kind.isProcessRecord, !filter(event, tree) { return }
         if let transform { transform(&event) }
+        recordsByKind[Int(event.kind.rawValue)] &+= 1
         event.seq = nextSeq
         nextSeq += 1
         encoder.append(event, to: buffer)
@@ -560,6 +566,12 @@ public final class Recorder {
         }
         awaitReleasedReaps()
         releaseHeld()
+        if let late = deferredSink?.settle() {
+            // Handed over and counted written, but the file did not take them.
+            written -= min(late.lost, written)
+            unwritten += late.lost
+            unwrittenSinceStart += late.sinceRotation
+        }
         var stop = Event(kind: .stop, time: max(time, lastEventTime))
         if let skipped = enrichment?.enricher.skipped, skipped.total > 0 {
             stop.notice = Notice(hashSkipped: skipped.summary)

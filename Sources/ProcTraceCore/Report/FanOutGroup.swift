@@ -6,7 +6,7 @@ public struct FanOutGroup: Equatable {
     public var parent: Int?
     /// Row indices, in the order they began.
     public var members: [Int]
-    /// What they ran (a program file, or a name), as the log has the bytes.
+    /// What they ran (a program file, or a name), as the log escapes it.
     public var program: [UInt8]
     /// How they ended, most common first: ("exit 0", 4990), ("exit 1", 13).
     public var outcomes: [(text: String, count: Int)]
@@ -17,15 +17,15 @@ public struct FanOutGroup: Equatable {
     }
 
     /// Children of one parent with the same program, when there are at least
-    /// `minimumSize` of them (fewer are drawn one by one).
-    public static func find(in processes: [ReportProcess], minimumSize: Int = 10) -> [FanOutGroup] {
+    /// `minimumSize` of them (fewer are drawn one by one). The rows' files are in `strings`.
+    static func find(in processes: [ReportProcess], strings: StringTable, minimumSize: Int = 10) -> [FanOutGroup] {
         var groups: [FanOutGroup] = []
         func group(_ siblings: [Int], parent: Int?) {
             guard siblings.count >= minimumSize else { return }
             var byProgram: [[UInt8]: [Int]] = [:]
             var order: [[UInt8]] = []
             for child in siblings {
-                let program = processes[child].program
+                let program = program(of: processes[child], strings: strings)
                 if byProgram[program] == nil { order.append(program) }
                 byProgram[program, default: []].append(child)
             }
@@ -41,6 +41,12 @@ public struct FanOutGroup: Equatable {
         return groups
     }
 
+    /// Its file, else its name (kernel threads, processes that never exec'd), escaped as the log
+    /// has it (escaping is one to one: equal programs, equal texts).
+    private static func program(of process: ReportProcess, strings: StringTable) -> [UInt8] {
+        process.file >= 0 ? strings.values[Int(process.file)] : ReportEscaping.logText(process.comm.bytes)
+    }
+
     private static func outcomeCounts(_ statuses: [WaitStatus?]) -> [(text: String, count: Int)] {
         var counts: [String: Int] = [:]
         for status in statuses { counts[ReportProcess.Outcome.shortText(status), default: 0] += 1 }
@@ -50,7 +56,7 @@ public struct FanOutGroup: Equatable {
     /// `×5,003 /bin/true, all exit 0`, or `×120 /bin/sh: 100 exit 0, 19 exit 1, 1 SIGKILL`;
     /// the program as the log escapes it.
     public var label: String {
-        let program = String(decoding: ReportEscaping.logText(program), as: UTF8.self)
+        let program = String(decoding: program, as: UTF8.self)
         let head = "×" + Self.grouped(members.count) + " " + program
         if outcomes.count == 1 { return head + ", all " + outcomes[0].text }
         let shown = outcomes.prefix(3).map { Self.grouped($0.count) + " " + $0.text }

@@ -27,8 +27,8 @@ public enum RecordingReport {
     public static func build(_ selection: ReportSelection, next: () throws -> Event?,
                              observe: ((Event, Int) -> Void)? = nil) throws -> ReportData {
         let replayer = LogReplayer(filter: selection.filter)
-        let builder = ReportBuilder()
         let tables = ReportTables()
+        let builder = ReportBuilder(tables: tables)
         let records = ReportRecordColumns(tables: tables)
         let statistics = LogStatistics(zombieThresholdNs: selection.zombieThresholdNs)
         var window: (from: Int64, until: Int64)?
@@ -53,8 +53,8 @@ public enum RecordingReport {
             }
             let kept = replayer.process(&event)
             guard kept, windowOpened else { continue }
-            if let row = builder.add(event) {
-                records.add(event, row: row, of: builder.processes[row])
+            if let (row, strings) = builder.addRecord(event) {
+                records.add(event, row: row, of: builder.processes[row], strings: strings)
                 observe?(event, row)
             }
             statistics.add(event, tree: replayer.tree)
@@ -68,7 +68,8 @@ public enum RecordingReport {
         if passedUntil, let until = window?.until { end = until }
         let processes = builder.processes
         return ReportData(processes: processes, records: records, tables: tables,
-                          groups: FanOutGroup.find(in: processes, minimumSize: selection.groupMinimum),
+                          groups: FanOutGroup.find(in: processes, strings: tables.strings,
+                                                                 minimumSize: selection.groupMinimum),
                           lost: builder.lost, statistics: statistics.finish(), stream: builder.stream,
                           start: start, end: end)
     }

@@ -1,7 +1,8 @@
 /// Turns the records a report covers, in log order, into process rows: each
 /// row nested under the process that started it, with the times its bar
 /// needs. The records themselves are not kept: `add` says which row each
-/// process record belongs to, for the caller to encode it at once.
+/// process record belongs to, and its strings' indices in the string table
+/// (interned as it is read), for the caller to encode it at once.
 ///
 /// Rows are identified as the tree identifies processes, by (pid, start
 /// time): a fork at a PID still in use starts a new row (the old lifetime's
@@ -16,12 +17,27 @@ public final class ReportBuilder {
 
     /// The current row of each PID that has not been reaped.
     private var rowByPid: [Int32: Int] = [:]
+    let tables: ReportTables
 
-    public init() {}
+    public convenience init() { self.init(tables: ReportTables()) }
+
+    init(tables: ReportTables) {
+        self.tables = tables
+    }
+
+    /// A process record's strings as string-table indices (-1: none), interned in this order.
+    struct RecordStrings {
+        var comm: Int64
+        var file: Int64 = -1
+        var argv: Int64 = -1
+    }
 
     /// Adds one record the report covers; returns its row when it is a process record.
     @discardableResult
-    public func add(_ event: Event) -> Int? {
+    public func add(_ event: Event) -> Int? { addRecord(event)?.row }
+
+    /// Adds one record the report covers; for a process record, its row and its strings.
+    func addRecord(_ event: Event) -> (row: Int, strings: RecordStrings)? {
         if event.time != 0 {
             if firstTime == nil { firstTime = event.time }
             lastTime = max(lastTime ?? event.time, event.time)
@@ -45,15 +61,23 @@ public final class ReportBuilder {
         case .exists: row = newRow(for: event, origin: .exists)
         default: row = currentRow(for: event) ?? newRow(for: event, origin: .unseen)
         }
-        update(row, with: event)
-        return row
+        var strings = RecordStrings(comm: tables.strings.log(event.comm))
+        if event.kind == .exec || event.kind == .exists { (strings.file, strings.argv) = program(of: event) }
+        update(row, with: event, strings: strings)
+        return (row, strings)
+    }
+
+    /// The file and arguments an exec or `exists` record names, interned.
+    private func program(of event: Event) -> (file: Int64, argv: Int64) {
+        (event.filename.map { tables.strings.log($0) } ?? -1, event.argv.map { tables.strings.argv($0) } ?? -1)
     }
 
     /// Adds a process that is alive when the report's window begins, described
     /// by an `exists`-like event the caller made from the tree at that moment.
     public func addRunning(_ event: Event, isZombie: Bool) {
         let row = newRow(for: event, origin: .beforeWindow)
-        update(row, with: event)
+        let (file, argv) = program(of: event)
+        update(row, with: event, strings: RecordStrings(comm: -1, file: file, argv: argv))
         if isZombie {
             processes[row].exitTime = event.time
             processes[row].exitStatus = event.exitStatus
@@ -82,15 +106,15 @@ public final class ReportBuilder {
         return index
     }
 
-    private func update(_ row: Int, with event: Event) {
+    private func update(_ row: Int, with event: Event, strings: RecordStrings) {
         var process = processes[row]
         defer { processes[row] = process }
         if process.startTime == 0 { process.startTime = event.startTime }
         if !event.comm.isEmpty { process.comm = event.comm }
         switch event.kind {
         case .exists:
-            process.filename = event.filename
-            process.argv = event.argv
+            process.file = strings.file
+            process.argv = strings.argv
             process.argvTruncated = event.argvTruncated
             process.credentials = event.credentials ?? process.credentials
             process.session = event.session ?? process.session
@@ -103,8 +127,8 @@ public final class ReportBuilder {
             process.credentials = event.credentials ?? process.credentials
             process.session = event.session ?? process.session
         case .exec:
-            process.filename = event.filename
-            process.argv = event.argv
+            process.file = strings.file
+            process.argv = strings.argv
             process.argvTruncated = event.argvTruncated
             process.credentials = event.credentials ?? process.credentials
             process.session = event.session ?? process.session

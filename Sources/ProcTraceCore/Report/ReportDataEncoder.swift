@@ -7,7 +7,8 @@
 /// Every string is stored once in a table and referred to by index, times as
 /// differences. Strings are stored as the log escapes them.
 public enum ReportDataEncoder {
-    public static func encode(_ data: ReportData) -> (main: ByteBuffer, records: ByteBuffer) {
+    /// Each part as buffers to be read one after another (the columns are not copied into one).
+    public static func encode(_ data: ReportData) -> (main: [ByteBuffer], records: [ByteBuffer]) {
         let store = ColumnStore()
         let recordStore = ColumnStore()
         let strings = data.tables.strings
@@ -54,8 +55,8 @@ public enum ReportDataEncoder {
         columns.column("outcome", processes.map { Int64($0.outcome.rawValue) })
         columns.column("status", processes.map { process in process.exitStatus.map { strings.text($0.summary) } ?? -1 })
         columns.column("comm", processes.map { strings.log($0.comm.bytes) })
-        columns.column("file", processes.map { process in process.filename.map { strings.log($0) } ?? -1 })
-        columns.column("argv", processes.map { process in process.argv.map { strings.argv($0) } ?? -1 })
+        columns.column("file", processes.map(\.file))
+        columns.column("argv", processes.map(\.argv))
         columns.column("flags", processes.map { Int64(($0.isKernelThread ? 1 : 0) | ($0.argvTruncated ? 2 : 0)) })
         columns.column("dur", processes.map { process in process.durationNs.map { Int64($0) } ?? -1 })
         columns.column("cred", processes.map { process in process.credentials.map { credentials.index($0) } ?? -1 })
@@ -77,7 +78,7 @@ public enum ReportDataEncoder {
         columns = ObjectWriter(out: out, store: store)
         columns.column("parent", data.groups.map { Int64($0.parent ?? -1) })
         columns.column("label", data.groups.map { strings.text($0.label) })
-        columns.column("program", data.groups.map { strings.log($0.program) })
+        columns.column("program", data.groups.map { strings.text($0.program) })
         columns.column("n", data.groups.map { Int64($0.members.count) })
         columns.column("m", data.groups.flatMap { $0.members.map(Int64.init) })
         out.append(UInt8(ascii: "}"))
@@ -88,8 +89,10 @@ public enum ReportDataEncoder {
 
         writer.column("creds", credentials.values.flatMap { c in [c.uid, c.euid, c.suid, c.gid, c.egid, c.sgid].map(Int64.init) })
         writer.column("sessions", sessions.values.flatMap { [Int64($0.sid), Int64($0.pgid)] })
-        // Last: every string the indices above refer to.
+        // Last: every string the indices above refer to (room for all of them at once: growing
+        // by doubling would hold twice their size).
         writer.key("strings")
+        out.reserve(strings.values.reduce(16) { $0 + quotedLength(ofEscaped: $1) + 1 })
         out.append(UInt8(ascii: "["))
         for (index, text) in strings.values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -102,8 +105,13 @@ public enum ReportDataEncoder {
         appendTable(recordStore, to: out)
         out.append(UInt8(ascii: "}"))
         out.append(0)
-        out.append(store.bytes.bytes)
-        return (out, recordStore.bytes)
+        return ([out] + store.parts, recordStore.parts)
+    }
+
+    /// The length of `"text"` as `appendQuoted` writes it, for text escaped already: only its
+    /// quotes and backslashes are escaped again.
+    private static func quotedLength(ofEscaped text: [UInt8]) -> Int {
+        text.reduce(text.count + 2) { $0 + ($1 == UInt8(ascii: "\"") || $1 == UInt8(ascii: "\\") ? 1 : 0) }
     }
 
     /// [[offset, count], …] of each column in `store`.
@@ -123,17 +131,16 @@ public enum ReportDataEncoder {
     /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
     /// (docs/report.md); the page reads them back in the same order. Absent values are -1 (a missing
     /// duration, stored as a difference, is `absentDifference`).
-    static func appendPayload(of event: Event, of process: ReportProcess, to payload: inout VarintColumn,
-                              tables: ReportTables) {
-        let strings = tables.strings
+    static func appendPayload(of event: Event, of process: ReportProcess, strings: ReportBuilder.RecordStrings,
+                              to payload: inout VarintColumn, tables: ReportTables) {
         let credential = event.credentials.map { tables.credentials.index($0) } ?? -1
         let session = event.session.map { tables.sessions.index($0) } ?? -1
         // One value at a time: no array a record.
         switch event.kind {
         case .exists:
             payload.append(Int64(event.state))
-            payload.append(event.filename.map { strings.log($0) } ?? -1)
-            payload.append(event.argv.map { strings.argv($0) } ?? -1)
+            payload.append(strings.file)
+            payload.append(strings.argv)
             payload.append(Int64((event.argvTruncated ? 1 : 0) | (event.isKernelThread ? 2 : 0)))
             payload.append(credential)
             payload.append(session)
@@ -142,8 +149,8 @@ public enum ReportDataEncoder {
             payload.append(credential)
             payload.append(session)
         case .exec:
-            payload.append(event.filename.map { strings.log($0) } ?? -1)
-            payload.append(event.argv.map { strings.argv($0) } ?? -1)
+            payload.append(strings.file)
+            payload.append(strings.argv)
             payload.append(event.argvTruncated ? 1 : 0)
             payload.append(credential)
             payload.append(session)
@@ -177,10 +184,31 @@ let absentDifference: Int64 = -2_251_799_813_685_248
 /// Strings by index, each stored once.
 final class StringTable {
     private(set) var values: [[UInt8]] = []
-    private var indices: [[UInt8]: Int64] = [:]
+    private var indices: [Key: Int64] = [:]
+
+    /// Hashes its bytes as one block (an array of bytes hashes byte by byte).
+    private struct Key: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    /// Names looked up already, by value: every record has one, and hashing 16 bytes
+    /// in place is cheaper than escaping them into an array first.
+    private var commIndices: [Comm: Int64] = [:]
 
     /// Bytes from the log, stored as the log escapes them.
     func log(_ bytes: [UInt8]) -> Int64 { text(ReportEscaping.logText(bytes)) }
+
+    /// A process name, stored as the log escapes it.
+    func log(_ comm: Comm) -> Int64 {
+        if let index = commIndices[comm] { return index }
+        let index = log(comm.bytes)
+        commIndices[comm] = index
+        return index
+    }
 
     /// An argument vector, stored as the log writes the array.
     func argv(_ argv: ArgumentVector) -> Int64 { text(ReportEscaping.logText(argv)) }
@@ -189,10 +217,11 @@ final class StringTable {
     func text(_ string: String) -> Int64 { text(Array(string.utf8)) }
 
     func text(_ bytes: [UInt8]) -> Int64 {
-        if let index = indices[bytes] { return index }
+        let key = Key(bytes: bytes)
+        if let index = indices[key] { return index }
         let index = Int64(values.count)
         values.append(bytes)
-        indices[bytes] = index
+        indices[key] = index
         return index
     }
 }
@@ -212,23 +241,49 @@ final class IndexTable<Value: Hashable> {
 }
 
 /// Integer columns as zigzag LEB128 varints, one after another: a byte per
-/// small value, and far faster for the page to read than JSON numbers.
+/// small value, and far faster for the page to read than JSON numbers. The
+/// bytes are `parts`, in order: what `add([Int64])` encodes here, and the
+/// buffers of columns encoded already (not copied: a million records' columns
+/// are tens of MB).
 final class ColumnStore {
-    let bytes = ByteBuffer(capacity: 1 << 20)
+    private(set) var parts: [ByteBuffer] = []
+    /// The bytes of every part.
+    private(set) var length = 0
     private(set) var columns: [(offset: Int, count: Int)] = []
+    /// The part `add([Int64])` appends to, while it is the last one.
+    private var own: ByteBuffer?
 
     /// Appends `values`; returns the column's number.
     func add(_ values: [Int64]) -> Int {
-        columns.append((bytes.count, values.count))
-        bytes.reserve(values.count * 2)
-        for value in values { VarintColumn.encode(value, to: bytes) }
-        return columns.count - 1
+        let target = own ?? {
+            let buffer = ByteBuffer(capacity: max(64 * 1024, values.count * 2))
+            parts.append(buffer)
+            own = buffer
+            return buffer
+        }()
+        let before = target.count
+        target.reserve(values.count * 2)
+        for value in values { VarintColumn.encode(value, to: target) }
+        return added(count: values.count, bytes: target.count - before)
     }
 
-    /// Appends a column encoded already; returns its number.
-    func add(_ column: VarintColumn) -> Int {
-        columns.append((bytes.count, column.count))
-        bytes.append(column.bytes.bytes)
+    /// Appends a column encoded already, `first` before its values; returns its number.
+    func add(_ column: VarintColumn, first: Int64? = nil) -> Int {
+        var bytes = 0
+        if let first {
+            let head = ByteBuffer(capacity: 16)
+            VarintColumn.encode(first, to: head)
+            parts.append(head)
+            bytes += head.count
+        }
+        parts.append(column.bytes)
+        own = nil
+        return added(count: column.count + (first == nil ? 0 : 1), bytes: bytes + column.bytes.count)
+    }
+
+    private func added(count: Int, bytes: Int) -> Int {
+        columns.append((length, count))
+        length += bytes
         return columns.count - 1
     }
 }
@@ -258,10 +313,10 @@ struct ObjectWriter {
         out.appendDecimal(value)
     }
 
-    /// A column encoded already: only with a store.
-    mutating func column(_ name: StaticString, _ values: VarintColumn) {
+    /// A column encoded already (`first` before its values): only with a store.
+    mutating func column(_ name: StaticString, _ values: VarintColumn, first: Int64? = nil) {
         key(name)
-        out.appendDecimal(Int64(store!.add(values)))
+        out.appendDecimal(Int64(store!.add(values, first: first)))
     }
 
     mutating func column(_ name: StaticString, _ values: [Int64]) {

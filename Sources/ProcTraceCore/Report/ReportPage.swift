@@ -7,8 +7,9 @@
 /// elements, so no byte of it can end that element, and the page's script
 /// puts every string into the document with `textContent`.
 public enum ReportPage {
-    /// gzip-compresses bytes (a platform's zlib: Core has none of its own).
-    public typealias Gzip = (UnsafeRawBufferPointer) throws -> [UInt8]
+    /// gzip-compresses the parts' bytes, one after another, as one stream (a platform's zlib:
+    /// Core has none of its own).
+    public typealias Gzip = ([UnsafeRawBufferPointer]) throws -> [UInt8]
 
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
     public static func html(_ data: ReportData, gzip: Gzip, nonce: String = randomNonce()) throws -> ByteBuffer {
@@ -21,6 +22,10 @@ public enum ReportPage {
         out.append(contentsOf: style)
         out.append(contentsOf: Array("</style></head>\n<body>\n".utf8))
         out.append(contentsOf: markup)
+        // The schema's names (ReportSchema): data, never run; no value of it holds a "<".
+        out.append(contentsOf: Array(#"<script type="application/json" id="report-schema">"#.utf8))
+        out.append(contentsOf: ReportSchema.json())
+        out.append(contentsOf: Array("</script>\n".utf8))
         out.append(contentsOf: Array(#"<script type="application/x-proctrace-report+gzip;base64" id="report-data">"#.utf8))
         Base64.append(compressedMain, to: out)
         out.append(contentsOf: Array("</script>\n".utf8))
@@ -35,8 +40,11 @@ public enum ReportPage {
     /// The data, encoded then compressed; the uncompressed buffers are gone when it returns
     /// (a million records' are tens of MB, not to be held beside the page).
     private static func compressedParts(_ data: ReportData, gzip: Gzip) throws -> (main: [UInt8], records: [UInt8]) {
-        let (main, records) = ReportDataEncoder.encode(data)
-        return (try gzip(main.bytes), try gzip(records.bytes))
+        var (main, records) = ReportDataEncoder.encode(data)
+        let compressedMain = try withExtendedLifetime(main) { try gzip(main.map(\.bytes)) }
+        main = []
+        let compressedRecords = try withExtendedLifetime(records) { try gzip(records.map(\.bytes)) }
+        return (compressedMain, compressedRecords)
     }
 
     // The page's own parts, real files in Report/Page embedded at build time (SwiftPM's embedInCode:

@@ -51,8 +51,10 @@ public struct ReportProcess {
     public var begin: Int64
     /// Its name now (after exec and `comm` renames).
     public var comm: Comm
-    public var filename: [UInt8]?
-    public var argv: ArgumentVector?
+    /// Its program's file and its argument vector as string-table indices (-1: none), interned
+    /// when its exec or `exists` is read: a row keeps no bytes of its own (issue 27).
+    public var file: Int64 = -1
+    public var argv: Int64 = -1
     public var argvTruncated = false
     public var credentials: Credentials?
     public var session: SessionIDs?
@@ -70,9 +72,6 @@ public struct ReportProcess {
     public var children: [Int] = []
 
     public var outcome: Outcome { Outcome(exitStatus) }
-
-    /// What it ran: its program's file, else its name (kernel threads, processes that never exec'd).
-    public var program: [UInt8] { filename ?? comm.bytes }
 
     public var processID: ProcessID { ProcessID(pid: pid, startTime: startTime) }
 }

@@ -22,8 +22,8 @@ public final class ReportRecordColumns {
     public var count: Int { kinds.count }
 
     /// Adds a process record of row `row`, whose row is `process` (begin and
-    /// ppid are fixed when a row starts).
-    func add(_ event: Event, row: Int, of process: ReportProcess) {
+    /// ppid are fixed when a row starts), with its strings interned by the builder.
+    func add(_ event: Event, row: Int, of process: ReportProcess, strings: ReportBuilder.RecordStrings) {
         kinds.append(Int64(event.kind.rawValue))
         rows.append(Int64(row) - previousRow)
         previousRow = Int64(row)
@@ -31,19 +31,16 @@ public final class ReportRecordColumns {
         previousTime = event.time
         seqs.append(Int64(bitPattern: event.seq &- previousSeq))
         previousSeq = event.seq
-        comms.append(tables.strings.log(event.comm.bytes))
+        comms.append(strings.comm)
         parents.append(Int64(event.ppid) - Int64(process.ppid))
-        ReportDataEncoder.appendPayload(of: event, of: process, to: &payload, tables: tables)
+        ReportDataEncoder.appendPayload(of: event, of: process, strings: strings, to: &payload, tables: tables)
     }
 
     /// The columns one after another in the writer's store, in the order the page reads them (k p t s c pp x).
     func write(start: Int64, to writer: inout ObjectWriter) {
         writer.column("k", kinds)
         writer.column("p", rows)
-        var allTimes = VarintColumn(capacity: times.bytes.count + 16)
-        if let firstTime { allTimes.append(firstTime - start) }
-        allTimes.append(encoded: times)
-        writer.column("t", allTimes)
+        writer.column("t", times, first: firstTime.map { $0 - start })
         writer.column("s", seqs)
         writer.column("c", comms)
         writer.column("pp", parents)

@@ -14,12 +14,6 @@ struct VarintColumn {
         count += 1
     }
 
-    /// Appends another column's values, already encoded.
-    mutating func append(encoded other: VarintColumn) {
-        bytes.append(other.bytes.bytes)
-        count += other.count
-    }
-
     @inline(__always)
     static func encode(_ value: Int64, to bytes: ByteBuffer) {
         var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))

@@ -26,11 +26,16 @@ public final class SigmaHunter {
 
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
     public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
-        guard let exec = prepare(event, in: tree, ancestry: false) else { return }
-        try evaluator.evaluate(exec, userName: userName) { rule in
+        guard event.kind == .exec else {
+            _ = prepare(event, in: tree, ancestry: false)
+            return
+        }
+        inherited[event.processID] = nil
+        let node = tree.node(event.processID)
+        try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName) { rule in
             try report(SigmaAlert(rule: rule, event: event, image: evaluator.fields.image,
                                   commandLine: evaluator.fields.commandLine,
-                                  ancestry: ancestry(of: tree.node(event.processID), ppid: event.ppid)))
+                                  ancestry: ancestry(of: node, ppid: event.ppid)))
         }
     }
 
@@ -104,8 +109,11 @@ public struct SigmaExec: Sendable {
 /// Evaluates rules on execs. Cost: rules are first evaluated on the image
 /// and the parent's image alone (three-valued: the other fields unknown),
 /// once per distinct pair, and only the rules that could still match are
-/// evaluated on each exec with that pair. Most execs are evaluated against a
-/// handful of rules however many are loaded. Not thread-safe: one per thread.
+/// evaluated on each exec with that pair; of those, a rule whose needed
+/// literals the exec's fields do not hold (SigmaLiteralFilter: one pass over
+/// each field for every rule's literals) is not evaluated either. Most execs
+/// are evaluated against none or a handful of rules however many are loaded.
+/// Not thread-safe: one per thread.
 public final class SigmaEvaluator {
     public let rules: [SigmaRule]
     public private(set) var execCount = 0
@@ -116,20 +124,43 @@ public final class SigmaEvaluator {
     /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
     @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
     @exclusivity(unchecked) private var key: [UInt8] = []
+    @exclusivity(unchecked) private var lastImage: [UInt8]?
+    @exclusivity(unchecked) private var lastParentImage: [UInt8]?
+    @exclusivity(unchecked) private var lastCandidates: [Int] = []
     private static let candidateCacheLimit = 16_384
+    /// Then the literals each rule needs, all looked for in one pass over each field.
+    private let literalFilter: SigmaLiteralFilter
 
     public init(rules: [SigmaRule]) {
         self.rules = rules
+        literalFilter = SigmaLiteralFilter(rules: rules)
     }
 
     /// Calls `matched` with each rule `exec` matches, in rule order.
     public func evaluate(_ exec: SigmaExec, userName: ((UInt32) -> [UInt8]?)?,
                          matched: (SigmaRule) throws -> Void) rethrows {
+        try evaluate(exec.event, parent: exec.parent, userName: userName, matched: matched)
+    }
+
+    /// The same on the record itself (no copy of it into a SigmaExec).
+    public func evaluate(_ event: borrowing Event, parent: SigmaImage?, userName: ((UInt32) -> [UInt8]?)?,
+                         matched: (SigmaRule) throws -> Void) rethrows {
         execCount += 1
-        let event = exec.event
-        fields.reset(event: event, parent: exec.parent, parentPid: event.ppid, userName: userName)
-        let image = fields.image
-        let parentImage = fields.parentImage
+        fields.reset(event: event, parent: parent, parentPid: event.ppid, userName: userName)
+        let indices = candidates(image: fields.image, parentImage: fields.parentImage)
+        literalFilter.reset()
+        for index in indices where literalFilter.mayMatch(index, fields) {
+            evaluationCount += 1
+            let rule = rules[index]
+            if rule.matches(fields) { try matched(rule) }
+        }
+        fields.release()
+    }
+
+    /// The rules still possible for (image, parent image): the last pair's again when it is the same
+    /// (consecutive execs mostly are), else from the cache, else judged now.
+    private func candidates(image: [UInt8]?, parentImage: [UInt8]?) -> [Int] {
+        if image == lastImage && parentImage == lastParentImage { return lastCandidates }
         key.removeAll(keepingCapacity: true)
         SigmaEvaluator.append(image, to: &key)
         SigmaEvaluator.append(parentImage, to: &key)
@@ -142,11 +173,11 @@ public final class SigmaEvaluator {
             if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
             candidates[key] = indices
         }
-        for index in indices {
-            evaluationCount += 1
-            let rule = rules[index]
-            if rule.matches(fields) { try matched(rule) }
-        }
+        // Copies: holding the record's own buffers would keep the reader from reusing them.
+        lastImage = image.map { $0.withUnsafeBufferPointer { Array($0) } }
+        lastParentImage = parentImage.map { $0.withUnsafeBufferPointer { Array($0) } }
+        lastCandidates = indices
+        return indices
     }
 
     /// A presence byte, then the length and the bytes: two values never collide.
@@ -214,7 +245,8 @@ public struct SigmaAlert: Sendable {
 final class SigmaExecFields: SigmaFieldSource {
     @exclusivity(unchecked) private var pid: Int32 = 0
     @exclusivity(unchecked) private var argv: ArgumentVector?
-    @exclusivity(unchecked) private var context: ProcessContext?
+    /// The record's context behind its reference (copying the struct out would retain each of its fields).
+    @exclusivity(unchecked) private var context: ProcessContextStorage?
     @exclusivity(unchecked) private var euid: UInt32?
     @exclusivity(unchecked) private var parent: SigmaImage?
     @exclusivity(unchecked) private var parentPid: Int32 = 0
@@ -226,13 +258,15 @@ final class SigmaExecFields: SigmaFieldSource {
     @exclusivity(unchecked) private var indexes = SigmaField.allCases.map { _ in SigmaTextIndex() }
     @exclusivity(unchecked) private var indexedFor = [Int](repeating: 0, count: SigmaField.allCases.count)
     @exclusivity(unchecked) private var generation = 0
+    @exclusivity(unchecked) private var joinBuffers = [[UInt8]](repeating: [], count: SigmaField.allCases.count)
+    @exclusivity(unchecked) private var foldBuffers = [[UInt8]](repeating: [], count: SigmaField.allCases.count)
 
     var parentImage: [UInt8]? { parent?.image }
 
-    func reset(event: Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
+    func reset(event: borrowing Event, parent: SigmaImage?, parentPid: Int32, userName: ((UInt32) -> [UInt8]?)?) {
         pid = event.pid
         argv = event.argv
-        context = event.context
+        context = event.contextStorage
         euid = event.credentials?.euid
         self.parent = parent
         self.parentPid = parentPid
@@ -242,7 +276,7 @@ final class SigmaExecFields: SigmaFieldSource {
             folded[index] = nil
         }
         generation += 1
-        image = context?.exe ?? event.filename
+        image = context?.value.exe ?? event.filename
     }
 
     func foldedIndex(_ field: SigmaField) -> SigmaTextIndex? {
@@ -271,23 +305,72 @@ final class SigmaExecFields: SigmaFieldSource {
         }
         guard wantsFolded else { return value }
         let result: SigmaLookup
-        if case .value(let text) = value { result = .value(SigmaText.folded(text)) } else { result = value }
+        if case .value(let text) = value { result = .value(foldedText(text, field)) } else { result = value }
         folded[field.rawValue] = result
         return result
+    }
+
+    /// The argument vector `field` joins (CommandLine, ParentCommandLine), nil for other fields or none.
+    func argumentVector(of field: SigmaField) -> ArgumentVector? {
+        switch field {
+        case .commandLine: argv
+        case .parentCommandLine: parent?.argv
+        default: nil
+        }
+    }
+
+    /// Drops what the exec's record holds, so the reader can reuse its buffers (RecycledBuffers).
+    func release() {
+        argv = nil
+        context = nil
+        parent = nil
+        image = nil
+        for index in raw.indices {
+            raw[index] = nil
+            folded[index] = nil
+        }
     }
 
     private func compute(_ field: SigmaField) -> [UInt8]? {
         switch field {
         case .image: return image
-        case .commandLine: return argv.map(SigmaExecFields.commandLine)
+        case .commandLine: return argv.map { joined($0, field) }
         case .parentImage: return parent?.image
-        case .parentCommandLine: return parent?.argv.map(SigmaExecFields.commandLine)
-        case .currentDirectory: return context?.cwd
+        case .parentCommandLine: return parent?.argv.map { joined($0, field) }
+        case .currentDirectory: return context?.value.cwd
         case .user: return euid.flatMap { userName?($0) }
-        case .logonId: return context?.auditSession.map { Array(String($0).utf8) }
+        case .logonId: return context?.value.auditSession.map { Array(String($0).utf8) }
         case .processId: return Array(String(pid).utf8)
         case .parentProcessId: return parentPid > 0 ? Array(String(parentPid).utf8) : nil
         }
+    }
+
+    /// The command line in `field`'s buffer, reused from exec to exec (free again once `raw` let go of it).
+    private func joined(_ argv: ArgumentVector, _ field: SigmaField) -> [UInt8] {
+        var buffer: [UInt8] = []
+        swap(&buffer, &joinBuffers[field.rawValue])
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: argv.bytes)
+        if buffer.last == 0 { buffer.removeLast() }
+        buffer.withUnsafeMutableBufferPointer { bytes in
+            for index in bytes.indices where bytes[index] == 0 { bytes[index] = UInt8(ascii: " ") }
+        }
+        joinBuffers[field.rawValue] = buffer
+        return buffer
+    }
+
+    /// `text` folded: itself when it has no capital, else in `field`'s reused buffer.
+    private func foldedText(_ text: [UInt8], _ field: SigmaField) -> [UInt8] {
+        guard text.contains(where: { $0 &- UInt8(ascii: "A") < 26 }) else { return text }
+        var buffer: [UInt8] = []
+        swap(&buffer, &foldBuffers[field.rawValue])
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: text)
+        buffer.withUnsafeMutableBufferPointer { bytes in
+            for index in bytes.indices { bytes[index] = SigmaText.lowercased(bytes[index]) }
+        }
+        foldBuffers[field.rawValue] = buffer
+        return buffer
     }
 
     /// The arguments joined by one space each, as the kernel passed them.

@@ -27,7 +27,7 @@ public struct TreeJSONRenderer {
             case .open(let node, let first):
                 if !first { out.append(UInt8(ascii: ",")) }
                 appendFields(of: node, to: out)
-                out.append(",\"children\":[")
+                out.append(TreeKey.children)
                 steps.append(.close)
                 let children = node.children.sorted { $0.pid < $1.pid }
                 for (index, child) in children.enumerated().reversed() {
@@ -41,14 +41,23 @@ public struct TreeJSONRenderer {
         return out.array
     }
 
+    /// `,"key":` for a field of the log schema (LogField spells each key once).
+    private func key(_ field: LogField, to out: ByteBuffer) {
+        out.append(",\"")
+        out.append(field.key)
+        out.append("\":")
+    }
+
     private func appendFields(of node: ProcessNode, to out: ByteBuffer) {
-        out.append("{\"pid\":")
+        out.append("{\"")
+        out.append(LogField.pid.key)
+        out.append("\":")
         out.appendDecimal(node.pid)
-        out.append(",\"ppid\":")
+        key(.ppid, to: out)
         out.appendDecimal(node.ppid)
-        out.append(",\"comm\":")
+        key(.comm, to: out)
         node.comm.withBytes { JSONStringEscaper.appendQuoted($0, to: out) }
-        out.append(",\"state\":")
+        key(.state, to: out)
         if let state = node.knownState {
             out.append(UInt8(ascii: "\""))
             out.append(state)
@@ -56,36 +65,48 @@ public struct TreeJSONRenderer {
         } else {
             out.append("null")
         }
-        out.append(",\"start_time\":")
+        key(.startTime, to: out)
         out.appendDecimal(node.startTime)
         if let credentials = node.credentials {
-            out.append(",\"uid\":")
+            key(.uid, to: out)
             out.appendDecimal(UInt64(credentials.uid))
-            out.append(",\"euid\":")
+            key(.euid, to: out)
             out.appendDecimal(UInt64(credentials.euid))
             if let name = userName(credentials.euid) {
-                out.append(",\"user\":")
+                out.append(TreeKey.user)
                 JSONStringEscaper.appendQuoted(name, to: out)
             }
         }
         if let exitTime = node.exitTime {
-            out.append(",\"exit_time\":\"")
+            out.append(TreeKey.exitTime)
+            out.append(UInt8(ascii: "\""))
             RFC3339.append(nanoseconds: exitTime, to: out)
             out.append(UInt8(ascii: "\""))
-            out.append(",\"exit_code\":")
+            key(.exitCode, to: out)
             if let code = node.exitStatus?.exitCode { out.appendDecimal(Int64(code)) } else { out.append("null") }
-            out.append(",\"signal\":")
+            key(.signal, to: out)
             if let signal = node.exitStatus?.signal { out.appendDecimal(Int64(signal)) } else { out.append("null") }
-            out.append(",\"core_dumped\":")
+            key(.coreDumped, to: out)
             out.append(node.exitStatus?.coreDumped == true ? "true" : "false")
         }
-        if node.isKernelThread { out.append(",\"kernel_thread\":true") }
+        if node.isKernelThread {
+            key(.kernelThread, to: out)
+            out.append("true")
+        }
         guard showArguments else { return }
-        out.append(",\"filename\":")
+        key(.filename, to: out)
         if let filename = node.filename { JSONStringEscaper.appendQuoted(filename, to: out) } else { out.append("null") }
-        out.append(",\"argv\":")
+        key(.argv, to: out)
         JSONStringEscaper.appendArray(node.argv, to: out)
-        out.append(",\"argv_truncated\":")
+        key(.argvTruncated, to: out)
         out.append(node.argvTruncated ? "true" : "false")
     }
+}
+
+/// The tree's own keys, which no log record has: the user's name, when the
+/// process exited, and the nesting (`tree --json`).
+private enum TreeKey {
+    static let user: StaticString = ",\"user\":"
+    static let exitTime: StaticString = ",\"exit_time\":"
+    static let children: StaticString = ",\"children\":["
 }

@@ -12,6 +12,8 @@ public final class BPFEventSource: EventSource {
 
     private var handle: OpaquePointer?
     private let settings: BPFSettings
+    /// The ring buffer's size as asked for (the metrics' gauge finds the map by it).
+    public var ringBufferBytes: UInt32 { settings.ringBufferBytes }
     /// CLOCK_BOOTTIME when the probes were attached: processes started
     /// before it are in the snapshot, the rest arrive as fork records.
     public let attachedAt: UInt64

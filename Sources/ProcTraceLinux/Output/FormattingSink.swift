@@ -1,8 +1,9 @@
 import ProcTraceCore
 
-/// An output that writes ECS or OCSF (`--format`): each native line of a
-/// batch is read back, converted (SchemaConverter), and the converted batch
-/// goes to the sink behind it in one write. A failure is reported in the
+/// Writes ECS or OCSF (`--format`) to the sink behind it: each native line
+/// of a batch is read back, converted (SchemaConverter), and the converted
+/// batch goes out in one write. A file output runs it on its own thread
+/// (ConvertingFileSink), never on the recorder's. A failure is reported in the
 /// native batch's bytes (the lines correspond one to one), so the Recorder
 /// and a fan-out count exactly the records lost.
 public class FormattingSink: LogSink {
@@ -48,18 +49,4 @@ public class FormattingSink: LogSink {
     }
 
     public func flush() throws { try inner.flush() }
-}
-
-/// A FormattingSink in front of a rotating file: rotation is the file's.
-public final class RotatingFormattingSink: FormattingSink, RotatingLogSink {
-    private let rotating: RotatingLogSink
-
-    public init(_ rotating: RotatingLogSink, format: OutputFormat) {
-        self.rotating = rotating
-        super.init(rotating, format: format)
-    }
-
-    public var needsRotation: Bool { rotating.needsRotation }
-    public var bytesBeforeRotation: Int { rotating.bytesBeforeRotation }
-    public func rotate() throws { try rotating.rotate() }
 }

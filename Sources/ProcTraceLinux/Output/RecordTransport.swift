@@ -58,7 +58,7 @@ public struct OutputCounters: Sendable, Equatable {
     public var sent: UInt64 = 0
     /// Records that went into the queue or spool.
     public var spooled: UInt64 = 0
-    /// Records lost: the sum of the three causes below.
+    /// Records lost: the sum of the causes below.
     public var dropped: UInt64 = 0
     /// Of `dropped`: the queue or spool was full.
     public var droppedFull: UInt64 = 0
@@ -68,6 +68,10 @@ public struct OutputCounters: Sendable, Equatable {
     public var droppedAtStop: UInt64 = 0
     /// The last error writing the spool.
     public var spoolError: String?
+    /// Of `dropped`: a converted file output's file could not take them (`writeError` says why).
+    public var droppedWriteFailed: UInt64 = 0
+    /// The last error writing that file.
+    public var writeError: String?
     /// Records waiting now.
     public var waiting: UInt64 = 0
 

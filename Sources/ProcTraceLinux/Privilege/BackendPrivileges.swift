@@ -19,15 +19,11 @@ public enum BackendPrivileges {
     }
 
     /// What `record` keeps once the programs are attached, the log is open
-    /// and the running processes are read: the BPF ring buffer, the netlink
-    /// socket and /proc/PID/stat need nothing; the netlink backend reads
-    /// /proc/PID/exe for every exec (and again after an overrun), and the BPF
-    /// backend opens it to hash the file (exe_sha256) unless hashing is off,
-    /// so they keep CAP_SYS_PTRACE if they have it; a BPF backend that does
-    /// not hash keeps none. Told by the source's type, never by its name.
-    public static func neededAfterStart(by source: EventSource) -> CapabilitySet {
-        if source is NetlinkEventSource { return CapabilitySet([.sysPtrace]) }
-        if let bpf = source as? BPFEventSource, bpf.hashes.isEnabled { return CapabilitySet([.sysPtrace]) }
-        return .empty
-    }
+    /// and the running processes are read (RecordingBackend.capabilitiesAfterStart):
+    /// the BPF ring buffer, the netlink socket and /proc/PID/stat need nothing;
+    /// the netlink backend reads /proc/PID/exe for every exec (and again after
+    /// an overrun), and the BPF backend opens it to hash the file (exe_sha256)
+    /// unless hashing is off, so they keep this if they have it; a BPF backend
+    /// that does not hash keeps none.
+    public static let readingExecutables = CapabilitySet([.sysPtrace])
 }

@@ -12,8 +12,8 @@ public enum Backend: String, CaseIterable, Sendable {
     /// `bpf` it is thrown, so the caller fails with the reason.
     public func makeSource(
         bpf: BPFSettings, netlink: NetlinkSettings, reportFallback: (String) -> Void
-    ) throws -> EventSource {
-        func startBPF() throws -> EventSource {
+    ) throws -> RecordingBackend {
+        func startBPF() throws -> RecordingBackend {
             let source = try BPFEventSource(settings: bpf)
             if !source.hooksRefused.isEmpty {
                 reportFallback("proctrace: hooks: \(source.hooksRefused.joined(separator: "; ")); "

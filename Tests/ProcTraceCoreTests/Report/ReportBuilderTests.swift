@@ -62,7 +62,7 @@ import Testing
         #expect(make.reapTime != nil)
         let makeRow = try #require(data.processes.firstIndex { $0.pid == 101 })
         #expect(kinds(ofRow: makeRow, in: kept) == [.fork, .exec, .exit, .reap])
-        #expect(make.filename == Array("/usr/bin/make".utf8))
+        #expect(data.tables.strings.values[Int(make.file)] == Array("/usr/bin/make".utf8))
         #expect(data.lost.map(\.count) == [3])
         #expect(data.end - data.start == 9_700_000_000)
         #expect(data.statistics.lingeringZombieCount == 2)

@@ -23,7 +23,8 @@ struct NetlinkCredentialMomentTests {
         print("@@report euid flips, netlink: \(wrong) of \(creds.count) cred records with another moment's euid, \(unknown) null")
         #expect(wrong == 0)
         // Null is for a moment /proc no longer holds, not for every record: a change read while the process
-        // still has its ids is written (natively about half are; under qemu's emulation 46 to 56 of 400).
+        // still has its ids is written (natively about half are: the changes to its last euid, read while it
+        // waits 3 s with it).
         #expect(creds.count - unknown >= creds.count / 40, "\(unknown) of \(creds.count) null")
     }
 }

@@ -76,7 +76,9 @@ struct RecordBackendTests {
         #expect(recorder.terminationStatus == 0)
 
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("events.jsonl") }
-        #expect(files.count > 3, "\(files)")
+        // At least one rotation (a 600-process burst is ~250 KB of records): a drain slowed by a loaded
+        // machine takes the burst in fewer, larger batches, and a rotation falls between batches.
+        #expect(files.count >= 2, "\(files)")
         var seqs: [Int] = []
         var forksByParent: [Int: Set<Int>] = [:]
         for file in files {
@@ -173,13 +175,13 @@ struct RecordBackendTests {
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         recorder.waitUntilExit()
 
-        #expect(recorder.terminationStatus == 1)
+        #expect(recorder.terminationStatus == 1, "\(message)")
         #expect(message.contains("No space left on device"), "\(message)")
         #expect(message.contains("could not be written"), "\(message)")
         // What reached the disk is whole lines only.
         let text = try String(contentsOfFile: log, encoding: .utf8)
         for line in text.split(separator: "\n") {
-            #expect(LiveRecording.object(line) != nil, "a broken line: \(line.prefix(80))")
+            #expect(LiveRecording.object(line) != nil, "a broken line: \(line.prefix(80)) … \(line.suffix(80)); \(message)")
         }
     }
 }

@@ -146,7 +146,8 @@ struct ReportBrowserTests {
         let dom = try Self.loaded.get().dom
         #expect(dom.contains(#"data-pwned="0""#), "an injected script set window.__pwned")
         #expect(!dom.contains("data-error"))
-        #expect(dom.components(separatedBy: "<script").count - 1 == 3, "only the page's two data elements and its script")
+        #expect(dom.components(separatedBy: "<script").count - 1 == 4,
+                "only the page's schema and two data elements and its script")
         #expect(!dom.contains("<img"), "no element was made from a log string")
         let shell = try #require(Self.rows(dom)["\(fixture.shellPid)"]?.html)
         #expect(shell.contains(#"<span class="comm">&lt;/script&gt;&lt;i&gt;</span>"#))

@@ -49,6 +49,41 @@ import Testing
         return (node.terminationStatus, String(decoding: said, as: UTF8.self))
     }
 
+    /// What node prints running `program` (`node -e`).
+    static func nodeOutput(_ program: String) throws -> String {
+        let node = Process()
+        node.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        node.arguments = ["node", "-e", program]
+        let output = Pipe()
+        node.standardOutput = output
+        try node.run()
+        let said = output.fileHandleForReading.readDataToEndOfFile()
+        node.waitUntilExit()
+        #expect(node.terminationStatus == 0)
+        return String(decoding: said, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The script's durationText, run by node as the page has it, writes what DurationText writes,
+    /// and follows the steps it is given: changed steps (other units) change its text the same way.
+    @Test func theScriptFormatsDurationsByTheSchemasSteps() throws {
+        let script = String(decoding: ReportPage.script, as: UTF8.self)
+        let start = try #require(script.range(of: "function durationText(ns) {")).lowerBound
+        let end = try #require(script[start...].range(of: "\n}\n")).upperBound
+        let samples: [UInt64] = [0, 999, 45_000, 999_999, 1_000_000, 12_345_678, 999_999_999, 2_500_000_000,
+                                 59_999_999_999, 187_000_000_000, 3_599_999_999_999, 7_500_000_000_000, 90_000_000_000_000]
+        let schema = String(decoding: ReportSchema.json(), as: UTF8.self)
+        for (from, to) in [("", ""), ("µs", "us"), ("ms", "msec")] {
+            let steps = from.isEmpty ? schema : schema.replacingOccurrences(of: "\"\(from)\"", with: "\"\(to)\"")
+            let said = try Self.nodeOutput("const SCHEMA = \(steps);\n\(script[start..<end])\n"
+                + "console.log(\(samples).map(durationText).join(\" \"));")
+            let expected = samples.map { sample in
+                let text = DurationText.format(nanoseconds: sample)
+                return from.isEmpty || !text.hasSuffix(from) ? text : String(text.dropLast(from.count)) + to
+            }
+            #expect(said == expected.joined(separator: " "), "steps with \(from) as \(to)")
+        }
+    }
+
     /// The script as the page carries it parses as JavaScript (a strict-mode script: it says "use strict").
     @Test func theScriptIsJavaScriptNodeAccepts() throws {
         let (status, errors) = try Self.nodeCheck(ReportPage.script)

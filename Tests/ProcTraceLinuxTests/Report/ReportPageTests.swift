@@ -67,9 +67,13 @@ import Testing
         #expect(!html.contains("__pwned=1"), "the page's own self-check reads the flag, never sets it")
         #expect(!html.contains("<img"))
         #expect(!html.contains("\u{2028}"))
-        // The page's own elements only: the two data elements and the script.
-        #expect(html.components(separatedBy: "<script").count - 1 == 3)
-        #expect(html.components(separatedBy: "</script>").count - 1 == 3)
+        // The page's own elements only: the schema's names, the two data elements and the script.
+        #expect(html.components(separatedBy: "<script").count - 1 == 4)
+        #expect(html.components(separatedBy: "</script>").count - 1 == 4)
+        // The schema element holds the schema's tables and nothing from the log.
+        let schemaStart = try #require(html.range(of: #"id="report-schema">"#)?.upperBound)
+        let schemaEnd = try #require(html[schemaStart...].range(of: "</script>")?.lowerBound)
+        #expect(Array(html[schemaStart..<schemaEnd].utf8) == ReportSchema.json())
         // Between each data element's tags there is nothing but base64.
         for id in ["report-data", "report-records"] {
             let start = try #require(html.range(of: #"id="\#(id)">"#)?.upperBound)
@@ -122,8 +126,8 @@ import Testing
         let store = ColumnStore()
         let values: [Int64] = [0, 1, -1, 63, -64, 64, 300, -300, 1 << 40, -(1 << 40), absentDifference, Int64(Int32.max)]
         #expect(store.add(values) == 0)
-        #expect(Self.varints(store.bytes.array, from: 0, count: values.count) == values)
-        #expect(store.bytes.array.prefix(4) == [0, 2, 1, 126])
+        #expect(Self.varints(store.parts[0].array, from: 0, count: values.count) == values)
+        #expect(store.parts[0].array.prefix(4) == [0, 2, 1, 126])
     }
 
     @Test func base64MatchesTheStandard() {

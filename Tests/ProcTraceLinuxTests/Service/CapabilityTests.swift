@@ -40,8 +40,19 @@ import Testing
     func theNetlinkBackendKeepsPtraceAfterStart() throws {
         let netlink = try NetlinkEventSource(settings: NetlinkSettings())
         defer { netlink.close() }
-        #expect(BackendPrivileges.neededAfterStart(by: netlink) == CapabilitySet([.sysPtrace]))
-        #expect(BackendPrivileges.neededAfterStart(by: GeneratedEventSource(events: [])) == .empty)
+        #expect(netlink.capabilitiesAfterStart == CapabilitySet([.sysPtrace]))
+    }
+
+    @Test(.enabled(if: Privilege.canTrace, Privilege.skipReason))
+    func theBPFBackendKeepsPtraceOnlyToHash() throws {
+        var settings = BPFSettings()
+        let hashing = try BPFEventSource(settings: settings)
+        #expect(hashing.capabilitiesAfterStart == CapabilitySet([.sysPtrace]))
+        hashing.close()
+        settings.hashMaxBytes = 0
+        let notHashing = try BPFEventSource(settings: settings)
+        defer { notHashing.close() }
+        #expect(notHashing.capabilitiesAfterStart == .empty)
     }
 
     @Test func missingCapabilitiesAreNamedInTheBPFError() {

@@ -1,18 +1,15 @@
 "use strict";
 (() => {
 const ROW = 20;
-const KINDS = ["start", "exists", "fork", "exec", "exit", "reap", "thread_start", "thread_exit", "comm", "cred",
-  "session", "reparent", "lost", "resync", "stop"];
+// The schema's names, written into the page from the Swift schema (ReportSchema): kinds, reap reasons and
+// signals by number, the names in `unavailable` by bit, and the duration steps (DurationText.steps).
+const SCHEMA = JSON.parse(document.getElementById("report-schema").textContent);
+const KINDS = SCHEMA.kinds, REASONS = SCHEMA.reasons, UNAVAILABLE = SCHEMA.unavailable, SIGNALS = SCHEMA.signals;
 // Integers each kind of record carries in r.x, in order (ReportDataEncoder.appendPayload), the last being `unavailable`.
 const ARITY = { 1: 8, 2: 3, 3: 7, 4: 3, 5: 3, 6: 2, 7: 2, 8: 1, 9: 2, 10: 2, 11: 2 };
 const OUTCOMES = [["running", "running"], ["exit0", "exit 0"], ["nonzero", "exit ≠ 0"], ["killed", "signal"], ["core", "core dump"]];
 const ORIGINS = ["already running when the recording began (exists)", "forked (fork)",
   "first seen in a later record (its fork is not in the log)", "already running when the window began (--from)"];
-const REASONS = [null, "wait", "autoreap", "freed", "recycled", "inferred"];
-const UNAVAILABLE = ["filename", "argv", "credentials", "start_time", "comm", "auid", "audit_session", "tty", "cwd", "exe", "exe_inode", "exe_device", "exe_sha256", "cgroup", "container_id", "pidns", "mntns", "netns", "userns", "nspid"];
-const SIGNALS = { 1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
-  9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD",
-  18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 31: "SIGSYS" };
 const ABSENT = -2251799813685248; // a null stored as a difference (ReportDataEncoder.absentDifference)
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -27,14 +24,12 @@ function el(tag, className, text) {
   return node;
 }
 const grouped = (n) => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+// Each step [below, major, separator, minor, modulus, width, unit]; the last takes the rest (DurationText).
 function durationText(ns) {
   if (!(ns >= 0)) return "";
-  if (ns < 1e6) return Math.floor(ns / 1e3) + "µs";
-  if (ns < 1e9) return Math.floor(ns / 1e6) + "." + Math.floor(ns / 1e5) % 10 + "ms";
-  if (ns < 60e9) return Math.floor(ns / 1e9) + "." + String(Math.floor(ns / 1e6) % 1000).padStart(3, "0") + "s";
-  const s = Math.floor(ns / 1e9);
-  if (s < 3600) return Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
-  return Math.floor(s / 3600) + "h" + String(Math.floor(s / 60) % 60).padStart(2, "0") + "m";
+  const steps = SCHEMA.duration;
+  const [, major, separator, minor, modulus, width, unit] = steps.find((step) => ns < step[0]) || steps[steps.length - 1];
+  return Math.floor(ns / major) + separator + (width ? String(Math.floor(ns / minor) % modulus).padStart(width, "0") : "") + unit;
 }
 
 /// The gzip-compressed, base64-encoded bytes of one data element.
