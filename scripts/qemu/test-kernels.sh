@@ -2,14 +2,15 @@
 # `make test-kernels`: proctrace's own integration tests (scripts/qemu/runs)
 # on stock Debian kernels booted in qemu, and natively on this machine.
 #   test-kernels.sh BUILD_DIR        (BUILD_DIR: .build/debug, tests built)
-# KERNELS="5.10 6.1" limits the matrix; NATIVE=0 skips the native run.
+# KERNELS="5.10 6.1" limits the matrix; NATIVE=0 skips the native run; RUNS=FILE
+# takes its runs from FILE instead of scripts/qemu/runs (same format: a few suites).
 # Each guest reports on its serial console; every judgement is made here, and
 # a kernel that does not boot or a run that does not finish is a failure.
 set -euo pipefail
 build=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=.build/kernels
-runs=$here/runs
+runs=${RUNS:-$here/runs}
 boot_timeout=${KERNEL_TIMEOUT:-1200}
 # 6.12 from trixie: bookworm-backports' 6.12.95 oopses at boot under qemu 7.2's emulation.
 declare -A suite=([5.10]=bullseye [6.1]=bookworm [6.12]=trixie)
