@@ -428,13 +428,13 @@ enum change_before_exec { SETSID_EXEC, SETRES_EXEC, SETRE_EXEC, SETUID_PROGRAM, 
 			  CHANGES };
 
 static pid_t change_then_exec(enum change_before_exec change, const char *setuid_program,
-			      const char *root_setuid_program)
+			      const char *root_setuid_program, const char *setuid_seconds)
 {
 	pid_t child = fork();
 	if (child != 0)
 		return child;
 	char *argv[] = { "true", NULL };
-	char *setuid_argv[] = { "sleep", "0.3", NULL };
+	char *setuid_argv[] = { "sleep", (char *)setuid_seconds, NULL };
 	char *envp[] = { NULL };
 	/* Nothing between the change and the exec: no output, no blocking call. */
 	switch (change) {
@@ -473,8 +473,9 @@ static pid_t change_then_exec(enum change_before_exec change, const char *setuid
 }
 
 /* Issue 25: set*id and setsid right before execve, `rounds` times each, and
- * the exec of a set-uid program (its credentials change only in the exec). */
-static int scenario_changes_exec(int rounds)
+ * the exec of a set-uid program (its credentials change only in the exec),
+ * which runs `setuid_seconds` (a tracer may look at it while it runs). */
+static int scenario_changes_exec(int rounds, const char *setuid_seconds)
 {
 	char program[128], root_program[128];
 	if (make_setuid_sleep(program, sizeof(program), 65534) || make_setuid_sleep(root_program, sizeof(root_program), 0))
@@ -493,7 +494,7 @@ static int scenario_changes_exec(int rounds)
 				uncache(program);
 			if (kind == ROOT_SETUID_PROGRAM)
 				uncache(root_program);
-			children[kind][i] = change_then_exec(kind, program, root_program);
+			children[kind][i] = change_then_exec(kind, program, root_program, setuid_seconds);
 			int status = wait_for(children[kind][i]);
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				failed = 1;
@@ -800,7 +801,8 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "thread-exits"))
 		return scenario_thread_exits(argc > 2 ? atoi(argv[2]) : 300, argc > 3 ? atoi(argv[3]) : 8);
 	if (!strcmp(name, "burst")) return scenario_burst(argc > 2 ? atoi(argv[2]) : 1000);
-	if (!strcmp(name, "changes-exec")) return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10);
+	if (!strcmp(name, "changes-exec"))
+		return scenario_changes_exec(argc > 2 ? atoi(argv[2]) : 10, argc > 3 ? argv[3] : "0.3");
 	if (!strcmp(name, "orphan-exits")) return scenario_orphan_exits(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "orphan-exits-first")) return scenario_orphan_exits_first(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "reaped-at-stop"))

@@ -10,16 +10,28 @@ struct ChangesBeforeExecTests {
     /// Each change, this many times: with `sched` before issue 25 about half were lost.
     static let rounds = 12
 
-    @Test(arguments: HookExpectations.chain + ["netlink"])
+    @Test(arguments: HookExpectations.chain)
     func changesJustBeforeAnExecPrecedeItAndASetuidExecIsNoCredRecord(_ mode: String) throws {
+        try Self.check(mode)
+    }
+
+    /// On its own (scripts/qemu/runs' netlink run): a recorder of the whole machine beside the BPF
+    /// suites would read /proc for all of their processes too.
+    @Test func netlinkRecordsChangesJustBeforeAnExecAndNoCredForASetuidExec() throws {
+        try Self.check("netlink")
+    }
+
+    static func check(_ mode: String) throws {
         let recording: Recording
         do {
             recording = try LiveRecording.record(
                 // netlink: a set-uid exec's cred record waits (at most --hash-wait) for a reader to look at
-                // the program, which runs 0.3 s: room for a machine under load, where the limits are timing.
-                arguments: mode == "netlink" ? ["--backend", "netlink", "--hash-wait", "1000"] : ["--backend", "bpf", "--hooks", mode],
+                // the program, which then runs 1 s (else 0.3 s): a program gone before it is looked at keeps
+                // its record (docs/netlink.md); under qemu's emulation with the BPF suites beside it, one of
+                // 24 was not looked at within 0.3 s.
+                arguments: mode == "netlink" ? ["--backend", "netlink", "--hash-wait", "3000"] : ["--backend", "bpf", "--hooks", mode],
                 scenarios: ["changes-exec"],
-                scenarioArguments: ["changes-exec": ["\(Self.rounds)"]])
+                scenarioArguments: ["changes-exec": ["\(Self.rounds)"] + (mode == "netlink" ? ["1"] : [])])
         } catch RecordingError.recorderDidNotStart(let errors) {
             #expect(!HookExpectations.mustLoad.contains(mode), "this kernel must allow \(mode): \(errors)")
             print("@@report changes-exec \(mode): refused")
@@ -47,6 +59,7 @@ struct ChangesBeforeExecTests {
         }
 
         var sessionsMissed = 0, credsMissed = 0, reCredsMissed = 0, euidCredsMissed = 0, spurious = 0, unexpected: [String] = []
+        var spuriousRecords: [[String: Any]] = []
         for pid in scenario["setsid"] as? [Int] ?? [] {
             let (exec, before, after) = changes(pid, "session")
             if exec == nil { unexpected.append("no exec of \(pid)") }
@@ -69,7 +82,9 @@ struct ChangesBeforeExecTests {
             if !ids(exec, ["uid", "euid", "suid"], are: [0, 65534, 65534]) {
                 unexpected.append("set-uid exec \(pid): \(exec ?? [:])")
             }
-            spurious += recording.records(pid: pid, event: "cred").count + recording.records(pid: pid, event: "session").count
+            let extra = recording.records(pid: pid, event: "cred") + recording.records(pid: pid, event: "session")
+            spurious += extra.count
+            spuriousRecords += extra
         }
         // setresuid(-1, 65534, 65534), then an exec: a secure exec (AT_SECURE) that is no set-uid one.
         for pid in scenario["seteuid"] as? [Int] ?? [] {
@@ -89,10 +104,12 @@ struct ChangesBeforeExecTests {
             let execTime = exec.flatMap { RecordLifecycleTests.nanoseconds($0["time"] as? String) } ?? 0
             let creds = recording.records(pid: pid, event: "cred")
             if creds.isEmpty { unexpected.append("root set-uid \(pid): the change to nobody has no cred") }
-            spurious += creds.filter {
+            let extra = creds.filter {
                 (RecordLifecycleTests.nanoseconds($0["time"] as? String) ?? 0) > execTime - 100_000_000
                     || ($0["uid"] as? Int == 65534 && $0["euid"] as? Int == 0)
-            }.count
+            }
+            spurious += extra.count
+            spuriousRecords += extra
         }
         print("@@report changes-exec \(mode): of \(Self.rounds) each, setsid+exec without session \(sessionsMissed), "
             + "setres*id+exec without cred \(credsMissed), setre*id+exec without cred \(reCredsMissed), "
@@ -102,7 +119,7 @@ struct ChangesBeforeExecTests {
         #expect(credsMissed == 0, "setresgid, setresuid then execve: no cred record with the new ids before the exec")
         #expect(reCredsMissed == 0, "setregid, setreuid then execve: no cred record with the new ids before the exec")
         #expect(euidCredsMissed == 0, "setresuid(-1, 65534, 65534) then execve: no cred record with the new ids before the exec")
-        #expect(spurious == 0, "a set-uid program's exec is in its exec record only")
+        #expect(spurious == 0, "a set-uid program's exec is in its exec record only: \(spuriousRecords.prefix(3))")
         #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
     }
 }
