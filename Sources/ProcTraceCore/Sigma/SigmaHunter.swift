@@ -15,9 +15,6 @@ public final class SigmaHunter {
     public var evaluationCount: Int { evaluator.evaluationCount }
 
     private let evaluator: SigmaEvaluator
-    /// The image and arguments a process inherited at its fork, until it execs (its node has none of its own).
-    @exclusivity(unchecked) private var inherited: [ProcessID: SigmaImage] = [:]
-    @exclusivity(unchecked) private var inheritedLimit = 65_536
 
     public init(rules: [SigmaRule], userName: ((UInt32) -> [UInt8]?)? = nil) {
         evaluator = SigmaEvaluator(rules: rules)
@@ -30,8 +27,8 @@ public final class SigmaHunter {
             _ = prepare(event, in: tree, ancestry: false)
             return
         }
-        inherited[event.processID] = nil
         let node = tree.node(event.processID)
+        node?.inheritedImage = nil
         try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName) { rule in
             try report(SigmaAlert(rule: rule, event: event, image: evaluator.fields.image,
                                   commandLine: evaluator.fields.commandLine,
@@ -48,25 +45,16 @@ public final class SigmaHunter {
         case .fork:
             guard let node = tree.node(event.processID), let parent = node.parent,
                   let image = image(of: parent) else { return nil }
-            if inherited.count >= inheritedLimit { forgetGoneProcesses(in: tree) }
-            inherited[node.processID] = image
+            node.inheritedImage = image
             return nil
         case .exec:
-            inherited[event.processID] = nil
             let node = tree.node(event.processID)
+            node?.inheritedImage = nil
             return SigmaExec(event: event, parent: node?.parent.flatMap(image(of:)),
                              ancestry: withAncestry ? ancestry(of: node, ppid: event.ppid) : [])
-        case .reap:
-            inherited[event.processID] = nil
-            return nil
         default:
             return nil
         }
-    }
-
-    private func forgetGoneProcesses(in tree: ProcessTree) {
-        inherited = inherited.filter { tree.node($0.key) != nil }
-        inheritedLimit = max(65_536, inherited.count * 2)
     }
 
     /// What `node` runs: its own exec's (or snapshot's) image, else the one it inherited at its fork.
@@ -74,7 +62,7 @@ public final class SigmaHunter {
         if node.filename != nil || node.context?.exe != nil {
             return SigmaImage(image: node.context?.exe ?? node.filename, argv: node.argv)
         }
-        return inherited[node.processID]
+        return node.inheritedImage
     }
 
     /// The parent, its parent, … up to the first process whose parent is not in the tree (init, or a
@@ -124,9 +112,11 @@ public final class SigmaEvaluator {
     /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
     @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
     @exclusivity(unchecked) private var key: [UInt8] = []
-    @exclusivity(unchecked) private var lastImage: [UInt8]?
-    @exclusivity(unchecked) private var lastParentImage: [UInt8]?
-    @exclusivity(unchecked) private var lastCandidates: [Int] = []
+    /// The last pairs seen and their rules, compared before any hashing: execs mostly cycle through a
+    /// few pairs (a build's cc, sed and git under one make), and hashing a key hashes it byte by byte.
+    @exclusivity(unchecked) private var recent: [SigmaRecentPair] = []
+    @exclusivity(unchecked) private var recentNext = 0
+    private static let recentLimit = 8
     private static let candidateCacheLimit = 16_384
     /// Then the literals each rule needs, all looked for in one pass over each field.
     private let literalFilter: SigmaLiteralFilter
@@ -157,10 +147,10 @@ public final class SigmaEvaluator {
         fields.release()
     }
 
-    /// The rules still possible for (image, parent image): the last pair's again when it is the same
-    /// (consecutive execs mostly are), else from the cache, else judged now.
+    /// The rules still possible for (image, parent image): a recent pair's again when it is one of
+    /// them (consecutive execs mostly are), else from the cache, else judged now.
     private func candidates(image: [UInt8]?, parentImage: [UInt8]?) -> [Int] {
-        if image == lastImage && parentImage == lastParentImage { return lastCandidates }
+        for pair in recent where pair.image == image && pair.parentImage == parentImage { return pair.indices }
         key.removeAll(keepingCapacity: true)
         SigmaEvaluator.append(image, to: &key)
         SigmaEvaluator.append(parentImage, to: &key)
@@ -174,9 +164,11 @@ public final class SigmaEvaluator {
             candidates[key] = indices
         }
         // Copies: holding the record's own buffers would keep the reader from reusing them.
-        lastImage = image.map { $0.withUnsafeBufferPointer { Array($0) } }
-        lastParentImage = parentImage.map { $0.withUnsafeBufferPointer { Array($0) } }
-        lastCandidates = indices
+        let pair = SigmaRecentPair(image: image.map { $0.withUnsafeBufferPointer { Array($0) } },
+                                   parentImage: parentImage.map { $0.withUnsafeBufferPointer { Array($0) } },
+                                   indices: indices)
+        if recent.count < Self.recentLimit { recent.append(pair) } else { recent[recentNext] = pair }
+        recentNext = (recentNext + 1) % Self.recentLimit
         return indices
     }
 
@@ -187,6 +179,13 @@ public final class SigmaEvaluator {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.count)) { key.append(contentsOf: $0) }
         key.append(contentsOf: value)
     }
+}
+
+/// An (image, parent image) pair the evaluator saw lately, and the rules still possible for it.
+struct SigmaRecentPair {
+    var image: [UInt8]?
+    var parentImage: [UInt8]?
+    var indices: [Int]
 }
 
 /// The program a process runs and its arguments.

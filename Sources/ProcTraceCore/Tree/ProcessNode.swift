@@ -40,6 +40,9 @@ public final class ProcessNode {
     @exclusivity(unchecked) public internal(set) var birthSeen = false
     /// When it was born or first seen (ns since epoch).
     @exclusivity(unchecked) public internal(set) var firstSeen: Int64
+    /// The program and arguments it inherited at its fork, until it execs: kept here by SigmaHunter
+    /// (a child runs its parent's image of that moment), so it goes with the node, with no lookup.
+    @exclusivity(unchecked) var inheritedImage: SigmaImage?
 
     /// The node whose children list holds this one; nil while its parent is not in the tree.
     @exclusivity(unchecked) public internal(set) unowned var parent: ProcessNode?

@@ -3,7 +3,7 @@ import ProcTraceCore
 import ProcTraceLinux
 import Testing
 
-/// A real recording (as root), sealed with a 1 s interval, rotated every 48K
+/// A real recording (as root) of this script's processes, sealed with a 1 s interval, rotated every 48K
 /// and compressed, with the key state copied half-way (an intruder's copy);
 /// then every tampering of issue 30 on a copy of it, each caught by verify.
 @Suite(.serialized) struct SealedRecordingTests {
@@ -25,7 +25,7 @@ import Testing
             mkdir -m 700 "$D/state"; mkdir "$D/logs"
             "$PROCTRACE" seal init --key-file "$D/state/seal.key" --interval 1s > "$D/vkey"
             "$PROCTRACE" record --config /dev/null -o "$D/logs/events.jsonl" --rotate-size 48K --rotate-keep 50 \\
-                --compress --seal-key "$D/state/seal.key" 2>"$D/record.err" & P=$!
+                --compress --seal-key "$D/state/seal.key" --pid $$ --descendants 2>"$D/record.err" & P=$!
             until grep -q '"event":"start"' "$D/logs/events.jsonl" 2>/dev/null; do
                 kill -0 $P 2>/dev/null || { echo "record exited" >&2; exit 1; }
                 sleep 0.02
@@ -41,8 +41,9 @@ import Testing
                 fi
             done
             # The live file holds an interval seal before the stop's: an interval ends with lines to seal
-            # (one exec each tenth of a second; a quiet machine writes nothing else, and a busy one may
-            # rotate the file again), so wait for the seal, 10 s at most.
+            # (one exec each tenth of a second), so wait for the seal, 10 s at most. Only this script's
+            # processes are recorded: a busy machine's own records rotated the file between the seal
+            # and the stop, and the live file had no interval seal left.
             n=0
             until grep -q '"trigger":"interval"' "$D/logs/events.jsonl" || [ $n -ge 100 ]; do /bin/true; sleep 0.1; n=$((n+1)); done
             kill -TERM $P; wait $P; echo "status $?"

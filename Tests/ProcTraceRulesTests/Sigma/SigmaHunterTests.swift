@@ -106,6 +106,32 @@ import Testing
         #expect(alerts[0].ancestry.map { Self.text($0.image) } == ["/usr/bin/bash", "/usr/bin/vim", "/usr/lib/systemd/systemd"])
     }
 
+    @Test func execsCyclingThroughMorePairsThanTheEvaluatorKeepsGetEachPairsRules() throws {
+        // 20 (image, parent image) pairs, the pair changing at every exec (more than the evaluator's recent
+        // pairs): each exec is judged by its own pair's rules, never by those of a pair with the same image.
+        let tools = 0..<10
+        let rules = try tools.map {
+            try rule(ruleText("selection:\n    Image|endswith: '/tool\($0)'\n    ParentImage|endswith: '/make'\ncondition: selection",
+                              title: "tool\($0)"))
+        }
+        var events = [Self.exists(1, ppid: 0, start: 1, exe: "/sbin/init", argv: ["init"]),
+                      Self.exists(10, ppid: 1, start: 10, exe: "/usr/bin/bash", argv: ["bash"]),
+                      Self.exists(11, ppid: 1, start: 11, exe: "/usr/bin/make", argv: ["make"])]
+        var expected: [String] = []
+        var pid: Int32 = 100
+        for _ in 0..<3 {
+            for tool in tools {
+                for parent: Int32 in [10, 11] {
+                    pid += 1
+                    events.append(L.fork(pid, ppid: parent, start: UInt64(pid)))
+                    events.append(Self.exec(pid, ppid: parent, start: UInt64(pid), exe: "/usr/bin/tool\(tool)", argv: ["tool"]))
+                    if parent == 11 { expected.append("\(pid) tool\(tool)") }
+                }
+            }
+        }
+        #expect(Self.hunt(rules, events).map { "\($0.pid) \($0.rule.title)" } == expected)
+    }
+
     @Test func aParentBeforeTheRecordingIsOnlyAPid() throws {
         let rules = [try rule(ruleText("selection:\n    Image|endswith: '/id'\ncondition: selection"))]
         let alerts = Self.hunt(rules, [
