@@ -3,10 +3,15 @@
 /// a record, not as a million events (687 MiB before, issue 27).
 ///
 /// Columns: kind, row, time, seq, comm and ppid, each a difference where it
-/// helps, and the rest in one flat payload array by kind. The first record's
-/// time is relative to the report's start, known only at the end.
+/// helps, and the rest in one flat payload array: for each record the values
+/// of the fields its kind carries (ReportRecordField.fields(of:), which the
+/// page reads from the schema element). The first record's time is relative
+/// to the report's start, known only at the end.
 public final class ReportRecordColumns {
     let tables: ReportTables
+    /// Every kind's fields one after another, by EventKind.rawValue; where each kind's start, and one more at the end.
+    private let fields: [ReportRecordField]
+    private let fieldsStart: [Int]
     private var kinds = VarintColumn(), rows = VarintColumn(), times = VarintColumn()
     private var seqs = VarintColumn(), comms = VarintColumn(), parents = VarintColumn()
     private var payload = VarintColumn(capacity: 256 * 1024)
@@ -17,6 +22,9 @@ public final class ReportRecordColumns {
 
     init(tables: ReportTables) {
         self.tables = tables
+        let kinds = EventKind.allCases.map { ReportRecordField.fields(of: $0).map(\.field) }
+        fields = kinds.flatMap { $0 }
+        fieldsStart = kinds.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
     public var count: Int { kinds.count }
@@ -33,7 +41,10 @@ public final class ReportRecordColumns {
         previousSeq = event.seq
         comms.append(strings.comm)
         parents.append(Int64(event.ppid) - Int64(process.ppid))
-        ReportDataEncoder.appendPayload(of: event, of: process, strings: strings, to: &payload, tables: tables)
+        let kind = Int(event.kind.rawValue)
+        for index in fieldsStart[kind]..<fieldsStart[kind + 1] {
+            payload.append(fields[index].value(of: event, in: process, strings: strings, tables: tables))
+        }
     }
 
     /// The columns one after another in the writer's store, in the order the page reads them (k p t s c pp x).
