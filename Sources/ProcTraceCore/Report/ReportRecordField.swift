@@ -118,6 +118,9 @@ enum ReportRecordField: CaseIterable {
         }
     }
 
+    /// The value that stands for none.
+    var none: Int64 { self == .durationNs ? absentDifference : -1 }
+
     /// What a record of `kind` carries, in order, and whether the log writes each even when it has no
     /// value (then the page shows it, as null or false; else it leaves it out, as the log does).
     static func fields(of kind: EventKind) -> [(field: ReportRecordField, written: Bool)] {

@@ -53,13 +53,13 @@ import Testing
         return event
     }
 
-    /// Labels by kind in the details of the process `pid` the page at `url` selected (#find=PID).
-    static func shownLabels(_ page: URL, pid: Int32) throws -> [(kind: String, labels: [String])] {
+    /// Labels by kind in the details of the process `pid` the page at `url` selected (#find=PID), and the details' markup.
+    static func shownLabels(_ page: URL, pid: Int32) throws -> (records: [(kind: String, labels: [String])], details: String) {
         let dom = try Chromium.dumpDOM("file://\(page.path)#find=\(pid)", window: "1400,3000")
         let details = try #require(dom.components(separatedBy: #"<aside id="details""#).last)
         #expect(details.hasPrefix(#" aria-label="Details" data-pid="\#(pid)">"#), "the page selected \(pid)")
         let label = try NSRegularExpression(pattern: "<dt>([^<]*)</dt>")
-        return details.components(separatedBy: #"<div class="record"><b>"#).dropFirst().map { record in
+        let records = details.components(separatedBy: #"<div class="record"><b>"#).dropFirst().map { record in
             let kind = String(record.prefix { $0 != "<" })
             let body = record.components(separatedBy: "</dl>")[0]
             let labels = label.matches(in: body, range: NSRange(body.startIndex..., in: body)).map {
@@ -67,6 +67,7 @@ import Testing
             }
             return (kind, labels)
         }
+        return (records, details)
     }
 
     @Test func everyFieldOfEveryProcessRecordIsShownAsTheSchemaSpellsIt() throws {
@@ -75,13 +76,25 @@ import Testing
         // A fork starts the row of the process it names: a child of 300's.
         events.insert(Self.full(.fork, pid: 301, at: 1_001_500_000), at: 2)
         events[2].ppid = 300
+        // Then an exec with only some of the fields the log leaves out when they have no value: the
+        // page shows those it has, with their own values, and none of the others.
+        var exec = LifecycleEvents.exec(301, ppid: 300, start: 5_000, argv: ["/bin/partial"], at: 1_001_600_000)
+        exec.oldPid = 302
+        exec.unavailable = [.credentials]
+        events.insert(exec, at: 3)
         var remaining = events[...]
         let data = try RecordingReport.build(ReportSelection()) { remaining.popFirst() }
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-details-\(UUID()).html")
         try Data(try ReportPage.html(data, gzip: { try Gzip.compress($0) }, nonce: "0123456789abcdef").array).write(to: page)
         defer { try? FileManager.default.removeItem(at: page) }
 
-        let shown = try Self.shownLabels(page, pid: 300) + Self.shownLabels(page, pid: 301)
+        let (child, childDetails) = try Self.shownLabels(page, pid: 301)
+        let partial = child.last
+        #expect(partial?.kind == "exec" && partial?.labels == ["seq", "time", "ppid", "comm", "filename", "argv", "argv_truncated",
+                                                               "old_pid", "unavailable"], "\(child)")
+        #expect(childDetails.contains("<dt>filename</dt><dd>\"/bin/partial\"</dd>"))
+        #expect(childDetails.contains("<dt>argv_truncated</dt><dd>false</dd><dt>old_pid</dt><dd>302</dd><dt>unavailable</dt><dd>credentials</dd>"))
+        let shown = try Self.shownLabels(page, pid: 300).records + child.dropLast()
         #expect(Set(shown.map(\.kind)) == Set((kinds + [.fork]).map(\.name)), "a record of every kind: \(shown)")
         for (kind, labels) in shown {
             let expected = try Self.expectedLabels(#require(EventKind(name: kind)))

@@ -8,7 +8,11 @@ const SCHEMA = JSON.parse(document.getElementById("report-schema").textContent);
 const KINDS = SCHEMA.kinds, REASONS = SCHEMA.reasons, UNAVAILABLE = SCHEMA.unavailable, SIGNALS = SCHEMA.signals;
 const RECORDS = SCHEMA.records, EXEC = KINDS.indexOf("exec"), REPARENT = KINDS.indexOf("reparent");
 const EXEC_FILE = RECORDS[EXEC].findIndex(([label]) => label === "filename");
-// Per kind, where its text values are in r.x (find searches them).
+// Per kind, how many of its fields every record has, and whether it has any the log may leave out: then a
+// mask comes first, bit k set when the k-th of those is there (ReportRecordColumns).
+const WRITTEN = RECORDS.map((fields) => fields.filter((field) => field[2]).length);
+const MASKED = RECORDS.map((fields, k) => fields.length > WRITTEN[k]);
+// Per kind, which of its fields are text (find searches them).
 const TEXTS = RECORDS.map((fields) => fields.flatMap(([, display], k) => (display === "quoted" || display === "text" ? [k] : [])));
 const OUTCOMES = [["running", "running"], ["exit0", "exit 0"], ["nonzero", "exit ≠ 0"], ["killed", "signal"], ["core", "core dump"]];
 const ORIGINS = ["already running when the recording began (exists)", "forked (fork)",
@@ -122,7 +126,9 @@ function buildRecords() {
   for (let r = 0; r < m; r++) {
     row += R.p[r]; time += R.t[r]; seq += R.s[r];
     recProc[r] = row; recTime[r] = time; recSeq[r] = seq; recX[r] = x;
-    x += RECORDS[recKind[r]].length;
+    const kind = recKind[r];
+    if (MASKED[kind]) { let mask = R.x[x]; x++; for (; mask; mask &= mask - 1) x++; }
+    x += WRITTEN[kind];
   }
   for (let r = m - 1; r >= 0; r--) { recNext[r] = recHead[recProc[r]]; recHead[recProc[r]] = r; }
 }
@@ -240,7 +246,7 @@ function processRow(i, depth, width) {
     if (x < -2 || x > width + 2) continue;
     const mark = el("div", kind === EXEC ? "mark exec" : "mark reparent");
     mark.style.left = x - 1 + "px";
-    const file = D.r.x[recX[r] + EXEC_FILE];
+    const file = kind === EXEC ? recordValues(r)[EXEC_FILE] : -1;
     mark.title = kind === EXEC ? "exec " + (file >= 0 ? S[file] : "") : "re-parented to " + ppidOf(r);
     track.append(mark);
   }
@@ -435,12 +441,24 @@ const DISPLAY = {
   reason: [(v) => REASONS[v] || "null"],
   unavailable: [(v) => UNAVAILABLE.filter((_, b) => v & (1 << b)).join(", ")],
 };
+/// Record r's value of each field its kind has, in order; a field it leaves out has its display's none.
+function recordValues(r) {
+  const x = D.r.x, kind = recKind[r];
+  let at = recX[r], bit = 1;
+  const mask = MASKED[kind] ? x[at++] : 0;
+  return RECORDS[kind].map(([, display, written]) => {
+    if (written) return x[at++];
+    const there = mask & bit;
+    bit *= 2;
+    return there ? x[at++] : (DISPLAY[display][2] ?? -1);
+  });
+}
 function recordFields(r, previousCred) {
-  const x = D.r.x, at = recX[r], fields = [];
+  const values = recordValues(r), fields = [];
   fields.push(["seq", recSeq[r]], ["time", timeText(recTime[r])], ["ppid", ppidOf(r)], ["comm", quoted(D.r.c[r])]);
   let cred = -1;
   RECORDS[recKind[r]].forEach(([label, display, written], k) => {
-    const v = x[at + k], [text, none = "null", absent = -1] = DISPLAY[display];
+    const v = values[k], [text, none = "null", absent = -1] = DISPLAY[display];
     if (v !== absent) fields.push([label, text(v, r)]);
     else if (written) fields.push([label, none]);
     if (display !== "credentials") return;
@@ -509,8 +527,8 @@ function findNow(query) {
   for (let r = 0; r < recKind.length; r++) {
     const i = recProc[r];
     if (seen.has(i)) continue;
-    const x = D.r.x, at = recX[r];
-    const hit = lowered[D.r.c[r]].includes(query) || TEXTS[recKind[r]].some((k) => x[at + k] >= 0 && lowered[x[at + k]].includes(query));
+    const texts = TEXTS[recKind[r]], values = texts.length ? recordValues(r) : null;
+    const hit = lowered[D.r.c[r]].includes(query) || texts.some((k) => values[k] >= 0 && lowered[values[k]].includes(query));
     if (hit) { seen.add(i); matches.push(i); }
   }
   matches.sort((a, b) => a - b);
