@@ -30,7 +30,8 @@ import Testing
     }
 
     /// A record of `kind` with every field a process record can have set (the same credentials and
-    /// session throughout, so no "credentials changed" line).
+    /// session throughout, so no "credentials changed" line). A field added to a kind is set here too:
+    /// one the log leaves out without a value is on the page only with one (the test names it).
     static func full(_ kind: EventKind, pid: Int32, at time: Int64) -> Event {
         var event = Event(kind: kind, time: time, pid: pid, ppid: 1, startTime: 5_000)
         event.comm = Comm("full")
