@@ -67,4 +67,18 @@ import Testing
         for signal in 1...64 { #expect(!script.contains("\(signal): \"\(SignalName.name(of: signal))\"")) }
         for unit in Set(DurationText.steps.map(\.unit)) { #expect(!script.contains("\"\(unit)\"")) }
     }
+
+    /// The records' details name no field of a kind and count no values: what each kind carries, and
+    /// in what order, is the schema's (`records`), so the script has no table of arities either.
+    @Test func theScriptSpellsNoRecordField() throws {
+        let script = String(decoding: ReportPage.script, as: UTF8.self)
+        let start = try #require(script.range(of: "function recordFields(")).lowerBound
+        let end = try #require(script[start...].range(of: "\n}\n")).upperBound
+        let details = script[start..<end]
+        // Only the columns every record has, which the page decodes by name (docs/report.md).
+        for field in LogField.allCases where ![.seq, .time, .ppid, .comm].contains(field) {
+            #expect(!details.contains("\"\(field.key)\""), "recordFields spells \(field.key): read it from the schema (ReportSchema.records)")
+        }
+        #expect(!script.contains("ARITY"), "report.js counts each kind's values itself")
+    }
 }
