@@ -133,10 +133,10 @@ public enum ReportDataEncoder {
 /// code (2^52 - 1) JavaScript's numbers still hold exactly.
 let absentDifference: Int64 = -2_251_799_813_685_248
 
-/// Strings by index, each stored once.
+/// Strings by index, each stored once. Used by one thread (no run-time exclusivity checks).
 final class StringTable {
-    private(set) var values: [[UInt8]] = []
-    private var indices: [Key: Int64] = [:]
+    @exclusivity(unchecked) private(set) var values: [[UInt8]] = []
+    @exclusivity(unchecked) private var indices: [Key: Int64] = [:]
 
     /// Hashes its bytes as one block (an array of bytes hashes byte by byte).
     private struct Key: Hashable {
@@ -149,7 +149,7 @@ final class StringTable {
 
     /// Names looked up already, by value: every record has one, and hashing 16 bytes
     /// in place is cheaper than escaping them into an array first.
-    private var commIndices: [Comm: Int64] = [:]
+    @exclusivity(unchecked) private var commIndices: [Comm: Int64] = [:]
 
     /// Bytes from the log, stored as the log escapes them.
     func log(_ bytes: [UInt8]) -> Int64 { text(ReportEscaping.logText(bytes)) }

@@ -18,13 +18,14 @@ public final class ReportRecordColumns {
     private let fieldsStart: [Int]
     /// Per kind, whether it has a field the log may leave out (then its records have a mask).
     private let hasMask: [Bool]
-    private var kinds = VarintColumn(), rows = VarintColumn(), times = VarintColumn()
-    private var seqs = VarintColumn(), comms = VarintColumn(), parents = VarintColumn()
-    private var payload = VarintColumn(capacity: 256 * 1024)
-    private var firstTime: Int64?
-    private var previousRow: Int64 = 0
-    private var previousTime: Int64 = 0
-    private var previousSeq: UInt64 = 0
+    // Used by one thread: no run-time exclusivity checks (a call per access, for every record).
+    @exclusivity(unchecked) private var kinds = VarintColumn(), rows = VarintColumn(), times = VarintColumn()
+    @exclusivity(unchecked) private var seqs = VarintColumn(), comms = VarintColumn(), parents = VarintColumn()
+    @exclusivity(unchecked) private var payload = VarintColumn(capacity: 256 * 1024)
+    @exclusivity(unchecked) private var firstTime: Int64?
+    @exclusivity(unchecked) private var previousRow: Int64 = 0
+    @exclusivity(unchecked) private var previousTime: Int64 = 0
+    @exclusivity(unchecked) private var previousSeq: UInt64 = 0
 
     init(tables: ReportTables) {
         self.tables = tables

@@ -10,7 +10,7 @@ import Testing
     private func embeddedSchema() throws -> String {
         var events = [LifecycleEvents.exists(1, ppid: 0, start: 1, comm: "init", at: 1_000_000_000)][...]
         let data = try RecordingReport.build(ReportSelection()) { events.popFirst() }
-        let page = String(decoding: try ReportPage.html(data, gzip: { $0.flatMap { Array($0) } }, nonce: "n").array, as: UTF8.self)
+        let page = String(decoding: try ReportPage.html(data, gzip: { ($0.flatMap { Array($0) }, $1.flatMap { Array($0) }) }, nonce: "n").array, as: UTF8.self)
         let open = #"<script type="application/json" id="report-schema">"#
         let start = try #require(page.range(of: open), "the page embeds no schema").upperBound
         let end = try #require(page[start...].range(of: "</script>")).lowerBound
