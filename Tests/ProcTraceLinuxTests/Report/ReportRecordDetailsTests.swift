@@ -86,7 +86,7 @@ import Testing
         var remaining = events[...]
         let data = try RecordingReport.build(ReportSelection()) { remaining.popFirst() }
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-details-\(UUID()).html")
-        try Data(try ReportPage.html(data, gzip: { try Gzip.compress($0) }, nonce: "0123456789abcdef").array).write(to: page)
+        try Data(try ReportPage.html(data, gzip: { try Gzip.compress($0, alongside: $1) }, nonce: "0123456789abcdef").array).write(to: page)
         defer { try? FileManager.default.removeItem(at: page) }
 
         let (child, childDetails) = try Self.shownLabels(page, pid: 301)
