@@ -56,10 +56,10 @@ struct ReportCommand: ParsableCommand {
             let selection = ReportSelection(from: window.fromBound, until: window.untilBound,
                                             filter: try filter.makeFilter(),
                                             zombieThresholdNs: UInt64(zombieThreshold * 1e9), groupMinimum: groupMinimum)
-            var data = try RecordingReport.build(selection, next: reader.next)
+            var data = try RecordingReport.build(selection, records: reader.forEachRecord)
             data.sources = reader.paths
             data.selection = selectionText
-            let page = try ReportPage.html(data, gzip: { try Gzip.compress($0) })
+            let page = try ReportPage.html(data, gzip: { try Gzip.compress($0, alongside: $1) })
             try write(page, inputs: inputs)
             if reader.invalidLineCount > 0 { reportSkipped(reader) }
         }

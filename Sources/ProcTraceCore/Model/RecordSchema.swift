@@ -5,7 +5,9 @@
 ///
 /// To add a field: a case and its key in LogField, its place in the lists
 /// below; the compiler then asks for how its value is written
-/// (JSONLineEncoder.appendField) and read (RecordFields.read). Document it
+/// (JSONLineEncoder.appendField), read (RecordFields.read) and kept by the
+/// report (ReportRecordField.of: nil, or a field the page shows from the
+/// schema element, with no edit to its script). Document it
 /// in docs/events.md, in the same place of the same list, and give it its row
 /// in docs/formats.md: in ECS and OCSF it goes to the extension place unless
 /// SchemaMapping gives it a place of its own.

@@ -23,8 +23,11 @@ public struct ReportSelection {
 /// process tree, then the filter; records before the window still build the
 /// tree) and gathers the report's rows, groups and `stats` figures.
 public enum RecordingReport {
-    /// `observe` sees each process record the report keeps, with its row, as it is added.
-    public static func build(_ selection: ReportSelection, next: () throws -> Event?,
+    /// Reads the records `forEachRecord` lends in place (`LogReader.forEachRecord`: a million
+    /// records are not copied out of the reader's buffers one by one); `observe` sees each
+    /// process record the report keeps, with its row, as it is added.
+    public static func build(_ selection: ReportSelection,
+                             records forEachRecord: (_ body: (inout Event) throws -> Bool) throws -> Void,
                              observe: ((Event, Int) -> Void)? = nil) throws -> ReportData {
         let replayer = LogReplayer(filter: selection.filter)
         let tables = ReportTables()
@@ -35,7 +38,7 @@ public enum RecordingReport {
         var windowOpened = selection.from == nil
         var lastTimeRead: Int64?
         var passedUntil = false
-        while var event = try next() {
+        try forEachRecord { event in
             let bounds = window ?? {
                 let resolved = (selection.from?.resolved(recordingStart: event.time) ?? Int64.min,
                                 selection.until?.resolved(recordingStart: event.time) ?? Int64.max)
@@ -44,7 +47,7 @@ public enum RecordingReport {
             }()
             if event.time > bounds.until {
                 passedUntil = true
-                break
+                return false
             }
             if event.time != 0 { lastTimeRead = max(lastTimeRead ?? event.time, event.time) }
             if !windowOpened && event.time >= bounds.from {
@@ -52,12 +55,13 @@ public enum RecordingReport {
                 addRunning(at: bounds.from, from: replayer, to: builder)
             }
             let kept = replayer.process(&event)
-            guard kept, windowOpened else { continue }
+            guard kept, windowOpened else { return true }
             if let (row, strings) = builder.addRecord(event) {
                 records.add(event, row: row, of: builder.processes[row], strings: strings)
                 observe?(event, row)
             }
             statistics.add(event, tree: replayer.tree)
+            return true
         }
         if !windowOpened, let from = window?.from {
             addRunning(at: from, from: replayer, to: builder)

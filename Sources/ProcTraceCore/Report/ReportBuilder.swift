@@ -7,19 +7,19 @@
 /// Rows are identified as the tree identifies processes, by (pid, start
 /// time): a fork at a PID still in use starts a new row (the old lifetime's
 /// reap went unseen), and a reaped row never receives another record.
+// One thread builds a report: the run-time exclusivity checks (a call per property access,
+// for every record) are left out.
 public final class ReportBuilder {
-    public private(set) var processes: [ReportProcess] = []
-    public private(set) var lost: [LostMark] = []
-    public private(set) var stream: StreamInfo?
+    @exclusivity(unchecked) public private(set) var processes: [ReportProcess] = []
+    @exclusivity(unchecked) public private(set) var lost: [LostMark] = []
+    @exclusivity(unchecked) public private(set) var stream: StreamInfo?
     /// Times of the first and last record added.
-    public private(set) var firstTime: Int64?
-    public private(set) var lastTime: Int64?
+    @exclusivity(unchecked) public private(set) var firstTime: Int64?
+    @exclusivity(unchecked) public private(set) var lastTime: Int64?
 
     /// The current row of each PID that has not been reaped.
-    private var rowByPid: [Int32: Int] = [:]
+    @exclusivity(unchecked) private var rowByPid: [Int32: Int] = [:]
     let tables: ReportTables
-
-    public convenience init() { self.init(tables: ReportTables()) }
 
     init(tables: ReportTables) {
         self.tables = tables
@@ -31,10 +31,6 @@ public final class ReportBuilder {
         var file: Int64 = -1
         var argv: Int64 = -1
     }
-
-    /// Adds one record the report covers; returns its row when it is a process record.
-    @discardableResult
-    public func add(_ event: Event) -> Int? { addRecord(event)?.row }
 
     /// Adds one record the report covers; for a process record, its row and its strings.
     func addRecord(_ event: Event) -> (row: Int, strings: RecordStrings)? {

@@ -127,64 +127,16 @@ public enum ReportDataEncoder {
         }
         out.append(UInt8(ascii: "]"))
     }
-
-    /// The fields a kind of record has beyond kind, row, time, seq, comm and ppid, in a fixed order per kind
-    /// (docs/report.md); the page reads them back in the same order. Absent values are -1 (a missing
-    /// duration, stored as a difference, is `absentDifference`).
-    static func appendPayload(of event: Event, of process: ReportProcess, strings: ReportBuilder.RecordStrings,
-                              to payload: inout VarintColumn, tables: ReportTables) {
-        let credential = event.credentials.map { tables.credentials.index($0) } ?? -1
-        let session = event.session.map { tables.sessions.index($0) } ?? -1
-        // One value at a time: no array a record.
-        switch event.kind {
-        case .exists:
-            payload.append(Int64(event.state))
-            payload.append(strings.file)
-            payload.append(strings.argv)
-            payload.append(Int64((event.argvTruncated ? 1 : 0) | (event.isKernelThread ? 2 : 0)))
-            payload.append(credential)
-            payload.append(session)
-            payload.append(event.exitStatus.map { Int64($0.raw) } ?? -1)
-        case .fork:
-            payload.append(credential)
-            payload.append(session)
-        case .exec:
-            payload.append(strings.file)
-            payload.append(strings.argv)
-            payload.append(event.argvTruncated ? 1 : 0)
-            payload.append(credential)
-            payload.append(session)
-            payload.append(event.oldPid.map(Int64.init) ?? -1)
-        case .exit:
-            // duration_ns as its difference to exit time − bar begin (nearly equal: a small number).
-            payload.append(event.exitStatus.map { Int64($0.raw) } ?? -1)
-            payload.append(event.durationNs.map { Int64($0) - (event.time - process.begin) } ?? absentDifference)
-        case .reap:
-            payload.append(event.reaper.map(Int64.init) ?? -1)
-            payload.append(Int64(event.reapReason?.rawValue ?? 0))
-        case .reparent:
-            payload.append(Int64(event.oldPpid))
-        case .cred:
-            payload.append(credential)
-        case .session:
-            payload.append(session)
-        case .threadStart, .threadExit:
-            payload.append(Int64(event.tid))
-        case .comm, .start, .stop, .lost, .resync, .execFailed, .warning, .seal, .alert, .user:
-            break
-        }
-        payload.append(Int64(event.unavailable.rawValue))
-    }
 }
 
 /// Stands for "null" where a value is stored as a difference (so -1 is a value): -2^51, whose zigzag
 /// code (2^52 - 1) JavaScript's numbers still hold exactly.
 let absentDifference: Int64 = -2_251_799_813_685_248
 
-/// Strings by index, each stored once.
+/// Strings by index, each stored once. Used by one thread (no run-time exclusivity checks).
 final class StringTable {
-    private(set) var values: [[UInt8]] = []
-    private var indices: [Key: Int64] = [:]
+    @exclusivity(unchecked) private(set) var values: [[UInt8]] = []
+    @exclusivity(unchecked) private var indices: [Key: Int64] = [:]
 
     /// Hashes its bytes as one block (an array of bytes hashes byte by byte).
     private struct Key: Hashable {
@@ -197,7 +149,7 @@ final class StringTable {
 
     /// Names looked up already, by value: every record has one, and hashing 16 bytes
     /// in place is cheaper than escaping them into an array first.
-    private var commIndices: [Comm: Int64] = [:]
+    @exclusivity(unchecked) private var commIndices: [Comm: Int64] = [:]
 
     /// Bytes from the log, stored as the log escapes them.
     func log(_ bytes: [UInt8]) -> Int64 { text(ReportEscaping.logText(bytes)) }

@@ -7,9 +7,11 @@
 /// elements, so no byte of it can end that element, and the page's script
 /// puts every string into the document with `textContent`.
 public enum ReportPage {
-    /// gzip-compresses the parts' bytes, one after another, as one stream (a platform's zlib:
-    /// Core has none of its own).
-    public typealias Gzip = ([UnsafeRawBufferPointer]) throws -> [UInt8]
+    /// gzip-compresses each list of parts (their bytes one after another) as one stream, the
+    /// data's main part and its records; it may compress them at once, on two threads (a
+    /// platform's zlib and threads: Core has none of its own).
+    public typealias Gzip = (_ main: [UnsafeRawBufferPointer], _ records: [UnsafeRawBufferPointer]) throws
+        -> ([UInt8], [UInt8])
 
     /// The page for `data`. `nonce` marks the page's own script and style for the CSP.
     public static func html(_ data: ReportData, gzip: Gzip, nonce: String = randomNonce()) throws -> ByteBuffer {
@@ -37,14 +39,12 @@ public enum ReportPage {
         return out
     }
 
-    /// The data, encoded then compressed; the uncompressed buffers are gone when it returns
-    /// (a million records' are tens of MB, not to be held beside the page).
+    /// The data, encoded then compressed, its two parts at once (a million records' deflate
+    /// is most of what is left once the recording is read); the uncompressed buffers are gone
+    /// when it returns (tens of MB, not to be held beside the page).
     private static func compressedParts(_ data: ReportData, gzip: Gzip) throws -> (main: [UInt8], records: [UInt8]) {
-        var (main, records) = ReportDataEncoder.encode(data)
-        let compressedMain = try withExtendedLifetime(main) { try gzip(main.map(\.bytes)) }
-        main = []
-        let compressedRecords = try withExtendedLifetime(records) { try gzip(records.map(\.bytes)) }
-        return (compressedMain, compressedRecords)
+        let (main, records) = ReportDataEncoder.encode(data)
+        return try withExtendedLifetime((main, records)) { try gzip(main.map(\.bytes), records.map(\.bytes)) }
     }
 
     // The page's own parts, real files in Report/Page embedded at build time (SwiftPM's embedInCode:

@@ -1,8 +1,8 @@
 /// The tables the report page's script reads names from, made from the
 /// Swift schema when the page is built and written into it as JSON (an
 /// element the script parses): the script spells none of them, so a new
-/// kind, reap reason, unavailable field or duration step reaches the page
-/// without an edit to it. One table per concept, each indexed as the data is.
+/// kind, reap reason, unavailable field, record field or duration step
+/// reaches the page without an edit to it. One table per concept, each indexed as the data is.
 enum ReportSchema {
     /// Record kind names by `EventKind.rawValue` (the records' `k` column).
     static var kinds: [String] { EventKind.allCases.map(\.name) }
@@ -19,7 +19,16 @@ enum ReportSchema {
     /// Signal names by number, 0 (none) null.
     static var signals: [String?] { [nil] + (1...SignalName.highest).map { SignalName.name(of: $0) } }
 
-    /// The JSON object the page embeds: `{"kinds":…,"reasons":…,"unavailable":…,"signals":…,"duration":…}`,
+    /// What each kind of record carries in the records' `x` column, in order, by `EventKind.rawValue`:
+    /// `[label, display, written]` per field (ReportRecordField), written 1 when the log writes the
+    /// field even without a value (the page then says so).
+    static var records: [[(label: String, display: String, written: Bool)]] {
+        EventKind.allCases.map { kind in
+            ReportRecordField.fields(of: kind).map { ($0.field.label, $0.field.display.rawValue, $0.written) }
+        }
+    }
+
+    /// The JSON object the page embeds: `{"kinds":…,"reasons":…,"unavailable":…,"signals":…,"records":…,"duration":…}`,
     /// each duration step `[below, major, separator, minor, modulus, width, unit]` (DurationText.steps).
     static func json() -> [UInt8] {
         let out = ByteBuffer(capacity: 4096)
@@ -31,6 +40,21 @@ enum ReportSchema {
         appendList(unavailable, to: out)
         out.append(",\"signals\":")
         appendList(signals, to: out)
+        out.append(",\"records\":[")
+        for (index, fields) in records.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            for (position, field) in fields.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "["))
+                JSONStringEscaper.appendQuoted(field.label, to: out)
+                out.append(UInt8(ascii: ","))
+                JSONStringEscaper.appendQuoted(field.display, to: out)
+                out.append(field.written ? ",1]" : ",0]")
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
         out.append(",\"duration\":[")
         for (index, step) in DurationText.steps.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

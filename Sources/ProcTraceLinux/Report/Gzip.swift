@@ -9,8 +9,31 @@ public enum Gzip {
         public var description: String { "zlib \(call) failed (\(code)): out of memory?" }
     }
 
-    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = 6) throws -> [UInt8] {
-        try compress([input], level: level)
+    /// Each list of parts as its own gzip stream (`compress(_:level:)`) at the
+    /// same time: `second` on a thread of its own (inline when none can be
+    /// made), `first` on this one; the same bytes as one after the other.
+    public static func compress(_ first: [UnsafeRawBufferPointer], alongside second: [UnsafeRawBufferPointer],
+                                level: Int32 = 6) throws -> (first: [UInt8], second: [UInt8]) {
+        let job = Job(parts: second, level: level)
+        let thread = SystemThread.start { job.run() }
+        let compressed = Result { try compress(first, level: level) }
+        if let thread { thread.join() } else { job.run() }
+        return (try compressed.get(), try job.result!.get())
+    }
+
+    /// One stream to compress; on another thread, its input is the caller's, lent until the join.
+    // Unchecked: the thread has it until `join()`, the caller only after.
+    private final class Job: @unchecked Sendable {
+        let parts: [UnsafeRawBufferPointer]
+        let level: Int32
+        var result: Result<[UInt8], Error>?
+
+        init(parts: [UnsafeRawBufferPointer], level: Int32) {
+            self.parts = parts
+            self.level = level
+        }
+
+        func run() { result = Result { try Gzip.compress(parts, level: level) } }
     }
 
     /// The parts one after another as one gzip stream, compressed a chunk at a

@@ -10,7 +10,7 @@ import Testing
     private func embeddedSchema() throws -> String {
         var events = [LifecycleEvents.exists(1, ppid: 0, start: 1, comm: "init", at: 1_000_000_000)][...]
         let data = try RecordingReport.build(ReportSelection()) { events.popFirst() }
-        let page = String(decoding: try ReportPage.html(data, gzip: { $0.flatMap { Array($0) } }, nonce: "n").array, as: UTF8.self)
+        let page = String(decoding: try ReportPage.html(data, gzip: { ($0.flatMap { Array($0) }, $1.flatMap { Array($0) }) }, nonce: "n").array, as: UTF8.self)
         let open = #"<script type="application/json" id="report-schema">"#
         let start = try #require(page.range(of: open), "the page embeds no schema").upperBound
         let end = try #require(page[start...].range(of: "</script>")).lowerBound
@@ -66,5 +66,19 @@ import Testing
         }
         for signal in 1...64 { #expect(!script.contains("\(signal): \"\(SignalName.name(of: signal))\"")) }
         for unit in Set(DurationText.steps.map(\.unit)) { #expect(!script.contains("\"\(unit)\"")) }
+    }
+
+    /// The records' details name no field of a kind and count no values: what each kind carries, and
+    /// in what order, is the schema's (`records`), so the script has no table of arities either.
+    @Test func theScriptSpellsNoRecordField() throws {
+        let script = String(decoding: ReportPage.script, as: UTF8.self)
+        let start = try #require(script.range(of: "function recordFields(")).lowerBound
+        let end = try #require(script[start...].range(of: "\n}\n")).upperBound
+        let details = script[start..<end]
+        // Only the columns every record has, which the page decodes by name (docs/report.md).
+        for field in LogField.allCases where ![.seq, .time, .ppid, .comm].contains(field) {
+            #expect(!details.contains("\"\(field.key)\""), "recordFields spells \(field.key): read it from the schema (ReportSchema.records)")
+        }
+        #expect(!script.contains("ARITY"), "report.js counts each kind's values itself")
     }
 }

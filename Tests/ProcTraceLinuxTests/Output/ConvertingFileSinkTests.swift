@@ -46,8 +46,7 @@ import Testing
                 state.writes += 1
                 var kept = batch.count
                 if let fail = state.failWrite, fail.number == state.writes {
-                    kept = ConvertingFileSink.prefix(of: UnsafeRawBufferPointer(start: batch, count: batch.count),
-                                                     lines: UInt64(fail.keptLines))
+                    kept = batch.withUnsafeBytes { ConvertingFileSink.prefix(of: $0, lines: UInt64(fail.keptLines)) }
                 }
                 state.files[state.files.count - 1] += batch[..<kept]
                 return kept < batch.count ? kept : nil

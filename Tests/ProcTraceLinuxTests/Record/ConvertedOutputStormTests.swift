@@ -44,7 +44,8 @@ struct ConvertedOutputStormTests {
         #expect(recorder.terminationStatus == 0, "\((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
 
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
-        let records = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        // LiveRecording.object: another process's argv may hold invalid UTF-8, a lone surrogate JSONSerialization rejects.
+        let records = try lines.map { try #require(LiveRecording.object($0)) }
         let stop = try #require(records.last)
         #expect(SchemaOutputTests.value(at: "metadata.event_code", in: stop) as? String == "stop")
         let stopSeq = try #require(SchemaOutputTests.value(at: "metadata.sequence", in: stop) as? Int)
@@ -108,7 +109,7 @@ struct ConvertedOutputStormTests {
         for name in names {
             let path = directory.appendingPathComponent(name).path
             let text = try Shell.run(name.hasSuffix(".gz") ? "gzip -dc \"$F\"" : "cat \"$F\"", environment: ["F": path], in: directory).output
-            loaded.append((name, try text.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }))
+            loaded.append((name, try text.split(separator: "\n").map { try #require(LiveRecording.object($0)) }))
         }
         loaded.sort { ($0.records.first.map(sequence) ?? 0) < ($1.records.first.map(sequence) ?? 0) }
         let ordered = loaded.map(\.name)

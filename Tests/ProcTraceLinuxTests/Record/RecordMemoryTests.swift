@@ -37,6 +37,57 @@ struct RecordMemoryTests {
         #expect(anonymousKiB <= 8 * 1024, "RssAnon \(anonymousKiB) KiB")
     }
 
+    /// Hashing, on by default, keeps only what SHA-256 needs of libcrypto resident: through EVP
+    /// the first hash started OpenSSL's provider machinery, 3.4 MiB of libcrypto's pages in an
+    /// idle recorder's RSS (1.6 MiB with its own SHA-256 functions).
+    @Test func hashingKeepsLittleOfLibcryptoResident() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-memory-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("events.jsonl")
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
+        recorder.arguments = ["record", "--config", "/dev/null", "--output", log.path]
+        recorder.standardError = FileHandle.nullDevice
+        try recorder.run()
+        defer {
+            if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
+            recorder.waitUntilExit()
+        }
+        // A hash written: libcrypto has done what hashing does.
+        let deadline = Date().addingTimeInterval(90)
+        while recorder.isRunning && Date() < deadline
+            && (try? String(contentsOf: log, encoding: .utf8))?.contains("\"exe_sha256\":\"") != true {
+            usleep(20_000)
+        }
+        usleep(1_000_000)
+        // Read to its end (a /proc file's size is 0: a single read could stop at the first page).
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(recorder.processIdentifier)/smaps"))
+        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        try handle.close()
+        kill(recorder.processIdentifier, SIGINT)
+        recorder.waitUntilExit()
+        #expect((try? String(contentsOf: log, encoding: .utf8))?.contains("\"exe_sha256\":\"") == true)
+        let libcryptoKiB = Self.residentKiB(ofMappingsNamed: "libcrypto.so", in: smaps)
+        #expect(libcryptoKiB > 0)
+        #expect(libcryptoKiB <= 2 * 1024, "libcrypto resident \(libcryptoKiB) KiB")
+    }
+
+    /// The `Rss` of every mapping whose path contains `name`, summed.
+    static func residentKiB(ofMappingsNamed name: String, in smaps: String) -> Int {
+        var inside = false
+        var total = 0
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inside = fields.count > 5 && fields[5].contains(name)
+            } else if inside, fields.first == "Rss:", fields.count > 1 {
+                total += Int(fields[1]) ?? 0
+            }
+        }
+        return total
+    }
+
     static func kibibytes(_ field: String, in status: String) -> Int? {
         status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
             .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }

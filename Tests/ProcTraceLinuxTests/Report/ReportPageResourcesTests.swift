@@ -113,7 +113,7 @@ import Testing
     /// Swift strings (f569cc4): moving them into files changed no byte. A deliberate change to
     /// the page re-records it: PROCTRACE_RECORD_FIXTURES=1 swift test --filter ReportPageResourcesTests
     @Test func thePageIsByteForByteTheRecordedOne() throws {
-        let page = try ReportPage.html(try Self.data(), gzip: { try Gzip.compress($0) }, nonce: "0123456789abcdef0123456789abcdef").array
+        let page = try ReportPage.html(try Self.data(), gzip: { try Gzip.compress($0, alongside: $1) }, nonce: "0123456789abcdef0123456789abcdef").array
         if ProcessInfo.processInfo.environment["PROCTRACE_RECORD_FIXTURES"] == "1" {
             try Data(page).write(to: URL(fileURLWithPath: Self.fixture))
         }

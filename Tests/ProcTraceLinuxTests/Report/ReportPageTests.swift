@@ -18,7 +18,7 @@ import Testing
     }
 
     private func page(_ data: ReportData) throws -> String {
-        String(decoding: try ReportPage.html(data, gzip: { try Gzip.compress($0) }, nonce: "0123456789abcdef0123456789abcdef").array, as: UTF8.self)
+        String(decoding: try ReportPage.html(data, gzip: { try Gzip.compress($0, alongside: $1) }, nonce: "0123456789abcdef0123456789abcdef").array, as: UTF8.self)
     }
 
     /// The bytes of a data element, gunzipped from its base64.
@@ -128,6 +128,34 @@ import Testing
         #expect(store.add(values) == 0)
         #expect(Self.varints(store.parts[0].array, from: 0, count: values.count) == values)
         #expect(store.parts[0].array.prefix(4) == [0, 2, 1, 126])
+    }
+
+    /// The report's two parts are compressed at once, on two threads: each stream is the one
+    /// compressing it alone gives (the page stays byte for byte the same).
+    @Test func streamsCompressedAtOnceAreEachTheStreamCompressedAlone() throws {
+        var generator = SystemRandomNumberGenerator()
+        let inputs: [[[UInt8]]] = [
+            [Array(repeating: 7, count: 3_000_000), (0..<200_000).map { _ in UInt8.random(in: 0...255, using: &generator) }],
+            [Array("records".utf8), (0..<1_500_000).map { UInt8(truncatingIfNeeded: $0 / 3) }],
+            [],
+        ]
+        let buffers = inputs.map { parts in
+            parts.map { part in
+                let buffer = ByteBuffer(capacity: part.count)
+                buffer.append(contentsOf: part)
+                return buffer
+            }
+        }
+        try withExtendedLifetime(buffers) {
+            let alone = try buffers.map { try Gzip.compress($0.map(\.bytes)) }
+            for (first, second) in [(0, 1), (1, 0), (0, 2), (2, 1)] {
+                let streams = try Gzip.compress(buffers[first].map(\.bytes), alongside: buffers[second].map(\.bytes))
+                #expect(streams.first == alone[first], "\(first) beside \(second)")
+                #expect(streams.second == alone[second], "\(second) beside \(first)")
+                #expect(try Self.gunzip(streams.first) == inputs[first].flatMap { $0 })
+                #expect(try Self.gunzip(streams.second) == inputs[second].flatMap { $0 })
+            }
+        }
     }
 
     @Test func base64MatchesTheStandard() {

@@ -2,11 +2,18 @@
 (() => {
 const ROW = 20;
 // The schema's names, written into the page from the Swift schema (ReportSchema): kinds, reap reasons and
-// signals by number, the names in `unavailable` by bit, and the duration steps (DurationText.steps).
+// signals by number, the names in `unavailable` by bit, the duration steps (DurationText.steps), and what each
+// kind of record carries in r.x, in order: [label, display, written] per field (ReportRecordField).
 const SCHEMA = JSON.parse(document.getElementById("report-schema").textContent);
 const KINDS = SCHEMA.kinds, REASONS = SCHEMA.reasons, UNAVAILABLE = SCHEMA.unavailable, SIGNALS = SCHEMA.signals;
-// Integers each kind of record carries in r.x, in order (ReportDataEncoder.appendPayload), the last being `unavailable`.
-const ARITY = { 1: 8, 2: 3, 3: 7, 4: 3, 5: 3, 6: 2, 7: 2, 8: 1, 9: 2, 10: 2, 11: 2 };
+const RECORDS = SCHEMA.records, EXEC = KINDS.indexOf("exec"), REPARENT = KINDS.indexOf("reparent");
+const EXEC_FILE = RECORDS[EXEC].findIndex(([label]) => label === "filename");
+// Per kind, how many of its fields every record has, and whether it has any the log may leave out: then a
+// mask comes first, bit k set when the k-th of those is there (ReportRecordColumns).
+const WRITTEN = RECORDS.map((fields) => fields.filter((field) => field[2]).length);
+const MASKED = RECORDS.map((fields, k) => fields.length > WRITTEN[k]);
+// Per kind, which of its fields are text (find searches them).
+const TEXTS = RECORDS.map((fields) => fields.flatMap(([, display], k) => (display === "quoted" || display === "text" ? [k] : [])));
 const OUTCOMES = [["running", "running"], ["exit0", "exit 0"], ["nonzero", "exit ≠ 0"], ["killed", "signal"], ["core", "core dump"]];
 const ORIGINS = ["already running when the recording began (exists)", "forked (fork)",
   "first seen in a later record (its fork is not in the log)", "already running when the window began (--from)"];
@@ -119,7 +126,9 @@ function buildRecords() {
   for (let r = 0; r < m; r++) {
     row += R.p[r]; time += R.t[r]; seq += R.s[r];
     recProc[r] = row; recTime[r] = time; recSeq[r] = seq; recX[r] = x;
-    x += ARITY[recKind[r]] || 1;
+    const kind = recKind[r];
+    if (MASKED[kind]) { let mask = R.x[x]; x++; for (; mask; mask &= mask - 1) x++; }
+    x += WRITTEN[kind];
   }
   for (let r = m - 1; r >= 0; r--) { recNext[r] = recHead[recProc[r]]; recHead[recProc[r]] = r; }
 }
@@ -232,12 +241,13 @@ function processRow(i, depth, width) {
   }
   for (let r = recHead ? recHead[i] : -1; r >= 0; r = recNext[r]) {
     const kind = recKind[r];
-    if (kind !== 3 && kind !== 11) continue;
+    if (kind !== EXEC && kind !== REPARENT) continue;
     const x = xOf(recTime[r], width);
     if (x < -2 || x > width + 2) continue;
-    const mark = el("div", kind === 3 ? "mark exec" : "mark reparent");
+    const mark = el("div", kind === EXEC ? "mark exec" : "mark reparent");
     mark.style.left = x - 1 + "px";
-    mark.title = kind === 3 ? "exec " + (D.r.x[recX[r]] >= 0 ? S[D.r.x[recX[r]]] : "") : "re-parented to " + ppidOf(r);
+    const file = kind === EXEC ? recordValues(r)[EXEC_FILE] : -1;
+    mark.title = kind === EXEC ? "exec " + (file >= 0 ? S[file] : "") : "re-parented to " + ppidOf(r);
     track.append(mark);
   }
   row.append(label, track);
@@ -416,37 +426,46 @@ function dl(pairs) {
 
 // A record's ppid is stored as its difference to its process's first ppid.
 const ppidOf = (r) => P.ppid[recProc[r]] + D.r.pp[r];
+// How each kind of value is written (ReportRecordField.Display): [text of a value of record r, text for none,
+// the stored none]. A field without a value is left out, as the log leaves it out, unless the log writes it anyway.
+const DISPLAY = {
+  character: [(v) => String.fromCharCode(v)],
+  quoted: [quoted],
+  text: [plain],
+  number: [(v) => v],
+  flag: [() => "true", "false"],
+  credentials: [credText],
+  session: [sessionText],
+  status: [statusText],
+  duration: [(v, r) => { const ns = v + (recTime[r] - begin[recProc[r]]); return ns + " (" + durationText(ns) + ")"; }, "null", ABSENT],
+  reason: [(v) => REASONS[v] || "null"],
+  unavailable: [(v) => UNAVAILABLE.filter((_, b) => v & (1 << b)).join(", ")],
+};
+/// Record r's value of each field its kind has, in order; a field it leaves out has its display's none.
+function recordValues(r) {
+  const x = D.r.x, kind = recKind[r];
+  let at = recX[r], bit = 1;
+  const mask = MASKED[kind] ? x[at++] : 0;
+  return RECORDS[kind].map(([, display, written]) => {
+    if (written) return x[at++];
+    const there = mask & bit;
+    bit *= 2;
+    return there ? x[at++] : (DISPLAY[display][2] ?? -1);
+  });
+}
 function recordFields(r, previousCred) {
-  const x = D.r.x, at = recX[r], kind = recKind[r], fields = [];
+  const values = recordValues(r), fields = [];
   fields.push(["seq", recSeq[r]], ["time", timeText(recTime[r])], ["ppid", ppidOf(r)], ["comm", quoted(D.r.c[r])]);
   let cred = -1;
-  switch (kind) {
-    case 1: // exists
-      fields.push(["state", String.fromCharCode(x[at])], ["filename", quoted(x[at + 1])], ["argv", plain(x[at + 2])],
-        ["argv_truncated", String(!!(x[at + 3] & 1))], ["kernel_thread", x[at + 3] & 2 ? "true" : null],
-        ["credentials", credText(x[at + 4])], ["session", sessionText(x[at + 5])], ["status", statusText(x[at + 6])]);
-      cred = x[at + 4]; break;
-    case 2: // fork
-      fields.push(["credentials", credText(x[at])], ["session", sessionText(x[at + 1])]); cred = x[at]; break;
-    case 3: // exec
-      fields.push(["filename", quoted(x[at])], ["argv", plain(x[at + 1])], ["argv_truncated", String(!!x[at + 2])],
-        ["credentials", credText(x[at + 3])], ["session", sessionText(x[at + 4])], ["old_pid", x[at + 5] >= 0 ? x[at + 5] : null]);
-      cred = x[at + 3]; break;
-    case 4: { // exit
-      const duration = x[at + 1] === ABSENT ? null : x[at + 1] + (recTime[r] - begin[recProc[r]]);
-      fields.push(["status", statusText(x[at]) || "null"], ["duration_ns", duration === null ? "null" : duration + " (" + durationText(duration) + ")"]); break;
-    }
-    case 5: // reap
-      fields.push(["reaper", x[at] >= 0 ? x[at] : "null"], ["reason", REASONS[x[at + 1]] || "null"]); break;
-    case 6: case 7: fields.push(["tid", x[at]]); break;
-    case 9: fields.push(["credentials", credText(x[at])]); cred = x[at]; break;
-    case 10: fields.push(["session", sessionText(x[at])]); break;
-    case 11: fields.push(["old_ppid", x[at]], ["ppid (new)", ppidOf(r)]); break;
-  }
-  const change = credChange(previousCred, cred);
-  if (change) fields.push(["credentials changed", change, true]);
-  const missing = x[at + (ARITY[kind] || 1) - 1];
-  if (missing) fields.push(["unavailable", UNAVAILABLE.filter((_, b) => missing & (1 << b)).join(", ")]);
+  RECORDS[recKind[r]].forEach(([label, display, written], k) => {
+    const v = values[k], [text, none = "null", absent = -1] = DISPLAY[display];
+    if (v !== absent) fields.push([label, text(v, r)]);
+    else if (written) fields.push([label, none]);
+    if (display !== "credentials") return;
+    cred = v;
+    const change = credChange(previousCred, cred);
+    if (change) fields.push(["credentials changed", change, true]);
+  });
   return { fields, cred };
 }
 
@@ -508,8 +527,8 @@ function findNow(query) {
   for (let r = 0; r < recKind.length; r++) {
     const i = recProc[r];
     if (seen.has(i)) continue;
-    const k = recKind[r], x = D.r.x, at = recX[r];
-    const hit = lowered[D.r.c[r]].includes(query) || (k === 3 && ((x[at] >= 0 && lowered[x[at]].includes(query)) || (x[at + 1] >= 0 && lowered[x[at + 1]].includes(query))));
+    const texts = TEXTS[recKind[r]], values = texts.length ? recordValues(r) : null;
+    const hit = lowered[D.r.c[r]].includes(query) || texts.some((k) => values[k] >= 0 && lowered[values[k]].includes(query));
     if (hit) { seen.add(i); matches.push(i); }
   }
   matches.sort((a, b) => a - b);
