@@ -136,7 +136,12 @@ struct BPFAuditFieldsTests {
         #expect(record["audit_session"] is Int, "a loginuid write starts a session")
         #expect(record["tty"] is NSNull, "the tests run without a controlling terminal")
         #expect(record["nspid"] == nil)
-        #expect(record["unavailable"] == nil, "\(exec.line)")
+        // The audit fields are this test's; the hash is HashWorkerPool's and CaptureNeverWaitsTests'. Under
+        // qemu the recorders of the suites beside this one hash every exec too, and once even 10 s did not
+        // reach /bin/sleep's turn (6.1): then only the hash may be missing, and it says why.
+        let unavailable = record["unavailable"] as? [String]
+        #expect(unavailable == nil || (unavailable == ["exe_sha256"] && record["exe_sha256_skipped"] as? String == "hash_timeout"),
+                "\(exec.line)")
 
         // Its fork came before the login: the parent's (unset) loginuid, the same cgroup.
         let fork = try #require(records.first { $0.record["event"] as? String == "fork" && $0.record["pid"] as? Int == Int(pid) })
