@@ -9,31 +9,9 @@ struct RecordMemoryTests {
     /// 14.8 MiB before the allocator's threshold was fixed (11.7 MiB of it
     /// heap freed after loading the BPF programs); about 4 now.
     @Test func anIdleRecorderKeepsLittlePrivateMemory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-memory-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let log = directory.appendingPathComponent("events.jsonl")
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--config", "/dev/null", "--output", log.path]
-        recorder.standardError = FileHandle.nullDevice
-        try recorder.run()
-        defer {
-            if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
-            recorder.waitUntilExit()
-        }
-        let deadline = Date().addingTimeInterval(90)
-        while recorder.isRunning && Date() < deadline
-            && (try? String(contentsOf: log, encoding: .utf8))?.contains("\"event\":\"exists\"") != true {
-            usleep(20_000)
-        }
         // The snapshot of running processes written, the workers idle.
-        usleep(1_000_000)
-        let status = try String(contentsOfFile: "/proc/\(recorder.processIdentifier)/status", encoding: .utf8)
+        let (status, _) = try Self.readIdleRecorder(file: "status", afterLogShows: "\"event\":\"exists\"")
         let anonymousKiB = try #require(Self.kibibytes("RssAnon", in: status))
-        kill(recorder.processIdentifier, SIGINT)
-        recorder.waitUntilExit()
-        #expect(recorder.terminationStatus == 0)
         #expect(anonymousKiB <= 8 * 1024, "RssAnon \(anonymousKiB) KiB")
     }
 
@@ -41,6 +19,21 @@ struct RecordMemoryTests {
     /// the first hash started OpenSSL's provider machinery, 3.4 MiB of libcrypto's pages in an
     /// idle recorder's RSS (1.6 MiB with its own SHA-256 functions).
     @Test func hashingKeepsLittleOfLibcryptoResident() throws {
+        // A hash written (a program is run for it: a quiet machine may exec nothing): libcrypto has
+        // done what hashing does.
+        let (smaps, log) = try Self.readIdleRecorder(file: "smaps", afterLogShows: "\"exe_sha256\":\"", running: "/bin/true")
+        #expect(log.contains("\"exe_sha256\":\""))
+        let libcryptoKiB = Self.residentKiB(ofMappingsNamed: "libcrypto.so", in: smaps)
+        #expect(libcryptoKiB > 0)
+        #expect(libcryptoKiB <= 2 * 1024, "libcrypto resident \(libcryptoKiB) KiB")
+    }
+
+    /// Starts `record` at default settings, waits (90 s at most, running `program` each round if
+    /// given) until its log shows `marker`, lets it idle 1 s, reads /proc/PID/`file` to its end,
+    /// stops it and expects a clean exit; returns the file and the log.
+    static func readIdleRecorder(file: String, afterLogShows marker: String, running program: String? = nil)
+        throws -> (file: String, log: String)
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-memory-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,23 +47,21 @@ struct RecordMemoryTests {
             if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
             recorder.waitUntilExit()
         }
-        // A hash written: libcrypto has done what hashing does.
         let deadline = Date().addingTimeInterval(90)
         while recorder.isRunning && Date() < deadline
-            && (try? String(contentsOf: log, encoding: .utf8))?.contains("\"exe_sha256\":\"") != true {
+            && (try? String(contentsOf: log, encoding: .utf8))?.contains(marker) != true {
+            if let program { _ = try? LiveRecording.run(program, []) }
             usleep(20_000)
         }
         usleep(1_000_000)
         // Read to its end (a /proc file's size is 0: a single read could stop at the first page).
-        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(recorder.processIdentifier)/smaps"))
-        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(recorder.processIdentifier)/\(file)"))
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         try handle.close()
         kill(recorder.processIdentifier, SIGINT)
         recorder.waitUntilExit()
-        #expect((try? String(contentsOf: log, encoding: .utf8))?.contains("\"exe_sha256\":\"") == true)
-        let libcryptoKiB = Self.residentKiB(ofMappingsNamed: "libcrypto.so", in: smaps)
-        #expect(libcryptoKiB > 0)
-        #expect(libcryptoKiB <= 2 * 1024, "libcrypto resident \(libcryptoKiB) KiB")
+        #expect(recorder.terminationStatus == 0)
+        return (text, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     /// The `Rss` of every mapping whose path contains `name`, summed.
