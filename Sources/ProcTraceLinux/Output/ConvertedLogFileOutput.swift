@@ -5,7 +5,7 @@ import ProcTraceCore
 /// on the recording's thread, which only copies each batch into its bounded
 /// queue. Like a network output, it counts for itself what it wrote and
 /// dropped.
-public final class ConvertedLogFileOutput: RecordOutput {
+public final class ConvertedLogFileOutput: QueuedRecordOutput {
     public let name: String
     private let converting: ConvertingFileSink
     private let rotates: Bool
@@ -38,14 +38,5 @@ public final class ConvertedLogFileOutput: RecordOutput {
     public func start() { converting.start() }
     public func stop() { converting.stop() }
 
-    /// Its own: what the file has, what waits, what it dropped and why.
-    public func counters(handed: UInt64, failed: UInt64) -> OutputCounters { converting.snapshot }
-
-    /// Whether alone or beside others, what it dropped or still holds.
-    public func report(failed: UInt64?, into outcome: inout RecordOutcome) {
-        let counts = converting.snapshot
-        if counts.dropped > 0 || counts.waiting > 0 {
-            outcome.undelivered.append(.init(name: name, counters: counts))
-        }
-    }
+    public var queueCounters: OutputCounters { converting.snapshot }
 }

@@ -3,7 +3,7 @@ import ProcTraceCore
 /// The journal or a syslog receiver: the recording's thread queues each
 /// batch (in memory or a spool) and a sender of its own delivers it
 /// (QueuedSink), so the receiver never holds the recording.
-public final class NetworkOutput: RecordOutput {
+public final class NetworkOutput: QueuedRecordOutput {
     private let queued: QueuedSink
 
     /// What a network output is opened with, beside its target.
@@ -71,14 +71,5 @@ public final class NetworkOutput: RecordOutput {
     public func start() { queued.start() }
     public func stop() { queued.stop() }
 
-    /// Its own: what its receiver has, what waits, what it dropped and why.
-    public func counters(handed: UInt64, failed: UInt64) -> OutputCounters { queued.snapshot }
-
-    /// Whether alone or beside others, what it dropped or still holds.
-    public func report(failed: UInt64?, into outcome: inout RecordOutcome) {
-        let counts = queued.snapshot
-        if counts.dropped > 0 || counts.waiting > 0 {
-            outcome.undelivered.append(.init(name: name, counters: counts))
-        }
-    }
+    public var queueCounters: OutputCounters { queued.snapshot }
 }

@@ -38,6 +38,25 @@ extension RecordOutput {
     public func stop() {}
 }
 
+/// An output that delivers from a queue of its own (a receiver's, a
+/// converting file's): its counters are its queue's, whatever the Recorder
+/// handed it, and the stop's report names it when it dropped or still holds records.
+public protocol QueuedRecordOutput: RecordOutput {
+    /// What its receiver or file has, what waits, what it dropped and why.
+    var queueCounters: OutputCounters { get }
+}
+
+extension QueuedRecordOutput {
+    public func counters(handed: UInt64, failed: UInt64) -> OutputCounters { queueCounters }
+
+    public func report(failed: UInt64?, into outcome: inout RecordOutcome) {
+        let counts = queueCounters
+        if counts.dropped > 0 || counts.waiting > 0 {
+            outcome.undelivered.append(.init(name: name, counters: counts))
+        }
+    }
+}
+
 /// A log file that SIGHUP reopens (logrotate) and that is made again if deleted.
 public protocol ReopenableLog: AnyObject {
     /// Opens the path again and writes there; returns what opening changed.
