@@ -125,17 +125,19 @@ struct LiveAlertTests {
             "$PROCTRACE" record --config /dev/null -o "$D/events.jsonl" --pid $W --descendants --rules "$RULES" \\
                 --metrics-listen 127.0.0.1:$MPORT 2>"$D/record.err" & P=$!
             for i in $(seq 400); do grep -q '"event":"start"' "$D/events.jsonl" 2>/dev/null && break; sleep 0.05; done
-            echo go > "$D/go"
+            # Each step that can block says so first: a hang (status 124) then names where it stood.
+            echo "step: first go" >&2; echo go > "$D/go"
             for i in $(seq 100); do
                 [ "$(grep -c '"event":"alert"' "$D/events.jsonl" || true)" -ge 3 ] && break; sleep 0.1
             done
             sleep 0.3
             # The server starts after the snapshot, a moment after the start record.
-            for i in $(seq 100); do curl -sf "http://127.0.0.1:$MPORT/metrics" > "$D/metrics.txt" && break; sleep 0.1; done
-            echo go > "$D/go"
-            kill -INT $P; wait $P || echo "record exited $?" >&2; P=""; W=""
+            echo "step: metrics" >&2
+            for i in $(seq 100); do curl -sf -m 5 "http://127.0.0.1:$MPORT/metrics" > "$D/metrics.txt" && break; sleep 0.1; done
+            echo "step: second go" >&2; echo go > "$D/go"
+            echo "step: stop" >&2; kill -INT $P; wait $P || echo "record exited $?" >&2; P=""; W=""
             """, environment: ["D": directory.path, "PROCTRACE": Binaries.proctrace, "RULES": Self.rules], in: directory)
-        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.status == 0, "\(result.errors) record: \(TLSSyslogOutputTests.text(directory, "record.err"))")
         let metrics = (try? String(contentsOf: directory.appendingPathComponent("metrics.txt"), encoding: .utf8)) ?? ""
         #expect(metrics.contains("proctrace_alerts_total{rule=\"e2072cab-8c9a-459b-b63c-40ae79e27031\",level=\"low\"} 3\n"),
                 "\(metrics)")
