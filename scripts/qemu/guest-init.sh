@@ -3,6 +3,8 @@
 # through the test bundle and reports on the serial console between markers
 # the host looks for. The guest never judges: the host reads the output.
 export PATH=/bin:/usr/bin:/sbin HOME=/root TMPDIR=/tmp CI=true PROCTRACE_BUILD_DIR=/pt
+# Two blocking tests at a time, as many as the guest has CPUs (Tests/…/BlockingTest.swift).
+export PROCTRACE_TEST_WIDTH=2
 # Debian's kernels allow fentry and kprobes: the hook tests fail if either is refused.
 export PROCTRACE_EXPECT_HOOKS="fentry kprobe"
 mount -t proc proc /proc

@@ -106,7 +106,7 @@ if [ "${NATIVE:-1}" != 0 ]; then
 			echo "@@matrix begin $run"
 			start=$(cut -d' ' -f1 /proc/uptime)
 			rc=0
-			CI=true PROCTRACE_BUILD_DIR=$build "$build/proctracePackageTests.xctest" --testing-library swift-testing \
+			CI=true PROCTRACE_TEST_WIDTH=2 PROCTRACE_BUILD_DIR=$build "$build/proctracePackageTests.xctest" --testing-library swift-testing \
 				--filter "$filter" ${skip:+--skip "$skip"} </dev/null 2>&1 || rc=$?
 			echo "@@matrix end $run rc=$rc seconds=$start..$(cut -d' ' -f1 /proc/uptime)"
 		done <"$runs"

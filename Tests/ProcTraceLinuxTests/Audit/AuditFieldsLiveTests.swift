@@ -5,7 +5,7 @@ import Testing
 /// Issue 14's fields traced from real processes, per backend: each scenario
 /// runs a `sleep` with its own duration (its marker), long enough for a
 /// backend that reads /proc to find it alive.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct AuditFieldsLiveTests {
     static let backends = ["netlink", "bpf"]
 

@@ -4,7 +4,7 @@ import ProcTraceLinux
 import Testing
 
 /// exe_sha256 through /proc/PID/exe of real processes, hashed by the pool's workers.
-@Suite struct HashWorkerPoolTests {
+@Suite(.blocking) struct HashWorkerPoolTests {
     static func sha256(_ path: String) throws -> String {
         // Through the shell: coreutils' or busybox's (the kernel matrix's guests).
         let (_, output) = try LiveRecording.run("/bin/sh", ["-c", #"sha256sum "$1""#, "sh", path])

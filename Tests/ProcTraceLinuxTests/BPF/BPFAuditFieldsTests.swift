@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 14's fields as the BPF programs read them in the kernel, checked
 /// against what /proc says of the same live process.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct BPFAuditFieldsTests {
     /// A directory on a tmpfs of its own (/dev/shm; the walk must cross the
     /// mount) whose name holds a space and a byte that is not UTF-8, reached

@@ -6,7 +6,7 @@ import Testing
 /// The exe's size and times the BPF programs read from its inode are what
 /// stat(2) says of it, on every kernel's inode layout: a program run again is
 /// found in the hash cache by the kernel's values alone, with no system call.
-@Suite(.serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
+@Suite(.blocking, .serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
 struct BPFExeVersionTests {
     /// Runs a fresh copy of /bin/sleep `runs` times while recording, and
     /// renames it away (its process reaped) before any of its exec records is

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `proctrace hunt` as a command: exit statuses, refusals on standard error, the two outputs.
-@Suite struct HuntCommandTests {
+@Suite(.blocking) struct HuntCommandTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/build.jsonl").path
 

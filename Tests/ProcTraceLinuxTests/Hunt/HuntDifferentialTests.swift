@@ -4,7 +4,7 @@ import Testing
 /// `proctrace hunt` against pySigma's SQLite backend on the same generated
 /// events, every shared rule (scripts/sigma-differential.py says how).
 /// `make deps` installs pySigma; in CI the test must run.
-@Suite(.enabled(if: PySigma.isInstalled || Privilege.inCI,
+@Suite(.blocking, .enabled(if: PySigma.isInstalled || Privilege.inCI,
                 "needs pySigma with its SQLite backend (make deps, or: pip install pysigma-backend-sqlite)"))
 struct HuntDifferentialTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

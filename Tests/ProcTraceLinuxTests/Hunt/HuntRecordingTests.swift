@@ -5,7 +5,7 @@ import Testing
 /// lines the rules look for, run under `proctrace record`, are found with
 /// their ancestry; a parent's command line that a rule's filter names keeps
 /// the same child quiet.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct HuntRecordingTests {
     static let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -5,7 +5,7 @@ import Testing
 
 /// `hunt` reads `User` from the recording's own `user` records: a log made on
 /// another host ("build-01") needs no passwd file there or here.
-@Suite struct HuntUserRecordTests {
+@Suite(.blocking) struct HuntUserRecordTests {
     static let rule = """
         title: Runs as a named user
         id: 11111111-2222-4333-8444-555555555555

@@ -5,7 +5,7 @@ import ProcTraceTestSupport
 import Testing
 
 /// `proctrace tail` is `LogTail` with standard output as `write`: these run it.
-@Suite struct TailTests {
+@Suite(.blocking) struct TailTests {
     /// LogTail over `paths` with `filter`, rendered by HumanFormatter, returning the lines it wrote.
     static func tail(_ paths: [String], _ filter: EventFilter = EventFilter(), last: Int? = nil,
                      maximumHeldBytes: Int? = nil, skipInvalid: Bool = false,

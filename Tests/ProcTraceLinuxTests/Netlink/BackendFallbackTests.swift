@@ -6,7 +6,7 @@ import ProcTraceLinux
 import Testing
 
 /// `--backend auto` falls back to netlink when BPF cannot start; `--backend bpf` does not.
-@Suite(
+@Suite(.blocking,
     .serialized,
     .enabled(if: Privilege.canTrace, Privilege.skipReason)
 )

@@ -6,7 +6,7 @@ import Testing
 /// a record could show the state after a later change under an earlier
 /// change's event — ids the process never had at that moment. Each `cred`
 /// record now has the ids of its own change, or null credentials.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct NetlinkCredentialMomentTests {
     @Test func aCredRecordNeverShowsALaterChangesIds() throws {
         let recording = try LiveRecording.record(

@@ -6,7 +6,7 @@ import ProcTraceLinux
 import Testing
 
 /// Against the real proc connector: root only, and required under CI.
-@Suite(
+@Suite(.blocking,
     .serialized,
     .enabled(if: Privilege.canTrace, Privilege.skipReason)
 )

@@ -3,7 +3,7 @@ import Testing
 
 /// `proctrace record --backend netlink` on the lifecycles where the connector
 /// says least: programs that are gone before /proc can be read.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct NetlinkRecordTests {
     static let shared: Result<Recording, Error> = Result {
         try LiveRecording.record(arguments: ["--backend", "netlink"], scenarios: ["thread-exec", "exec-argv", "threads", "exec-failed"])

@@ -11,7 +11,7 @@ import Testing
 /// the Recorder's write returns at once whatever the file does, what does
 /// not fit the queue is dropped and counted exactly, and rotations and write
 /// failures stay where and as the Recorder would have them.
-@Suite struct ConvertingFileSinkTests {
+@Suite(.blocking) struct ConvertingFileSinkTests {
     /// A log file in memory: its writes wait while the gate is shut (at most
     /// `gateLimit`, then they go on), it rotates by size, and it can fail a
     /// chosen write keeping only its first lines.

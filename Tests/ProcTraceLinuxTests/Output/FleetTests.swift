@@ -7,7 +7,7 @@ import Testing
 /// the collector by a veth pair) sending over syslog+tls:// with mutual TLS
 /// and a spool; the collector is away 3 s in the middle. Its per-host files
 /// are read back with `proctrace stats` and `tree --from`.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct FleetTests {
     @Test func threeHostsReachOneCollectorOverTLSThroughAnOutage() throws {
         let directory = try Shell.temporaryDirectory()

@@ -4,7 +4,7 @@ import Testing
 /// `record --output journal` against a real systemd-journald, started for the
 /// test in a private mount namespace (its own /run/systemd, /run/log and
 /// /var/log/journal), so the host's logging is untouched.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct JournalOutputTests {
     @Test func journaldHoldsOneEntryPerRecordWithMatchableFields() throws {
         let directory = try Shell.temporaryDirectory()
@@ -41,7 +41,7 @@ struct JournalOutputTests {
 
         let fileLines = try String(contentsOf: directory.appendingPathComponent("events.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
-        let fileRecords = fileLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let fileRecords = fileLines.compactMap { LiveRecording.object($0) }
         let fileExecSeqs = Set(fileRecords.filter { $0["event"] as? String == "exec" }.compactMap { $0["seq"] as? Int })
         #expect(fileExecSeqs.count >= 40)
 

@@ -4,6 +4,7 @@ import Testing
 /// The shipped logrotate stanza, run by the real logrotate against a running
 /// `record`: after each rotation the recorder goes on in the new file and no
 /// record is lost (`seq` runs on across the files, oldest first).
+@Suite(.blocking)
 struct LogrotateTests {
     struct Variant: CustomStringConvertible, Sendable {
         let description: String
@@ -103,7 +104,7 @@ struct LogrotateTests {
         }
         let lines = try String(contentsOf: directory.appendingPathComponent("all.jsonl"), encoding: .utf8)
             .split(separator: "\n")
-        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = lines.compactMap { LiveRecording.object($0) }
         #expect(records.count == lines.count, "every line whole")
         let seqs = records.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...max(seqs.count, 1)), "no record lost or doubled across the files")

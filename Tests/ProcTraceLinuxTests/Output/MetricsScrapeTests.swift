@@ -3,7 +3,7 @@ import Testing
 
 /// `record --metrics-listen` scraped by Debian's real Prometheus (its own
 /// config, storage in a temporary directory, loopback only, 1 s scrapes).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct MetricsScrapeTests {
     @Test func prometheusQueryReturnsTheExecCountOfAKnownWorkload() throws {
         let directory = try Shell.temporaryDirectory()

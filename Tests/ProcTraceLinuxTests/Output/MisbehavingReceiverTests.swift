@@ -7,7 +7,7 @@ import Testing
 /// made to: past imtcp's MaxSessions it leaves new connections hanging).
 /// The stop stays within its grace, stderr stays quiet, and what could not
 /// be delivered is counted.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct MisbehavingReceiverTests {
     static let prelude = """
         set -e

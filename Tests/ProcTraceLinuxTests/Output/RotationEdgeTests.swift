@@ -2,10 +2,11 @@ import Foundation
 import Testing
 
 /// Rotation when the directory refuses it, and after a kill in the middle of compressing.
+@Suite(.blocking)
 struct RotationEdgeTests {
     static func lines(_ url: URL) -> [[String: Any]] {
         ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            LiveRecording.object($0)
         }
     }
 

@@ -5,6 +5,7 @@ import Testing
 /// The spool directory is trusted only when the recording user alone can
 /// change it: the recorder sends what it finds there and truncates it.
 /// Run against the real binary, with files planted as another user.
+@Suite(.blocking)
 struct SpoolTrustTests {
     static let receiver = "syslog+tcp://127.0.0.1:1"
 

@@ -3,7 +3,7 @@ import Testing
 
 /// `record --output syslog+tcp://…` against Debian's real rsyslog on
 /// loopback (its own config, pid file and output file, started by the test).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct SyslogOutputTests {
     /// rsyslog with imtcp on a free port, writing each message's raw form (without the octet count).
     static let rsyslog = """
@@ -182,7 +182,7 @@ struct SyslogOutputTests {
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }.reduce(0, +)
         let received = try Self.receivedLines(directory)
-        let records = received.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = received.compactMap { LiveRecording.object($0) }
         let stop = try #require(records.last { $0["event"] as? String == "stop" }, "the stop record arrived")
         let unwritten = try #require(stop["unwritten"] as? Int)
         let lastSeq = try #require(stop["seq"] as? Int)

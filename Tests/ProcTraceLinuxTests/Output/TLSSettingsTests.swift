@@ -4,6 +4,7 @@ import Testing
 
 /// The parts of syslog+tls:// that need no collector: the URL, the pin, and
 /// the checks on the files read through the opened descriptor.
+@Suite(.blocking)
 struct TLSSettingsTests {
     @Test func theURLNamesHostAndPort() throws {
         #expect(try OutputTarget.network("syslog+tls://logs.example:6514") == .syslog(.tls(host: "logs.example", port: 6514)))

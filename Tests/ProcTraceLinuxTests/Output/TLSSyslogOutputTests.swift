@@ -6,7 +6,7 @@ import Testing
 /// certificate too), with certificates the test makes with the openssl CLI:
 /// a CA, the collector's (localhost, 127.0.0.1), the recorder's, one for
 /// another name, an expired one, and another CA.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct TLSSyslogOutputTests {
     static let preamble = """
         set -e

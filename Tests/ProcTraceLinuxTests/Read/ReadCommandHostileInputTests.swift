@@ -6,7 +6,7 @@ import Testing
 /// `tail`, `replay`, `stats` and `tree --from` run as users run them, on the
 /// inputs of issue 18: each exits with a status and a one-line reason, never
 /// a trap, a hang, a silent loss or a raw escape on the terminal.
-@Suite(.serialized) struct ReadCommandHostileInputTests {
+@Suite(.blocking, .serialized) struct ReadCommandHostileInputTests {
     let directory: URL
 
     init() throws {

@@ -10,7 +10,7 @@ import Testing
 /// byte for byte, on a log with hostile strings, nulls, truncated argv,
 /// recorded reparents, records the tree fills in, and lines this encoder
 /// would not write (other spacing, key order, escapes, an older schema).
-@Suite(.serialized) struct ReplayCanonicalLineTests {
+@Suite(.blocking, .serialized) struct ReplayCanonicalLineTests {
     let directory: URL
 
     init() throws {

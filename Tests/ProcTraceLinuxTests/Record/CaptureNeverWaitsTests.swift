@@ -4,7 +4,7 @@ import Testing
 /// Issue 23's attacks, each against the real recorder: whatever a user execs,
 /// the ring is drained, the log keeps up, a stop ends it in time, and no
 /// record carries a hash of bytes other than the ones that ran.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct CaptureNeverWaitsTests {
     /// A directory `nobody` owns, for what an unprivileged attacker plants.
     static func nobodysDirectory() throws -> URL {
@@ -354,7 +354,7 @@ with open(os.path.join(directory, "evil"), "wb") as copy:
     static let missFlood = URL(fileURLWithPath: Binaries.tool("stallfs")).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/hash-flood.py").path
 
-    @Test func aFloodOfMissesLosesNoRecordAndTheLogKeepsUp() throws {
+    @Test(.storm) func aFloodOfMissesLosesNoRecordAndTheLogKeepsUp() throws {
         let directory = try Self.nobodysDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // A small ring: a drain that waits on hashes overflows it within seconds.

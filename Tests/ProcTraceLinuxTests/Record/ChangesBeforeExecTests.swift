@@ -5,7 +5,7 @@ import Testing
 /// before the exec record, in every hook mode and with netlink; a set-uid
 /// program's own exec changes credentials only in its exec record
 /// (docs/hooks.md, docs/netlink.md).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ChangesBeforeExecTests {
     /// Each change, this many times: with `sched` before issue 25 about half were lost.
     static let rounds = 12

@@ -5,9 +5,9 @@ import Testing
 /// default ring: the conversion runs on the output's own thread, so the drain
 /// keeps up and capture loses nothing; the file holds every record, or its
 /// drops are counted exactly in the `stop` record.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ConvertedOutputStormTests {
-    @Test func anOCSFFileUnderAStormLosesNoCaptureAndCountsWhatItDrops() throws {
+    @Test(.storm) func anOCSFFileUnderAStormLosesNoCaptureAndCountsWhatItDrops() throws {
         let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("events.ocsf.jsonl").path

@@ -5,7 +5,7 @@ import Testing
 /// `record` and `config check` against hostile options, paths and files:
 /// absurd limits refused with a reason, every wait ended by --duration or
 /// SIGTERM, paths kept as exact bytes, messages escaped.
-@Suite struct HostileRecordInputTests {
+@Suite(.blocking) struct HostileRecordInputTests {
     private static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-\(UUID())-\(name)").path
     }
@@ -141,7 +141,7 @@ import Testing
 }
 
 /// The same, where recording has to start (root).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct HostileRecordOutputTests {
     /// A log that takes no byte (a full disk): one line naming the call and the cause, exit status 1, no hang.
     @Test func aLogThatCannotTakeTheStartRecordFailsWithOneLine() throws {
@@ -197,7 +197,7 @@ struct HostileRecordOutputTests {
         #expect(lines.first?.contains("\"event\":\"start\"") == true, "what was written before the deletion is kept")
         #expect(lines.last?.contains("\"event\":\"stop\"") == true)
         let seqs = lines.compactMap { line -> Int? in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
+            LiveRecording.object(line)?["seq"] as? Int
         }
         #expect(seqs == Array(1...seqs.count), "no record lost or doubled")
     }

@@ -4,7 +4,7 @@ import Testing
 /// Issue 25, 3: the leader thread ends first with SYS_exit(7), the last
 /// thread later with SYS_exit(5). The exit record says what wait(2) said
 /// (5 since Linux 6.0, where the last thread sets the group's status; 7 before).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct LeaderExitsFirstTests {
     static func check(backend: String) throws {
         let recording = try LiveRecording.record(

@@ -5,7 +5,7 @@ import Testing
 /// for, run under a real recorder, are followed in the log by their `alert`
 /// (with the ancestry at the exec); a flood of execs with rules on loses no
 /// record, and every exec not reviewed is counted.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct LiveAlertTests {
     static let rules = HuntRecordingTests.rules
 

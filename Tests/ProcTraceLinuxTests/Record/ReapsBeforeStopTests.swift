@@ -5,7 +5,7 @@ import Testing
 /// its `reap` before the `stop` record, in every hook mode (with `sched`
 /// the reap is recorded at the task's free, after an RCU grace period) and
 /// with netlink (which infers it on its next look at /proc). docs/hooks.md.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ReapsBeforeStopTests {
     static let children = 20
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The command-level behaviour around backends and files.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordBackendTests {
     @Test func autoFallsBackToNetlinkSayingWhyOnceAndKeepsTracing() throws {
         let recording = try LiveRecording.record(

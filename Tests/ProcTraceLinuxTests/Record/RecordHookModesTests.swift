@@ -4,7 +4,7 @@ import Testing
 /// `record --hooks MODE` for every mode: one the kernel allows records the
 /// lifecycle with that mode's documented precision (docs/hooks.md); one it
 /// refuses fails with one line saying why, and only where the kernel may refuse it.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordHookModesTests {
     static let scenarios = ["tree", "zombie", "changes", "exec-failed"]
 

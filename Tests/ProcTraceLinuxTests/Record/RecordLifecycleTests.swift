@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `proctrace record` with the BPF backend, tracing real processes.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordLifecycleTests {
     static let scenarios = [
         "tree", "exec-argv", "exit3", "sigkill", "segv", "threads", "thread-exec", "clone-parent", "zombie",

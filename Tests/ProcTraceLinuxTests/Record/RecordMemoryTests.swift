@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// What an idle recorder keeps in memory (issue 27).
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordMemoryTests {
     /// The private memory of an idle recorder: heap, stacks, static data
     /// (the ring and the binary's pages are shared mappings, counted apart).

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RecordThreadsTests {
     @Test func threadsFlagAddsThreadStartAndExit() throws {
         let recording = try LiveRecording.record(arguments: ["--backend", "bpf", "--threads"], scenarios: ["threads"])

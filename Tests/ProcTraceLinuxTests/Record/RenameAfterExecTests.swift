@@ -6,7 +6,7 @@ import Testing
 /// name into the exec record (a name the exec never gave). The exec record
 /// has the name the exec gave, or null when /proc already showed the later
 /// one; the rename is its own `comm` record.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct RenameAfterExecTests {
     @Test(arguments: ["netlink", "bpf"])
     func theExecRecordNeverShowsALaterName(backend: String) throws {

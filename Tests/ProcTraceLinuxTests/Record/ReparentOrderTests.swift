@@ -4,7 +4,7 @@ import Testing
 /// Issue 25, 2: a child orphaned by its parent's exit, which exits itself at
 /// once: its `reparent` is written before its `exit`, never after it with an
 /// earlier time. Records of one process are in causal order, whatever the backend.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ReparentOrderTests {
     static let families = 20
 

@@ -4,7 +4,7 @@ import Testing
 /// Hundreds of processes with 8 busy threads each, ending with exit_group(7):
 /// the kernel tears the threads down on several CPUs at once, and half the
 /// processes lose their leader first. Each process has exactly one `exit`.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ThreadExitStressTests {
     static let processes = 300
 
@@ -38,6 +38,6 @@ struct ThreadExitStressTests {
         #expect(lost == 0)
     }
 
-    @Test func bpfReportsExactlyOneExitPerProcess() throws { try Self.check(backend: "bpf") }
-    @Test func netlinkReportsExactlyOneExitPerProcess() throws { try Self.check(backend: "netlink") }
+    @Test(.storm) func bpfReportsExactlyOneExitPerProcess() throws { try Self.check(backend: "bpf") }
+    @Test(.storm) func netlinkReportsExactlyOneExitPerProcess() throws { try Self.check(backend: "netlink") }
 }

@@ -5,6 +5,7 @@ import Testing
 
 /// A command that writes a file refuses one that is among what it reads:
 /// `report e.jsonl -o e.jsonl` replaced the recording with the page (exit 0).
+@Suite(.blocking)
 struct OutputIsAnInputTests {
     @Test func reportRefusesToWriteOverALogItReads() throws {
         let directory = try Shell.temporaryDirectory()

@@ -3,7 +3,7 @@ import Testing
 
 /// `proctrace report` on a real recording, loaded in Debian's headless
 /// Chromium: the DOM the page builds, what it runs, what it requests.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct ReportBrowserTests {
     static let hostileComm = "</script><i>"
     static let hostileImage = "<img src=x onerror=window.__pwned=1>"

@@ -5,7 +5,7 @@ import ProcTraceTestSupport
 import Testing
 
 /// The page's own script, style and markup, as the page carries them.
-@Suite struct ReportPageResourcesTests {
+@Suite(.blocking) struct ReportPageResourcesTests {
     /// A small recording: every kind of bar (exit 0, non-zero, killed, running) and a fan-out.
     static func data() throws -> ReportData {
         var events: [Event] = [

@@ -8,7 +8,7 @@ import Testing
 /// a record of every kind the page shows, with every field set, lists every field RecordSchema
 /// gives that kind, in its order. The page learns them from the schema element (ReportSchema), so
 /// a field added to a kind's body is on the page with no edit to the script.
-@Suite struct ReportRecordDetailsTests {
+@Suite(.blocking) struct ReportRecordDetailsTests {
     /// What the details list for a record of `kind`: seq, time, ppid and comm, then every field RecordSchema
     /// gives the kind, in its order, but those of the row (pid, start_time) and the process context (not in
     /// the report); the six credentials are one ("credentials"), sid and pgid one ("session"), exit_code,

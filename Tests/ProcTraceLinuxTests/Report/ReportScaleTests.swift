@@ -3,6 +3,7 @@ import Testing
 
 /// `report` encodes each record as it reads it: its memory follows the
 /// processes drawn, not the records read (issue 27).
+@Suite(.blocking)
 struct ReportScaleTests {
     /// 200,000 records (the fixture build repeated by scripts/repeat-recording.py,
     /// as `make bench` makes its million): 124 MiB peak RSS when every event

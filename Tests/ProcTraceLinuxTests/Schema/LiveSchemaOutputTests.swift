@@ -6,7 +6,7 @@ import Testing
 /// thread), OCSF and the native records to two syslog sockets (OCSF converted
 /// on its sender thread). Each ECS and OCSF line is checked against the
 /// published references, and each equals what `convert` makes of the native records.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct LiveSchemaOutputTests {
     @Test func aRecordingInECSAndOCSFValidatesAndMatchesConvert() throws {
         let directory = try Shell.temporaryDirectory()

@@ -6,7 +6,7 @@ import Testing
 /// ECS and OCSF output checked field by field against the published
 /// references (Tests/Fixtures/schemas), and against the native records:
 /// every value the native record has is found again.
-@Suite struct SchemaOutputTests {
+@Suite(.blocking) struct SchemaOutputTests {
     /// Every kind of record, as the samples have them, plus a warning and a seal.
     static func samples() -> [Event] {
         var events = EventSamples.everyKind()

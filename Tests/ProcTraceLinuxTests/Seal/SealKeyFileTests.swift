@@ -4,6 +4,7 @@ import ProcTraceLinux
 import Testing
 
 /// The key state file: trusted only as its owner left it, replaced whole.
+@Suite(.blocking)
 struct SealKeyFileTests {
     static func state(interval: UInt64 = 0) throws -> SealKeyState {
         let key = try SealKeySchedule.randomKey()
@@ -143,6 +144,7 @@ struct SealKeyFileTests {
 }
 
 /// Root runs seal init for the packaged service, whose own user owns the state directory.
+@Suite(.blocking)
 struct SealInitForTheServiceTests {
     @Test func rootMakesTheKeyForTheOwnerOfItsDirectory() throws {
         try #require(Privilege.isRoot, "needs root to give a file away")

@@ -6,7 +6,7 @@ import Testing
 /// mount namespace, as JournalOutputTests starts it) and to Debian's rsyslog;
 /// the lines each collector kept verify with the verification key, and a line
 /// dropped from them is caught.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct SealedCollectorTests {
     struct Collected {
         let directory: URL

@@ -6,7 +6,7 @@ import Testing
 /// A real recording (as root) of this script's processes, sealed with a 1 s interval, rotated every 48K
 /// and compressed, with the key state copied half-way (an intruder's copy);
 /// then every tampering of issue 30 on a copy of it, each caught by verify.
-@Suite(.serialized) struct SealedRecordingTests {
+@Suite(.blocking, .serialized) struct SealedRecordingTests {
     struct Fixture {
         let directory: URL
         var logs: URL { directory.appendingPathComponent("logs") }
@@ -115,7 +115,7 @@ import Testing
     }
 
     static func object(_ line: String) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+        LiveRecording.object(line) ?? [:]
     }
 
     static func isSeal(_ line: String) -> Bool { line.contains("\"event\":\"seal\"") }

@@ -4,6 +4,7 @@ import ProcTraceLinux
 import Testing
 
 /// Recordings one after another into one file, chained through the key state.
+@Suite(.blocking)
 struct SealedRestartTests {
     /// A restart within the key's interval uses the next interval's key early
     /// (the stop erased its own): the chain and the dates still verify. Then a
@@ -43,7 +44,7 @@ struct SealedRestartTests {
                 "\(read("killed.out"))")
         // Every run's first seal chains to the run before (the key state carries the last MAC).
         let seals = read("events.jsonl").split(separator: "\n").filter { $0.contains("\"event\":\"seal\"") }
-            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { LiveRecording.object($0) }
         #expect(seals.count == 3, "one per clean stop; the killed run made none")
         #expect(seals.first?["prev_mac"] is NSNull)
         for (previous, seal) in zip(seals, seals.dropFirst()) {
@@ -54,6 +55,7 @@ struct SealedRestartTests {
 
 /// Seals are records: a network output's spool carries the same lines, seals
 /// included, so what a collector receives verifies on its own.
+@Suite(.blocking)
 struct SealedOutputsTests {
     @Test func theSpoolOfANetworkOutputVerifies() throws {
         try #require(Privilege.isRoot, "needs root: records with the real recorder")

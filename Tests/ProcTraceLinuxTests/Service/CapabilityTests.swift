@@ -3,7 +3,7 @@ import ProcTraceLinux
 import ProcTraceTestSupport
 import Testing
 
-@Suite struct CapabilityParsingTests {
+@Suite(.blocking) struct CapabilityParsingTests {
     @Test func readsTheCapLinesOfAStatusFile() throws {
         let status = """
             Name:\tproctrace
@@ -62,7 +62,7 @@ import Testing
     }
 }
 
-@Suite struct NetlinkPermissionErrorTests {
+@Suite(.blocking) struct NetlinkPermissionErrorTests {
     @Test func aRefusalWithoutNetAdminNamesIt() throws {
         let refusal = SystemCallError("send", "PROC_CN_MCAST_LISTEN", errno: EPERM)
         let named = try #require(NetlinkPermissionError.naming(refusal, effective: CapabilitySet([.bpf])) as? NetlinkPermissionError)
@@ -79,11 +79,20 @@ import Testing
 }
 
 /// `record` as root: what it keeps after start, seen from /proc/PID/status.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct CapabilityDropTests {
     private func status(of pid: Int32) throws -> (ProcessCapabilities, String) {
         let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         return (try #require(ProcessCapabilities(statusText: text)), text)
+    }
+
+    /// The names of the process's threads, for a failure's message.
+    private func threadNames(of pid: Int32) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.sorted().map { task in
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "?"
+            return "\(task) \(name.trimmingCharacters(in: .newlines))"
+        }
     }
 
     /// The recorder's capabilities once it gave them up: the drop follows the
@@ -104,7 +113,8 @@ struct CapabilityDropTests {
         #expect(recorder.started, "stderr: \(recorder.standardError)")
         var (capabilities, text) = try statusAfterTheDrop(of: recorder.pid)
         // The threads that read the start snapshot's argv end once it is read.
-        let deadline = Date().addingTimeInterval(10)
+        // Other tests' process storms can make that scrape take seconds.
+        let deadline = Date().addingTimeInterval(30)
         while !text.contains("Threads:\t1\n") && Date() < deadline {
             usleep(50_000)
             (capabilities, text) = try status(of: recorder.pid)
@@ -115,7 +125,7 @@ struct CapabilityDropTests {
         #expect(capabilities.ambient == .empty)
         #expect(capabilities.bounding == .empty)
         #expect(text.contains("NoNewPrivs:\t1"))
-        #expect(text.contains("Threads:\t1"), "capabilities are per thread: record must have one")
+        #expect(text.contains("Threads:\t1"), "capabilities are per thread: record must have one; it has \(threadNames(of: recorder.pid))")
 
         // Events after the drop still arrive.
         let (status, _) = try LiveRecording.run("/bin/sh", ["-c", "exit 7"])

@@ -3,7 +3,7 @@ import Testing
 
 /// The configuration file through the command line: `config check`, and
 /// `record --config` (the command line wins).
-@Suite struct ConfigFileCommandTests {
+@Suite(.blocking) struct ConfigFileCommandTests {
     private func write(_ text: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-\(UUID()).toml")
         try text.write(to: url, atomically: true, encoding: .utf8)

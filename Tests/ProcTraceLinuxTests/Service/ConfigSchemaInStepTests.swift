@@ -5,7 +5,7 @@ import Testing
 /// The configuration file's keys (RecordSettingsSchema) are `record`'s options
 /// spelled with `_`: read the options from the command itself, so a new option
 /// without a key, or a key whose option was renamed, fails here.
-@Suite struct ConfigSchemaInStepTests {
+@Suite(.blocking) struct ConfigSchemaInStepTests {
     /// Options that only make sense on the command line.
     static let commandLineOnly: Set<String> = ["--config", "--help", "--version", "--no-exclude-self"]
 

@@ -5,7 +5,7 @@ import Testing
 
 /// A `record` killed with SIGKILL (no drain, no `stop`) leaves a log whose
 /// every complete line reads back.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason), .serialized)
 struct CrashSafetyTests {
     @Test func aKilledRecorderLeavesALogThatReplays() throws {
         let recorder = try RunningRecorder(arguments: ["--backend", "bpf"])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 /// SIGHUP reopens the log (logrotate's convention) instead of ending `record`.
+@Suite(.blocking)
 struct HangupSignalTests {
     /// The test runner may ignore SIGHUP, and an ignored signal stays ignored
     /// across exec: record starts with the default action, as under systemd.
@@ -26,7 +27,7 @@ struct HangupSignalTests {
         #expect(recorder.process.terminationReason == .exit && status == 0, "\(status) \(recorder.standardError)")
         let text = (try String(contentsOf: moved, encoding: .utf8)) + recorder.logText
         let records = text.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            LiveRecording.object($0)
         }
         #expect(records.last?["event"] as? String == "stop", "a graceful stop after the reopen")
         let seqs = records.compactMap { $0["seq"] as? Int }

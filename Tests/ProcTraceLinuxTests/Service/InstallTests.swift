@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `make install` / `make uninstall`, the unit file, and its system call filter.
-@Suite(.serialized)
+@Suite(.blocking, .serialized)
 struct InstallTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `record --redact`: secrets in arguments never reach the log.
-@Suite(.enabled(if: Privilege.canTrace, Privilege.skipReason))
+@Suite(.blocking, .enabled(if: Privilege.canTrace, Privilege.skipReason))
 struct RedactionRecordTests {
     @Test func maskedArgumentsAreWrittenAndTheRestIsExact() throws {
         let recorder = try RunningRecorder(arguments: ["--redact", "--password", "--redact", "-p", "--redact", "AKIA*"])

@@ -6,6 +6,7 @@ import Testing
 
 /// The one condition the recorder's threads wait on: a waiter sees what
 /// another thread changed, and a timed wait ends at its deadline.
+@Suite(.blocking)
 struct ConditionLockTests {
     @Test func aWaiterSeesTheChangeAnotherThreadSignals() throws {
         let shared = ConditionLock((ready: false, value: 0))

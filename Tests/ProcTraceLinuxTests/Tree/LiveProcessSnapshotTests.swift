@@ -5,7 +5,7 @@ import ProcTraceCore
 import ProcTraceLinux
 import Testing
 
-@Suite struct LiveProcessSnapshotTests {
+@Suite(.blocking) struct LiveProcessSnapshotTests {
     @Test func aChildItsParentNeverWaitsForShowsAsAZombieWithItsStatusAndAge() throws {
         // sh starts a child that exits 3, then becomes sleep, which never waits.
         let parent = try ChildProcess(["/bin/sh", "-c", "/bin/sh -c 'exit 3' & exec /bin/sleep 30"])

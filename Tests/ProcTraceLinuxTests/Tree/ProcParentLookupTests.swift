@@ -5,7 +5,7 @@ import ProcTraceCore
 import ProcTraceLinux
 import Testing
 
-@Suite struct ProcParentLookupTests {
+@Suite(.blocking) struct ProcParentLookupTests {
     private let lookup = ProcParentLookup()
 
     @Test func aSpawnedChildsParentIsUs() throws {

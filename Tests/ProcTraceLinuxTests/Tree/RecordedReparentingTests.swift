@@ -8,7 +8,7 @@ import Testing
 /// End to end: the BPF backend records real processes through the same
 /// pipeline as `proctrace record` (tree, re-parent tracker, JSON lines), and
 /// the log, read back, says what the kernel did. Needs root and BPF.
-@Suite(.serialized, .enabled(if: ProcessIdentity.isRoot, "needs root for BPF"))
+@Suite(.blocking, .serialized, .enabled(if: ProcessIdentity.isRoot, "needs root for BPF"))
 struct RecordedReparentingTests {
     /// The consumer woken by every record (the /proc look-up sees children
     /// alive), or only by the default batch size (records are read late,

@@ -7,7 +7,7 @@ import Testing
 
 /// After recording for a while, the tree `record` keeps in memory is the
 /// kernel's: the same processes with the same parents.
-@Suite(.serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
+@Suite(.blocking, .serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
 struct TreeMatchesKernelTests {
     @Test func theRecordedTreeEqualsProcAtTheEnd() throws {
         var settings = BPFSettings()
