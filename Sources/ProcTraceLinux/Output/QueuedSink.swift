@@ -140,14 +140,16 @@ public final class QueuedSink: LogSink, Sendable {
 /// Delivers what a QueuedSink queued, in order, on a thread of its own: the transport is its alone.
 private final class QueuedSinkSender {
 
+    /// One line sent and not committed yet. A mark per line, not per chunk:
+    /// a break commits every line the receiver has, so a chunk of hundreds of
+    /// lines is not sent again for its last unanswered few.
     private struct Mark {
         var queueEnd: Int
         var wireEnd: UInt64
-        var lines: UInt64
         var time: Int64
-        /// Drops announced on these lines: announced again if they must be resent.
+        /// Drops announced on this line: announced again if it must be resent.
         var announced: UInt64
-        /// The recorder of the last of these lines.
+        /// The recorder of the line.
         var recorderPid: Int32?
     }
 
@@ -256,8 +258,6 @@ private final class QueuedSinkSender {
     /// Sends the chunk's lines in order; returns what went wrong, if anything.
     private func send(_ chunk: [UInt8], _ state: inout SenderState, decoder: JSONLineDecoder) -> String? {
         var failure: String?
-        var sentLines: UInt64 = 0
-        var sentAnnounced: UInt64 = 0
         chunk.withUnsafeBytes { all in
             var start = 0
             while start < all.count, let newline = all[start...].firstIndex(of: 0x0a) {
@@ -271,16 +271,12 @@ private final class QueuedSinkSender {
                     failure = "\(error)"
                     return
                 }
-                sentAnnounced += state.announce
-                state.announce = 0
-                sentLines += 1
                 start = newline + 1
                 state.sentOffset += line.count + 1
+                state.marks.append(Mark(queueEnd: state.sentOffset, wireEnd: transport.bytesSent, time: Clock.monotonicNanoseconds,
+                                        announced: state.announce, recorderPid: state.recorderPid))
+                state.announce = 0
             }
-        }
-        if sentLines > 0 {
-            state.marks.append(Mark(queueEnd: state.sentOffset, wireEnd: transport.bytesSent, lines: sentLines,
-                                    time: Clock.monotonicNanoseconds, announced: sentAnnounced, recorderPid: state.recorderPid))
         }
         return failure
     }
@@ -331,7 +327,7 @@ private final class QueuedSinkSender {
         guard settled > 0 else { return false }
         let bytes = marks[settled - 1].queueEnd
         recorderPid = marks[settled - 1].recorderPid
-        let lines = marks[..<settled].reduce(0) { $0 + $1.lines }
+        let lines = UInt64(settled)
         marks.removeFirst(settled)
         for index in marks.indices { marks[index].queueEnd -= bytes }
         sentOffset -= bytes

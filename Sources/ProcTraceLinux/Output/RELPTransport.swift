@@ -29,6 +29,10 @@ public final class RELPTransport: RecordTransport {
     private var acknowledged: UInt64 = 0
     private var broken: String?
 
+    /// At most this many messages unanswered, as librelp's client keeps
+    /// (rsyslog's default window): a break resends at most a window, however
+    /// slowly a loaded collector answers.
+    static let window = 128
     static let stallNanoseconds: Int64 = 30_000_000_000
     static let openNanoseconds: Int64 = 5_000_000_000
     /// The largest answer taken (an `open` answer lists offers; a `rsp` is a few bytes).
@@ -74,6 +78,7 @@ public final class RELPTransport: RecordTransport {
     }
 
     public func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
+        try waitForRoomInTheWindow(until: deadline)
         var body: [UInt8] = []
         message.append(record, to: &body)
         try write(command: "syslog", body: body, deadline: deadline)
@@ -88,6 +93,22 @@ public final class RELPTransport: RecordTransport {
     public func acknowledgedBytes() -> UInt64? {
         guard fd >= 0, readAnswers() else { return nil }
         return acknowledged
+    }
+
+    private func waitForRoomInTheWindow(until deadline: Deadline) throws {
+        let stall = Clock.monotonicNanoseconds + Self.stallNanoseconds
+        while unanswered.count >= Self.window {
+            guard readAnswers() else { throw DeliveryError("\(name): \(broken ?? "the collector closed the connection")") }
+            guard unanswered.count >= Self.window else { return }
+            let left = deadline.remaining(within: stall)
+            guard left > 0 else {
+                throw DeliveryError(Clock.monotonicNanoseconds >= stall
+                    ? "\(name): the collector answered nothing for \(Self.stallNanoseconds / 1_000_000_000) s"
+                    : "\(name): the collector answered nothing more within the stop's grace")
+            }
+            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&waiting, 1, Int32(min(left, 100_000_000) / 1_000_000) + 1)
+        }
     }
 
     /// `TXNR SP COMMAND SP DATALEN [SP DATA] LF`.

@@ -1,10 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ProcTraceCore
 import ProcTraceLinux
 import Synchronization
 import Testing
 
 /// The sender of a network output against a transport of the test's own:
-/// which recorder each record is said to come from.
+/// which recorder each record is said to come from, and what a break resends.
+@Suite(.blocking)
 struct QueuedSinkTests {
     /// Takes every record at once and notes the recorder it was sent as
     /// (read by the test once the sink has stopped: the sink sends from its own thread).
@@ -24,6 +28,53 @@ struct QueuedSinkTests {
                 $0.bytes += UInt64(record.line.count)
             }
         }
+    }
+
+    /// Its first connection answers the first five messages and breaks at the
+    /// eighth send; the next one answers everything. Notes each `seq` sent.
+    final class BreakingTransport: RecordTransport, Sendable {
+        let name = "breaking"
+        let settleNanoseconds: Int64 = 0
+        private let state = Mutex((connections: 0, messages: 0, bytes: UInt64(0), answered: UInt64(0), seqs: [Int]()))
+        var bytesSent: UInt64 { state.withLock { $0.bytes } }
+        var seqs: [Int] { state.withLock { $0.seqs } }
+        var deliveredBeforeBreak: UInt64 { state.withLock { $0.answered } }
+
+        func connect(until deadline: Deadline) throws {
+            state.withLock { ($0.connections, $0.messages, $0.bytes, $0.answered) = ($0.connections + 1, 0, 0, 0) }
+        }
+        func disconnect() {}
+        func acknowledgedBytes() -> UInt64? { state.withLock { $0.answered } }
+        func send(_ record: OutgoingRecord, until deadline: Deadline) throws {
+            let text = String(decoding: record.line, as: UTF8.self)
+            let seq = Int(text.dropFirst(#"{"seq":"#.count).prefix { $0.isNumber }) ?? -1
+            try state.withLock {
+                if $0.connections == 1 && $0.messages == 7 { throw DeliveryError("broken") }
+                $0.messages += 1
+                $0.bytes += UInt64(record.line.count)
+                if $0.connections > 1 || $0.messages <= 5 { $0.answered = $0.bytes }
+                $0.seqs.append(seq)
+            }
+        }
+    }
+
+    /// A break resends what the receiver never answered, not the rest of the
+    /// chunk its answered lines came in (a loaded rsyslog sent 726 twice so).
+    @Test func aBreakResendsOnlyTheLinesNeverAnswered() throws {
+        let queue = MemoryRecordQueue(capacity: 1 << 20)
+        let lines = (1...12).map { Self.stop(seq: $0) }
+        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let transport = BreakingTransport()
+        let sink = QueuedSink(transport: transport, queue: queue)
+        try bytes.withUnsafeBytes { try sink.write($0) }
+        sink.start()
+        try sink.flush()
+        // The resend follows a reconnect backoff of at most 100 ms.
+        let deadline = Clock.monotonicNanoseconds + 10_000_000_000
+        while sink.snapshot.sent < 12 && Clock.monotonicNanoseconds < deadline { usleep(10_000) }
+        sink.stop()
+        #expect(transport.seqs == Array(1...7) + Array(6...12))
+        #expect(sink.snapshot.sent == 12)
     }
 
     static func start(seq: Int, recorder: Int32) -> String {
