@@ -9,7 +9,11 @@ import Testing
 /// kernel's: the same processes with the same parents.
 @Suite(.blocking, .serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
 struct TreeMatchesKernelTests {
-    @Test func theRecordedTreeEqualsProcAtTheEnd() throws {
+    /// Alone (`.storm`): it compares every process of the machine, and on this
+    /// machine's 6.18 kernel about 1 in 1,000 processes of a fork storm never
+    /// gets its `sched_process_free` (bpftrace sees none either), so another
+    /// test's storm beside it leaves zombies in the tree that /proc no longer has.
+    @Test(.storm) func theRecordedTreeEqualsProcAtTheEnd() throws {
         var settings = BPFSettings()
         settings.excludedProcess = getpid()
         let source = try BPFEventSource(settings: settings)
@@ -53,17 +57,14 @@ struct TreeMatchesKernelTests {
                     mismatches.append("\(pid) zombie in /proc: \(again.state == UInt8(ascii: "Z")), in the tree: \(node.isZombie)")
                 }
             }
-            for (pid, node) in recorder.tree.nodes where node.startTime < settledBefore && pid != getpid() {
-                if procFS.stat(pid) == nil {
-                    // Its reap comes after an RCU grace period, which a loaded machine stretches: up to 3 s.
-                    let reapBy = Clock.bootNanoseconds + 3_000_000_000
-                    while recorder.tree[pid] != nil && Clock.bootNanoseconds < reapBy {
-                        try recorder.pump(timeoutMilliseconds: 50)
-                    }
-                    if recorder.tree[pid] != nil && procFS.stat(pid) == nil {
-                        mismatches.append("\(pid) (\(node.comm.description), zombie: \(node.isZombie), parent \(node.ppid), lost so far \(recorder.lostTotal)) is gone from /proc but not from the tree")
-                    }
-                }
+            // A reap comes after an RCU grace period, which a loaded machine stretches: up to 3 s for all.
+            let gone = recorder.tree.nodes.filter { $0.value.startTime < settledBefore && $0.key != getpid() && procFS.stat($0.key) == nil }
+            let reapBy = Clock.bootNanoseconds + 3_000_000_000
+            while gone.keys.contains(where: { recorder.tree[$0] != nil }) && Clock.bootNanoseconds < reapBy {
+                try recorder.pump(timeoutMilliseconds: 50)
+            }
+            for (pid, node) in gone where recorder.tree[pid] != nil && procFS.stat(pid) == nil {
+                mismatches.append("\(pid) (\(node.comm.description), zombie: \(node.isZombie), parent \(node.ppid), lost so far \(recorder.lostTotal)) is gone from /proc but not from the tree")
             }
             if mismatches.isEmpty { break }
         }
