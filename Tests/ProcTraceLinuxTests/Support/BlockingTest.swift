@@ -21,7 +21,7 @@ struct BlockingTrait: SuiteTrait, TestTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let slots = test.traits.contains { $0 is StormTrait } ? BlockingTestSlots.width : 1
+        let slots = test.traits.lazy.compactMap { $0 as? StormTrait }.first?.slots ?? 1
         await BlockingTestSlots.shared.acquire(slots)
         let started = ContinuousClock.now
         defer { Self.report(test, testCase, ContinuousClock.now - started) }
@@ -38,10 +38,16 @@ struct BlockingTrait: SuiteTrait, TestTrait, TestScoping {
     /// Testing's own times include the wait for one): what to balance the width by.
     private static func report(_ test: Test, _ testCase: Test.Case?, _ duration: Duration) {
         guard ProcessInfo.processInfo.environment["PROCTRACE_TEST_TIMES"] == "1" else { return }
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        FileHandle.standardError.write(Data("@@blocking \(String(format: "%.1f", seconds)) \(test.name)\n".utf8))
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        let end = seconds(ContinuousClock.now - processStart)
+        FileHandle.standardError.write(Data(
+            "@@blocking \(String(format: "%.1f", seconds(duration))) from \(String(format: "%.1f", end - seconds(duration))) \(test.name)\n".utf8))
     }
 }
+
+private let processStart = ContinuousClock.now
 
 extension Trait where Self == BlockingTrait {
     /// Runs each test of the suite off the cooperative pool (see `BlockingTrait`).
@@ -49,13 +55,17 @@ extension Trait where Self == BlockingTrait {
 }
 
 /// A blocking test that keeps every CPU busy (a process storm, a flood of
-/// hashes): it takes all the slots, so no other blocking test runs beside it.
-/// The tests beside a storm would otherwise see their recorders starved, and
-/// the storm's own counts would depend on what else ran.
-struct StormTrait: TestTrait {}
+/// hashes) takes half the slots, so at most one other blocking test runs
+/// beside it, as when the pool's two threads ran them (the tests beside a
+/// storm would otherwise see their recorders starved). One that compares the
+/// whole machine with what it recorded takes them all and runs alone.
+struct StormTrait: TestTrait {
+    let slots: Int
+}
 
 extension Trait where Self == StormTrait {
-    static var storm: Self { StormTrait() }
+    static var storm: Self { StormTrait(slots: max(1, (BlockingTestSlots.width + 1) / 2)) }
+    static var alone: Self { StormTrait(slots: BlockingTestSlots.width) }
 }
 
 /// How many blocking tests run at once. The integration tests mostly wait,

@@ -9,11 +9,11 @@ import Testing
 /// kernel's: the same processes with the same parents.
 @Suite(.blocking, .serialized, .enabled(if: Privilege.canTrace, Privilege.skipReason))
 struct TreeMatchesKernelTests {
-    /// Alone (`.storm`): it compares every process of the machine, and on this
+    /// Alone (`.alone`): it compares every process of the machine, and on this
     /// machine's 6.18 kernel about 1 in 1,000 processes of a fork storm never
     /// gets its `sched_process_free` (bpftrace sees none either), so another
     /// test's storm beside it leaves zombies in the tree that /proc no longer has.
-    @Test(.storm) func theRecordedTreeEqualsProcAtTheEnd() throws {
+    @Test(.alone) func theRecordedTreeEqualsProcAtTheEnd() throws {
         var settings = BPFSettings()
         settings.excludedProcess = getpid()
         let source = try BPFEventSource(settings: settings)
