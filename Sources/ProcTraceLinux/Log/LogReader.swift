@@ -329,6 +329,9 @@ public final class LogReader: RecordLog {
     /// identity, not name: the file being read (opened before its first line
     /// was written, its first record is still to come) is not read twice, nor
     /// is one renamed from `PATH.1` to `PATH.2` while the names are looked at.
+    /// A rotation still going on renames from the oldest down, so a look can
+    /// meet a name just vacated, or miss a file moved past it: the names are
+    /// looked at again until a look finds nothing new.
     private func rotatedAway(from path: String, before newest: OpenLogFile,
                              reading current: OpenLogFile) throws -> [OpenLogFile] {
         guard let lastSeq else { return [] }
@@ -336,21 +339,42 @@ public final class LogReader: RecordLog {
         var found: [(seq: UInt64, reader: OpenLogFile)] = []
         var seen: Set<FileIdentity> = [FileIdentity(device: current.file.device, inode: current.file.inode),
                                        FileIdentity(device: newest.file.device, inode: newest.file.inode)]
-        for index in 1...LogReader.maximumRotatedFiles {
-            let names = ["\(path).\(index)", "\(path).\(index).gz"]
-            var status = stat()
-            let existing = names.filter { name in (try? retryingSystemCall("stat", name, { stat(name, &status) })) != nil }
-            if existing.isEmpty { break }
-            for name in existing {
-                guard let reader = try? OpenLogFile(path: name),
-                      seen.insert(FileIdentity(device: reader.file.device, inode: reader.file.inode)).inserted,
-                      let first = try? reader.lines.firstRecord() else { continue }
-                if first.seq > lastSeq && first.seq < newestFirst { found.append((first.seq, reader)) }
+        for _ in 0..<LogReader.maximumRotationLooks {
+            let before = seen.count
+            lookAtRotatedNames(of: path, seen: &seen) { reader, first in
+                if first > lastSeq && first < newestFirst { found.append((first, reader)) }
             }
+            if seen.count == before { break }
         }
         return found.sorted { $0.seq < $1.seq }.map(\.reader)
     }
 
+    /// One look at `PATH.1`, `PATH.1.gz`, `PATH.2`, … up to the first run of
+    /// `maximumNameGap` indices with neither name; `take` gets each file not seen before.
+    private func lookAtRotatedNames(of path: String, seen: inout Set<FileIdentity>,
+                                    take: (OpenLogFile, UInt64) -> Void) {
+        var missingInARow = 0
+        for index in 1...LogReader.maximumRotatedFiles {
+            let names = ["\(path).\(index)", "\(path).\(index).gz"]
+            var status = stat()
+            let existing = names.filter { name in (try? retryingSystemCall("stat", name, { stat(name, &status) })) != nil }
+            missingInARow = existing.isEmpty ? missingInARow + 1 : 0
+            if missingInARow > LogReader.maximumNameGap { break }
+            for name in existing {
+                guard let reader = try? OpenLogFile(path: name),
+                      seen.insert(FileIdentity(device: reader.file.device, inode: reader.file.inode)).inserted,
+                      let first = try? reader.lines.firstRecord() else { continue }
+                take(reader, first.seq)
+            }
+        }
+    }
+
     /// How many rotated names (`PATH.1` …) are looked at after a rotation.
     static let maximumRotatedFiles = 1000
+    /// Indices with no file passed over before a look ends: a rotation in
+    /// progress leaves one name empty between two renames.
+    static let maximumNameGap = 2
+    /// Looks at the rotated names after one rotation, at most (each after the
+    /// first only if the one before found a file it had not seen).
+    static let maximumRotationLooks = 8
 }

@@ -133,6 +133,28 @@ import Testing
         #expect(warnings.isEmpty)
     }
 
+    /// `tail -f` looked while a rotation was renaming (oldest first, so one
+    /// name is empty between two renames): the files past that name are still
+    /// read (before, the look ended there and said them removed).
+    @Test func followingReadsPastANameARotationHasJustVacated() throws {
+        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 2)))
+        var warnings: [String] = []
+        let reader = try LogReader(paths: [path]) { warnings.append($0) }
+        reader.startFollowing()
+        #expect(try readAll(reader).map(\.seq) == [1, 2])
+        directory.rename("events.jsonl", to: "events.jsonl.1")
+        directory.write("events.jsonl", EventSamples.logText(forks(from: 3, count: 3)))
+        directory.rename("events.jsonl.1", to: "events.jsonl.2")
+        directory.rename("events.jsonl", to: "events.jsonl.1")
+        directory.write("events.jsonl", EventSamples.logText(forks(from: 6, count: 2)))
+        // A third rotation has moved .2 to .3 and .1 to .2, and not yet the file itself to .1.
+        directory.rename("events.jsonl.2", to: "events.jsonl.3")
+        directory.rename("events.jsonl.1", to: "events.jsonl.2")
+        #expect(try reader.checkFollowedFile() == .rotated)
+        #expect(try readAll(reader).map(\.seq) == Array(3...7))
+        #expect(warnings.isEmpty)
+    }
+
     /// `tail -f` looked between the recorder creating a file and writing its
     /// first line, and again after that file was rotated: it was read as the
     /// current file and then once more as `PATH.1` (CI showed 502 records twice).
