@@ -56,13 +56,8 @@ public final class RELPTransport: RecordTransport {
         broken = nil
         do {
             try write(command: "open", body: Array("relp_version=0\nrelp_software=proctrace\ncommands=syslog".utf8), deadline: deadline)
-            let end = Clock.monotonicNanoseconds + Self.openNanoseconds
-            while acknowledged < bytesSent {
-                guard readAnswers() else { throw DeliveryError(broken ?? "the collector closed the connection") }
-                let left = deadline.remaining(within: end)
-                guard left > 0 else { throw DeliveryError("no answer to RELP open within \(Self.openNanoseconds / 1_000_000_000) s") }
-                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                _ = poll(&waiting, 1, Int32(min(left, 100_000_000) / 1_000_000) + 1)
+            try awaitAnswers(until: { acknowledged >= bytesSent }, within: Self.openNanoseconds, deadline: deadline) { _ in
+                "no answer to RELP open within \(Self.openNanoseconds / 1_000_000_000) s"
             }
         } catch {
             disconnect()
@@ -96,16 +91,28 @@ public final class RELPTransport: RecordTransport {
     }
 
     private func waitForRoomInTheWindow(until deadline: Deadline) throws {
-        let stall = Clock.monotonicNanoseconds + Self.stallNanoseconds
-        while unanswered.count >= Self.window {
-            guard readAnswers() else { throw DeliveryError("\(name): \(broken ?? "the collector closed the connection")") }
-            guard unanswered.count >= Self.window else { return }
-            let left = deadline.remaining(within: stall)
-            guard left > 0 else {
-                throw DeliveryError(Clock.monotonicNanoseconds >= stall
-                    ? "\(name): the collector answered nothing for \(Self.stallNanoseconds / 1_000_000_000) s"
-                    : "\(name): the collector answered nothing more within the stop's grace")
+        guard unanswered.count >= Self.window else { return }
+        do {
+            try awaitAnswers(until: { unanswered.count < Self.window }, within: Self.stallNanoseconds, deadline: deadline) {
+                $0 ? "the collector answered nothing for \(Self.stallNanoseconds / 1_000_000_000) s"
+                   : "the collector answered nothing more within the stop's grace"
             }
+        } catch {
+            throw DeliveryError("\(name): \(error)")
+        }
+    }
+
+    /// Reads answers, waiting for more, until `enough()` holds. Throws when the
+    /// connection broke, or with `timedOut(limitPassed)` when `limit` or the
+    /// deadline ran out first.
+    private func awaitAnswers(until enough: () -> Bool, within limit: Int64, deadline: Deadline,
+                              timedOut: (Bool) -> String) throws {
+        let end = Clock.monotonicNanoseconds + limit
+        while true {
+            guard readAnswers() else { throw DeliveryError(broken ?? "the collector closed the connection") }
+            if enough() { return }
+            let left = deadline.remaining(within: end)
+            guard left > 0 else { throw DeliveryError(timedOut(Clock.monotonicNanoseconds >= end)) }
             var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&waiting, 1, Int32(min(left, 100_000_000) / 1_000_000) + 1)
         }

@@ -61,20 +61,23 @@ struct QueuedSinkTests {
     /// A break resends what the receiver never answered, not the rest of the
     /// chunk its answered lines came in (a loaded rsyslog sent 726 twice so).
     @Test func aBreakResendsOnlyTheLinesNeverAnswered() throws {
-        let queue = MemoryRecordQueue(capacity: 1 << 20)
-        let lines = (1...12).map { Self.stop(seq: $0) }
-        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
         let transport = BreakingTransport()
-        let sink = QueuedSink(transport: transport, queue: queue)
-        try bytes.withUnsafeBytes { try sink.write($0) }
-        sink.start()
-        try sink.flush()
+        let sink = try Self.sending((1...12).map { Self.stop(seq: $0) }, through: transport)
         // The resend follows a reconnect backoff of at most 100 ms.
         let deadline = Clock.monotonicNanoseconds + 10_000_000_000
         while sink.snapshot.sent < 12 && Clock.monotonicNanoseconds < deadline { usleep(10_000) }
         sink.stop()
         #expect(transport.seqs == Array(1...7) + Array(6...12))
         #expect(sink.snapshot.sent == 12)
+    }
+
+    /// A sink over `transport`, its queue holding `lines`, started.
+    static func sending(_ lines: [String], through transport: some RecordTransport & Sendable) throws -> QueuedSink {
+        let sink = QueuedSink(transport: transport, queue: MemoryRecordQueue(capacity: 1 << 20))
+        try Array((lines.joined(separator: "\n") + "\n").utf8).withUnsafeBytes { try sink.write($0) }
+        sink.start()
+        try sink.flush()
+        return sink
     }
 
     static func start(seq: Int, recorder: Int32) -> String {
@@ -89,15 +92,9 @@ struct QueuedSinkTests {
     /// successor: the first records' recorder is unknown ("-" in syslog),
     /// never the sender's; each stream's records go as their own recorder's.
     @Test func eachRecordGoesAsTheRecorderOfItsStream() throws {
-        let queue = MemoryRecordQueue(capacity: 1 << 20)
-        let lines = [Self.stop(seq: 9), Self.start(seq: 1, recorder: 111), Self.stop(seq: 2),
-                     Self.start(seq: 1, recorder: 222), Self.stop(seq: 2)]
-        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
         let transport = NotingTransport()
-        let sink = QueuedSink(transport: transport, queue: queue)
-        try bytes.withUnsafeBytes { try sink.write($0) }
-        sink.start()
-        try sink.flush()
+        let sink = try Self.sending([Self.stop(seq: 9), Self.start(seq: 1, recorder: 111), Self.stop(seq: 2),
+                                     Self.start(seq: 1, recorder: 222), Self.stop(seq: 2)], through: transport)
         sink.stop()
         #expect(transport.recorders == [nil, 111, 111, 222, 222])
         #expect(sink.snapshot.sent == 5)

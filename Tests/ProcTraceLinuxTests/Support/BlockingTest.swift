@@ -1,4 +1,5 @@
 import Foundation
+@testable import ProcTraceLinux
 import Testing
 
 /// A test that blocks its thread: it waits on processes, pipes and sleeps.
@@ -115,6 +116,9 @@ final class ThreadPerJobExecutor: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
-        Thread.detachNewThread { job.runSynchronously(on: executor) }
+        // With no thread to be had, run it here rather than lose it (the test then holds this one).
+        if !SystemThread.startDetached({ job.runSynchronously(on: executor) }) {
+            job.runSynchronously(on: executor)
+        }
     }
 }
