@@ -12,6 +12,7 @@ import Synchronization
 // Unchecked: `code` is read-only once compiled (PCRE2 shares it between threads); `matchData` is used under `matching`.
 public final class PCRE2SigmaRegex: SigmaRegex, @unchecked Sendable {
     public let source: String
+    public let flags: SigmaRegexFlags
     private let code: OpaquePointer
     private let matchData: OpaquePointer
     private let matching = Mutex(())
@@ -25,6 +26,7 @@ public final class PCRE2SigmaRegex: SigmaRegex, @unchecked Sendable {
 
     public init(_ source: String, flags: SigmaRegexFlags = SigmaRegexFlags()) throws {
         self.source = source
+        self.flags = flags
         var options = UInt32(PCRE2_UTF) | UInt32(PCRE2_UCP) | UInt32(PCRE2_MATCH_INVALID_UTF)
         if flags.ignoreCase { options |= UInt32(PCRE2_CASELESS) }
         if flags.multiline { options |= UInt32(PCRE2_MULTILINE) }

@@ -110,7 +110,7 @@ public final class SigmaEvaluator {
     @exclusivity(unchecked) private(set) var fields = SigmaExecFields()
     @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
     /// Rules still possible for (image, parent image): the key is both, each with a presence byte.
-    @exclusivity(unchecked) private var candidates: [[UInt8]: [Int]] = [:]
+    @exclusivity(unchecked) private var candidates: [[UInt8]: SigmaCandidates] = [:]
     @exclusivity(unchecked) private var key: [UInt8] = []
     /// The last pairs seen and their rules, compared before any hashing: execs mostly cycle through a
     /// few pairs (a build's cc, sed and git under one make), and hashing a key hashes it byte by byte.
@@ -137,9 +137,9 @@ public final class SigmaEvaluator {
                          matched: (SigmaRule) throws -> Void) rethrows {
         execCount += 1
         fields.reset(event: event, parent: parent, parentPid: event.ppid, userName: userName)
-        let indices = candidates(image: fields.image, parentImage: fields.parentImage)
-        literalFilter.reset()
-        for index in indices where literalFilter.mayMatch(index, fields) {
+        let possible = candidates(image: fields.image, parentImage: fields.parentImage)
+        literalFilter.scan(possible.guardFields, fields)
+        for index in possible.indices where literalFilter.mayMatch(index) {
             evaluationCount += 1
             let rule = rules[index]
             if rule.matches(fields) { try matched(rule) }
@@ -149,27 +149,28 @@ public final class SigmaEvaluator {
 
     /// The rules still possible for (image, parent image): a recent pair's again when it is one of
     /// them (consecutive execs mostly are), else from the cache, else judged now.
-    private func candidates(image: [UInt8]?, parentImage: [UInt8]?) -> [Int] {
-        for pair in recent where pair.image == image && pair.parentImage == parentImage { return pair.indices }
+    private func candidates(image: [UInt8]?, parentImage: [UInt8]?) -> SigmaCandidates {
+        for pair in recent where pair.image == image && pair.parentImage == parentImage { return pair.candidates }
         key.removeAll(keepingCapacity: true)
         SigmaEvaluator.append(image, to: &key)
         SigmaEvaluator.append(parentImage, to: &key)
-        let indices: [Int]
+        let possible: SigmaCandidates
         if let known = candidates[key] {
-            indices = known
+            possible = known
         } else {
             imageOnly.set(image: image, parentImage: parentImage)
-            indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+            let indices = rules.indices.filter { rules[$0].evaluate(imageOnly) != .no }
+            possible = SigmaCandidates(indices: indices, guardFields: literalFilter.fieldsGuarding(indices))
             if candidates.count >= Self.candidateCacheLimit { candidates.removeAll(keepingCapacity: true) }
-            candidates[key] = indices
+            candidates[key] = possible
         }
         // Copies: holding the record's own buffers would keep the reader from reusing them.
         let pair = SigmaRecentPair(image: image.map { $0.withUnsafeBufferPointer { Array($0) } },
                                    parentImage: parentImage.map { $0.withUnsafeBufferPointer { Array($0) } },
-                                   indices: indices)
+                                   candidates: possible)
         if recent.count < Self.recentLimit { recent.append(pair) } else { recent[recentNext] = pair }
         recentNext = (recentNext + 1) % Self.recentLimit
-        return indices
+        return possible
     }
 
     /// A presence byte, then the length and the bytes: two values never collide.
@@ -185,7 +186,13 @@ public final class SigmaEvaluator {
 struct SigmaRecentPair {
     var image: [UInt8]?
     var parentImage: [UInt8]?
+    var candidates: SigmaCandidates
+}
+
+/// The rules still possible for an (image, parent image) pair, and the fields their literal guards look in.
+struct SigmaCandidates {
     var indices: [Int]
+    var guardFields: UInt32
 }
 
 /// The program a process runs and its arguments.

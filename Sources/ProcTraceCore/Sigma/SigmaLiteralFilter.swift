@@ -1,24 +1,24 @@
 /// Rules an exec cannot match because it holds none of their guard's
-/// literals (SigmaLiteralGuard): each field a guard reads is scanned once per
-/// exec for every rule's literals at once (SigmaLiteralScanner), and a rule
-/// is then a few bit tests. A rule without a guard is always a candidate.
+/// literals (SigmaLiteralGuard). Each field some candidate's guard reads is
+/// scanned once per exec for every rule's literals at once
+/// (SigmaLiteralScanner); each literal found unlocks the rules it guards, and
+/// a candidate is then one test: unguarded, or unlocked by this exec.
 /// Not thread-safe: one per evaluator.
 final class SigmaLiteralFilter {
-    /// A literal of a guard: the field it is looked for in, and its number.
-    private struct Reference {
-        var field: Int
-        var number: Int
-    }
-
-    /// Per rule: its literals, or nil (no guard).
-    private let guards: [[Reference]?]
+    /// Per rule: whether it has a guard (a rule without one is always a candidate).
+    private let guarded: [Bool]
+    /// Per rule: the fields its guard's literals are looked for in (bit = SigmaField.rawValue).
+    private let guardFields: [UInt32]
+    /// Literal n unlocks rules unlocks[unlockStart[n] ..< unlockStart[n + 1]].
+    private let unlockStart: [Int32]
+    private let unlocks: [Int32]
     /// Per field: the scanner of the literals guards look for in it (nil: none).
     private let scanners: [SigmaLiteralScanner?]
     /// Per field: the first number of its literals (numbers are global over fields).
     private let firstNumber: [Int32]
-    /// The exec a literal was last found in, and the exec a field was last scanned for.
+    /// The exec a literal was last found in, and the exec a rule was last unlocked for.
     @exclusivity(unchecked) private var foundIn: [UInt32]
-    @exclusivity(unchecked) private var scannedFor: [UInt32]
+    @exclusivity(unchecked) private var unlockedIn: [UInt32]
     @exclusivity(unchecked) private var generation: UInt32 = 1
 
     init(rules: [SigmaRule]) {
@@ -38,53 +38,84 @@ final class SigmaLiteralFilter {
             first.append(total)
             total += Int32(literals[field.rawValue].count)
         }
+        var rulesOf = [[Int32]](repeating: [], count: Int(total))
+        var guarded: [Bool] = []
+        var guardFields: [UInt32] = []
+        for (rule, needles) in ruleNeedles.enumerated() {
+            // A field too big to scan (no scanner) leaves the rule unguarded.
+            guard let needles, needles.allSatisfy({ scanners[$0.field.rawValue] != nil }) else {
+                guarded.append(false)
+                guardFields.append(0)
+                continue
+            }
+            guarded.append(true)
+            guardFields.append(needles.reduce(0) { $0 | 1 << UInt32($1.field.rawValue) })
+            for needle in needles {
+                rulesOf[Int(first[needle.field.rawValue]) + numbers[needle.field.rawValue][needle.literal]!].append(Int32(rule))
+            }
+        }
+        var starts: [Int32] = [0]
+        for rules in rulesOf { starts.append(starts.last! + Int32(rules.count)) }
+        unlockStart = starts
+        unlocks = rulesOf.flatMap { $0 }
+        self.guarded = guarded
+        self.guardFields = guardFields
         firstNumber = first
         self.scanners = scanners
-        guards = ruleNeedles.map { needles in
-            // A field too big to scan (no scanner) leaves the rule unguarded.
-            guard let needles, needles.allSatisfy({ scanners[$0.field.rawValue] != nil }) else { return nil }
-            return needles.map {
-                Reference(field: $0.field.rawValue,
-                          number: Int(first[$0.field.rawValue]) + numbers[$0.field.rawValue][$0.literal]!)
-            }.sorted { ($0.field, $0.number) < ($1.field, $1.number) }
-        }
         foundIn = [UInt32](repeating: 0, count: Int(total))
-        scannedFor = [UInt32](repeating: 0, count: SigmaField.allCases.count)
+        unlockedIn = [UInt32](repeating: 0, count: rules.count)
     }
 
     /// Rules with a guard (for figures and tests).
-    var guardedRuleCount: Int { guards.filter { $0 != nil }.count }
+    var guardedRuleCount: Int { guarded.filter { $0 }.count }
 
-    /// A new exec: nothing found, nothing scanned.
-    @inline(__always)
-    func reset() {
+    /// The fields the guards of `rules` (indices) look in: what `scan` must read for them.
+    func fieldsGuarding(_ rules: [Int]) -> UInt32 {
+        rules.reduce(0) { $0 | guardFields[$1] }
+    }
+
+    /// A new exec: the fields in `fieldMask` (fieldsGuarding) scanned, and each rule their literals guard unlocked.
+    func scan(_ fieldMask: UInt32, _ fields: SigmaExecFields) {
         generation &+= 1
         if generation == 0 {
             for index in foundIn.indices { foundIn[index] = 0 }
-            for index in scannedFor.indices { scannedFor[index] = 0 }
+            for index in unlockedIn.indices { unlockedIn[index] = 0 }
             generation = 1
+        }
+        var mask = fieldMask
+        while mask != 0 {
+            let field = mask.trailingZeroBitCount
+            mask &= mask &- 1
+            scan(field, fields)
         }
     }
 
-    /// false when the exec whose fields `fields` holds cannot match rule `index`.
+    /// false when the exec last scanned cannot match rule `index`.
     @inline(__always)
-    func mayMatch(_ index: Int, _ fields: SigmaExecFields) -> Bool {
-        guard let references = guards[index] else { return true }
-        for reference in references {
-            if scannedFor[reference.field] != generation { scan(reference.field, fields) }
-            if foundIn[reference.number] == generation { return true }
-        }
-        return false
+    func mayMatch(_ index: Int) -> Bool {
+        !guarded[index] || unlockedIn[index] == generation
     }
 
     private func scan(_ field: Int, _ fields: SigmaExecFields) {
-        scannedFor[field] = generation
         guard let scanner = scanners[field] else { return }
         let first = Int(firstNumber[field])
         let generation = generation
         func scan(_ bytes: UnsafeRawBufferPointer) {
             foundIn.withUnsafeMutableBufferPointer { foundIn in
-                scanner.scan(bytes) { foundIn[first &+ $0] = generation }
+                unlockedIn.withUnsafeMutableBufferPointer { unlockedIn in
+                    unlockStart.withUnsafeBufferPointer { unlockStart in
+                        unlocks.withUnsafeBufferPointer { unlocks in
+                            scanner.scan(bytes) { found in
+                                let number = first &+ found
+                                guard foundIn[number] != generation else { return }
+                                foundIn[number] = generation
+                                for position in Int(unlockStart[number])..<Int(unlockStart[number &+ 1]) {
+                                    unlockedIn[Int(unlocks[position])] = generation
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         // A command line is scanned in its argument vector (no joining): the NULs read as spaces, the

@@ -2,7 +2,8 @@
 /// of which every exec the rule matches holds at least one in that field
 /// (compared folded, as the matcher compares: ASCII letters lowercased).
 /// `nil` is "no such set": something in the rule can be true without any
-/// literal (a `not`, a regular expression, `exists`, a null, a bare `*`).
+/// literal (a `not`, a regular expression with no literal SigmaRegexLiterals
+/// can read, `exists`, a null, a bare `*`).
 ///
 /// Derived from the condition: an `or` (and a list of values, of mappings,
 /// keywords, `1 of`) needs the union of its terms' sets, and an `and` (a
@@ -45,8 +46,18 @@ struct SigmaLiteralGuard: Equatable {
     }
 
     static func of(_ matcher: SigmaValueMatcher, field: SigmaField) -> SigmaLiteralGuard? {
-        guard case .pattern(let pattern) = matcher, let literal = pattern.longestLiteral, !literal.isEmpty else { return nil }
-        return SigmaLiteralGuard(needles: [Needle(field: field, literal: SigmaText.folded(literal))])
+        switch matcher {
+        case .pattern(let pattern):
+            guard let literal = pattern.longestLiteral, !literal.isEmpty else { return nil }
+            return SigmaLiteralGuard(needles: [Needle(field: field, literal: SigmaText.folded(literal))])
+        case .regex(let regex):
+            guard let literals = SigmaRegexLiterals.needed(in: Array(regex.source.utf8), flags: regex.flags) else {
+                return nil
+            }
+            return SigmaLiteralGuard(needles: Set(literals.map { Needle(field: field, literal: SigmaText.folded($0)) }))
+        case .null, .exists:
+            return nil
+        }
     }
 
     /// Any term true: each must have a set, and the union is needed.

@@ -72,6 +72,7 @@ public enum SigmaValueMatcher: Sendable {
 /// A compiled `re` value: searched anywhere in the text (not anchored).
 public protocol SigmaRegex: AnyObject, Sendable {
     var source: String { get }
+    var flags: SigmaRegexFlags { get }
     func matches(_ text: [UInt8]) -> Bool
 }
 

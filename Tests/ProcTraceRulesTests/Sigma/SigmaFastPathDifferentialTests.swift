@@ -19,8 +19,11 @@ import Testing
         // Only ASCII letters fold: "ÄRGER" is not "ärger".
         "selection:\n    CommandLine|contains: 'ärger'\ncondition: selection",
         "selection:\n    CommandLine|contains|cased: 'TmP'\ncondition: selection",
-        // A regular expression needs no literal: never pruned.
+        // A regular expression is pruned on the literals SigmaRegexLiterals reads in it, or never.
         "selection:\n    CommandLine|re: 'x[0-9]+y'\ncondition: selection",
+        "selection:\n    CommandLine|re: 'wx(?:yz)+'\ncondition: selection",
+        "selection:\n    CommandLine|re: '(ab|)cd'\ncondition: selection",
+        "selection:\n    CommandLine|re: 'A?B'\ncondition: selection",
         "selection:\n    Image|endswith: '/curl'\n    CommandLine|re|i: 'HTTP'\ncondition: selection",
         // `all`: any one value is needed.
         "selection:\n    CommandLine|contains|all: ['-o', 'http', '/tmp/']\ncondition: selection",

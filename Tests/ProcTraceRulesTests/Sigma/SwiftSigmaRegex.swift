@@ -7,10 +7,12 @@ import ProcTraceCore
 // Unchecked: the Regex is a value no match changes (AnyRegexOutput alone is not marked Sendable).
 final class SwiftSigmaRegex: SigmaRegex, @unchecked Sendable {
     let source: String
+    let flags: SigmaRegexFlags
     private let regex: Regex<AnyRegexOutput>
 
     init(_ source: String, flags: SigmaRegexFlags = SigmaRegexFlags()) throws {
         self.source = source
+        self.flags = flags
         var prefix = ""
         if flags.ignoreCase { prefix += "i" }
         if flags.multiline { prefix += "m" }
