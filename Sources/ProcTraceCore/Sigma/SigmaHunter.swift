@@ -259,6 +259,8 @@ final class SigmaExecFields: SigmaFieldSource {
     @exclusivity(unchecked) private var userName: ((UInt32) -> [UInt8]?)?
     @exclusivity(unchecked) private var raw = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
     @exclusivity(unchecked) private var folded = [SigmaLookup?](repeating: nil, count: SigmaField.allCases.count)
+    /// Which of `raw` (bit = field) and `folded` (bit 16 + field) this exec has set: only those are cleared.
+    @exclusivity(unchecked) private var computed: UInt32 = 0
     @exclusivity(unchecked) private(set) var image: [UInt8]?
     /// Pair indexes of the folded fields, and the event each was built for.
     @exclusivity(unchecked) private var indexes = SigmaField.allCases.map { _ in SigmaTextIndex() }
@@ -277,10 +279,7 @@ final class SigmaExecFields: SigmaFieldSource {
         self.parent = parent
         self.parentPid = parentPid
         self.userName = userName
-        for index in raw.indices {
-            raw[index] = nil
-            folded[index] = nil
-        }
+        clearComputed()
         generation += 1
         image = context?.value.exe ?? event.filename
     }
@@ -308,11 +307,13 @@ final class SigmaExecFields: SigmaFieldSource {
         } else {
             value = compute(field).map { .value($0) } ?? .absent
             raw[field.rawValue] = value
+            computed |= 1 << UInt32(field.rawValue)
         }
         guard wantsFolded else { return value }
         let result: SigmaLookup
         if case .value(let text) = value { result = .value(foldedText(text, field)) } else { result = value }
         folded[field.rawValue] = result
+        computed |= 1 << UInt32(16 + field.rawValue)
         return result
     }
 
@@ -331,9 +332,14 @@ final class SigmaExecFields: SigmaFieldSource {
         context = nil
         parent = nil
         image = nil
-        for index in raw.indices {
-            raw[index] = nil
-            folded[index] = nil
+        clearComputed()
+    }
+
+    private func clearComputed() {
+        while computed != 0 {
+            let bit = computed.trailingZeroBitCount
+            computed &= computed &- 1
+            if bit < 16 { raw[bit] = nil } else { folded[bit - 16] = nil }
         }
     }
 
