@@ -93,24 +93,42 @@ final class SigmaLiteralScanner {
     /// reported more than once); with `readsArgumentVectors`, NULs read as spaces.
     @inline(__always)
     func scan(_ text: UnsafeRawBufferPointer, _ found: (Int) -> Void) {
+        guard let bytes = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = text.count
+        var state = 0
+        var position = 0
+        while position < count {
+            // Each byte's lookup waits for the last one's: the loop between two found literals makes no
+            // call, so the state stays in a register (with `found` inside it, it went through the stack).
+            let next = advance(bytes, count, &position, from: state)
+            state = next & 0x7fff
+            if next & 0x8000 != 0 { report(state, found) }
+        }
+    }
+
+    /// Reads from `position` until a state where literals end, or the end; returns the last transition.
+    @inline(__always)
+    private func advance(_ bytes: UnsafePointer<UInt8>, _ count: Int, _ position: inout Int, from start: Int) -> Int {
         column.withUnsafeBufferPointer { column in
             transitions.withUnsafeBufferPointer { transitions in
-                outputStart.withUnsafeBufferPointer { outputStart in
-                    outputs.withUnsafeBufferPointer { outputs in
-                        var state = 0
-                        for byte in text {
-                            let next = Int(transitions[state &* columns &+ Int(column[Int(byte)])])
-                            state = next & 0x7fff
-                            guard next & 0x8000 != 0 else { continue }
-                            var output = Int(outputStart[state])
-                            let end = Int(outputStart[state &+ 1])
-                            while output < end {
-                                found(Int(outputs[output]))
-                                output &+= 1
-                            }
-                        }
-                    }
-                }
+                var state = start
+                var index = position
+                var next = 0
+                repeat {
+                    next = Int(transitions[state &* columns &+ Int(column[Int(bytes[index])])])
+                    state = next & 0x7fff
+                    index &+= 1
+                } while next & 0x8000 == 0 && index < count
+                position = index
+                return next
+            }
+        }
+    }
+
+    private func report(_ state: Int, _ found: (Int) -> Void) {
+        outputStart.withUnsafeBufferPointer { outputStart in
+            outputs.withUnsafeBufferPointer { outputs in
+                for output in Int(outputStart[state])..<Int(outputStart[state &+ 1]) { found(Int(outputs[output])) }
             }
         }
     }
