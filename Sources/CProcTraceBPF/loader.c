@@ -271,6 +271,11 @@ static int pt_start_mode(struct pt_bpf *bpf, const struct pt_bpf_settings *setti
 	int err = bpf_map__set_max_entries(skel->maps.exec_buffers, bpf->cpus);
 	if (!err && settings->ring_bytes)
 		err = bpf_map__set_max_entries(skel->maps.events, settings->ring_bytes);
+	/* A hash map's buckets are allocated for max_entries at once: 64 MiB each at 4M. */
+	if (!err && settings->pid_entries)
+		err = bpf_map__set_max_entries(skel->maps.zombies, settings->pid_entries);
+	if (!err && settings->pid_entries)
+		err = bpf_map__set_max_entries(skel->maps.exits_reported, settings->pid_entries);
 	if (err)
 		return pt_fail(bpf, err, PT_BPF_STAGE_OPEN, stage, detail, detail_len, "sizing the maps");
 

@@ -20,6 +20,7 @@ struct pt_bpf_settings {
 	uint32_t self_tgid;
 	uint64_t wakeup_bytes;
 	uint32_t ring_bytes;
+	uint32_t pid_entries; /* entries of the maps keyed by PID; 0: as compiled (4M) */
 	int trace_threads;
 	int verbose;
 	int hook_mode; /* enum pt_hook_mode; 0: auto, the cheapest that loads */

@@ -63,6 +63,8 @@ public final class BPFEventSource: EventSource {
         cSettings.self_tgid = UInt32(bitPattern: settings.excludedProcess)
         cSettings.wakeup_bytes = settings.wakeupBytes
         cSettings.ring_bytes = settings.ringBufferBytes
+        cSettings.pid_entries = PIDKeyedMaps.entries(pidMax: procFS.kernelLimit("pid_max"),
+                                                      threadsMax: procFS.kernelLimit("threads-max"))
         cSettings.trace_threads = settings.traceThreads ? 1 : 0
         cSettings.verbose = settings.verbose ? 1 : 0
         cSettings.hook_mode = settings.hookMode.loaderValue

@@ -143,6 +143,13 @@ public struct ProcFS: Sendable {
         return Credentials(uid: uids[0], euid: uids[1], suid: uids[2], gid: gids[0], egid: gids[1], sgid: gids[2])
     }
 
+    /// A number in /proc/sys/kernel (`pid_max`: every PID is below it; `threads-max`: the most
+    /// tasks at once). nil when unreadable.
+    public func kernelLimit(_ name: String) -> Int? {
+        guard let bytes = FileIO.readSmallFile("\(root)/sys/kernel/\(name)") else { return nil }
+        return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\n"))
+    }
+
     /// `/proc/sys/kernel/random/boot_id`.
     public func bootID() -> String {
         guard let bytes = FileIO.readSmallFile("\(root)/sys/kernel/random/boot_id") else { return "" }

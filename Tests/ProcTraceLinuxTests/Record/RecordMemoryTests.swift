@@ -28,11 +28,47 @@ struct RecordMemoryTests {
         #expect(libcryptoKiB <= 2 * 1024, "libcrypto resident \(libcryptoKiB) KiB")
     }
 
+    /// The BPF maps kept per PID between exit and reap are sized to the processes that can exist
+    /// (kernel memory, not in RSS): at the compiled 4,194,304 entries each took 64 MiB for its
+    /// buckets, on this machine whose PIDs stop at 32,768.
+    @Test func thePIDKeyedMapsHoldEveryProcessThatCanExistAndNoMore() throws {
+        func limit(_ name: String) throws -> Int {
+            try #require(Int(String(contentsOfFile: "/proc/sys/kernel/\(name)", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        let processes = min(try limit("pid_max"), try limit("threads-max"))
+        let (shown, _) = try Self.lookAtIdleRecorder(afterLogShows: "\"event\":\"exists\"") { _ in
+            let (status, output) = try LiveRecording.run("/usr/sbin/bpftool", ["-j", "map", "show"])
+            #expect(status == 0)
+            return output
+        }
+        let maps = try #require(JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [[String: Any]])
+        let keyed = maps.filter { ["zombies", "exits_reported"].contains($0["name"] as? String) }
+        #expect(keyed.count >= 2, "the recorder's maps: \(keyed.count)")
+        for map in keyed {
+            let entries = try #require(map["max_entries"] as? Int)
+            #expect(entries >= processes, "\(map["name"] ?? "?"): \(entries) entries for \(processes) processes")
+            #expect(entries <= max(32_768, processes + processes / 4), "\(map["name"] ?? "?"): \(entries) entries")
+        }
+    }
+
     /// Starts `record` at default settings, waits (90 s at most, running `program` each round if
     /// given) until its log shows `marker`, lets it idle 1 s, reads /proc/PID/`file` to its end,
     /// stops it and expects a clean exit; returns the file and the log.
     static func readIdleRecorder(file: String, afterLogShows marker: String, running program: String? = nil)
         throws -> (file: String, log: String)
+    {
+        try lookAtIdleRecorder(afterLogShows: marker, running: program) { pid in
+            // Read to its end (a /proc file's size is 0: a single read could stop at the first page).
+            let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/\(file)"))
+            defer { try? handle.close() }
+            return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        }
+    }
+
+    /// The same, with what `look` says of the idle recorder (given its PID) in place of a file.
+    static func lookAtIdleRecorder(afterLogShows marker: String, running program: String? = nil,
+                                   look: (Int32) throws -> String) throws -> (file: String, log: String)
     {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-memory-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -54,10 +90,7 @@ struct RecordMemoryTests {
             usleep(20_000)
         }
         usleep(1_000_000)
-        // Read to its end (a /proc file's size is 0: a single read could stop at the first page).
-        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(recorder.processIdentifier)/\(file)"))
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        try handle.close()
+        let text = try look(recorder.processIdentifier)
         kill(recorder.processIdentifier, SIGINT)
         recorder.waitUntilExit()
         #expect(recorder.terminationStatus == 0)
