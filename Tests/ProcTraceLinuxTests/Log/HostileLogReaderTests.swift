@@ -25,6 +25,21 @@ import Testing
         return result
     }
 
+    /// What a reader warned, in order.
+    private final class Warnings {
+        var messages: [String] = []
+    }
+
+    /// A reader following `events.jsonl` (written with `count` forks from seq 1, already read through it).
+    private func following(_ count: Int) throws -> (reader: LogReader, path: String, warnings: Warnings) {
+        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: count)))
+        let warnings = Warnings()
+        let reader = try LogReader(paths: [path]) { warnings.messages.append($0) }
+        reader.startFollowing()
+        #expect(try readAll(reader).map(\.seq) == Array(1...UInt64(count)))
+        return (reader, path, warnings)
+    }
+
     @Test func aPipeIsReadOnceAndWhole() throws {
         // More than the reader's 1 MiB chunk, so ordering's look ahead cannot read the whole of it.
         let records = forks(from: 1, count: 12_000)
@@ -109,11 +124,7 @@ import Testing
     /// The recorder rotated three times between two looks (RotatingFileSink's scheme:
     /// FILE → FILE.1 → FILE.2 …): every file in between is read, in order.
     @Test func followingReadsEveryFileRotatedAwayBetweenTwoLooks() throws {
-        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 3)))
-        var warnings: [String] = []
-        let reader = try LogReader(paths: [path]) { warnings.append($0) }
-        reader.startFollowing()
-        #expect(try readAll(reader).map(\.seq) == [1, 2, 3])
+        let (reader, _, warnings) = try following(3)
         directory.append("events.jsonl", EventSamples.logText(forks(from: 4, count: 2)))
         var next: UInt64 = 6
         for _ in 0..<3 {
@@ -130,18 +141,14 @@ import Testing
         unlink(directory.path + "/events.jsonl.2")
         #expect(try reader.checkFollowedFile() == .rotated)
         #expect(try readAll(reader).map(\.seq) == Array(4...17))
-        #expect(warnings.isEmpty)
+        #expect(warnings.messages.isEmpty)
     }
 
     /// `tail -f` looked while a rotation was renaming (oldest first, so one
     /// name is empty between two renames): the files past that name are still
     /// read (before, the look ended there and said them removed).
     @Test func followingReadsPastANameARotationHasJustVacated() throws {
-        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 2)))
-        var warnings: [String] = []
-        let reader = try LogReader(paths: [path]) { warnings.append($0) }
-        reader.startFollowing()
-        #expect(try readAll(reader).map(\.seq) == [1, 2])
+        let (reader, _, warnings) = try following(2)
         directory.rename("events.jsonl", to: "events.jsonl.1")
         directory.write("events.jsonl", EventSamples.logText(forks(from: 3, count: 3)))
         directory.rename("events.jsonl.1", to: "events.jsonl.2")
@@ -152,18 +159,14 @@ import Testing
         directory.rename("events.jsonl.1", to: "events.jsonl.2")
         #expect(try reader.checkFollowedFile() == .rotated)
         #expect(try readAll(reader).map(\.seq) == Array(3...7))
-        #expect(warnings.isEmpty)
+        #expect(warnings.messages.isEmpty)
     }
 
     /// `tail -f` looked between the recorder creating a file and writing its
     /// first line, and again after that file was rotated: it was read as the
     /// current file and then once more as `PATH.1` (CI showed 502 records twice).
     @Test func followingReadsAFileOpenedBeforeItsFirstLineOnceWhenItIsRotatedAway() throws {
-        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 2)))
-        var warnings: [String] = []
-        let reader = try LogReader(paths: [path]) { warnings.append($0) }
-        reader.startFollowing()
-        #expect(try readAll(reader).map(\.seq) == [1, 2])
+        let (reader, _, warnings) = try following(2)
         directory.rename("events.jsonl", to: "events.jsonl.1")
         directory.write("events.jsonl", [])
         #expect(try reader.checkFollowedFile() == .rotated)
@@ -174,15 +177,11 @@ import Testing
         directory.write("events.jsonl", EventSamples.logText(forks(from: 6, count: 2)))
         #expect(try reader.checkFollowedFile() == .rotated)
         #expect(try readAll(reader).map(\.seq) == [3, 4, 5, 6, 7])
-        #expect(warnings.isEmpty)
+        #expect(warnings.messages.isEmpty)
     }
 
     @Test func followingAnnouncesRecordsRotatedAwayAndRemovedBeforeTheyCouldBeRead() throws {
-        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 2)))
-        var warnings: [String] = []
-        let reader = try LogReader(paths: [path]) { warnings.append($0) }
-        reader.startFollowing()
-        #expect(try readAll(reader).count == 2)
+        let (reader, path, warnings) = try following(2)
         // --rotate-keep 1, rotated three times: the file of seq 3…5 is gone.
         directory.rename("events.jsonl", to: "events.jsonl.1")
         directory.write("events.jsonl", EventSamples.logText(forks(from: 3, count: 3)))
@@ -192,21 +191,17 @@ import Testing
         directory.write("events.jsonl", EventSamples.logText(forks(from: 8, count: 2)))
         #expect(try reader.checkFollowedFile() == .rotated)
         #expect(try readAll(reader).map(\.seq) == [6, 7, 8, 9])
-        #expect(warnings == ["\(path).1: 3 records (seq 3…5) were rotated away and removed before they could be read; "
+        #expect(warnings.messages == ["\(path).1: 3 records (seq 3…5) were rotated away and removed before they could be read; "
                              + "they are not shown"])
     }
 
     @Test func followingNoticesARewriteInPlaceThatEndsUpLonger() throws {
-        let path = directory.write("events.jsonl", EventSamples.logText(forks(from: 1, count: 2)))
-        var warnings: [String] = []
-        let reader = try LogReader(paths: [path]) { warnings.append($0) }
-        reader.startFollowing()
-        #expect(try readAll(reader).count == 2)
+        let (reader, path, warnings) = try following(2)
         // Truncated and written again between two looks, longer than before: same inode, larger size.
         directory.write("events.jsonl", EventSamples.logText(forks(from: 100, count: 5)))
         #expect(try reader.checkFollowedFile() == .truncated)
         #expect(try readAll(reader).map(\.seq) == [100, 101, 102, 103, 104])
-        #expect(warnings == ["\(path): file was truncated; reading it from the start"])
+        #expect(warnings.messages == ["\(path): file was truncated; reading it from the start"])
     }
 
     /// File names and strings from the log are quoted escaped in every message.
