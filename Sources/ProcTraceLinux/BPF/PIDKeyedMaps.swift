@@ -9,7 +9,7 @@
 /// the machine's memory: 192,735 for 24 GiB), with a quarter more for the few
 /// processes whose free the kernel never reports (docs/hooks.md). Both limits
 /// are read at start; raised while recording, an entry that does not fit is
-/// counted as lost.
+/// counted as lost (docs/service.md, "Memory").
 public enum PIDKeyedMaps {
     /// The fewest entries, so a low limit still leaves room for the usual 32,768 PIDs.
     public static let minimumEntries = 32_768
