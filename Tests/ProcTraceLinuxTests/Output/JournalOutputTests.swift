@@ -58,7 +58,7 @@ struct JournalOutputTests {
         for entry in entries {
             let message = try #require(entry["MESSAGE"] as? String)
             #expect(fileLines.contains(message), "MESSAGE is the JSON line")
-            let record = try #require(try JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any])
+            let record = try #require(LiveRecording.object(message), "\(message)")
             #expect(entry["PROCTRACE_PID"] as? String == "\(record["pid"] as? Int ?? -1)")
             #expect(entry["PROCTRACE_PPID"] as? String == "\(record["ppid"] as? Int ?? -1)")
             #expect(entry["PROCTRACE_UID"] as? String == "\(record["uid"] as? Int ?? -1)")
