@@ -40,12 +40,13 @@ struct LiveSchemaOutputTests {
         usleep(300_000)
         recorder.interrupt()
         recorder.waitUntilExit()
-        #expect(recorder.terminationStatus == 0)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(recorder.terminationStatus == 0, "\(said)")
         let nativeLines = native.stop().map(Self.json)
         let ocsfLines = ocsf.stop().map(Self.json)
         let ecsLines = try String(contentsOfFile: ecsFile, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(nativeLines.count > 20)
-        #expect(ecsLines.count == nativeLines.count)
+        #expect(ecsLines.count == nativeLines.count, "\(said)")
         #expect(ocsfLines.count == nativeLines.count)
 
         // convert of the native records, plain and gzip'd, gives the same lines as the live outputs.
