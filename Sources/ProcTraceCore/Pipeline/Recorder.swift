@@ -593,8 +593,9 @@ public final class Recorder {
             seal(.stop)
             do { try writeBuffer() } catch { failure = failure ?? error }
         }
+        // Flushed whatever failed before (a rotation that could not be done leaves the current file writable).
+        do { try sink.flush() } catch { failure = failure ?? error }
         if let failure { throw failure }
-        try sink.flush()
     }
 
     /// Hands the sealer the buffered lines it has not taken yet.

@@ -49,6 +49,8 @@ final class RecordRun {
             try recorder.record(snapshot: backend.snapshot())
         } catch let error as LogWriteFailure {
             reportWriteError(error)
+        } catch is RotationFailure {
+            // Said by the sink's onNotice; the current file goes on.
         } catch {
             notify(.snapshotFailed(error))
         }
@@ -159,6 +161,8 @@ final class RecordRun {
     func finish(_ ending: Ending) -> RecordOutcome {
         do {
             try recorder.finish(time: Clock.realtimeNanoseconds)
+        } catch is RotationFailure {
+            // Said by the sink's onNotice (once until a rotation works); the stop record is in the current file.
         } catch {
             reportWriteError(error)
         }
