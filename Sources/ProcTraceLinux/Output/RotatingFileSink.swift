@@ -88,6 +88,14 @@ public final class RotatingFileSink: RotatingLogSink {
 
     public func rotate() throws {
         try file.flush()
+        // Deleted: made again with what it held, or replaced (then the new file may be too small to rotate).
+        if case let notice?? = try? file.reopenIfDeleted() {
+            onNotice?(notice)
+            refreshSize()
+            guard needsRotation else { return }
+        }
+        // Moved away already (logrotate before its SIGHUP): renaming the name again would rename another file, or none.
+        if !pathHoldsTheOpenFile { return try goOnInTheFileAtPath() }
         let previous = path.appending(".1")
         if compress && Self.exists(previous) {
             // Left uncompressed by the last rotation: compressed first, or the rename below would replace it.
@@ -114,6 +122,8 @@ public final class RotatingFileSink: RotatingLogSink {
                     try retryingSystemCall("rename", path.text) { rename(source, target) }
                 }
             }
+        } catch let error as SystemCallError where error.errno == ENOENT {
+            return try goOnInTheFileAtPath()  // moved away since the look above
         } catch {
             throw postpone(RotationFailure(path: path, error: error, still: path))
         }
@@ -136,6 +146,28 @@ public final class RotatingFileSink: RotatingLogSink {
                 onNotice?("cannot compress \(previous): \(error); it stays uncompressed until the next rotation")
             }
         }
+    }
+
+    /// Whether `path` still names the file being written (compared on the descriptor written to).
+    private var pathHoldsTheOpenFile: Bool {
+        var (open, named) = (stat(), stat())
+        guard fstat(file.fd, &open) == 0, path.withCString({ lstat($0, &named) }) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+    }
+
+    /// Someone rotated the file first (moved away, maybe replaced): it stays
+    /// where they put it, uncompressed, and records go on in the file at the
+    /// path, made if there is none, as after a SIGHUP.
+    private func goOnInTheFileAtPath() throws {
+        do {
+            try file.reopen().forEach { onNotice?($0) }
+        } catch {
+            throw postpone(RotationFailure(path: path, error: error, still: nil))
+        }
+        refreshSize()
+        rotationPoint = maximumBytes
+        onNotice?("\(path) was moved away before its rotation (by logrotate, or by hand); it is left where it was moved, "
+                  + "and records go on in the file at \(path)")
     }
 
     /// After a failed rotation, recording goes on in the current file and the

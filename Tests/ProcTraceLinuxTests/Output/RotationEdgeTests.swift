@@ -1,7 +1,10 @@
 import Foundation
+import Glibc
+import ProcTraceLinux
 import Testing
 
-/// Rotation when the directory refuses it, and after a kill in the middle of compressing.
+/// Rotation when the directory refuses it, when someone rotated the file
+/// first, and after a kill in the middle of compressing.
 @Suite(.blocking)
 struct RotationEdgeTests {
     static func lines(_ url: URL) -> [[String: Any]] {
@@ -47,6 +50,32 @@ struct RotationEdgeTests {
         #expect(records.last?["lost"] as? Int == 0 && records.last?["unwritten"] as? Int == 0)
         let seqs = records.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...max(seqs.count, 1)))
+    }
+
+    /// logrotate moved the file away (and maybe made a new one) just before
+    /// the recorder's own rotation: rename(2) of the name got ENOENT, and the
+    /// rotation failed until the SIGHUP; or it renamed logrotate's new file.
+    @Test(arguments: [false, true]) func aFileRotatedAwayFirstIsLeftWhereItWentAndRecordingGoesOnAtThePath(replaced: Bool) throws {
+        let directory = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("events.jsonl").path
+        var notices: [String] = []
+        let sink = try RotatingFileSink(path: ExactPath(path), maximumBytes: 64, keep: 3, compress: true, mode: 0o640)
+        sink.onNotice = { notices.append($0) }
+        func write(_ text: String) throws { try Array(text.utf8).withUnsafeBytes { try sink.write($0) } }
+        try write(String(repeating: "{\"before\":1}\n", count: 8))
+        #expect(sink.needsRotation)
+        #expect(rename(path, path + ".moved") == 0)
+        if replaced { #expect(FileManager.default.createFile(atPath: path, contents: Data("{\"new\":1}\n".utf8))) }
+        try sink.rotate()
+        try write("{\"after\":1}\n")
+        try sink.flush()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(names == ["events.jsonl", "events.jsonl.moved"], "nothing of the recorder's own rotation: \(names)")
+        #expect(try String(contentsOfFile: path + ".moved", encoding: .utf8) == String(repeating: "{\"before\":1}\n", count: 8))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == (replaced ? "{\"new\":1}\n" : "") + "{\"after\":1}\n")
+        #expect(notices.filter { $0.contains("was moved away before its rotation") }.count == 1, "\(notices)")
+        #expect(!sink.needsRotation)
     }
 
     /// A kill while `events.jsonl.1` was being compressed left a cut `.1.gz`
