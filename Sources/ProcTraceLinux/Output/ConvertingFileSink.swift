@@ -22,13 +22,16 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
     public static let queueRecords: UInt64 = 65_536
     /// How long the stop leaves the writer to write what is queued (a local file: plenty).
     public static let stopGraceNanoseconds: Int64 = 5_000_000_000
+    /// After that, the `stop` record and its seal still get this long (the
+    /// writer finishes the chunk it is in, skips the rest and writes them).
+    public static let tailGraceNanoseconds: Int64 = 2_000_000_000
 
     public let name: String
     private let format: OutputFormat
     /// The file's size limit, when it rotates.
     private let maximumBytes: Int?
     private let shared: ConditionLock<Shared>
-    private let deadline = Deadline()
+    private let stopGrace: Int64
     private let watched: Bool
     private let say: @Sendable (String) -> Void
     private let handover: FileHandover
@@ -42,6 +45,12 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
         /// Native bytes ever queued, and of them those the writer took (written or not).
         var appended = 0
         var taken = 0
+        /// Bytes the writer read and is converting (not taken yet).
+        var inFlight = 0
+        /// What was appended before this is dropped untaken (the stop's grace ran out; counted then).
+        var dropThrough = 0
+        /// When the stop's grace ends (the writer stops at the next step; what is queued is dropped).
+        var giveUpAt: Int64 = .max
         /// Rotations and reopens, at the `appended` they were asked for at.
         var actions: [(at: Int, action: Action)] = []
         var counters = OutputCounters()
@@ -70,8 +79,9 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
     ///   - onNotice: hears, on the writer thread, what there is to say.
     public init(_ file: ReopenableLogFile, name: String, format: OutputFormat, watched: Bool, maximumBytes: Int? = nil,
                 queueBytes: Int = ConvertingFileSink.queueBytes, queueRecords: UInt64 = ConvertingFileSink.queueRecords,
-                onNotice: @escaping @Sendable (String) -> Void) {
+                stopGrace: Int64 = ConvertingFileSink.stopGraceNanoseconds, onNotice: @escaping @Sendable (String) -> Void) {
         self.name = name
+        self.stopGrace = stopGrace
         self.format = format
         self.watched = watched
         say = onNotice
@@ -87,8 +97,7 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
     /// Starts the writer (after capabilities are dropped: the thread gets what the caller has).
     public func start() {
         guard let file = handover.take() else { return }
-        let writer = ConvertingFileWriter(file: file, name: name, format: format, watched: watched, say: say,
-                                          shared: shared, deadline: deadline)
+        let writer = ConvertingFileWriter(file: file, name: name, format: format, watched: watched, say: say, shared: shared)
         let thread = SystemThread.start { writer.run() }
         shared.withLock { $0.thread = thread }
         if thread == nil { say("\(name): no thread to convert to \(format.rawValue) on; its records are dropped") }
@@ -180,12 +189,41 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
 
     // MARK: the stop
 
+    /// Waits, within the stop's grace, until what is queued is written. What
+    /// the grace leaves is dropped then, so that it is counted in the `stop`
+    /// record, which is written after it, with its seal, in a grace of its own.
     public func settle() -> (lost: UInt64, sinceRotation: UInt64) {
-        waitForWriter { $0.taken == $0.appended && $0.actions.isEmpty }
-        return shared.withLock { shared in
+        let written = waitForWriter { $0.taken == $0.appended && $0.actions.isEmpty }
+        let (lost, sinceRotation, dropped) = shared.withLock { shared -> (UInt64, UInt64, UInt64) in
+            let (dropped, droppedSinceRotation) = written ? (0, 0) : Self.dropUntaken(&shared, tailGrace: Self.tailGraceNanoseconds)
             defer { (shared.lateLost, shared.lateLostSinceRotation) = (0, 0) }
-            return (shared.lateLost, shared.lateLostSinceRotation)
+            return (shared.lateLost + dropped, shared.lateLostSinceRotation + droppedSinceRotation, dropped)
         }
+        shared.broadcast()
+        if dropped > 0 {
+            say("\(name): \(dropped) records still queued for conversion when the stop's grace (\(stopGrace / 1_000_000_000) s) "
+                + "ran out; dropped, and counted in the stop record's unwritten")
+        }
+        return (lost, sinceRotation)
+    }
+
+    /// Drops what is queued and not being converted, counting its records
+    /// (and those after the last rotation asked for); the writer skips them.
+    private static func dropUntaken(_ shared: inout Shared, tailGrace: Int64) -> (UInt64, UInt64) {
+        shared.giveUpAt = Clock.monotonicNanoseconds + tailGrace
+        let from = shared.taken + shared.inFlight
+        guard shared.appended > from else { return (0, 0) }
+        let bytes = (try? shared.queue.read(from: shared.inFlight, limit: shared.appended - from)) ?? []
+        let rotatedAt = min(bytes.count, max(0, (shared.actions.last { $0.action == .rotate }?.at ?? 0) - from))
+        let (records, sinceRotation) = bytes.withUnsafeBytes { bytes in
+            (QueuedSink.lines(in: bytes), QueuedSink.lines(in: UnsafeRawBufferPointer(rebasing: bytes[rotatedAt...])))
+        }
+        shared.dropThrough = shared.appended
+        shared.queuedRecords -= min(shared.queuedRecords, records)
+        shared.counters.waiting -= min(shared.counters.waiting, records)
+        shared.counters.dropped += records
+        shared.counters.droppedAtStop += records
+        return (records, sinceRotation)
     }
 
     /// Waits, within the stop's grace, until what is queued is written and the file flushed.
@@ -197,18 +235,28 @@ public final class ConvertingFileSink: RotatingLogSink, DeferredLogSink, Reopena
         waitForWriter { $0.flushesDone >= request }
     }
 
-    private func waitForWriter(until done: @escaping (Shared) -> Bool) {
-        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
-        shared.broadcast()
-        _ = shared.wait(until: deadline.value) { shared in
+    /// Starts the stop's grace (the first call; later ones share it) and waits within it; false: it ran out.
+    @discardableResult
+    private func waitForWriter(until done: @escaping (Shared) -> Bool) -> Bool {
+        let giveUpAt = startGrace()
+        return shared.wait(until: giveUpAt) { shared in
             done(shared) || shared.thread == nil ? () : nil
+        } != nil
+    }
+
+    private func startGrace() -> Int64 {
+        let giveUpAt = shared.withLock { shared in
+            if shared.giveUpAt == .max { shared.giveUpAt = Clock.monotonicNanoseconds + stopGrace }
+            return shared.giveUpAt
         }
+        shared.broadcast()
+        return giveUpAt
     }
 
     /// Ends the writer, at the latest when the stop's grace runs out; what is
     /// still queued then is counted as dropped.
     public func stop() {
-        deadline.bringForward(to: Clock.monotonicNanoseconds + Self.stopGraceNanoseconds)
+        _ = startGrace()
         let thread = shared.withLock { shared in
             shared.stopping = true
             return shared.thread.take()

@@ -27,7 +27,6 @@ final class ConvertingFileWriter {
     private let watched: Bool
     private let say: @Sendable (String) -> Void
     private let shared: ConditionLock<ConvertingFileSink.Shared>
-    private let deadline: Deadline
     private var queueFull = DropReport()
     private var writeFailed = DropReport()
     private var lastWriteError = ""
@@ -36,7 +35,7 @@ final class ConvertingFileWriter {
     private var native = 0
 
     init(file: ReopenableLogFile, name: String, format: OutputFormat, watched: Bool,
-         say: @escaping @Sendable (String) -> Void, shared: ConditionLock<ConvertingFileSink.Shared>, deadline: Deadline) {
+         say: @escaping @Sendable (String) -> Void, shared: ConditionLock<ConvertingFileSink.Shared>) {
         self.file = file
         rotating = file as? RotatingLogSink
         converting = FormattingSink(file, format: format)
@@ -45,7 +44,6 @@ final class ConvertingFileWriter {
         self.watched = watched
         self.say = say
         self.shared = shared
-        self.deadline = deadline
     }
 
     func run() {
@@ -84,14 +82,22 @@ final class ConvertingFileWriter {
 
     /// What to do next, in the order the Recorder asked (nil: nothing yet).
     private func next(_ shared: inout sending ConvertingFileSink.Shared) -> Step? {
-        if shared.stopping && deadline.hasPassed { return .stop }
+        if shared.stopping && Clock.monotonicNanoseconds >= shared.giveUpAt { return .stop }
+        if shared.taken < shared.dropThrough {
+            // Counted when the stop's grace dropped them; the rotations and reopens among them are still done.
+            let end = min(shared.dropThrough, shared.actions.first?.at ?? .max)
+            try? shared.queue.commit(end - shared.taken)
+            shared.taken = end
+        }
         if let first = shared.actions.first, first.at == shared.taken {
             shared.actions.removeFirst()
             return .act(first.action)
         }
         if shared.queue.pendingBytes > 0 {
             let limit = min(shared.actions.first.map { $0.at - shared.taken } ?? .max, Self.chunkBytes)
-            return .write((try? shared.queue.read(from: 0, limit: limit)) ?? [])
+            let chunk = (try? shared.queue.read(from: 0, limit: limit)) ?? []
+            shared.inFlight = chunk.count
+            return .write(chunk)
         }
         if shared.flushesDone < shared.flushRequests { return .flush(shared.flushRequests) }
         return shared.stopping ? .stop : nil
@@ -123,6 +129,7 @@ final class ConvertingFileWriter {
         shared.withLock { shared in
             try? shared.queue.commit(chunk.count)
             shared.taken += chunk.count
+            shared.inFlight = 0
             shared.queuedRecords -= min(shared.queuedRecords, keptLines + lostLines)
             shared.counters.waiting -= min(shared.counters.waiting, keptLines + lostLines)
             shared.counters.sent += keptLines

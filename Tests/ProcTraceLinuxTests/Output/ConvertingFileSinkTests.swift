@@ -13,8 +13,9 @@ import Testing
 /// failures stay where and as the Recorder would have them.
 @Suite(.blocking) struct ConvertingFileSinkTests {
     /// A log file in memory: its writes wait while the gate is shut (at most
-    /// `gateLimit`, then they go on), it rotates by size, and it can fail a
-    /// chosen write keeping only its first lines.
+    /// `gateLimit`, then they go on) and take `nanosecondsPerLine` for each
+    /// line, it rotates by size, and it can fail a chosen write keeping only
+    /// its first lines.
     final class GatedFile: ReopenableLogFile, RotatingLogSink, @unchecked Sendable {
         struct State {
             var open: Bool
@@ -27,11 +28,13 @@ import Testing
         let state: Mutex<State>
         let maximumBytes: Int
         let gateLimit: Int64
+        let nanosecondsPerLine: Int64
 
-        init(open: Bool, maximumBytes: Int = .max, gateLimit: Int64 = 2_000_000_000) {
+        init(open: Bool, maximumBytes: Int = .max, gateLimit: Int64 = 2_000_000_000, nanosecondsPerLine: Int64 = 0) {
             state = Mutex(State(open: open))
             self.maximumBytes = maximumBytes
             self.gateLimit = gateLimit
+            self.nanosecondsPerLine = nanosecondsPerLine
         }
 
         func openGate() { state.withLock { $0.open = true } }
@@ -41,6 +44,7 @@ import Testing
         func write(_ bytes: UnsafeRawBufferPointer) throws {
             let until = Clock.monotonicNanoseconds + gateLimit
             while !state.withLock({ $0.open }) && Clock.monotonicNanoseconds < until { usleep(1_000) }
+            if nanosecondsPerLine > 0 { usleep(UInt32(Int64(ConvertingFileSinkTests.count(bytes)) * nanosecondsPerLine / 1_000)) }
             let batch = Array(bytes)
             let kept = state.withLock { state -> Int? in
                 state.writes += 1
@@ -226,6 +230,24 @@ import Testing
         #expect(UInt64(lines.count) == recorder.nextSeq - 1 - recorder.unwritten)
         #expect(recorder.written == UInt64(lines.count))
         #expect(sink.snapshot.droppedWriteFailed == recorder.unwritten && sink.snapshot.writeError?.contains("No space left") == true)
+    }
+
+    /// A file slower than the stop's grace: what the grace leaves is dropped,
+    /// and the file still ends with the `stop` record, which counts it.
+    @Test func whatTheStopsGraceLeavesIsCountedByTheStopRecordAtTheFilesEnd() throws {
+        // 2,000 records at 1 ms a line outlast a grace of 0.3 s; the chunk being written (at most 256 KiB,
+        // ~1,000 lines) ends within the 2 s the stop record is given.
+        let file = GatedFile(open: true, nanosecondsPerLine: 1_000_000)
+        let sink = ConvertingFileSink(file, name: "slow", format: .ecs, watched: false, stopGrace: 300_000_000, onNotice: { _ in })
+        sink.start()
+        defer { sink.stop() }
+        let (recorder, _) = try Self.record(Self.events(shortLived: 500), into: sink)
+        let lines = Self.lines(file.bytes)
+        let stop = try #require(lines.last)
+        #expect(stop.contains("\"action\":\"stop\""), "the file ends \(stop.prefix(200))")
+        #expect(recorder.unwritten > 0 && sink.snapshot.droppedAtStop == recorder.unwritten)
+        #expect(Self.number("unwritten", in: stop) == recorder.unwritten)
+        #expect(UInt64(lines.count) == recorder.nextSeq - 1 - recorder.unwritten)
     }
 
     @Test func aReopenFallsWhereItWasAsked() throws {
