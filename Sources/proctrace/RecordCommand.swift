@@ -269,20 +269,26 @@ struct RecordCommand: ParsableCommand {
         try service.configure(&configuration)
         if !rules.isEmpty { configuration.rules = try Self.loadRules(rules) }
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
+        // From here on, lines for stderr are queued: the draining thread never waits for whoever reads them.
+        let notices = NoticeWriter()
+        defer { notices.finish(within: Self.noticeGrace) }
         let session = RecordSession(
             configuration: configuration,
-            makeSource: { try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: StandardError.line) },
-            notify: { StandardError.line("proctrace: \($0)") })
+            makeSource: { try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: notices.say) },
+            notify: { notices.say("proctrace: \($0)") })
         let outcome: RecordOutcome
         do {
             outcome = try session.run()
         } catch {
-            StandardError.line("proctrace: \(error)")
+            notices.say("proctrace: \(error)")
             throw ExitCode.failure
         }
-        Self.report(outcome)
+        Self.report(outcome, to: notices)
         if !outcome.isComplete { throw ExitCode.failure }
     }
+
+    /// How long the exit waits for standard error to take the last lines (it may never: a stuck journal).
+    static let noticeGrace: Int64 = 2_000_000_000
 
     /// The rules that load; the others named with their reason. None loading is an error.
     private static func loadRules(_ paths: [String]) throws -> [SigmaRule] {
@@ -317,15 +323,15 @@ struct RecordCommand: ParsableCommand {
     }
 
     /// One line per output that lost or still holds records, then the log's own losses.
-    private static func report(_ outcome: RecordOutcome) {
+    private static func report(_ outcome: RecordOutcome, to notices: NoticeWriter) {
         for output in outcome.undelivered {
-            StandardError.line("proctrace: \(output.name): " + UndeliveredSummary.text(output.counters))
+            notices.say("proctrace: \(output.name): " + UndeliveredSummary.text(output.counters))
         }
         for output in outcome.failedOutputs {
-            StandardError.line("proctrace: \(output.name): \(output.failed) records could not be written")
+            notices.say("proctrace: \(output.name): \(output.failed) records could not be written")
         }
         if outcome.unwritten > 0 {
-            StandardError.line("proctrace: \(outcome.unwritten) records could not be written to the log")
+            notices.say("proctrace: \(outcome.unwritten) records could not be written to the log")
         }
     }
 }

@@ -30,11 +30,11 @@ public enum HostInfo {
         kernelVersion.map { .linux(major: $0.major, minor: $0.minor) } ?? .lastTask
     }
 
-    public static func standardError(_ line: String) {
+    public static func standardError(_ line: String, to fd: Int32 = STDERR_FILENO) {
         var text = line
         if !text.hasSuffix("\n") { text += "\n" }
         text.withUTF8 { bytes in
-            _ = try? FileIO.writeAll(STDERR_FILENO, UnsafeRawBufferPointer(bytes), name: "standard error")
+            _ = try? FileIO.writeAll(fd, UnsafeRawBufferPointer(bytes), name: "standard error")
         }
     }
 }
