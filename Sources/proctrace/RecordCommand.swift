@@ -269,13 +269,14 @@ struct RecordCommand: ParsableCommand {
         try service.configure(&configuration)
         if !rules.isEmpty { configuration.rules = try Self.loadRules(rules) }
         let (bpf, netlink) = (configuration.bpf, configuration.netlink)
-        // From here on, lines for stderr are queued: the draining thread never waits for whoever reads them.
+        // From here on, lines for stderr are queued (written once capabilities are dropped, or at the exit):
+        // the draining thread never waits for whoever reads them.
         let notices = NoticeWriter()
         defer { notices.finish(within: Self.noticeGrace) }
         let session = RecordSession(
             configuration: configuration,
             makeSource: { try backend.makeSource(bpf: bpf, netlink: netlink, reportFallback: notices.say) },
-            notify: { notices.say("proctrace: \($0)") })
+            notices: notices, notify: { notices.say("proctrace: \($0)") })
         let outcome: RecordOutcome
         do {
             outcome = try session.run()

@@ -16,6 +16,7 @@ final class RecordRun {
     private let metrics: SessionMetrics?
     private let review: ExecReviews?
     private let sealer: RecordSealer?
+    private let notices: NoticeWriter?
     private var reportedWriteError = false
 
     /// Why the loop ended early: the log could no longer be written, or reading events failed.
@@ -26,8 +27,9 @@ final class RecordRun {
 
     init(configuration: RecordConfiguration, notify: @escaping @Sendable (RecordNotice) -> Void,
          backend: RecordingBackend, recorder: Recorder, outputs: RecordOutputs, metrics: SessionMetrics?,
-         review: ExecReviews?, sealer: RecordSealer?) {
+         review: ExecReviews?, sealer: RecordSealer?, notices: NoticeWriter?) {
         self.configuration = configuration
+        self.notices = notices
         self.notify = notify
         self.backend = backend
         self.recorder = recorder
@@ -38,7 +40,7 @@ final class RecordRun {
     }
 
     /// Writes `start` and the snapshot, drops capabilities, then starts the
-    /// outputs' senders and the metrics server.
+    /// outputs' senders, the metrics server and the standard error writer.
     func begin() throws(RecordFailure) {
         do {
             try recorder.start(streamInfo(), time: Clock.realtimeNanoseconds)
@@ -58,6 +60,7 @@ final class RecordRun {
         // Senders start after the drop: a thread keeps the capabilities it was created with.
         // They start with the stop and reopen signals blocked, which then interrupt only this thread.
         pt_signals_hold(1)
+        notices?.start()
         outputs.start()
         publishMetrics()
         metrics?.start()

@@ -11,14 +11,17 @@ public final class RecordSession {
     public let configuration: RecordConfiguration
     private let makeSource: () throws -> RecordingBackend
     private let notify: @Sendable (RecordNotice) -> Void
+    private let notices: NoticeWriter?
     /// When the network outputs give up delivering at the stop: one grace for all of them.
     private let networkStopDeadline = Deadline()
 
-    /// `notify` hears what there is to tell while recording goes on (network outputs' senders too).
+    /// `notify` hears what there is to tell while recording goes on (network outputs' senders too);
+    /// `notices`, where it writes, gets its thread once capabilities are dropped.
     public init(configuration: RecordConfiguration, makeSource: @escaping () throws -> RecordingBackend,
-                notify: @escaping @Sendable (RecordNotice) -> Void) {
+                notices: NoticeWriter? = nil, notify: @escaping @Sendable (RecordNotice) -> Void) {
         self.configuration = configuration
         self.makeSource = makeSource
+        self.notices = notices
         self.notify = notify
     }
 
@@ -50,7 +53,7 @@ public final class RecordSession {
             review: review?.recorderReview(configuration))
         defer { metrics?.stop() }
         let run = RecordRun(configuration: configuration, notify: notify, backend: source, recorder: recorder,
-                            outputs: outputs, metrics: metrics, review: review, sealer: sealer)
+                            outputs: outputs, metrics: metrics, review: review, sealer: sealer, notices: notices)
         try run.begin()
         return run.finish(run.loop())
     }

@@ -13,6 +13,7 @@ import Testing
         try #require(pipe(&ends) == 0)
         defer { close(ends[0]) }
         let notices = NoticeWriter(fd: ends[1])
+        notices.start()
         let total = 5_000  // 100-byte lines: 500 KB, far past the pipe's 64 KiB
         let line: @Sendable (Int) -> String = { "line \($0) " + String(repeating: "x", count: 90) }
         let said = DispatchSemaphore(value: 0)
