@@ -89,7 +89,7 @@ public final class RotatingFileSink: RotatingLogSink {
     public func rotate() throws {
         try file.flush()
         // Deleted: made again with what it held, or replaced (then the new file may be too small to rotate).
-        if case let notice?? = try? file.reopenIfDeleted() {
+        if let notice = try? file.reopenIfDeleted() {
             onNotice?(notice)
             refreshSize()
             guard needsRotation else { return }
