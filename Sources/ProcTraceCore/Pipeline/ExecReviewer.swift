@@ -12,6 +12,11 @@ public protocol ExecReviewer: AnyObject {
     /// reviewed, counted in `skipped`).
     func submit(_ exec: SigmaExec, evaluate: Bool, uids: [UInt32]) -> UInt32
 
+    /// Lets the reviewer start on what was submitted since the last call (the
+    /// recorder calls it once a batch of records: a wake-up an exec cost more
+    /// than the review itself).
+    func wake()
+
     /// The verdict of `ticket`, once reviewed; nil: not yet. Never blocks.
     func take(_ ticket: UInt32) -> ExecVerdict?
 
@@ -21,6 +26,10 @@ public protocol ExecReviewer: AnyObject {
 
     /// Reviews not made so far, by reason.
     var skipped: ReviewSkipCounts { get }
+}
+
+extension ExecReviewer {
+    public func wake() {}
 }
 
 /// What the review of one exec found.

@@ -178,6 +178,7 @@ public final class Recorder {
                 hold(event, wait: enrichment?.bounds.snapshotWait ?? 0)
             }
         }
+        review?.reviewer.wake()
         try flush()
     }
 
@@ -192,6 +193,9 @@ public final class Recorder {
             for var warning in enrichment.enricher.takeWarnings() { process(&warning) }
             if !held.isEmpty { releaseReady(now: enrichment.clock()) }
         }
+        // The reviewer starts on the batch's execs (one wake-up, not one an exec); a process() outside a pump is
+        // reviewed from the next pump on, a few milliseconds later at most (a held record shortens the poll).
+        review?.reviewer.wake()
         if let review, !awaiting.isEmpty { releaseReviewed(now: review.clock()) }
         // Re-parenting reads the tree: only once every record before now is in it.
         if held.isEmpty {

@@ -34,6 +34,8 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         var capabilityLimit: CapabilitySet?
         var capabilityGeneration = 0
         var workerRunning = false
+        /// Jobs were queued since the last wake.
+        var unwoken = false
         var queued: Int { jobs.count - head }
     }
 
@@ -57,7 +59,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
         return state.workerRunning
     }
 
-    // MARK: - The draining thread's side: one lock, never a lookup.
+    // MARK: - The draining thread's side: one lock, never a lookup; one wake-up a batch.
 
     public func submit(_ exec: SigmaExec, evaluate: Bool, uids: [UInt32]) -> UInt32 {
         let ticket = state.withLock { state -> UInt32 in
@@ -69,10 +71,18 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
             let ticket = state.nextTicket
             state.nextTicket = state.nextTicket == UInt32.max ? 1 : state.nextTicket + 1
             state.jobs.append(Job(ticket: ticket, exec: exec, evaluate: evaluate, uids: uids))
+            state.unwoken = true
             return ticket
         }
-        if ticket != 0 { state.signal() }
         return ticket
+    }
+
+    public func wake() {
+        let due = state.withLock { state in
+            defer { state.unwoken = false }
+            return state.unwoken
+        }
+        if due { state.signal() }
     }
 
     public func take(_ ticket: UInt32) -> ExecVerdict? {
