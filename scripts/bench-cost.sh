@@ -10,7 +10,7 @@
 #  3. `proctrace report` of a 1M-record recording: wall time and peak RSS,
 #     BASE and this one on the same file.
 # Usage: scripts/bench-cost.sh [BASE_BINARY]
-#   knobs: ROUNDS=3 COUNT=4000 REPORT_RECORDS=1000000 PARTS="memory cpu report"
+#   knobs: ROUNDS=3 COUNT=4000 REPORT_RECORDS=1000000 PARTS="memory cpu bpf report" RULES=../shared/sigma
 # Prints one JSON object per measurement (to OUT/cost.jsonl too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ COUNT=${COUNT:-4000}
 REPORT_RECORDS=${REPORT_RECORDS:-1000000}
 PARTS=${PARTS:-memory cpu bpf report}
 EXECSNOOP=${EXECSNOOP:-/usr/sbin/execsnoop}
+RULES=${RULES:-../shared/sigma}
 OUT=$(mktemp -d /tmp/proctrace-bench-cost.XXXXXX)
 RESULTS=${RESULTS:-.build/bench/cost.jsonl}
 mkdir -p "$(dirname "$RESULTS")"
@@ -132,9 +133,11 @@ part_cpu() {
     cpu_of "hashing + sealing (--seal-key)" --seal-key "$OUT/seal.key"
     cpu_of "hashing + metrics (--metrics-listen)" --metrics-listen 127.0.0.1:19127
     cpu_of "hashing + redaction (--redact)" --redact --password --redact 'token=*'
+    cpu_of "hashing + rules (--rules, every shared Sigma rule)" --rules "$RULES"
+    cpu_of "hashing + ECS (--format ecs, converted on its own thread)" --format ecs
     cpu_of "netlink backend (enrichment workers read /proc)" --backend netlink
-    cpu_of "every feature (hashing, sealing, metrics, redaction)" --seal-key "$OUT/seal.key" \
-      --metrics-listen 127.0.0.1:19127 --redact --password --redact 'token=*'
+    cpu_of "every feature (hashing, sealing, metrics, redaction, rules, ECS)" --seal-key "$OUT/seal.key" \
+      --metrics-listen 127.0.0.1:19127 --redact --password --redact 'token=*' --rules "$RULES" --format ecs
   done
 }
 
@@ -148,7 +151,7 @@ part_bpf() {
         start "bpf-$hooks" '"event":"start"' "$BIN" record --config /dev/null --hooks "$hooks"
         if ! kill -0 "$TRACER" 2>/dev/null || [ -z "$(bpf_stats "$FIRST_PROG" | tr -d '{}')" ]; then
           emit "{\"kind\":\"bpf\",\"hooks\":\"$hooks\",\"refused\":true}"
-          TRACER=0
+          stop # a refused mode falls back to netlink and goes on recording: not left running
           break
         fi
         local gen bpf
