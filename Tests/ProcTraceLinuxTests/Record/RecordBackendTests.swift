@@ -160,15 +160,8 @@ struct RecordBackendTests {
         defer { _ = try? LiveRecording.run("/bin/umount", [mountPoint]) }
 
         let log = mountPoint + "/events.jsonl"
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--config", "/dev/null", "--output", log]
         let errors = Pipe()
-        recorder.standardError = errors
-        try recorder.run()
-        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
-            usleep(20_000)
-        }
+        let recorder = try LiveRecording.startRecorder(log: log, errors: errors)
         _ = try LiveRecording.run(Binaries.scenarios, ["burst", "400"])
         usleep(300_000)
         kill(recorder.processIdentifier, SIGINT)

@@ -12,18 +12,9 @@ struct StandardErrorNeverWaitsTests {
         let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("events.jsonl").path
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
-        recorder.arguments = ["record", "--config", "/dev/null", "--output", log]
         let unread = Pipe()
-        recorder.standardError = unread
-        try recorder.run()
+        let recorder = try LiveRecording.startRecorder(log: log, errors: unread)
         defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
-        let deadline = Date().addingTimeInterval(90)
-        while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
-            guard recorder.isRunning, Date() < deadline else { throw RecordingError.recorderDidNotStart(log) }
-            usleep(20_000)
-        }
         // The file goes on being written where it was moved; the path cannot be reopened.
         try FileManager.default.moveItem(atPath: log, toPath: log + ".moved")
         try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: false)

@@ -135,12 +135,14 @@ enum LiveRecording {
                 String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Starts `proctrace record --output log` with `arguments` and returns once
-    /// its start record is in the log (the probes are attached).
-    static func startRecorder(log: String, arguments: [String] = []) throws -> Process {
+    /// Starts `proctrace record --output log` with `arguments` (its standard
+    /// error to `errors`, else the test's) and returns once its start record is
+    /// in the log (the probes are attached).
+    static func startRecorder(log: String, arguments: [String] = [], errors: Pipe? = nil) throws -> Process {
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: Binaries.proctrace)
         recorder.arguments = ["record", "--config", "/dev/null", "--output", log] + arguments
+        if let errors { recorder.standardError = errors }
         try recorder.run()
         let deadline = Date().addingTimeInterval(90)  // the verifier under software emulation (make test-kernels)
         while (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"event\":\"start\"") != true {
