@@ -11,9 +11,37 @@ struct Recording: @unchecked Sendable {
     let standardError: String
     /// The test process: parent of every scenario.
     let testPid: Int32
+    /// The scenario programs' PIDs, and CLOCK_BOOTTIME before the first of them started.
+    var scenarioPids: Set<Int> = []
+    var scenariosBegan: Int = 0
 
+    /// The records of the process a scenario knew as `pid`. The PID alone is not enough: a
+    /// recording of the whole machine beside storms (CI) goes through all 32,768 PIDs in seconds,
+    /// and the same PID names other processes before and after (a CI run read a `date` of 14 s
+    /// before as a scenario's exec).
     func records(pid: Int, event: String? = nil) -> [[String: Any]] {
-        records.filter { ($0["pid"] as? Int) == pid && (event == nil || $0["event"] as? String == event) }
+        let lifetime = lifetime(of: pid)
+        return records.filter {
+            $0["pid"] as? Int == pid && (event == nil || $0["event"] as? String == event)
+                && (lifetime == nil || ($0["start_time"] as? Int).map { $0 == lifetime } ?? true)
+        }
+    }
+
+    /// The start time of the scenarios' process `pid`: the one started after the scenarios began
+    /// (netlink's start times are whole clock ticks, so 20 ms earlier), and if the PID was reused
+    /// even then, the one that descends from a scenario program. Nil: none started since.
+    private func lifetime(of pid: Int, depth: Int = 0) -> Int? {
+        let since = scenariosBegan - 20_000_000
+        var parents: [Int: Int] = [:]
+        for record in records where record["pid"] as? Int == pid {
+            if let start = record["start_time"] as? Int, start >= since, let ppid = record["ppid"] as? Int {
+                parents[start] = parents[start] ?? ppid
+            }
+        }
+        guard parents.count > 1, depth < 8 else { return parents.keys.first }
+        return parents.first { scenarioPids.contains($0.value) }?.key
+            ?? parents.first { lifetime(of: $0.value, depth: depth + 1) != nil }?.key
+            ?? parents.keys.max()
     }
 
     func lines(pid: Int, event: String) -> [String] {
@@ -73,8 +101,12 @@ enum LiveRecording {
         }
 
         var printed: [String: [String: Any]] = [:]
+        var scenarioPids: Set<Int> = []
+        let began = bootNanoseconds()
         for name in scenarios {
-            let (status, output) = try run(Binaries.scenarios, [name] + (scenarioArguments[name] ?? []))
+            let (status, output) = try run(Binaries.scenarios, [name] + (scenarioArguments[name] ?? [])) {
+                scenarioPids.insert(Int($0))
+            }
             guard status == 0 else { throw RecordingError.scenarioFailed(name, status) }
             let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
             printed[name] = object ?? [:]
@@ -88,7 +120,14 @@ enum LiveRecording {
         let records = lines.map { line -> [String: Any] in LiveRecording.object(line) ?? ["unparsable": line] }
         return Recording(
             lines: lines, records: records, scenarios: printed, exitStatus: recorder.terminationStatus,
-            standardError: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", testPid: getpid())
+            standardError: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", testPid: getpid(),
+            scenarioPids: scenarioPids, scenariosBegan: began)
+    }
+
+    static func bootNanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 
     /// A log line as JSON. JSONSerialization rejects the lone surrogates that carry invalid UTF-8
@@ -100,7 +139,9 @@ enum LiveRecording {
     }
 
     /// Runs a program to completion; returns its exit status and standard output.
-    static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+    static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil, started: (Int32) -> Void = { _ in }
+    ) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -108,6 +149,7 @@ enum LiveRecording {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
+        started(process.processIdentifier)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
