@@ -701,6 +701,26 @@ static int scenario_reaped_at_stop(int count, pid_t recorder)
 	return 0;
 }
 
+/* `count` children exit and are never waited for: once every one is a zombie
+ * (waitid with WNOWAIT), prints its pid and sleeps until it is killed. */
+static int scenario_lingering_zombies(int count)
+{
+	for (int i = 0; i < count; i++) {
+		pid_t child = fork();
+		if (child < 0)
+			return 1;
+		if (child == 0)
+			_exit(0);
+		siginfo_t info;
+		if (waitid(P_PID, child, &info, WEXITED | WNOWAIT))
+			return 1;
+	}
+	printf("{\"pid\":%d}\n", getpid());
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 static void *exit_thread_later(void *arg)
 {
 	usleep(100000);
@@ -807,6 +827,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "orphan-exits-first")) return scenario_orphan_exits_first(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "reaped-at-stop"))
 		return scenario_reaped_at_stop(argc > 2 ? atoi(argv[2]) : 20, argc > 3 ? atoi(argv[3]) : 0);
+	if (!strcmp(name, "lingering-zombies")) return scenario_lingering_zombies(argc > 2 ? atoi(argv[2]) : 1000);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
 	if (!strcmp(name, "euid-flips")) return scenario_euid_flips(argc > 2 ? atoi(argv[2]) : 50);

@@ -24,10 +24,15 @@ public protocol EventSource: AnyObject {
     /// What completes this source's records off the draining thread (exe
     /// hashes), which the recorder waits for in order, within bounds; nil: none.
     var enricher: EventEnricher? { get }
+
+    /// The recorder is waiting for these processes' reaps (at the stop): a
+    /// source that infers reaps looks at them before the others.
+    func lookForReaps(of processes: [ProcessID])
 }
 
 extension EventSource {
     public var enricher: EventEnricher? { nil }
+    public func lookForReaps(of processes: [ProcessID]) {}
 }
 
 public struct SourceCounters: Sendable, Equatable {

@@ -542,6 +542,7 @@ public final class Recorder {
     /// still missing then is said in a `warning` (`reaps_missing`).
     private func awaitReleasedReaps() {
         var released = tree.nodes.values.filter { $0.isZombie && parents.parent(of: $0.processID) == .gone }.map(\.processID)
+        if !released.isEmpty { source.lookForReaps(of: released) }
         let clock = enrichment?.clock ?? review?.clock
         let giveUpAt = clock.map { $0() &+ Recorder.reapGrace }
         // The rounds bound it too (at most 100 polls of 5 ms), should there be no clock or should it stand still.

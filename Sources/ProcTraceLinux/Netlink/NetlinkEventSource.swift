@@ -52,6 +52,7 @@ public final class NetlinkEventSource: EventSource {
     private var processes: [Int32: KnownProcess] = [:]
     private var zombies = ZombieWatch()
     private var lastReapCheck: Int64 = 0
+    private var awaitedReaps: [Int32] = []
     private var resyncPending = false
     private var lastResync: Int64 = .min
     /// Added to the connector's CLOCK_MONOTONIC timestamps.
@@ -196,9 +197,25 @@ public final class NetlinkEventSource: EventSource {
         return 1 + snapshot.processes.count
     }
 
+    /// The recorder's stop waits for these: looked at on the next poll, ahead
+    /// of the others (a round takes 64 in turn, and thousands of zombies a
+    /// parent never waits for would put them a second or more behind).
+    public func lookForReaps(of processes: [ProcessID]) {
+        awaitedReaps = processes.map(\.pid)
+    }
+
     private func inferReaps(_ deliver: (inout Event) -> Void) -> Int {
         guard !zombies.isEmpty else { return 0 }
         let now = Clock.monotonicNanoseconds
+        if !awaitedReaps.isEmpty {
+            let reaped = zombies.reaped(among: awaitedReaps, in: procFS)
+            awaitedReaps.removeAll()
+            for process in reaped {
+                var event = reapEvent(process, reason: .inferred, time: now + monotonicToEpoch)
+                deliver(&event)
+            }
+            if !reaped.isEmpty { return reaped.count }
+        }
         guard now - lastReapCheck >= Int64(settings.reapCheckIntervalMilliseconds) * 1_000_000 else { return 0 }
         lastReapCheck = now
         let reaped = zombies.reaped(checking: settings.reapChecksPerRound, in: procFS)

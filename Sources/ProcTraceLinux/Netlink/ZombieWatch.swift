@@ -37,6 +37,18 @@ struct ZombieWatch {
         cursor = 0
     }
 
+    /// Looks at the zombies among `pids` (however many others wait their
+    /// turn) and returns (and forgets) those reaped.
+    mutating func reaped(among pids: [Int32], in procFS: ProcFS) -> [ProcessID] {
+        var gone: [ProcessID] = []
+        for pid in pids {
+            guard let startTime = startTimes[pid], procFS.stat(pid)?.startTimeApproximate != startTime else { continue }
+            remove(pid: pid)
+            gone.append(ProcessID(pid: pid, startTime: startTime))
+        }
+        return gone
+    }
+
     /// Looks at up to `limit` zombies and returns (and forgets) those reaped.
     mutating func reaped(checking limit: Int, in procFS: ProcFS) -> [ProcessID] {
         var gone: [ProcessID] = []
