@@ -44,8 +44,13 @@ struct Recording: @unchecked Sendable {
             ?? parents.keys.max()
     }
 
+    /// The lines of `records(pid:event:)`, as written.
     func lines(pid: Int, event: String) -> [String] {
-        lines.filter { $0.contains("\"event\":\"\(event)\",\"pid\":\(pid),") }
+        let lifetime = lifetime(of: pid)
+        return zip(lines, records).filter { line, record in
+            line.contains("\"event\":\"\(event)\",\"pid\":\(pid),")
+                && (lifetime == nil || (record["start_time"] as? Int).map { $0 == lifetime } ?? true)
+        }.map(\.0)
     }
 
     func scenario(_ name: String) -> [String: Any] { scenarios[name] ?? [:] }

@@ -9,8 +9,12 @@ struct RecordingTests {
         ["event": event, "pid": pid, "ppid": ppid, "start_time": start, "seq": seq]
     }
 
+    /// Each record's line as the recorder writes it: event first, then pid.
     static func recording(_ records: [[String: Any]], scenarioPids: Set<Int> = [13640]) -> Recording {
-        Recording(lines: [], records: records, scenarios: [:], exitStatus: 0, standardError: "", testPid: 1,
+        let lines = records.map {
+            "{\"event\":\"\($0["event"]!)\",\"pid\":\($0["pid"]!),\"start_time\":\($0["start_time"]!),\"seq\":\($0["seq"]!)}"
+        }
+        return Recording(lines: lines, records: records, scenarios: [:], exitStatus: 0, standardError: "", testPid: 1,
                   scenarioPids: scenarioPids, scenariosBegan: began)
     }
 
@@ -22,6 +26,7 @@ struct RecordingTests {
         ])
         #expect(recording.records(pid: 14456, event: "exec").map { $0["seq"] as? Int } == [3])
         #expect(recording.records(pid: 14456).count == 2)
+        #expect(recording.lines(pid: 14456, event: "exec").map { $0.hasSuffix(",\"seq\":3}") } == [true])
     }
 
     @Test func aPIDReusedWhileTheScenariosRanIsTheOneThatDescendsFromAScenario() {
