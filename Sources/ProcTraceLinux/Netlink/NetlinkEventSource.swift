@@ -207,18 +207,15 @@ public final class NetlinkEventSource: EventSource {
     private func inferReaps(_ deliver: (inout Event) -> Void) -> Int {
         guard !zombies.isEmpty else { return 0 }
         let now = Clock.monotonicNanoseconds
+        let reaped: [ProcessID]
         if !awaitedReaps.isEmpty {
-            let reaped = zombies.reaped(among: awaitedReaps, in: procFS)
+            reaped = zombies.reaped(among: awaitedReaps, in: procFS)
             awaitedReaps.removeAll()
-            for process in reaped {
-                var event = reapEvent(process, reason: .inferred, time: now + monotonicToEpoch)
-                deliver(&event)
-            }
-            if !reaped.isEmpty { return reaped.count }
+        } else {
+            guard now - lastReapCheck >= Int64(settings.reapCheckIntervalMilliseconds) * 1_000_000 else { return 0 }
+            lastReapCheck = now
+            reaped = zombies.reaped(checking: settings.reapChecksPerRound, in: procFS)
         }
-        guard now - lastReapCheck >= Int64(settings.reapCheckIntervalMilliseconds) * 1_000_000 else { return 0 }
-        lastReapCheck = now
-        let reaped = zombies.reaped(checking: settings.reapChecksPerRound, in: procFS)
         for process in reaped {
             var event = reapEvent(process, reason: .inferred, time: now + monotonicToEpoch)
             deliver(&event)
