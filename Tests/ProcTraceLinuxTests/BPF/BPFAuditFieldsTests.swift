@@ -62,6 +62,22 @@ struct BPFAuditFieldsTests {
         }
     }
 
+    /// The records of the child this process forked as `pid`: found by its fork (from this process)
+    /// and then by (pid, start time), so that a PID the busy machine reused is not taken for it.
+    static func child(_ pid: Int32, in records: [(line: String, record: [String: Any])]) throws
+        -> (fork: (line: String, record: [String: Any]), execs: [(line: String, record: [String: Any])]) {
+        let fork = try #require(records.first {
+            $0.record["event"] as? String == "fork" && $0.record["pid"] as? Int == Int(pid)
+                && $0.record["ppid"] as? Int == Int(getpid())
+        }, "no fork of \(pid) by \(getpid())")
+        let startTime = try #require(fork.record["start_time"] as? Int)
+        let execs = records.filter {
+            $0.record["event"] as? String == "exec" && $0.record["pid"] as? Int == Int(pid)
+                && $0.record["start_time"] as? Int == startTime
+        }
+        return (fork, execs)
+    }
+
     /// Records with `--backend bpf` while `script` runs in /bin/sh, and
     /// returns the log's lines and what /proc said of the process once it
     /// had exec'd /bin/sleep (it still runs then).
@@ -115,8 +131,8 @@ struct BPFAuditFieldsTests {
         let (lines, pid, proc) = try Self.record(
             script: "cd \"$1/link\" && echo 4321 > /proc/self/loginuid && exec /bin/sleep 3", argument: place.base)
         let records = Self.records(lines)
-        let exec = try #require(records.last { $0.record["event"] as? String == "exec" && $0.record["pid"] as? Int == Int(pid) },
-                                "no exec record for \(pid)")
+        let (fork, execs) = try Self.child(pid, in: records)
+        let exec = try #require(execs.last, "no exec record for \(pid)")
         let record = exec.record
         #expect(record["filename"] as? String == "/bin/sleep")
         let cwd = try #require(proc["cwd"] as? [UInt8])
@@ -144,7 +160,6 @@ struct BPFAuditFieldsTests {
                 "\(exec.line)")
 
         // Its fork came before the login: the parent's (unset) loginuid, the same cgroup.
-        let fork = try #require(records.first { $0.record["event"] as? String == "fork" && $0.record["pid"] as? Int == Int(pid) })
         #expect(fork.record["cgroup"] as? String == proc["cgroup"] as? String)
         let ownLogin = Self.number("/proc/self/loginuid")
         #expect(fork.record["auid"] as? Int == (ownLogin == 4_294_967_295 ? nil : ownLogin))
@@ -166,7 +181,7 @@ struct BPFAuditFieldsTests {
         let deep = place.base + String(repeating: "/d", count: 80)
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         let (lines, pid, _) = try Self.record(script: "cd \"$1\" && exec /bin/sleep 1", argument: deep)
-        let exec = try #require(Self.records(lines).last { $0.record["event"] as? String == "exec" && $0.record["pid"] as? Int == Int(pid) })
+        let exec = try #require(try Self.child(pid, in: Self.records(lines)).execs.last, "no exec record for \(pid)")
         #expect(exec.record["cwd"] is NSNull, "\(exec.line)")
         #expect((exec.record["unavailable"] as? [String])?.contains("cwd") == true, "\(exec.line)")
         #expect(exec.record["exe"] as? String != nil)

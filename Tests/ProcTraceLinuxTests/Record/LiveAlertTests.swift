@@ -87,7 +87,10 @@ struct LiveAlertTests {
         #expect(stop["lost"] as? Int == 0)
     }
 
-    @Test func aFloodOfExecsWithRulesOnLosesNothingAndCountsWhatWasNotReviewed() throws {
+    /// A storm (`.storm`): the shell execs as fast as it can, and its recorder takes the whole machine's
+    /// records into the ring before it filters them. Beside another storm (in CI: 383 of 3,000 execs lost)
+    /// the two recorders starve each other of CPU, which says nothing about the rules.
+    @Test(.storm) func aFloodOfExecsWithRulesOnLosesNothingAndCountsWhatWasNotReviewed() throws {
         // Every `base64 -d` is one the rules match: each has its alert, or is counted as not reviewed.
         let count = 3000
         let recorded = try Self.record("i=0; while [ $i -lt \(count) ]; do base64 -d </dev/null; i=$((i+1)); done")
