@@ -701,6 +701,41 @@ static int scenario_reaped_at_stop(int count, pid_t recorder)
 	return 0;
 }
 
+/* `count` children, one every 50 ms: each exits at once and is waited for
+ * 20 ms later (once the exit has been seen: waitid with WNOWAIT). Prints
+ * each child's pid and the CLOCK_REALTIME nanoseconds its wait returned. */
+static int scenario_reaped_soon(int count)
+{
+	pid_t *children = calloc(count, sizeof(pid_t));
+	long long *reaped = calloc(count, sizeof(long long));
+	if (!children || !reaped)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		children[i] = fork();
+		if (children[i] < 0)
+			return 1;
+		if (children[i] == 0)
+			_exit(0);
+		siginfo_t info;
+		if (waitid(P_PID, children[i], &info, WEXITED | WNOWAIT))
+			return 1;
+		usleep(20000);
+		wait_for(children[i]);
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		reaped[i] = now.tv_sec * 1000000000LL + now.tv_nsec;
+		usleep(30000);
+	}
+	printf("{\"pid\":%d,\"children\":[", getpid());
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("],\"reaped_at\":[");
+	for (int i = 0; i < count; i++)
+		printf("%s%lld", i ? "," : "", reaped[i]);
+	printf("]}\n");
+	return 0;
+}
+
 /* `count` children exit and are never waited for: once every one is a zombie
  * (waitid with WNOWAIT), prints its pid and sleeps until it is killed. */
 static int scenario_lingering_zombies(int count)
@@ -827,6 +862,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "orphan-exits-first")) return scenario_orphan_exits_first(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "reaped-at-stop"))
 		return scenario_reaped_at_stop(argc > 2 ? atoi(argv[2]) : 20, argc > 3 ? atoi(argv[3]) : 0);
+	if (!strcmp(name, "reaped-soon")) return scenario_reaped_soon(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(name, "lingering-zombies")) return scenario_lingering_zombies(argc > 2 ? atoi(argv[2]) : 1000);
 	if (!strcmp(name, "leader-exits-first"))
 		return scenario_leader_exits_first(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? atoi(argv[3]) : 5);
