@@ -243,7 +243,7 @@ public final class HashWorkerPool: EventEnricher, Sendable {
         let index = state.workers.count
         state.workers.append(Worker())
         // Below the draining thread: on a busy host hashes wait (and time out), the ring never does.
-        if !WorkerThread.start(nice: HashWorkerPool.workerNice, { [self] in work(index) }) {
+        if !WorkerThread.start(name: "proctrace-hash", nice: HashWorkerPool.workerNice, { [self] in work(index) }) {
             state.workers[index].abandoned = true
         }
     }

@@ -55,7 +55,7 @@ public final class ExecReviewPool: ExecReviewer, @unchecked Sendable {
 
     /// Below the draining thread: a storm of execs slows the reviews, never the drain.
     private func startWorker(locked state: inout State) -> Bool {
-        state.workerRunning = WorkerThread.start(nice: 5, { [self] in work() })
+        state.workerRunning = WorkerThread.start(name: "proctrace-review", nice: 5, { [self] in work() })
         return state.workerRunning
     }
 

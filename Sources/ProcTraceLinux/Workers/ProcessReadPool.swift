@@ -374,7 +374,7 @@ public final class ProcessReadPool: EventEnricher, Sendable {
         let index = state.workers.count
         state.workers.append(Worker())
         // Above the programs that run: a short-lived process read late is gone (the reads are small).
-        if !WorkerThread.start(nice: ProcessReadPool.workerNice, { [self] in work(index) }) {
+        if !WorkerThread.start(name: "proctrace-read", nice: ProcessReadPool.workerNice, { [self] in work(index) }) {
             state.workers[index].abandoned = true
         }
     }

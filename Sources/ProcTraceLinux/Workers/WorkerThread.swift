@@ -5,9 +5,11 @@ import CProcTraceSystem
 /// below the draining thread's priority when asked; and with the stop and
 /// reopen signals held, so none of them lands in such a read.
 enum WorkerThread {
-    /// Starts `body` on a new thread; false when the system refused one.
-    static func start(nice: Int32, _ body: @escaping @Sendable () -> Void) -> Bool {
+    /// Starts `body` on a new thread named `name` (what `top -H` and `ps -L` show; at most 15 bytes);
+    /// false when the system refused one.
+    static func start(name: String, nice: Int32, _ body: @escaping @Sendable () -> Void) -> Bool {
         SystemThread.startDetached {
+            _ = pt_thread_set_name(name)
             if nice != 0 { _ = pt_thread_set_nice(nice) }
             pt_signals_hold(1)
             body()

@@ -112,10 +112,11 @@ struct CapabilityDropTests {
         let recorder = try RunningRecorder(arguments: ["--backend", "bpf", "--hash-max-bytes", "0"])
         #expect(recorder.started, "stderr: \(recorder.standardError)")
         _ = try statusAfterTheDrop(of: recorder.pid)
-        // The threads that read the start snapshot's argv end once it is read.
-        // Other tests' process storms can make that scrape take seconds.
+        // The threads that read the start snapshot's argv (proctrace-read) end once it is read, and the one
+        // that names a new uid (proctrace-review) once idle: other tests' processes, storms and users can keep
+        // them seconds. Each is named, so the list says which stayed (a set of names hid a second one).
         let deadline = Date().addingTimeInterval(30)
-        while Set(threadNames(of: recorder.pid).map(\.name)) != ["proctrace", "proctrace-err"] && Date() < deadline {
+        while threadNames(of: recorder.pid).map(\.name).sorted() != ["proctrace", "proctrace-err"] && Date() < deadline {
             usleep(50_000)
         }
         // Capabilities are per thread: the recorder and its standard error writer, started after the drop.
