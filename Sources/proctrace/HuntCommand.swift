@@ -71,7 +71,8 @@ struct HuntCommand: ParsableCommand {
             try RecordOutput.writeStandardOutput(out.bytes)
             out.removeAll()
         }
-        try input.forEachRecord(flushing: flush) { event in
+        // Of fork, exit and reap lines hunt needs only what the tree keeps (TreeLineSkim; docs/hunting.md).
+        try input.forEachRecord(flushing: flush, skimmingTreeLines: true) { event in
             _ = replayer.process(&event)
             names.observe(event)
             try hunter.observe(event, in: replayer.tree) { alert in

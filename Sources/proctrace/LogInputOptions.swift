@@ -17,10 +17,12 @@ struct LogInputOptions: ParsableArguments {
 
     /// Reading to the end (not following) decodes ahead on the machine's other cores.
     /// `keepingCanonicalLines`: see LogReader.forEachRecordWithLine.
-    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false) throws -> LogReader {
+    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false, skimmingTreeLines: Bool = false) throws
+        -> LogReader {
         let reader = try LogReader(paths: files, skipInvalid: skipInvalid,
                                    decodingThreads: following ? 0 : LogReader.decodingThreadsHere,
-                                   keepingCanonicalLines: keepingCanonicalLines) { StandardError.warn($0) }
+                                   keepingCanonicalLines: keepingCanonicalLines,
+                                   skimmingTreeLines: skimmingTreeLines) { StandardError.warn($0) }
         if following { reader.startFollowing() }
         return reader
     }
@@ -28,9 +30,10 @@ struct LogInputOptions: ParsableArguments {
     /// Every record to `body` (false stops), read errors reported as ReadFailure says: what `flush`
     /// writes out goes before a bad line's error (what was read before it is not lost), and the
     /// lines passed over are said at the end.
-    func forEachRecord(flushing flush: () throws -> Void, _ body: (inout Event) throws -> Bool) throws {
+    func forEachRecord(flushing flush: () throws -> Void, skimmingTreeLines: Bool = false,
+                       _ body: (inout Event) throws -> Bool) throws {
         try ReadFailure.reporting(skipping: skipInvalid) {
-            let reader = try makeReader()
+            let reader = try makeReader(skimmingTreeLines: skimmingTreeLines)
             do {
                 try reader.forEachRecord(body)
             } catch {

@@ -8,13 +8,18 @@
 public struct JSONLineDecoder: Sendable {
     /// Off only in tests, which check that it changes no result and no error.
     let comparesExpectedKeys: Bool
+    /// Whether `fork`, `exit` and `reap` lines as the encoder writes them are
+    /// read only for the process tree's fields (TreeLineSkim).
+    public let skimsTreeLines: Bool
 
-    public init() {
+    public init(skimmingTreeLines: Bool = false) {
         comparesExpectedKeys = true
+        skimsTreeLines = skimmingTreeLines
     }
 
     init(comparesExpectedKeys: Bool) {
         self.comparesExpectedKeys = comparesExpectedKeys
+        skimsTreeLines = false
     }
 
     public func decode(_ line: UnsafeRawBufferPointer) throws -> Event {
@@ -45,6 +50,7 @@ public struct JSONLineDecoder: Sendable {
         form = .unknown
         buffers.recycle(&event)
         event = Event(kind: .start)
+        if skimsTreeLines && TreeLineSkim.read(line, into: &event, recentSecond: &buffers.recentSecond) { return }
         var record = RecordFields()
         swap(&record.buffers, &buffers)
         defer { swap(&record.buffers, &buffers) }

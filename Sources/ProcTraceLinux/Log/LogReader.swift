@@ -32,7 +32,7 @@ public final class LogReader: RecordLog {
     public let canBeReadAgain: Bool
 
     private let warn: (String) -> Void
-    private let decoder = JSONLineDecoder()
+    private let decoder: JSONLineDecoder
     private let decodingThreads: Int
     private let keepingCanonicalLines: Bool
     /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
@@ -63,8 +63,12 @@ public final class LogReader: RecordLog {
     /// records, warnings and errors in the same order; not while following.
     /// With `keepingCanonicalLines`, those threads also encode each record
     /// again to tell `forEachRecordWithLine` which lines are canonical.
+    /// With `skimmingTreeLines`, fork, exit and reap lines as the encoder
+    /// writes them give only the tree's fields (TreeLineSkim).
     public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true, decodingThreads: Int = 0,
-                keepingCanonicalLines: Bool = false, warn: @escaping (String) -> Void = { _ in }) throws {
+                keepingCanonicalLines: Bool = false, skimmingTreeLines: Bool = false,
+                warn: @escaping (String) -> Void = { _ in }) throws {
+        decoder = JSONLineDecoder(skimmingTreeLines: skimmingTreeLines)
         self.skipInvalid = skipInvalid
         self.decodingThreads = decodingThreads
         self.keepingCanonicalLines = keepingCanonicalLines
@@ -117,7 +121,7 @@ public final class LogReader: RecordLog {
             let lines = reader.lines
             if parallel == nil && decodingThreads > 0 && !following {
                 parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads,
-                                               keepsCanonicalLines: keepingCanonicalLines)
+                                               keepsCanonicalLines: keepingCanonicalLines, decoder: decoder)
                 parallelLineNumber = lines.lineNumber
                 readAhead = true
             }

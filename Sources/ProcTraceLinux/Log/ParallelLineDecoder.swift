@@ -143,6 +143,7 @@ final class ParallelLineDecoder: Sendable {
     private let limit: Int
     /// Workers also say which lines are canonical (Chunk.canonicalLines).
     private let keepsCanonicalLines: Bool
+    private let decoder: JSONLineDecoder
 
     private struct Shared {
         let reader: LentReader
@@ -162,8 +163,9 @@ final class ParallelLineDecoder: Sendable {
     }
 
     /// Starts `workers` threads (at least 1) decoding `reader`'s lines.
-    init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false) {
+    init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false, decoder: JSONLineDecoder = JSONLineDecoder()) {
         self.keepsCanonicalLines = keepsCanonicalLines
+        self.decoder = decoder
         let workers = max(workers, 1)
         limit = 2 * workers
         shared = ConditionLock(Shared(reader: LentReader(lines: reader)))
@@ -193,7 +195,7 @@ final class ParallelLineDecoder: Sendable {
         if decoded {
             shared.broadcast()
         } else {
-            chunk.decode(with: JSONLineDecoder(), encoding: keepsCanonicalLines ? JSONLineEncoder() : nil,
+            chunk.decode(with: decoder, encoding: keepsCanonicalLines ? JSONLineEncoder() : nil,
                          scratch: ByteBuffer(capacity: 4096))
         }
         return chunk
@@ -211,7 +213,6 @@ final class ParallelLineDecoder: Sendable {
     }
 
     private func work() {
-        let decoder = JSONLineDecoder()
         let encoder = keepsCanonicalLines ? JSONLineEncoder() : nil
         let scratch = ByteBuffer(capacity: 4096)
         while true {
