@@ -62,6 +62,9 @@ struct FleetTests {
                     sleep 3$0 & S=$!
                     for j in $(seq 600); do [ -e "$D/go" ] && break; sleep 0.05; done
                     for j in $(seq 300); do /bin/true host$0-$j; [ $((j % 20)) -eq 0 ] && sleep 0.2; done
+                    # The stop waits for the collector to be back: under the load of the suite its restart took
+                    # longer than this workload and the 5 s grace of the stop (the spool kept 3/4 of the records).
+                    for j in $(seq 600); do [ -e "$D/back" ] && break; sleep 0.05; done
                     sleep 2
                     kill -INT $P; wait $P || echo "host$0: record exited $?" >&2
                     kill $S
@@ -76,6 +79,7 @@ struct FleetTests {
             kill -TERM $R; wait $R || true; R=""
             sleep 3
             collector
+            touch "$D/back"
             wait $H1 $H2 $H3
             sleep 1
             kill -TERM $R; wait $R || true; R=""
