@@ -565,9 +565,16 @@ public final class Recorder {
 
     /// Drains what the source still holds, then writes `stop` and flushes.
     public func finish(time: Int64, drainLimit: Int = 64) throws {
-        var rounds = 0
-        while rounds < drainLimit, (try? pump(timeoutMilliseconds: 0)) ?? 0 > 0 {
-            rounds += 1
+        // A write that fails in this drain (the disk filling with what the ring still held) is counted like any
+        // other, and its error is the one thrown at the end: it names the cause, which the stop's own writes,
+        // after the sink cut the failed batch back to whole lines, may not meet again.
+        var failure: Error?
+        for _ in 0..<drainLimit {
+            do {
+                if try pump(timeoutMilliseconds: 0) == 0 { break }
+            } catch {
+                failure = failure ?? error
+            }
         }
         awaitReleasedReaps()
         releaseHeld()
@@ -592,8 +599,7 @@ public final class Recorder {
         stop.unwrittenCount = unwritten
         emit(&stop)
         // The seal comes last, after a rotation the flush may do: nothing follows it.
-        var failure: Error?
-        do { try flush() } catch { failure = error }
+        do { try flush() } catch { failure = failure ?? error }
         if sealer != nil {
             seal(.stop)
             do { try writeBuffer() } catch { failure = failure ?? error }

@@ -127,6 +127,35 @@ import Testing
         #expect(stop.eventCount == UInt64(second.count - 1))
     }
 
+    /// Fails its second write (the first after `start`); takes every other.
+    final class SecondWriteFails: LogSink {
+        let memory = MemorySink()
+        private var writes = 0
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            writes += 1
+            if writes == 2 { throw LogWriteFailure(keptBytes: 0, errno: 28 /* ENOSPC */, underlying: DiskFull()) }
+            try memory.write(bytes)
+        }
+        func flush() throws {}
+    }
+
+    /// The disk fills with what the stop drains (records still in the ring at the signal): the write error is
+    /// thrown by finish, for the caller to say its cause, not only counted (a drain with `try?` lost it, and
+    /// `record` said "N records could not be written" with no reason, once under load in make test).
+    @Test func aWriteThatFailsInTheStopsDrainIsThrownAndCounted() throws {
+        let sink = SecondWriteFails()
+        let source = GeneratedEventSource(batch: 25, events: Self.events(shortLived: 20))
+        let recorder = Self.makeRecorder(source, sink)
+        try recorder.start(EventSamples.start().stream!, time: EventSamples.baseTime)
+        #expect(throws: LogWriteFailure.self) { try recorder.finish(time: EventSamples.baseTime + 10_000_000) }
+        let decoder = JSONLineDecoder()
+        let lines = try sink.memory.lines.map { try decoder.decode($0) }
+        let stop = try #require(lines.last)
+        #expect(stop.kind == .stop)
+        #expect(recorder.unwritten == 25 && stop.unwrittenCount == 25, "the first batch of the drain")
+        #expect(recorder.written + recorder.unwritten == recorder.nextSeq - 1)
+    }
+
     @Test func liveProcessesThatAloneFillAFileDoNotMakeEveryFlushRotate() throws {
         // The heads (start and eleven exists, about 1.6 KB) are larger than a file may be.
         let sink = MemoryRotatingSink(maximumBytes: 1_000)
