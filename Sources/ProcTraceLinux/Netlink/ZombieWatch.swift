@@ -116,7 +116,10 @@ struct ZombieWatch {
                 cursor += 1
                 continue
             }
-            remove(pid: pid)
+            // Removed where it stands (remove(pid:) would search both lists for it).
+            startTimes[pid] = nil
+            order.swapAt(cursor, order.count - 1)
+            order.removeLast()
             gone.append(ProcessID(pid: pid, startTime: startTime))
         }
     }

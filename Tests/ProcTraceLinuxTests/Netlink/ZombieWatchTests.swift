@@ -26,6 +26,14 @@ import Testing
                                                                           encoding: .utf8)
         }
 
+        /// Makes each of `pids` a zombie here and in `watch`.
+        func zombies(_ pids: Range<Int32>, watchedBy watch: inout ZombieWatch) throws {
+            for pid in pids {
+                try zombie(pid)
+                watch.add(pid: pid, startTime: startTime(pid))
+            }
+        }
+
         func reap(_ pid: Int32) throws {
             try FileManager.default.removeItem(atPath: "\(root)/\(pid)")
         }
@@ -38,17 +46,13 @@ import Testing
     @Test func aYoungZombieReapedBesideThousandsOfLingeringOnesIsNoticedInTheNextRound() throws {
         let proc = try FakeProc()
         var watch = ZombieWatch()
-        for pid in Int32(1000)..<7000 {
-            try proc.zombie(pid)
-            watch.add(pid: pid, startTime: proc.startTime(pid))
-        }
+        try proc.zombies(1000..<7000, watchedBy: &watch)
         for _ in 0..<ZombieWatch.youngRounds + 1 {
             #expect(watch.reaped(checking: 64, in: proc.procFS).isEmpty)
         }
         var late: [Int] = []
         for pid in Int32(20000)..<20020 {
-            try proc.zombie(pid)
-            watch.add(pid: pid, startTime: proc.startTime(pid))
+            try proc.zombies(pid..<(pid + 1), watchedBy: &watch)
             #expect(watch.reaped(checking: 64, in: proc.procFS).isEmpty)
             try proc.reap(pid)
             var rounds = 1
@@ -63,20 +67,14 @@ import Testing
     @Test func lingeringZombiesAreStillLookedAtWhileYoungOnesComeInEveryRound() throws {
         let proc = try FakeProc()
         var watch = ZombieWatch()
-        for pid in Int32(1000)..<1100 {
-            try proc.zombie(pid)
-            watch.add(pid: pid, startTime: proc.startTime(pid))
-        }
+        try proc.zombies(1000..<1100, watchedBy: &watch)
         for _ in 0..<ZombieWatch.youngRounds + 1 { _ = watch.reaped(checking: 64, in: proc.procFS) }
         for pid in Int32(1000)..<1100 { try proc.reap(pid) }
         var noticed = Set<Int32>()
         var next = Int32(30000)
         for _ in 0..<20 {
             // 100 new zombies a round, never reaped.
-            for pid in next..<(next + 100) {
-                try proc.zombie(pid)
-                watch.add(pid: pid, startTime: proc.startTime(pid))
-            }
+            try proc.zombies(next..<(next + 100), watchedBy: &watch)
             next += 100
             noticed.formUnion(watch.reaped(checking: 64, in: proc.procFS).map(\.pid))
         }
@@ -86,11 +84,9 @@ import Testing
     @Test func removingAZombieForgetsItWhetherYoungOrOld() throws {
         let proc = try FakeProc()
         var watch = ZombieWatch()
-        try proc.zombie(10)
-        watch.add(pid: 10, startTime: proc.startTime(10))
+        try proc.zombies(10..<11, watchedBy: &watch)
         for _ in 0..<ZombieWatch.youngRounds + 1 { _ = watch.reaped(checking: 64, in: proc.procFS) }
-        try proc.zombie(11)
-        watch.add(pid: 11, startTime: proc.startTime(11))
+        try proc.zombies(11..<12, watchedBy: &watch)
         #expect(watch.remove(pid: 10) == proc.startTime(10))
         #expect(watch.remove(pid: 11) == proc.startTime(11))
         #expect(watch.remove(pid: 11) == nil)

@@ -19,6 +19,11 @@ struct ReapsBeforeStopTests {
     /// (CI's suite beside had thousands) put the stop's own a second behind, past its 500 ms
     /// (20 of 20 missing before the stop named them to the source).
     @Test func aNetlinkReapJustBeforeTheStopIsInTheLogBesideThousandsOfZombies() throws {
+        try Self.besideLingeringZombies { try Self.check("netlink") }
+    }
+
+    /// Runs `body` while 6,000 children of a scenario that never waits for them are zombies.
+    static func besideLingeringZombies(_ body: () throws -> Void) throws {
         let zombies = Process()
         zombies.executableURL = URL(fileURLWithPath: Binaries.scenarios)
         zombies.arguments = ["lingering-zombies", "6000"]
@@ -31,7 +36,7 @@ struct ReapsBeforeStopTests {
         }
         let ready = output.fileHandleForReading.availableData
         #expect(String(decoding: ready, as: UTF8.self).contains("\"pid\""), "the zombies were not made")
-        try Self.check("netlink")
+        try body()
     }
 
     /// netlink infers a reap when it sees /proc/PID gone: young zombies are looked at in every round, so
@@ -39,18 +44,10 @@ struct ReapsBeforeStopTests {
     /// (taking turns, 64 a round, it was noticed up to 94 rounds late: median 0.54 s). Alone (`.alone`): it
     /// times a recorder's rounds, which the suite's storms beside it delayed (median 0.28 s with a busy loop too).
     @Test(.alone) func aNetlinkReapBesideThousandsOfLingeringZombiesIsTimedWhenItHappened() throws {
-        let zombies = Process()
-        zombies.executableURL = URL(fileURLWithPath: Binaries.scenarios)
-        zombies.arguments = ["lingering-zombies", "6000"]
-        let output = Pipe()
-        zombies.standardOutput = output
-        try zombies.run()
-        defer {
-            kill(zombies.processIdentifier, SIGKILL)  // the test's blocked signals are its too
-            zombies.waitUntilExit()
-        }
-        let ready = output.fileHandleForReading.availableData
-        #expect(String(decoding: ready, as: UTF8.self).contains("\"pid\""), "the zombies were not made")
+        try Self.besideLingeringZombies { try Self.checkReapTimes() }
+    }
+
+    static func checkReapTimes() throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("proctrace-reap-time-\(UUID()).jsonl").path
         defer { unlink(log) }
         let recorder = try LiveRecording.startRecorder(log: log, arguments: ["--backend", "netlink", "--hash-max-bytes", "0"])
