@@ -701,9 +701,22 @@ static int scenario_reaped_at_stop(int count, pid_t recorder)
 	return 0;
 }
 
+/* A child that exits at once, returned once it is a zombie (waitid with
+ * WNOWAIT: its exit is seen, it is not reaped); -1 on failure. */
+static pid_t fork_zombie(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	siginfo_t info;
+	if (child < 0 || waitid(P_PID, child, &info, WEXITED | WNOWAIT))
+		return -1;
+	return child;
+}
+
 /* `count` children, one every 50 ms: each exits at once and is waited for
- * 20 ms later (once the exit has been seen: waitid with WNOWAIT). Prints
- * each child's pid and the CLOCK_REALTIME nanoseconds its wait returned. */
+ * 20 ms after it is a zombie. Prints each child's pid and the
+ * CLOCK_REALTIME nanoseconds its wait returned. */
 static int scenario_reaped_soon(int count)
 {
 	pid_t *children = calloc(count, sizeof(pid_t));
@@ -711,13 +724,8 @@ static int scenario_reaped_soon(int count)
 	if (!children || !reaped)
 		return 1;
 	for (int i = 0; i < count; i++) {
-		children[i] = fork();
+		children[i] = fork_zombie();
 		if (children[i] < 0)
-			return 1;
-		if (children[i] == 0)
-			_exit(0);
-		siginfo_t info;
-		if (waitid(P_PID, children[i], &info, WEXITED | WNOWAIT))
 			return 1;
 		usleep(20000);
 		wait_for(children[i]);
@@ -736,20 +744,13 @@ static int scenario_reaped_soon(int count)
 	return 0;
 }
 
-/* `count` children exit and are never waited for: once every one is a zombie
- * (waitid with WNOWAIT), prints its pid and sleeps until it is killed. */
+/* `count` children exit and are never waited for: once every one is a
+ * zombie, prints its pid and sleeps until it is killed. */
 static int scenario_lingering_zombies(int count)
 {
-	for (int i = 0; i < count; i++) {
-		pid_t child = fork();
-		if (child < 0)
+	for (int i = 0; i < count; i++)
+		if (fork_zombie() < 0)
 			return 1;
-		if (child == 0)
-			_exit(0);
-		siginfo_t info;
-		if (waitid(P_PID, child, &info, WEXITED | WNOWAIT))
-			return 1;
-	}
 	printf("{\"pid\":%d}\n", getpid());
 	fflush(stdout);
 	for (;;)
