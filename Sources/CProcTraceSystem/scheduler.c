@@ -53,6 +53,19 @@ int pt_thread_set_nice(int nice)
 	return 0;
 }
 
+/* The calling thread's nice value raised by `delta` from what it inherited
+ * (lowering its priority needs no privilege). Returns 0 or -errno. */
+int pt_thread_lower_priority(int delta)
+{
+	errno = 0;
+	int current = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (current == -1 && errno != 0)
+		return -errno;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), current + delta) != 0)
+		return -errno;
+	return 0;
+}
+
 int pt_thread_set_name(const char *name)
 {
 	char kept[16];

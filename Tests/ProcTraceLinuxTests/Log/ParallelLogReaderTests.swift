@@ -1,3 +1,4 @@
+import Foundation
 import ProcTraceCore
 import ProcTraceTestSupport
 import ProcTraceLinux
@@ -74,6 +75,38 @@ import Testing
 
     private func write(_ name: String, _ lines: [[UInt8]], tail: [UInt8] = []) -> String {
         directory.write(name, Array(lines.joined()) + tail)
+    }
+
+    /// The decoding threads are named and run 5 nice steps below the thread that takes the records: with
+    /// more threads than cores, that thread, which every record waits for, keeps a core of its own.
+    @Test func theDecodingThreadsRunBelowTheThreadThatTakesTheRecords() throws {
+        let path = write("priority.jsonl", [record(events[0])] + manyLines(20_000))
+        let own = try #require(Self.nice(ofTask: "thread-self"))
+        var decoders: [Int32] = []
+        let reader = try LogReader(paths: [path], decodingThreads: 2)
+        try reader.forEachRecord { _ in
+            if decoders.isEmpty { decoders = Self.nicesOfThreads(named: "proctrace-parse") }
+            return true
+        }
+        #expect(!decoders.isEmpty, "no thread named proctrace-parse while decoding")
+        #expect(decoders.allSatisfy { $0 == own + 5 }, "nice \(decoders), the reading thread's \(own)")
+    }
+
+    /// Field 19 of /proc/self/`task`/stat (after the parenthesised name, which may hold blanks).
+    private static func nice(ofTask task: String) -> Int32? {
+        let path = task == "thread-self" ? "/proc/thread-self/stat" : "/proc/self/task/\(task)/stat"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 16 ? Int32(fields[16]) : nil
+    }
+
+    private static func nicesOfThreads(named name: String) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { task in
+            let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+            return comm == name + "\n" ? nice(ofTask: task) : nil
+        }
     }
 
     @Test func aLargeLogReadsTheSame() {
