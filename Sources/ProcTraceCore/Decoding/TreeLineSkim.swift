@@ -23,7 +23,7 @@ enum TreeLineSkim {
     /// Fills `event` (fresh: `Event(kind: .start)`) from `line` and returns
     /// true, or returns false having read nothing the caller must undo.
     static func read(_ line: UnsafeRawBufferPointer, into event: inout Event, recentSecond: inout RecentSecond) -> Bool {
-        guard line.count > 80, line[line.count - 1] == UInt8(ascii: "}"), isPrintableASCII(line) else { return false }
+        guard line.count > 80, line[line.count - 1] == UInt8(ascii: "}") else { return false }
         var scanner = JSONScanner(line)
         guard scanner.consume(seqKey), let seq = try? scanner.scanUnsigned(), scanner.consume(timeKey),
             let time = scanner.consumeString(length: RFC3339.canonicalLength, { recentSecond.parse($0) })
@@ -46,8 +46,12 @@ enum TreeLineSkim {
             guard let token = try? scanner.scanString(), !token.hasEscapes else { return false }
             event.comm = Comm(bytes: scanner.text(token))
         }
+        // What was read is printable ASCII when it parsed (keys, digits, a canonical time) and the comm
+        // is plain (the scanner says so); the rest is checked byte by byte. So an exec line, three times
+        // as long and decoded in full anyway, is not.
         guard scanner.consume(startTimeKey), let startTime = try? scanner.scanUnsigned(), !scanner.isAtEnd,
-            scanner.bytes[scanner.index] == UInt8(ascii: ",") || scanner.bytes[scanner.index] == UInt8(ascii: "}")
+            scanner.bytes[scanner.index] == UInt8(ascii: ",") || scanner.bytes[scanner.index] == UInt8(ascii: "}"),
+            scanner.isAsEncoded, isPrintableASCII(UnsafeRawBufferPointer(rebasing: line[scanner.index...]))
         else {
             event.comm = Comm()
             event.unavailable = []

@@ -46,6 +46,8 @@ import Testing
         fork.replacingOccurrences(of: #","pid":3000"#, with: #", "pid":3000"#),
         fork.replacingOccurrences(of: #""ppid":2001,"comm":"loadgen""#, with: #""comm":"loadgen","ppid":2001"#),
         fork.replacingOccurrences(of: #""cgroup":"/user.slice""#, with: "\"cgroup\":\"/us\u{e9}r\""),
+        // Before start_time too: the skim reads the comm, so it must see it is not plain ASCII.
+        fork.replacingOccurrences(of: #""comm":"loadgen""#, with: "\"comm\":\"load\u{e9}\""),
     ])
     func aLineInAnotherShapeIsDecodedInFull(_ line: String) throws {
         let skimmed = try Self.skimming.decode(line)
