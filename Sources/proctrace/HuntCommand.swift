@@ -73,7 +73,7 @@ struct HuntCommand: ParsableCommand {
         }
         // Of fork, exit and reap lines hunt needs only what the tree keeps (TreeLineSkim; docs/hunting.md).
         try input.forEachRecord(flushing: flush, skimmingTreeLines: true) { event in
-            _ = replayer.process(&event)
+            replayer.apply(&event)
             names.observe(event)
             try hunter.observe(event, in: replayer.tree) { alert in
                 alerts += 1

@@ -36,13 +36,25 @@ public final class LogReplayer {
         return afterTree(event)
     }
 
+    /// Brings the tree up to date with `event`, for a reader that keeps every record (no filter).
+    @inline(__always)
+    public func apply(_ event: inout Event) {
+        tree.apply(&event)
+        countExit(event.kind)
+    }
+
     @inline(__always)
     private func afterTree(_ event: Event) -> Bool {
-        if event.kind == .exit {
+        countExit(event.kind)
+        return filter.matches(event, in: tree)
+    }
+
+    @inline(__always)
+    private func countExit(_ kind: EventKind) {
+        if kind == .exit {
             exitsSincePruning += 1
             if exitsSincePruning >= maximumZombies { pruneZombies() }
         }
-        return filter.matches(event, in: tree)
     }
 
     /// Looked at once every `maximumZombies` exits: O(1) per record on average.
