@@ -23,17 +23,26 @@ public final class SigmaHunter {
 
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
     public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
-        guard event.kind == .exec else {
-            _ = prepare(event, in: tree, ancestry: false)
-            return
+        switch event.kind {
+        case .exec: break
+        case .fork: return inherit(event, in: tree)
+        default: return
         }
         let node = tree.node(event.processID)
         node?.inheritedImage = nil
+        // The closure takes the few fields an alert names, not the record (capturing it copied it).
+        let stamp = SigmaAlert.Stamp(event)
         try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName) { rule in
-            try report(SigmaAlert(rule: rule, event: event, image: evaluator.fields.image,
+            try report(SigmaAlert(rule: rule, stamp: stamp, image: evaluator.fields.image,
                                   commandLine: evaluator.fields.commandLine,
-                                  ancestry: ancestry(of: node, ppid: event.ppid)))
+                                  ancestry: ancestry(of: node, ppid: stamp.ppid)))
         }
+    }
+
+    /// A fork: the child runs its parent's image until it execs.
+    private func inherit(_ event: Event, in tree: ProcessTree) {
+        guard let node = tree.node(event.processID), let parent = node.parent, let image = image(of: parent) else { return }
+        node.inheritedImage = image
     }
 
     /// Takes `event` (already applied to `tree`), as `observe` does, and
@@ -43,9 +52,7 @@ public final class SigmaHunter {
     public func prepare(_ event: Event, in tree: ProcessTree, ancestry withAncestry: Bool) -> SigmaExec? {
         switch event.kind {
         case .fork:
-            guard let node = tree.node(event.processID), let parent = node.parent,
-                  let image = image(of: parent) else { return nil }
-            node.inheritedImage = image
+            inherit(event, in: tree)
             return nil
         case .exec:
             let node = tree.node(event.processID)
@@ -233,13 +240,30 @@ public struct SigmaAlert: Sendable {
     /// Parent first.
     public let ancestry: [SigmaAncestor]
 
-    init(rule: SigmaRule, event: Event, image: [UInt8]?, commandLine: [UInt8]?, ancestry: [SigmaAncestor]) {
+    /// What an alert names of the exec's record.
+    struct Stamp {
+        let seq: UInt64
+        let time: Int64
+        let pid: Int32
+        let ppid: Int32
+        let startTime: UInt64
+
+        init(_ event: borrowing Event) {
+            seq = event.seq
+            time = event.time
+            pid = event.pid
+            ppid = event.ppid
+            startTime = event.startTime
+        }
+    }
+
+    init(rule: SigmaRule, stamp: Stamp, image: [UInt8]?, commandLine: [UInt8]?, ancestry: [SigmaAncestor]) {
         self.rule = rule
-        seq = event.seq
-        time = event.time
-        pid = event.pid
-        ppid = event.ppid
-        startTime = event.startTime
+        seq = stamp.seq
+        time = stamp.time
+        pid = stamp.pid
+        ppid = stamp.ppid
+        startTime = stamp.startTime
         self.image = image
         self.commandLine = commandLine
         self.ancestry = ancestry
