@@ -9,7 +9,7 @@ public final class SigmaHunter {
     public var rules: [SigmaRule] { evaluator.rules }
     /// The user name of a uid (`User`); nil makes `User` absent. Set by the
     /// caller from what it knows about the recording's host.
-    public var userName: ((UInt32) -> [UInt8]?)?
+    @exclusivity(unchecked) public var userName: ((UInt32) -> [UInt8]?)?
     /// Execs evaluated, and rule evaluations done on them (after the image filter).
     public var execCount: Int { evaluator.execCount }
     public var evaluationCount: Int { evaluator.evaluationCount }
@@ -108,11 +108,12 @@ public struct SigmaExec: Sendable {
 /// literals the exec's fields do not hold (SigmaLiteralFilter: one pass over
 /// each field for every rule's literals) is not evaluated either. Most execs
 /// are evaluated against none or a handful of rules however many are loaded.
-/// Not thread-safe: one per thread.
+/// Not thread-safe: one per thread, so what each exec touches skips the
+/// run-time exclusivity checks (a runtime call each).
 public final class SigmaEvaluator {
     public let rules: [SigmaRule]
-    public private(set) var execCount = 0
-    public private(set) var evaluationCount = 0
+    @exclusivity(unchecked) public private(set) var execCount = 0
+    @exclusivity(unchecked) public private(set) var evaluationCount = 0
 
     @exclusivity(unchecked) private(set) var fields = SigmaExecFields()
     @exclusivity(unchecked) private var imageOnly = SigmaImageOnlyFields()
