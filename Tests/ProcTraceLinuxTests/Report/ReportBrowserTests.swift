@@ -50,6 +50,15 @@ struct ReportBrowserTests {
             for (name, line) in zip(["tree", "exit3", "sigkill", "zombie", "daemon", "changes"], lines[1...6]) {
                 scenarios[name] = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
             }
+            // The stop waits half a second for reaps the kernel has done (Recorder.reapGrace). The changes
+            // child's reap comes with sched_process_free, after an RCU grace period, which on a loaded machine
+            // was later than that (a make test beside a busy loop): its details, which must show the reap,
+            // showed it never reaped. So the recording runs until the log holds it (at most 10 s).
+            let changesReap = #""event":"reap","pid":\#(scenarios["changes"]?["child"] as? Int ?? -1),"#
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains(changesReap) ?? false) {
+                usleep(50_000)
+            }
             usleep(300_000)
             kill(recorder.processIdentifier, SIGINT)
             recorder.waitUntilExit()
