@@ -19,6 +19,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* `,"key":[n,n,...]`: the pids a scenario prints for its test to find. */
+static void print_pids(const char *key, const pid_t *pids, int count)
+{
+	printf(",\"%s\":[", key);
+	for (int i = 0; i < count; i++)
+		printf("%s%d", i ? "," : "", pids[i]);
+	printf("]");
+}
+
 static int wait_for(pid_t pid)
 {
 	int status = 0;
@@ -361,10 +370,9 @@ static int scenario_thread_exits(int count, int threads)
 	}
 	for (int i = count > together ? count - together : 0; i < count; i++)
 		wait_for(children[i]);
-	printf("{\"pid\":%d,\"threads\":%d,\"children\":[", getpid(), threads);
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", children[i]);
-	printf("]}\n");
+	printf("{\"pid\":%d,\"threads\":%d", getpid(), threads);
+	print_pids("children", children, count);
+	printf("}\n");
 	free(children);
 	return 0;
 }
@@ -506,12 +514,8 @@ static int scenario_changes_exec(int rounds, const char *setuid_seconds)
 		rmdir(path);
 	}
 	printf("{\"pid\":%d", getpid());
-	for (int kind = 0; kind < CHANGES; kind++) {
-		printf(",\"%s\":[", names[kind]);
-		for (int i = 0; i < rounds; i++)
-			printf("%s%d", i ? "," : "", children[kind][i]);
-		printf("]");
-	}
+	for (int kind = 0; kind < CHANGES; kind++)
+		print_pids(names[kind], children[kind], rounds);
 	printf("}\n");
 	return failed;
 }
@@ -550,13 +554,10 @@ static int scenario_orphan_exits(int count)
 		wait_for(parents[i]);
 		wait_for(children[i]);
 	}
-	printf("{\"pid\":%d,\"parents\":[", getpid());
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", parents[i]);
-	printf("],\"children\":[");
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", children[i]);
-	printf("]}\n");
+	printf("{\"pid\":%d", getpid());
+	print_pids("parents", parents, count);
+	print_pids("children", children, count);
+	printf("}\n");
 	return 0;
 }
 
@@ -663,13 +664,10 @@ static int scenario_orphan_exits_first(int count)
 		status = wait_for(children[i]);
 		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	}
-	printf("{\"pid\":%d,\"parents\":[", getpid());
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", parents[i]);
-	printf("],\"children\":[");
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", children[i]);
-	printf("]}\n");
+	printf("{\"pid\":%d", getpid());
+	print_pids("parents", parents, count);
+	print_pids("children", children, count);
+	printf("}\n");
 	return failed;
 }
 
@@ -694,10 +692,9 @@ static int scenario_reaped_at_stop(int count, pid_t recorder)
 	 * then waits out the recorder's poll, in which the reaps arrive). */
 	if (syscall(SYS_tgkill, recorder, recorder, SIGINT))
 		return 1;
-	printf("{\"pid\":%d,\"children\":[", getpid());
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", children[i]);
-	printf("]}\n");
+	printf("{\"pid\":%d", getpid());
+	print_pids("children", children, count);
+	printf("}\n");
 	return 0;
 }
 
@@ -734,10 +731,9 @@ static int scenario_reaped_soon(int count)
 		reaped[i] = now.tv_sec * 1000000000LL + now.tv_nsec;
 		usleep(30000);
 	}
-	printf("{\"pid\":%d,\"children\":[", getpid());
-	for (int i = 0; i < count; i++)
-		printf("%s%d", i ? "," : "", children[i]);
-	printf("],\"reaped_at\":[");
+	printf("{\"pid\":%d", getpid());
+	print_pids("children", children, count);
+	printf(",\"reaped_at\":[");
 	for (int i = 0; i < count; i++)
 		printf("%s%lld", i ? "," : "", reaped[i]);
 	printf("]}\n");
