@@ -53,6 +53,7 @@ long long pt_scheduler_clock_on_cpu(int cpu);
 
 /* Sets the calling thread's nice value (not the process's). Returns 0 or -errno. */
 int pt_thread_set_nice(int nice);
+/* Raises the calling thread's nice value by `delta` from its current one (no privilege needed). Returns 0 or -errno. */
 int pt_thread_lower_priority(int delta);
 
 /* Names the calling thread (at most 15 bytes kept: /proc/PID/task/TID/comm, top -H). Returns 0 or -errno. */
