@@ -74,7 +74,9 @@ struct HuntCommand: ParsableCommand {
         // Of fork, exit and reap lines hunt needs only what the tree keeps (TreeLineSkim; docs/hunting.md).
         try input.forEachRecord(flushing: flush, skimmingTreeLines: true) { event in
             replayer.apply(&event)
-            names.observe(event)
+            // Handing a record on copies it (~285 bytes): only to whom it concerns.
+            if RecordedUserNames.observes(event.kind) { names.observe(event) }
+            guard SigmaHunter.observes(event.kind) else { return true }
             try hunter.observe(event, in: replayer.tree) { alert in
                 alerts += 1
                 if json {

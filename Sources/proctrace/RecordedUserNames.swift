@@ -22,6 +22,9 @@ final class RecordedUserNames {
         return sameHost ? users.bytes(of: uid) : nil
     }
 
+    /// Whether `observe` reads records of this kind (user and start).
+    static func observes(_ kind: EventKind) -> Bool { kind == .user || kind == .start }
+
     func observe(_ event: Event) {
         if event.kind == .user, let user = event.user {
             recorded[user.uid] = .some(user.name)

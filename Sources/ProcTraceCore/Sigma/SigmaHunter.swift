@@ -21,6 +21,9 @@ public final class SigmaHunter {
         self.userName = userName
     }
 
+    /// Whether `observe` does anything with records of this kind (exec and fork): a caller may skip the others.
+    public static func observes(_ kind: EventKind) -> Bool { kind == .exec || kind == .fork }
+
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
     public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
         switch event.kind {
