@@ -57,8 +57,8 @@ public final class ProcessTree {
     public func apply(_ event: inout Event) {
         switch event.kind {
         case .exists:
-            let node = nodeForNewLifetime(event)
-            update(node, from: event)
+            let node = nodeForNewLifetime(&event)
+            update(node, from: &event)
             node.filename = event.filename
             node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
@@ -71,11 +71,11 @@ public final class ProcessTree {
             }
             node.unknownOrigin = false
         case .fork:
-            let node = nodeForNewLifetime(event)
+            let node = nodeForNewLifetime(&event)
             node.firstSeen = event.time
             node.birthSeen = true
             node.unknownOrigin = false
-            update(node, from: event)
+            update(node, from: &event)
             node.keepContext(of: event)
             node.contextUnavailable.formUnion(.execOnlyContext)
             if node.parentStartTime != event.parentStartTime && node.ppid == event.ppid {
@@ -88,16 +88,16 @@ public final class ProcessTree {
             // From a non-leader thread (event.oldPid set) the kernel has already
             // given the exec'ing thread the leader's PID and start time: it is
             // the same process, with the same children.
-            let node = existingOrNew(event)
-            update(node, from: event)
+            let node = existingOrNew(&event)
+            update(node, from: &event)
             node.filename = event.filename
             node.filenameTruncated = event.filenameTruncated
             node.argv = event.argv
             node.argvTruncated = event.argvTruncated
             node.keepContext(of: event)
         case .exit:
-            let node = existingOrNew(event)
-            update(node, from: event)
+            let node = existingOrNew(&event)
+            update(node, from: &event)
             node.exitStatus = event.exitStatus
             node.exitTime = event.time
         case .reap:
@@ -107,7 +107,7 @@ public final class ProcessTree {
             if event.startTime == 0 { event.startTime = node.startTime }
             remove(node)
         case .comm, .cred, .session, .threadStart, .threadExit:
-            let node = existingOrNew(event)
+            let node = existingOrNew(&event)
             if event.ppid != 0 { follow(node, toParent: event.ppid) }
             if event.kind == .comm { node.comm = event.comm } else if event.comm.isEmpty { event.comm = node.comm }
             if event.kind == .cred, let credentials = event.credentials { node.credentials = credentials }
@@ -136,10 +136,13 @@ public final class ProcessTree {
         return event.ppid != ppid || event.startTime != startTime || event.comm != comm
     }
 
+    // The helpers below read the record through `inout`, never change it: handed on by value, a record
+    // read through `apply`'s inout was copied whole (285 bytes) for each call.
+
     /// The node at event.pid if it is the same lifetime; otherwise a fresh one
     /// replacing any stale node there. A fork always starts a lifetime, so a
     /// zombie found at its PID is stale even when start times are unknown.
-    private func nodeForNewLifetime(_ event: Event) -> ProcessNode {
+    private func nodeForNewLifetime(_ event: inout Event) -> ProcessNode {
         if let existing = nodes[event.pid] {
             let staleZombie = event.kind == .fork && existing.isZombie
             if existing.isSameLifetime(startTime: event.startTime) && !staleZombie {
@@ -155,14 +158,14 @@ public final class ProcessTree {
         return node
     }
 
-    private func existingOrNew(_ event: Event) -> ProcessNode {
+    private func existingOrNew(_ event: inout Event) -> ProcessNode {
         let known = nodes[event.pid] != nil
-        let node = nodeForNewLifetime(event)
+        let node = nodeForNewLifetime(&event)
         if !known { node.unknownOrigin = true }
         return node
     }
 
-    private func update(_ node: ProcessNode, from event: Event) {
+    private func update(_ node: ProcessNode, from event: inout Event) {
         if !event.comm.isEmpty { node.comm = event.comm }
         if let credentials = event.credentials { node.credentials = credentials }
         if let session = event.session { node.session = session }
