@@ -541,7 +541,7 @@ public final class Recorder {
     /// the wait a process waited for just before the stop had no reap. One
     /// still missing then is said in a `warning` (`reaps_missing`).
     private func awaitReleasedReaps() {
-        var released = tree.nodes.values.filter { $0.isZombie && parents.parent(of: $0.processID) == .gone }.map(\.processID)
+        var released = tree.allNodes.filter { $0.isZombie && parents.parent(of: $0.processID) == .gone }.map(\.processID)
         if !released.isEmpty { source.lookForReaps(of: released) }
         let clock = enrichment?.clock ?? review?.clock
         let giveUpAt = clock.map { $0() &+ Recorder.reapGrace }

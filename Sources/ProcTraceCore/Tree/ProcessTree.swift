@@ -15,9 +15,9 @@
 public final class ProcessTree {
     // Exempt from run-time exclusivity checks, as ProcessNode's links are:
     // touched several times per event, never accessed overlapping.
-    @exclusivity(unchecked) public private(set) var nodes: [Int32: ProcessNode] = [:]
+    private let nodes = PIDTable<ProcessNode>()
     /// ppid → first node of the sibling list of processes whose parent is not in the tree.
-    @exclusivity(unchecked) private var waitingForParent: [Int32: ProcessNode] = [:]
+    private let waitingForParent = PIDTable<ProcessNode>()
 
     public init() {}
 
@@ -34,6 +34,9 @@ public final class ProcessTree {
     }
 
     public var count: Int { nodes.count }
+
+    /// Every process in the tree, in no particular order.
+    public var allNodes: [ProcessNode] { nodes.values }
 
     public subscript(pid: Int32) -> ProcessNode? { nodes[pid] }
 

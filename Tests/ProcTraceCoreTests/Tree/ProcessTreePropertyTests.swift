@@ -41,7 +41,7 @@ import Testing
             let tree = ProcessTree()
             for var event in simulation.events { tree.apply(&event) }
 
-            #expect(Set(tree.nodes.keys) == Set(simulation.processes.keys))
+            #expect(Set(tree.allNodes.map(\.pid)) == Set(simulation.processes.keys))
             for process in simulation.processes.values {
                 #expect(tree[process.pid]?.ppid == process.ppid)
                 #expect(tree[process.pid]?.isZombie == process.zombie)

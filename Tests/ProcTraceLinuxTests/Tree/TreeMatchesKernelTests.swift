@@ -58,13 +58,13 @@ struct TreeMatchesKernelTests {
                 }
             }
             // A reap comes after an RCU grace period, which a loaded machine stretches: up to 3 s for all.
-            let gone = recorder.tree.nodes.filter { $0.value.startTime < settledBefore && $0.key != getpid() && procFS.stat($0.key) == nil }
+            let gone = recorder.tree.allNodes.filter { $0.startTime < settledBefore && $0.pid != getpid() && procFS.stat($0.pid) == nil }
             let reapBy = Clock.bootNanoseconds + 3_000_000_000
-            while gone.keys.contains(where: { recorder.tree[$0] != nil }) && Clock.bootNanoseconds < reapBy {
+            while gone.contains(where: { recorder.tree[$0.pid] != nil }) && Clock.bootNanoseconds < reapBy {
                 try recorder.pump(timeoutMilliseconds: 50)
             }
-            for (pid, node) in gone where recorder.tree[pid] != nil && procFS.stat(pid) == nil {
-                mismatches.append("\(pid) (\(node.comm.description), zombie: \(node.isZombie), parent \(node.ppid), lost so far \(recorder.lostTotal)) is gone from /proc but not from the tree")
+            for node in gone where recorder.tree[node.pid] != nil && procFS.stat(node.pid) == nil {
+                mismatches.append("\(node.pid) (\(node.comm.description), zombie: \(node.isZombie), parent \(node.ppid), lost so far \(recorder.lostTotal)) is gone from /proc but not from the tree")
             }
             if mismatches.isEmpty { break }
         }
