@@ -1,8 +1,12 @@
+import CProcTraceStandardC
+
 /// Rules an exec cannot match because it holds none of their guard's
 /// literals (SigmaLiteralGuard). Each field some candidate's guard reads is
 /// scanned once per exec for every rule's literals at once
 /// (SigmaLiteralScanner); each literal found unlocks the rules it guards, and
 /// a candidate is then one test: unguarded, or unlocked by this exec.
+/// A field that holds the same bytes as at its last scan is not scanned
+/// again: the literals found then are taken (SigmaScanMemo).
 /// Not thread-safe: one per evaluator.
 final class SigmaLiteralFilter {
     /// Per rule: whether it has a guard (a rule without one is always a candidate).
@@ -22,6 +26,9 @@ final class SigmaLiteralFilter {
     private let foundIn: UnsafeMutableBufferPointer<UInt32>
     private let unlockedIn: UnsafeMutableBufferPointer<UInt32>
     @exclusivity(unchecked) private var generation: UInt32 = 1
+    /// Per field: its bytes at its last scan, and the literals found in them. Not objects: each would be
+    /// retained and released at every field scanned, which cost what the memo saved.
+    private let memos: UnsafeMutableBufferPointer<SigmaScanMemo>
 
     init(rules: [SigmaRule]) {
         var literals = [[[UInt8]]](repeating: [], count: SigmaField.allCases.count)
@@ -64,6 +71,8 @@ final class SigmaLiteralFilter {
         self.guardFields = guardFields
         firstNumber = first
         self.scanners = scanners
+        memos = .allocate(capacity: SigmaField.allCases.count)
+        _ = memos.initialize(from: literals.map { SigmaScanMemo(literalCount: $0.count) })
         foundIn = .allocate(capacity: Int(total))
         foundIn.initialize(repeating: 0)
         unlockedIn = .allocate(capacity: rules.count)
@@ -71,6 +80,8 @@ final class SigmaLiteralFilter {
     }
 
     deinit {
+        for index in memos.indices { memos[index].deallocate() }
+        memos.deallocate()
         foundIn.deallocate()
         unlockedIn.deallocate()
     }
@@ -110,16 +121,26 @@ final class SigmaLiteralFilter {
         let first = Int(firstNumber[field])
         let generation = generation
         let foundIn = foundIn, unlockedIn = unlockedIn
+        let memo = memos.baseAddress! + field
         func scan(_ bytes: UnsafeRawBufferPointer) {
             unlockStart.withUnsafeBufferPointer { unlockStart in
                 unlocks.withUnsafeBufferPointer { unlocks in
+                    func unlock(_ number: Int) {
+                        for position in Int(unlockStart[number])..<Int(unlockStart[number &+ 1]) {
+                            unlockedIn[Int(unlocks[position])] = generation
+                        }
+                    }
+                    if memo.pointee.holds(bytes) {
+                        for index in 0..<memo.pointee.foundCount { unlock(Int(memo.pointee.found[index])) }
+                        return
+                    }
+                    memo.pointee.start(bytes)
                     scanner.scan(bytes) { found in
                         let number = first &+ found
                         guard foundIn[number] != generation else { return }
                         foundIn[number] = generation
-                        for position in Int(unlockStart[number])..<Int(unlockStart[number &+ 1]) {
-                            unlockedIn[Int(unlocks[position])] = generation
-                        }
+                        memo.pointee.add(found: number)
+                        unlock(number)
                     }
                 }
             }
@@ -133,5 +154,50 @@ final class SigmaLiteralFilter {
         }
         guard case .value(let text) = fields.lookUp(sigmaField, folded: false) else { return }
         text.withUnsafeBytes(scan)
+    }
+}
+
+/// A field's bytes at its last scan and the literals (global numbers) found
+/// in them, each once: execs in a row mostly share their parent and their
+/// directory, and comparing bytes is cheaper than the scan's lookup a byte.
+/// Its buffers are its filter's to free (`deallocate`).
+struct SigmaScanMemo {
+    private var text: UnsafeMutableRawBufferPointer
+    /// -1: nothing scanned yet.
+    private var textCount = -1
+    /// Room for each of the field's literals once.
+    private(set) var found: UnsafeMutablePointer<Int32>
+    private(set) var foundCount = 0
+
+    init(literalCount: Int) {
+        text = .allocate(byteCount: 0, alignment: 1)
+        found = .allocate(capacity: literalCount)
+    }
+
+    func holds(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard textCount == bytes.count else { return false }
+        return bytes.isEmpty || proctrace_bytes_equal(text.baseAddress!, bytes.baseAddress!, bytes.count) != 0
+    }
+
+    /// A scan of `bytes` begins: what it finds is then added.
+    mutating func start(_ bytes: UnsafeRawBufferPointer) {
+        if text.count < bytes.count {
+            text.deallocate()
+            text = .allocate(byteCount: max(bytes.count, 2 * text.count), alignment: 1)
+        }
+        if !bytes.isEmpty { text.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        textCount = bytes.count
+        foundCount = 0
+    }
+
+    /// A literal the scan found, for the first time in this text.
+    mutating func add(found number: Int) {
+        found[foundCount] = Int32(number)
+        foundCount += 1
+    }
+
+    func deallocate() {
+        text.deallocate()
+        found.deallocate()
     }
 }

@@ -1,8 +1,8 @@
 /// Objects by PID, for the process tree: every record looks up its PID
 /// and its parent's, so this lookup is on the path of every record replayed
 /// or recorded. Swift's Dictionary spent ~125 instructions a lookup there
-/// (SipHash of 4 bytes, then the probe); this table spends ~20, which made
-/// `hunt` ~8 % fewer instructions on the thread that applies the records.
+/// (SipHash of 4 bytes, then the probe); this table spends ~20, which took
+/// 10 % of the instructions off `hunt`'s thread that applies the records.
 ///
 /// Open addressing with linear probing, at most half full, entries removed by
 /// shifting back (no tombstones). The slot is multiply-add-shift hashing

@@ -197,4 +197,30 @@ import Testing
         #expect(!expected.isEmpty)
         #expect(filtered == expected)
     }
+
+    @Test func aFieldScannedAgainIsReadAgainWhenItsBytesChangedButNotItsLength() throws {
+        // The literal filter takes a field's literals from its last scan when the bytes are the same.
+        let rules = try [
+            rule(ruleText("selection:\n    ParentCommandLine|contains: 'xyz'\ncondition: selection", title: "parent")),
+            rule(ruleText("selection:\n    CurrentDirectory|contains: '/abc'\ncondition: selection", title: "directory")),
+        ]
+        // Two parents whose command lines and directories differ only in their bytes, execs alternating between them.
+        var events: [Event] = [
+            Self.exists(10, ppid: 1, start: 10, exe: "/bin/sh", argv: ["sh", "xyz"]),
+            Self.exists(20, ppid: 1, start: 20, exe: "/bin/sh", argv: ["sh", "xya"]),
+        ]
+        var expected: [String] = []
+        for index in 0..<12 {
+            let pid = Int32(100 + index)
+            let parent: Int32 = index % 3 == 0 ? 20 : 10
+            let directory = index % 4 < 2 ? "/abc" : "/abd"
+            events.append(L.fork(pid, ppid: parent, start: UInt64(pid)))
+            events.append(Self.exec(pid, ppid: parent, start: UInt64(pid), exe: "/bin/true", argv: ["true"], cwd: directory))
+            let seq = events.count
+            if parent == 10 { expected.append("\(seq) parent") }
+            if directory == "/abc" { expected.append("\(seq) directory") }
+        }
+        let alerts = Self.hunt(rules, events).map { "\($0.seq) \($0.rule.title)" }
+        #expect(alerts == expected)
+    }
 }
