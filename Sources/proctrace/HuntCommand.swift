@@ -72,12 +72,16 @@ struct HuntCommand: ParsableCommand {
             out.removeAll()
         }
         // Of fork, exit and reap lines hunt needs only what the tree keeps (TreeLineSkim; docs/hunting.md).
-        try input.forEachRecord(flushing: flush, skimmingTreeLines: true) { event in
+        // An exec's own fields are scanned for the rules' literals where it was decoded: the thread that
+        // takes the records in order (tree, rules) is what hunt waits for.
+        let prescanner = hunter.prescanner
+        try input.forEachRecord(flushing: flush, skimmingTreeLines: true,
+                                annotating: { prescanner.prescan(&$0, into: &$1) }) { event, prescanned in
             replayer.apply(&event)
             // Handing a record on copies it (~285 bytes): only to whom it concerns.
             if RecordedUserNames.observes(event.kind) { names.observe(event) }
             guard SigmaHunter.observes(event.kind) else { return true }
-            try hunter.observe(event, in: replayer.tree) { alert in
+            try hunter.observe(event, in: replayer.tree, prescanned: prescanned) { alert in
                 alerts += 1
                 if json {
                     SigmaAlertRenderer.appendJSON(alert, to: out)

@@ -17,12 +17,13 @@ struct LogInputOptions: ParsableArguments {
 
     /// Reading to the end (not following) decodes ahead on the machine's other cores.
     /// `keepingCanonicalLines`: see LogReader.forEachRecordWithLine.
-    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false, skimmingTreeLines: Bool = false) throws
-        -> LogReader {
+    func makeReader(following: Bool = false, keepingCanonicalLines: Bool = false, skimmingTreeLines: Bool = false,
+                    annotating: RecordAnnotator? = nil) throws -> LogReader {
         let reader = try LogReader(paths: files, skipInvalid: skipInvalid,
                                    decodingThreads: following ? 0 : LogReader.decodingThreadsHere,
                                    keepingCanonicalLines: keepingCanonicalLines,
-                                   skimmingTreeLines: skimmingTreeLines) { StandardError.warn($0) }
+                                   skimmingTreeLines: skimmingTreeLines, warn: { StandardError.warn($0) },
+                                   annotating: annotating)
         if following { reader.startFollowing() }
         return reader
     }
@@ -32,10 +33,23 @@ struct LogInputOptions: ParsableArguments {
     /// lines passed over are said at the end.
     func forEachRecord(flushing flush: () throws -> Void, skimmingTreeLines: Bool = false,
                        _ body: (inout Event) throws -> Bool) throws {
+        try forEachRecord(flushing: flush, skimmingTreeLines: skimmingTreeLines, annotating: nil) { event, _ in
+            try body(&event)
+        }
+    }
+
+    /// The same, with what `annotating` noted of each record on the thread that decoded it
+    /// (LogReader.forEachRecordWithNotes).
+    func forEachRecord(flushing flush: () throws -> Void, skimmingTreeLines: Bool = false, annotating: RecordAnnotator?,
+                       _ body: (inout Event, UnsafeBufferPointer<Int32>?) throws -> Bool) throws {
         try ReadFailure.reporting(skipping: skipInvalid) {
-            let reader = try makeReader(skimmingTreeLines: skimmingTreeLines)
+            let reader = try makeReader(skimmingTreeLines: skimmingTreeLines, annotating: annotating)
             do {
-                try reader.forEachRecord(body)
+                if annotating == nil {
+                    try reader.forEachRecord { event in try body(&event, nil) }
+                } else {
+                    try reader.forEachRecordWithNotes(body)
+                }
             } catch {
                 try flush()
                 throw error

@@ -24,8 +24,13 @@ public final class SigmaHunter {
     /// Whether `observe` does anything with records of this kind (exec and fork): a caller may skip the others.
     public static func observes(_ kind: EventKind) -> Bool { kind == .exec || kind == .fork }
 
+    /// The scan of an exec's own fields, to run ahead where records are decoded (`observe`'s `prescanned`).
+    public var prescanner: SigmaLiteralPrescanner { evaluator.prescanner }
+
     /// Takes `event` (already applied to `tree`); calls `report` for each rule an exec matches, in rule order.
-    public func observe(_ event: Event, in tree: ProcessTree, report: (SigmaAlert) throws -> Void) rethrows {
+    /// `prescanned`: what `prescanner` found in this record, if it ran.
+    public func observe(_ event: Event, in tree: ProcessTree, prescanned: UnsafeBufferPointer<Int32>? = nil,
+                        report: (SigmaAlert) throws -> Void) rethrows {
         switch event.kind {
         case .exec: break
         case .fork: return inherit(event, in: tree)
@@ -35,7 +40,8 @@ public final class SigmaHunter {
         node?.inheritedImage = nil
         // The closure takes the few fields an alert names, not the record (capturing it copied it).
         let stamp = SigmaAlert.Stamp(event)
-        try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName) { rule in
+        try evaluator.evaluate(event, parent: node?.parent.flatMap(image(of:)), userName: userName,
+                               prescanned: prescanned) { rule in
             try report(SigmaAlert(rule: rule, stamp: stamp, image: evaluator.fields.image,
                                   commandLine: evaluator.fields.commandLine,
                                   ancestry: ancestry(of: node, ppid: stamp.ppid)))
@@ -137,19 +143,23 @@ public final class SigmaEvaluator {
         literalFilter = SigmaLiteralFilter(rules: rules)
     }
 
+    /// The scan of an exec's own fields, to run ahead on other threads (`evaluate`'s `prescanned`).
+    public var prescanner: SigmaLiteralPrescanner { literalFilter.prescanner }
+
     /// Calls `matched` with each rule `exec` matches, in rule order.
     public func evaluate(_ exec: SigmaExec, userName: ((UInt32) -> [UInt8]?)?,
                          matched: (SigmaRule) throws -> Void) rethrows {
         try evaluate(exec.event, parent: exec.parent, userName: userName, matched: matched)
     }
 
-    /// The same on the record itself (no copy of it into a SigmaExec).
+    /// The same on the record itself (no copy of it into a SigmaExec). `prescanned`: what `prescanner`
+    /// found in this record, if it ran.
     public func evaluate(_ event: borrowing Event, parent: SigmaImage?, userName: ((UInt32) -> [UInt8]?)?,
-                         matched: (SigmaRule) throws -> Void) rethrows {
+                         prescanned: UnsafeBufferPointer<Int32>? = nil, matched: (SigmaRule) throws -> Void) rethrows {
         execCount += 1
         fields.reset(event: event, parent: parent, parentPid: event.ppid, userName: userName)
         let possible = candidates(image: fields.image, parentImage: fields.parentImage)
-        literalFilter.scan(possible.guardFields, fields)
+        literalFilter.scan(possible.guardFields, fields, prescanned: prescanned)
         for index in possible.indices where literalFilter.mayMatch(index) {
             evaluationCount += 1
             let rule = rules[index]

@@ -20,6 +20,8 @@ final class SigmaLiteralFilter {
     private let scanners: [SigmaLiteralScanner?]
     /// Per field: the first number of its literals (numbers are global over fields).
     private let firstNumber: [Int32]
+    /// The same scan of an exec's own fields, for other threads to run ahead.
+    let prescanner: SigmaLiteralPrescanner
     /// The exec a literal was last found in, and the exec a rule was last unlocked for. Buffers of
     /// its own, not arrays: an array written in place is checked for a second owner at each access
     /// (two such checks a field scanned, ~10 % of the scan's instructions).
@@ -71,6 +73,7 @@ final class SigmaLiteralFilter {
         self.guardFields = guardFields
         firstNumber = first
         self.scanners = scanners
+        prescanner = SigmaLiteralPrescanner(scanners: scanners, firstNumber: first)
         memos = .allocate(capacity: SigmaField.allCases.count)
         _ = memos.initialize(from: literals.map { SigmaScanMemo(literalCount: $0.count) })
         foundIn = .allocate(capacity: Int(total))
@@ -94,8 +97,9 @@ final class SigmaLiteralFilter {
         rules.reduce(0) { $0 | guardFields[$1] }
     }
 
-    /// A new exec: the fields in `fieldMask` (fieldsGuarding) scanned, and each rule their literals guard unlocked.
-    func scan(_ fieldMask: UInt32, _ fields: SigmaExecFields) {
+    /// A new exec: the fields in `fieldMask` (fieldsGuarding) scanned, and each rule their literals guard
+    /// unlocked. `prescanned`: what the prescanner found in this exec, whose fields are then not scanned.
+    func scan(_ fieldMask: UInt32, _ fields: SigmaExecFields, prescanned: UnsafeBufferPointer<Int32>? = nil) {
         generation &+= 1
         if generation == 0 {
             for index in foundIn.indices { foundIn[index] = 0 }
@@ -103,6 +107,10 @@ final class SigmaLiteralFilter {
             generation = 1
         }
         var mask = fieldMask
+        if let prescanned {
+            for number in prescanned { found(Int(number)) }
+            mask &= ~SigmaLiteralPrescanner.fields
+        }
         while mask != 0 {
             let field = mask.trailingZeroBitCount
             mask &= mask &- 1
@@ -114,6 +122,15 @@ final class SigmaLiteralFilter {
     @inline(__always)
     func mayMatch(_ index: Int) -> Bool {
         !guarded[index] || unlockedIn[index] == generation
+    }
+
+    /// Literal `number` is in the exec: the rules it guards are unlocked (once an exec).
+    private func found(_ number: Int) {
+        guard foundIn[number] != generation else { return }
+        foundIn[number] = generation
+        for position in Int(unlockStart[number])..<Int(unlockStart[number &+ 1]) {
+            unlockedIn[Int(unlocks[position])] = generation
+        }
     }
 
     private func scan(_ field: Int, _ fields: SigmaExecFields) {

@@ -4,7 +4,7 @@
 /// literal bytes + 1) of 16-bit entries, the top bit saying whether some
 /// literal ends there (the shared rules' command-line literals: 1,446 states,
 /// 54 columns, 156 KB). Built once when the rules load; `scan` allocates nothing.
-final class SigmaLiteralScanner {
+final class SigmaLiteralScanner: Sendable {
     let literalCount: Int
     /// Whether a NUL reads as a space: an argument vector can be scanned as the command line it joins to.
     let readsArgumentVectors: Bool

@@ -35,6 +35,7 @@ public final class LogReader: RecordLog {
     private let decoder: JSONLineDecoder
     private let decodingThreads: Int
     private let keepingCanonicalLines: Bool
+    private let annotator: RecordAnnotator?
     /// Decoding the current file ahead (decodingThreads > 0), the chunk being handed out and its place.
     @exclusivity(unchecked) private var parallel: ParallelLineDecoder?
     @exclusivity(unchecked) private var chunk: ParallelLineDecoder.Chunk?
@@ -65,9 +66,11 @@ public final class LogReader: RecordLog {
     /// again to tell `forEachRecordWithLine` which lines are canonical.
     /// With `skimmingTreeLines`, fork, exit and reap lines as the encoder
     /// writes them give only the tree's fields (TreeLineSkim).
+    /// With `annotating`, those threads also run it on each record (forEachRecordWithNotes).
     public init(paths: [String], skipInvalid: Bool = false, ordered: Bool = true, decodingThreads: Int = 0,
                 keepingCanonicalLines: Bool = false, skimmingTreeLines: Bool = false,
-                warn: @escaping (String) -> Void = { _ in }) throws {
+                warn: @escaping (String) -> Void = { _ in }, annotating: RecordAnnotator? = nil) throws {
+        annotator = annotating
         decoder = JSONLineDecoder(skimmingTreeLines: skimmingTreeLines)
         self.skipInvalid = skipInvalid
         self.decodingThreads = decodingThreads
@@ -121,7 +124,8 @@ public final class LogReader: RecordLog {
             let lines = reader.lines
             if parallel == nil && decodingThreads > 0 && !following {
                 parallel = ParallelLineDecoder(reader: lines, workers: decodingThreads,
-                                               keepsCanonicalLines: keepingCanonicalLines, decoder: decoder)
+                                               keepsCanonicalLines: keepingCanonicalLines, decoder: decoder,
+                                               annotator: annotator)
                 parallelLineNumber = lines.lineNumber
                 readAhead = true
             }
@@ -161,7 +165,7 @@ public final class LogReader: RecordLog {
     /// where `next()` gives them. Records decoded ahead are handed over where
     /// they lie, not copied out.
     public func forEachRecord(_ body: (inout Event) throws -> Bool) throws {
-        try eachRecord(withLines: false) { event, _ in try body(&event) }
+        try eachRecord(withLines: false, withNotes: false) { event, _, _ in try body(&event) }
     }
 
     /// `forEachRecord(_:)`, also handing over the record's line as read
@@ -170,12 +174,20 @@ public final class LogReader: RecordLog {
     /// not, or when it was not looked at (made without
     /// `keepingCanonicalLines`, or not decoding ahead). Valid during the call only.
     public func forEachRecordWithLine(_ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
-        try eachRecord(withLines: true, body)
+        try eachRecord(withLines: true, withNotes: false) { event, line, _ in try body(&event, line) }
     }
 
-    /// Inlined into both: forEachRecord pays nothing for the lines (a closure call a record was ~250 instructions).
+    /// `forEachRecord(_:)`, also handing over what the annotator (`annotating`) noted of the record on
+    /// the thread that decoded it; nil when it did not run on it (the first record of each chunk of
+    /// lines, any record decoded in the caller's thread). Valid during the call only.
+    public func forEachRecordWithNotes(_ body: (inout Event, UnsafeBufferPointer<Int32>?) throws -> Bool) throws {
+        try eachRecord(withLines: false, withNotes: true) { event, _, notes in try body(&event, notes) }
+    }
+
+    /// Inlined into all three: forEachRecord pays nothing for lines and notes (a closure call a record was ~250 instructions).
     @inline(__always)
-    private func eachRecord(withLines: Bool, _ body: (inout Event, UnsafeRawBufferPointer?) throws -> Bool) throws {
+    private func eachRecord(withLines: Bool, withNotes: Bool,
+                            _ body: (inout Event, UnsafeRawBufferPointer?, UnsafeBufferPointer<Int32>?) throws -> Bool) throws {
         while true {
             if let chunk, let current, parallel != nil, chunkEvent < chunk.count,
                 chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
@@ -183,9 +195,13 @@ public final class LogReader: RecordLog {
                 chunkEvent += 1
                 parallelLineNumber = chunk.eventLines[index]
                 let line = withLines ? chunk.canonicalLine(of: index) : nil
+                let noteRange = withNotes ? chunk.noteRange(of: index) : nil
                 let more = try chunk.events.withUnsafeMutableBufferPointer { events in
                     checkSequence(seq: events[index].seq, kind: events[index].kind, at: current)
-                    return try body(&events[index], line)
+                    guard let noteRange else { return try body(&events[index], line, nil) }
+                    return try chunk.notes.withUnsafeBufferPointer { notes in
+                        try body(&events[index], line, UnsafeBufferPointer(rebasing: notes[noteRange]))
+                    }
                 }
                 if !more { return }
                 continue
@@ -193,7 +209,7 @@ public final class LogReader: RecordLog {
             // The first record of each chunk (or any record read inline) comes through next().
             guard var event = try next() else { return }
             let line = withLines && parallel != nil && chunkEvent > 0 ? chunk?.canonicalLine(of: chunkEvent - 1) : nil
-            if !(try body(&event, line)) { return }
+            if !(try body(&event, line, nil)) { return }
         }
     }
 

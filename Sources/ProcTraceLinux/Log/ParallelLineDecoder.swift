@@ -44,6 +44,9 @@ final class ParallelLineDecoder: Sendable {
         /// when encoding the record gives that line again byte for byte (empty
         /// otherwise: an older schema, other spacing or key order, …).
         @exclusivity(unchecked) var canonicalLines: [Range<Int>] = []
+        /// With an annotator: what it noted of each record, back to back, and where each record's notes end.
+        @exclusivity(unchecked) var notes: [Int32] = []
+        @exclusivity(unchecked) var noteEnds: [Int] = []
         /// Lines that did not decode, in order.
         @exclusivity(unchecked) var failures: [Failure] = []
         /// The last chunk of the file: nothing follows it.
@@ -58,6 +61,13 @@ final class ParallelLineDecoder: Sendable {
             lineEnds.reserveCapacity(ParallelLineDecoder.chunkLines)
             events.reserveCapacity(ParallelLineDecoder.chunkLines)
             eventLines.reserveCapacity(ParallelLineDecoder.chunkLines)
+        }
+
+        /// What the annotator noted of record `index`, as positions in `notes`; nil without an annotator.
+        @inline(__always)
+        func noteRange(of index: Int) -> Range<Int>? {
+            guard index < noteEnds.count else { return nil }
+            return (index == 0 ? 0 : noteEnds[index - 1])..<noteEnds[index]
         }
 
         /// Record `index`'s line as read, without its newline, if it is the one encoding it writes.
@@ -77,6 +87,8 @@ final class ParallelLineDecoder: Sendable {
             count = 0
             eventLines.removeAll(keepingCapacity: true)
             canonicalLines.removeAll(keepingCapacity: true)
+            notes.removeAll(keepingCapacity: true)
+            noteEnds.removeAll(keepingCapacity: true)
             failures.removeAll(keepingCapacity: true)
             isLast = false
             readError = nil
@@ -99,7 +111,9 @@ final class ParallelLineDecoder: Sendable {
         /// notes which lines are canonical: those the decoder vouches for
         /// (LineForm.asEncoded), and those that encoding the record again
         /// into `scratch` gives back byte for byte.
-        fileprivate func decode(with decoder: JSONLineDecoder, encoding encoder: JSONLineEncoder?, scratch: ByteBuffer) {
+        /// With `annotator`, also notes what it says of each record (`notes`).
+        fileprivate func decode(with decoder: JSONLineDecoder, encoding encoder: JSONLineEncoder?, scratch: ByteBuffer,
+                                annotator: RecordAnnotator?) {
             var start = 0
             for (offset, end) in lineEnds.enumerated() {
                 let line = UnsafeRawBufferPointer(start: text.baseAddress! + start, count: end - start)
@@ -112,6 +126,10 @@ final class ParallelLineDecoder: Sendable {
                     try decoder.decode(line, into: &events[count], form: &form, recycling: &buffers)
                     count += 1
                     eventLines.append(firstLine + offset)
+                    if let annotator {
+                        events.withUnsafeMutableBufferPointer { annotator(&$0[count - 1], &notes) }
+                        noteEnds.append(notes.count)
+                    }
                     if let encoder {
                         if form == .asEncoded {
                             canonicalLines.append((end - line.count)..<end)
@@ -150,6 +168,7 @@ final class ParallelLineDecoder: Sendable {
     /// Workers also say which lines are canonical (Chunk.canonicalLines).
     private let keepsCanonicalLines: Bool
     private let decoder: JSONLineDecoder
+    private let annotator: RecordAnnotator?
 
     private struct Shared {
         let reader: LentReader
@@ -169,9 +188,11 @@ final class ParallelLineDecoder: Sendable {
     }
 
     /// Starts `workers` threads (at least 1) decoding `reader`'s lines.
-    init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false, decoder: JSONLineDecoder = JSONLineDecoder()) {
+    init(reader: LogLineReader, workers: Int, keepsCanonicalLines: Bool = false, decoder: JSONLineDecoder = JSONLineDecoder(),
+         annotator: RecordAnnotator? = nil) {
         self.keepsCanonicalLines = keepsCanonicalLines
         self.decoder = decoder
+        self.annotator = annotator
         let workers = max(workers, 1)
         limit = 2 * workers
         shared = ConditionLock(Shared(reader: LentReader(lines: reader)))
@@ -202,7 +223,7 @@ final class ParallelLineDecoder: Sendable {
             shared.broadcast()
         } else {
             chunk.decode(with: decoder, encoding: keepsCanonicalLines ? JSONLineEncoder() : nil,
-                         scratch: ByteBuffer(capacity: 4096))
+                         scratch: ByteBuffer(capacity: 4096), annotator: annotator)
         }
         return chunk
     }
@@ -239,7 +260,7 @@ final class ParallelLineDecoder: Sendable {
                 return (index, chunk)
             }
             guard let (index, chunk) = next ?? nil else { return }
-            chunk.decode(with: decoder, encoding: encoder, scratch: scratch)
+            chunk.decode(with: decoder, encoding: encoder, scratch: scratch, annotator: annotator)
             shared.withLock { $0.done[index] = chunk }
             shared.broadcast()
         }
@@ -263,6 +284,12 @@ final class ParallelLineDecoder: Sendable {
         chunk.lastLineNumber = reader.lineNumber
     }
 }
+
+/// Work on a record done where it was decoded (a decoding thread), its
+/// result kept with it: the numbers it appends for the record are handed
+/// over with it (LogReader.forEachRecordWithNotes). It must not change the
+/// record: inout only hands it over in place (by value, each was copied).
+public typealias RecordAnnotator = @Sendable (inout Event, inout [Int32]) -> Void
 
 enum LogLine {
     /// Only blanks (passed over, not an error). A record's first byte is `{`: most lines are decided by it.

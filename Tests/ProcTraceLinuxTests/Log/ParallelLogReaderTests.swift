@@ -109,6 +109,29 @@ import Testing
         }
     }
 
+    @Test func whatTheAnnotatorNotedOfARecordComesWithThatRecord() throws {
+        var lines = [record(events[0])] + manyLines(9_000)
+        lines[4_100] = Array("not json\n".utf8)
+        let path = write("notes.jsonl", lines)
+        // Notes: the record's seq and the line's length, so a note handed with the wrong record shows.
+        let reader = try LogReader(paths: [path], skipInvalid: true, decodingThreads: 2,
+                                   annotating: { event, notes in notes += [Int32(event.seq), Int32(event.pid)] })
+        var noted = 0
+        var wrong: [String] = []
+        var records = 0
+        try reader.forEachRecordWithNotes { event, notes in
+            records += 1
+            guard let notes else { return true }
+            noted += 1
+            if Array(notes) != [Int32(event.seq), Int32(event.pid)] { wrong.append("seq \(event.seq): \(Array(notes))") }
+            return true
+        }
+        #expect(records == 9_000)
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        // All but the first record of each chunk of 2,048 lines come decoded ahead, with their notes.
+        #expect(noted >= records - 10, "\(noted) of \(records) records came with notes")
+    }
+
     @Test func aLargeLogReadsTheSame() {
         let lines = [record(events[0])] + manyLines(9_000)
         let path = write("big.jsonl", lines)

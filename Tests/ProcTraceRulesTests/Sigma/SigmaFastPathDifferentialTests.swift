@@ -60,13 +60,22 @@ import Testing
 
         let tree = ProcessTree()
         let hunter = SigmaHunter(rules: rules, userName: names)
+        // The same with the exec's own fields scanned ahead (hunt's decoding threads).
+        let prescanning = SigmaHunter(rules: rules, userName: names)
         var fast: [String] = []
+        var prescanned: [String] = []
         var reference: [String] = []
+        var notes: [Int32] = []
         for (index, original) in events.enumerated() {
             var event = original
             event.seq = UInt64(index + 1)
             tree.apply(&event)
             hunter.observe(event, in: tree) { fast.append("\($0.seq) \($0.rule.title)") }
+            notes.removeAll()
+            prescanning.prescanner.prescan(&event, into: &notes)
+            notes.withUnsafeBufferPointer { notes in
+                prescanning.observe(event, in: tree, prescanned: notes) { prescanned.append("\($0.seq) \($0.rule.title)") }
+            }
             guard let values = fields[index] else { continue }
             let source = FieldValues(values)
             for rule in rules where rule.matches(source) { reference.append("\(event.seq) \(rule.title)") }
@@ -77,6 +86,7 @@ import Testing
         #expect(hunter.evaluationCount < hunter.execCount * rules.count / 10, "the prefilter prunes")
         #expect(fast.count == reference.count)
         #expect(fast == reference, "\(Set(reference).symmetricDifference(Set(fast)).sorted().prefix(20))")
+        #expect(prescanned == reference, "\(Set(reference).symmetricDifference(Set(prescanned)).sorted().prefix(20))")
     }
 
     enum Variant: CaseIterable {
