@@ -73,7 +73,7 @@ final class SigmaLiteralFilter {
         self.guardFields = guardFields
         firstNumber = first
         self.scanners = scanners
-        prescanner = SigmaLiteralPrescanner(scanners: scanners, firstNumber: first)
+        prescanner = SigmaLiteralPrescanner(scanners: scanners, firstNumber: first, literalCount: Int(total))
         memos = .allocate(capacity: SigmaField.allCases.count)
         _ = memos.initialize(from: literals.map { SigmaScanMemo(literalCount: $0.count) })
         foundIn = .allocate(capacity: Int(total))
@@ -177,8 +177,11 @@ final class SigmaLiteralFilter {
 /// A field's bytes at its last scan and the literals (global numbers) found
 /// in them, each once: execs in a row mostly share their parent and their
 /// directory, and comparing bytes is cheaper than the scan's lookup a byte.
-/// Its buffers are its filter's to free (`deallocate`).
+/// A text longer than `longest` is not kept (a crafted 64 MiB command line
+/// would stay in memory for the rest of the read). Its buffers are its
+/// filter's to free (`deallocate`).
 struct SigmaScanMemo {
+    static let longest = 4_096
     private var text: UnsafeMutableRawBufferPointer
     /// -1: nothing scanned yet.
     private var textCount = -1
@@ -198,13 +201,17 @@ struct SigmaScanMemo {
 
     /// A scan of `bytes` begins: what it finds is then added.
     mutating func start(_ bytes: UnsafeRawBufferPointer) {
+        foundCount = 0
+        guard bytes.count <= Self.longest else {
+            textCount = -1
+            return
+        }
         if text.count < bytes.count {
             text.deallocate()
             text = .allocate(byteCount: max(bytes.count, 2 * text.count), alignment: 1)
         }
         if !bytes.isEmpty { text.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         textCount = bytes.count
-        foundCount = 0
     }
 
     /// A literal the scan found, for the first time in this text.

@@ -13,8 +13,7 @@
 /// Nodes are the tree's: their links are valid while the tree lives (a node
 /// kept after its tree is gone is detached, with no parent or children).
 public final class ProcessTree {
-    // Exempt from run-time exclusivity checks, as ProcessNode's links are:
-    // touched several times per event, never accessed overlapping.
+    /// Processes by PID (PIDTable: every record looks up one or two).
     private let nodes = PIDTable<ProcessNode>()
     /// ppid → first node of the sibling list of processes whose parent is not in the tree.
     private let waitingForParent = PIDTable<ProcessNode>()

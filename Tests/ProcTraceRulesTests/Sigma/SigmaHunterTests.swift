@@ -223,4 +223,17 @@ import Testing
         let alerts = Self.hunt(rules, events).map { "\($0.seq) \($0.rule.title)" }
         #expect(alerts == expected)
     }
+
+    @Test func aPrescanNotesEachLiteralOnceHoweverOftenTheCommandLineRepeatsIt() throws {
+        // What the decoding threads note comes with the record: a crafted command line must not make it grow.
+        let hunter = SigmaHunter(rules: [
+            try rule(ruleText("selection:\n    CommandLine|contains: 'ab'\ncondition: selection", title: "ab")),
+            try rule(ruleText("selection:\n    Image|endswith: '/ab'\ncondition: selection", title: "image")),
+        ])
+        var event = Self.exec(7, ppid: 1, start: 7, exe: "/bin/ab", argv: ["ab", String(repeating: "ab", count: 10_000), "ab"])
+        var notes: [Int32] = []
+        hunter.prescanner.prescan(&event, into: &notes)
+        #expect(notes.count == 2, "\(notes.count) numbers noted")
+        #expect(Set(notes).count == 2)
+    }
 }
