@@ -22,10 +22,9 @@ final class SigmaLiteralFilter {
     private let firstNumber: [Int32]
     /// The same scan of an exec's own fields, for other threads to run ahead.
     let prescanner: SigmaLiteralPrescanner
-    /// The exec a literal was last found in, and the exec a rule was last unlocked for. Buffers of
-    /// its own, not arrays: an array written in place is checked for a second owner at each access
-    /// (two such checks a field scanned, ~10 % of the scan's instructions).
-    private let foundIn: UnsafeMutableBufferPointer<UInt32>
+    /// The exec a rule was last unlocked for (a literal is reported once a field, and fields' numbers
+    /// differ, so none is unlocked twice an exec). A buffer of its own, not an array: an array written
+    /// in place is checked for a second owner at each access.
     private let unlockedIn: UnsafeMutableBufferPointer<UInt32>
     @exclusivity(unchecked) private var generation: UInt32 = 1
     /// Per field: its bytes at its last scan, and the literals found in them. Not objects: each would be
@@ -53,8 +52,7 @@ final class SigmaLiteralFilter {
         var guarded: [Bool] = []
         var guardFields: [UInt32] = []
         for (rule, needles) in ruleNeedles.enumerated() {
-            // A field too big to scan (no scanner) leaves the rule unguarded.
-            guard let needles, needles.allSatisfy({ scanners[$0.field.rawValue] != nil }) else {
+            guard let needles else {
                 guarded.append(false)
                 guardFields.append(0)
                 continue
@@ -73,11 +71,9 @@ final class SigmaLiteralFilter {
         self.guardFields = guardFields
         firstNumber = first
         self.scanners = scanners
-        prescanner = SigmaLiteralPrescanner(scanners: scanners, firstNumber: first, literalCount: Int(total))
+        prescanner = SigmaLiteralPrescanner(scanners: scanners, firstNumber: first)
         memos = .allocate(capacity: SigmaField.allCases.count)
         _ = memos.initialize(from: literals.map { SigmaScanMemo(literalCount: $0.count) })
-        foundIn = .allocate(capacity: Int(total))
-        foundIn.initialize(repeating: 0)
         unlockedIn = .allocate(capacity: rules.count)
         unlockedIn.initialize(repeating: 0)
     }
@@ -85,7 +81,6 @@ final class SigmaLiteralFilter {
     deinit {
         for index in memos.indices { memos[index].deallocate() }
         memos.deallocate()
-        foundIn.deallocate()
         unlockedIn.deallocate()
     }
 
@@ -102,7 +97,6 @@ final class SigmaLiteralFilter {
     func scan(_ fieldMask: UInt32, _ fields: SigmaExecFields, prescanned: UnsafeBufferPointer<Int32>? = nil) {
         generation &+= 1
         if generation == 0 {
-            for index in foundIn.indices { foundIn[index] = 0 }
             for index in unlockedIn.indices { unlockedIn[index] = 0 }
             generation = 1
         }
@@ -124,10 +118,8 @@ final class SigmaLiteralFilter {
         !guarded[index] || unlockedIn[index] == generation
     }
 
-    /// Literal `number` is in the exec: the rules it guards are unlocked (once an exec).
+    /// Literal `number` is in the exec: the rules it guards are unlocked.
     private func found(_ number: Int) {
-        guard foundIn[number] != generation else { return }
-        foundIn[number] = generation
         for position in Int(unlockStart[number])..<Int(unlockStart[number &+ 1]) {
             unlockedIn[Int(unlocks[position])] = generation
         }
@@ -135,9 +127,10 @@ final class SigmaLiteralFilter {
 
     private func scan(_ field: Int, _ fields: SigmaExecFields) {
         guard let scanner = scanners[field] else { return }
+        let tables = scanner.tables
         let first = Int(firstNumber[field])
         let generation = generation
-        let foundIn = foundIn, unlockedIn = unlockedIn
+        let unlockedIn = unlockedIn
         let memo = memos.baseAddress! + field
         func scan(_ bytes: UnsafeRawBufferPointer) {
             unlockStart.withUnsafeBufferPointer { unlockStart in
@@ -152,10 +145,8 @@ final class SigmaLiteralFilter {
                         return
                     }
                     memo.pointee.start(bytes)
-                    scanner.scan(bytes) { found in
+                    tables.scan(bytes) { found in
                         let number = first &+ found
-                        guard foundIn[number] != generation else { return }
-                        foundIn[number] = generation
                         memo.pointee.add(found: number)
                         unlock(number)
                     }
@@ -185,13 +176,15 @@ struct SigmaScanMemo {
     private var text: UnsafeMutableRawBufferPointer
     /// -1: nothing scanned yet.
     private var textCount = -1
-    /// Room for each of the field's literals once.
+    /// Room for each of the field's literals once (the scanner reports each once).
     private(set) var found: UnsafeMutablePointer<Int32>
     private(set) var foundCount = 0
+    private let capacity: Int
 
     init(literalCount: Int) {
         text = .allocate(byteCount: 0, alignment: 1)
         found = .allocate(capacity: literalCount)
+        capacity = literalCount
     }
 
     func holds(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -216,6 +209,7 @@ struct SigmaScanMemo {
 
     /// A literal the scan found, for the first time in this text.
     mutating func add(found number: Int) {
+        guard foundCount < capacity else { return textCount = -1 }
         found[foundCount] = Int32(number)
         foundCount += 1
     }

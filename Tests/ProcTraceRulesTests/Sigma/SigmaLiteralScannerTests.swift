@@ -3,7 +3,7 @@ import Testing
 
 /// The one-pass multi-literal search against looking for each literal on its own.
 @Suite struct SigmaLiteralScannerTests {
-    /// Few letters, so literals overlap, nest and share prefixes and suffixes (where Aho–Corasick's links matter).
+    /// Few letters, so literals overlap, nest, share prefixes and suffixes, and share anchors.
     private static let alphabet: [UInt8] = Array("abé".utf8) + [0, 255]
 
     private static func word(_ random: inout RuleSampleRandom, length: ClosedRange<Int>) -> [UInt8] {
@@ -24,26 +24,54 @@ import Testing
                 let literal = Self.word(&random, length: 1...5)
                 if !literals.contains(literal) { literals.append(literal) }
             }
-            let scanner = try #require(SigmaLiteralScanner(literals))
+            let scanner = SigmaLiteralScanner(literals)
             for _ in 0..<20 {
                 let text = Self.word(&random, length: 0...30)
-                var found = Set<Int>()
-                text.withUnsafeBytes { scanner.scan($0) { found.insert($0) } }
-                let expected = Set(literals.indices.filter { Self.contains(text, literals[$0]) })
-                #expect(found == expected, "literals \(literals) text \(text)")
+                var found: [Int] = []
+                text.withUnsafeBytes { scanner.scan($0) { found.append($0) } }
+                let expected = literals.indices.filter { Self.contains(text, literals[$0]) }
+                #expect(found.sorted() == expected, "literals \(literals) text \(text)")
             }
         }
     }
 
-    @Test func literalsTooManyForTheTableLeaveTheirRulesUnguarded() throws {
+    /// Long literals among short ones, texts read as the scanner reads them: capitals as small letters, NULs
+    /// as spaces (no literal holds one), a literal at the very start or end of the text or on its own.
+    @Test func findsLongLiteralsAndReadsTextsFolded() throws {
         var random = RuleSampleRandom(seed: 3)
-        let literals = (0..<40).map { _ in (0..<1_000).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
-        #expect(SigmaLiteralScanner(literals) == nil)
-        let values = literals.map { "'" + String(decoding: $0.map { 0x61 + $0 % 26 }, as: UTF8.self) + "'" }
-        let big = try rule(ruleText("sel:\n    CommandLine|contains:\n" + values.map { "        - \($0)" }.joined(separator: "\n")
-                                    + "\ncondition: sel"))
-        let filter = SigmaLiteralFilter(rules: [big])
-        #expect(filter.guardedRuleCount == 0)
+        let letters = Array("abc -/".utf8)
+        func word(_ length: Int) -> [UInt8] { (0..<length).map { _ in letters[Int(random.next() % UInt64(letters.count))] } }
+        for _ in 0..<200 {
+            var literals: [[UInt8]] = []
+            for _ in 0..<(1 + Int(random.next() % 40)) {
+                let literal = word(1 + Int(random.next() % (random.next() % 4 == 0 ? 1_000 : 6)))
+                if !literals.contains(literal) { literals.append(literal) }
+            }
+            let scanner = SigmaLiteralScanner(literals)
+            #expect(scanner.readsArgumentVectors)
+            for _ in 0..<20 {
+                var text = word(Int(random.next() % 40))
+                if random.next() % 2 == 0 {
+                    let literal = literals[Int(random.next() % UInt64(literals.count))]
+                    let at = Int(random.next() % UInt64(text.count + 1))
+                    text.insert(contentsOf: literal, at: at)
+                }
+                let folded = text
+                // What the scanner reads: a capital for a small letter, a NUL for a space.
+                let written = text.map { byte -> UInt8 in
+                    switch random.next() % 3 {
+                    case 0 where (0x61...0x7a).contains(byte): byte & ~0x20
+                    case 1 where byte == 0x20: 0
+                    default: byte
+                    }
+                }
+                var found: [Int] = []
+                written.withUnsafeBytes { scanner.scan($0) { found.append($0) } }
+                let expected = literals.indices.filter { Self.contains(folded, literals[$0]) }
+                // Each once, however often the text holds it.
+                #expect(found.sorted() == expected, "literals \(literals.map(\.count)) text \(written)")
+            }
+        }
     }
 
     @Test func aRuleIsGuardedOnlyWhenEveryWayToMatchNeedsALiteral() throws {
