@@ -189,27 +189,48 @@ public final class LogReader: RecordLog {
     private func eachRecord(withLines: Bool, withNotes: Bool,
                             _ body: (inout Event, UnsafeRawBufferPointer?, UnsafeBufferPointer<Int32>?) throws -> Bool) throws {
         while true {
-            if let chunk, let current, parallel != nil, chunkEvent < chunk.count,
-                chunkFailure == chunk.failures.count || chunk.failures[chunkFailure].line > chunk.eventLines[chunkEvent] {
-                let index = chunkEvent
-                chunkEvent += 1
-                parallelLineNumber = chunk.eventLines[index]
-                let line = withLines ? chunk.canonicalLine(of: index) : nil
-                let noteRange = withNotes ? chunk.noteRange(of: index) : nil
-                let more = try chunk.events.withUnsafeMutableBufferPointer { events in
-                    checkSequence(seq: events[index].seq, kind: events[index].kind, at: current)
-                    guard let noteRange else { return try body(&events[index], line, nil) }
-                    return try chunk.notes.withUnsafeBufferPointer { notes in
-                        try body(&events[index], line, UnsafeBufferPointer(rebasing: notes[noteRange]))
+            if let chunk, let current, parallel != nil {
+                // Up to the chunk's next line that did not decode, which next() reports in its place.
+                let stop = chunkFailure < chunk.failures.count ? chunk.failures[chunkFailure].line : Int.max
+                if chunkEvent < chunk.count && chunk.eventLines[chunkEvent] < stop {
+                    if !(try handOver(chunk, before: stop, at: current, withLines: withLines, withNotes: withNotes, body)) {
+                        return
                     }
+                    continue
                 }
-                if !more { return }
-                continue
             }
             // The first record of each chunk (or any record read inline) comes through next().
             guard var event = try next() else { return }
             let line = withLines && parallel != nil && chunkEvent > 0 ? chunk?.canonicalLine(of: chunkEvent - 1) : nil
             if !(try body(&event, line, nil)) { return }
+        }
+    }
+
+    /// Hands `body` the chunk's records, where they lie, up to the one on line `stop` or the chunk's end;
+    /// false when `body` did. One loop a chunk: taking the chunk and its arrays again for each record
+    /// retained and released them each time.
+    @inline(__always)
+    private func handOver(
+        _ chunk: ParallelLineDecoder.Chunk, before stop: Int, at current: OpenLogFile, withLines: Bool, withNotes: Bool,
+        _ body: (inout Event, UnsafeRawBufferPointer?, UnsafeBufferPointer<Int32>?) throws -> Bool
+    ) throws -> Bool {
+        let count = chunk.count
+        return try chunk.events.withUnsafeMutableBufferPointer { events in
+            try chunk.notes.withUnsafeBufferPointer { notes in
+                try chunk.eventLines.withUnsafeBufferPointer { eventLines in
+                    while chunkEvent < count && eventLines[chunkEvent] < stop {
+                        let index = chunkEvent
+                        chunkEvent += 1
+                        parallelLineNumber = eventLines[index]
+                        checkSequence(seq: events[index].seq, kind: events[index].kind, at: current)
+                        let line = withLines ? chunk.canonicalLine(of: index) : nil
+                        let noteRange = withNotes ? chunk.noteRange(of: index) : nil
+                        let more = try body(&events[index], line, noteRange.map { UnsafeBufferPointer(rebasing: notes[$0]) })
+                        if !more { return false }
+                    }
+                    return true
+                }
+            }
         }
     }
 
