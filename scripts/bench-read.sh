@@ -16,7 +16,9 @@
 # process, 1 exec in 4 a 17-argument command line, ~236 bytes a line.
 # jq reads a JOBS_LINES-line prefix (it runs at ~50,000 lines/s: the whole
 # log would take 20 s a round). Prints one JSON object per measurement
-# (kind "read" and "read-instructions"), appended to $RESULTS if set.
+# (kind "read" and "read-instructions"), appended to $RESULTS if set;
+# "vs_stats_by_round" is each command's speed over stats' in the same round
+# (lower quartile, median, upper quartile): the machine's speed drifts.
 # Needs the release builds of proctrace and proctrace-bench (make bench builds them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +82,7 @@ log_of() { [ "$1" = jq ] && echo "$OUT/read-jq.jsonl" || echo "$LOG"; }
 
 lines=$(wc -l < "$LOG")
 jq_lines=$(wc -l < "$OUT/read-jq.jsonl")
-bytes=$(stat -c %s "$LOG")
+bytes=$(stat -L -c %s "$LOG")
 cat "$LOG" > /dev/null  # in the page cache for every command alike
 PARTS=${PARTS:-time instructions}
 if [[ " $PARTS " == *" time "* ]]; then
@@ -104,9 +106,11 @@ emit "$(python3 - "$samples" "$lines" "$jq_lines" "$bytes" "$load_before" "$load
 import json, statistics, sys
 path, lines, jq_lines, size, before, after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 ns = {}
+by_round = {}
 for row in open(path):
-    name, _, t = row.split()
+    name, round_, t = row.split()
     ns.setdefault(name, []).append(int(t))
+    by_round.setdefault(round_, {})[name] = int(t)
 rate = {n: (jq_lines if n == "jq" else lines) / (statistics.median(v) / 1e9) for n, v in ns.items()}
 out = {"kind": "read", "lines": lines, "bytes": size, "rounds": len(next(iter(ns.values()))), "jq_lines": jq_lines,
        "lines_per_s": {n: round(r) for n, r in rate.items()},
@@ -114,6 +118,17 @@ out = {"kind": "read", "lines": lines, "bytes": size, "rounds": len(next(iter(ns
 for base in ("cat", "jq", "stats"):
     if base in rate:
         out["vs_" + base] = {n: round(r / rate[base], 4) for n, r in rate.items()}
+# The machine's speed drifts within a run (a fifth and more, over minutes): each command against stats
+# in the same round, then the median and quartiles of those speed ratios, follow the drift less.
+if "stats" in ns and len(by_round) >= 4:
+    paired = {}
+    for n in ns:
+        if n == "jq":
+            continue
+        ratios = sorted(r["stats"] / r[n] for r in by_round.values() if n in r and "stats" in r)
+        quartiles = statistics.quantiles(ratios, n=4)
+        paired[n] = [round(quartiles[0], 3), round(statistics.median(ratios), 3), round(quartiles[2], 3)]
+    out["vs_stats_by_round"] = paired
 out["load"] = f"{before} -> {after}"
 print(json.dumps(out))
 EOF
