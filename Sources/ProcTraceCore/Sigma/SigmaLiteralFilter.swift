@@ -209,7 +209,10 @@ struct SigmaScanMemo {
 
     /// A literal the scan found, for the first time in this text.
     mutating func add(found number: Int) {
-        guard foundCount < capacity else { return textCount = -1 }
+        guard foundCount < capacity else {
+            textCount = -1  // not kept: it would not hold all that was found
+            return
+        }
         found[foundCount] = Int32(number)
         foundCount += 1
     }
