@@ -51,6 +51,17 @@ final class RunningRecorder {
         return false
     }
 
+    /// The termination status once it exits on its own (up to `seconds`), else after SIGKILL.
+    func exitStatus(within seconds: Double) -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        guard process.isRunning else {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        return stop(SIGKILL)
+    }
+
     /// Sends `signal` and waits for the exit; returns the termination status.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
