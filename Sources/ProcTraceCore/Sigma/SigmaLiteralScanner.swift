@@ -17,7 +17,6 @@
 /// the first byte that differs. Built once when the rules load; `scan`
 /// allocates nothing.
 final class SigmaLiteralScanner: Sendable {
-    let literalCount: Int
     /// Whether a NUL reads as a space: an argument vector can be scanned as the command line it joins to.
     let readsArgumentVectors: Bool
     /// What `scan` reads, in memory this scanner owns: the threads that decode lines scan at once, and a
@@ -27,7 +26,6 @@ final class SigmaLiteralScanner: Sendable {
 
     /// `literals` must be non-empty each; a literal's number is its index.
     init(_ literals: [[UInt8]]) {
-        literalCount = literals.count
         readsArgumentVectors = !literals.contains { $0.contains(0) }
         var fold = (0...255).map { UInt8($0) }
         for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { fold[Int(byte)] = byte | 0x20 }
