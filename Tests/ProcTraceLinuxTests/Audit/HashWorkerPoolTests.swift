@@ -28,12 +28,24 @@ import Testing
                                      version: version ? fileVersion : nil, path: path.map { Array($0.utf8) })
     }
 
+    /// `path 30`. Tried again for up to 2 s while exec says the file is being written (ETXTBSY): a child
+    /// another test forks while this one has the file open for writing holds that descriptor until it
+    /// execs, so a copy just written can be busy for a moment under the suite's load.
     static func sleeper(_ path: String = "/bin/sleep") throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["30"]
-        try process.run()
-        return process
+        for attempt in 0... {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = ["30"]
+            do {
+                try process.run()
+                return process
+            } catch let error as NSError {
+                let cause = error.userInfo[NSUnderlyingErrorKey] as? NSError
+                guard cause?.domain == NSPOSIXErrorDomain, cause?.code == Int(ETXTBSY), attempt < 100 else { throw error }
+                usleep(20_000)
+            }
+        }
+        preconditionFailure("unreachable")
     }
 
     /// What the recorder would write: the lookup, then the worker's result (waiting at most 10 s).
